@@ -1,0 +1,1 @@
+//! Elder Sync connector for GitLab. (being written)

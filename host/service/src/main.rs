@@ -1,0 +1,2 @@
+//! The Elder Sync service and its CLI. (being written)
+fn main() {}

@@ -1,0 +1,1 @@
+//! Storage for Elder Sync: sqlx on SQLite and PostgreSQL, migrations, encrypted secrets. (being written)

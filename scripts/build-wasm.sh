@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Builds every connector (connectors/*) and every test guest (tests/guests/*) to
+# wasm32-unknown-unknown and turns each into a WebAssembly component.
+#
+#   connectors/<name>   -> target/connectors/<name>.wasm
+#   tests/guests/<name> -> target/test-guests/<name>.wasm
+#
+# Toolchain: rustup's wasm32-unknown-unknown target when it is installed or can be
+# added (tried under a short timeout, since on some networks the download hangs);
+# otherwise Debian's rustc-web toolchain building std from source (-Zbuild-std),
+# installed with apt-get when missing. Set ELDER_WASM_TOOLCHAIN=rustup|debian to force one.
+# Cargo rebuilds only what changed; components are re-encoded only when their module changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+target=wasm32-unknown-unknown
+say() { printf '==> %s\n' "$*" >&2; }
+
+rustup_has_target() {
+    command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/dev/null | grep -qx "$target"
+}
+
+try_rustup_add() {
+    command -v rustup >/dev/null 2>&1 || return 1
+    local marker=target/.wasm-rustup-add-failed
+    if [ -f "$marker" ]; then return 1; fi
+    say "trying: rustup target add $target (60 s limit)"
+    if timeout 60 rustup target add "$target" >/dev/null 2>&1; then return 0; fi
+    mkdir -p target && : >"$marker"
+    say "rustup could not add $target here (download failed or hung); not trying again in this checkout"
+    return 1
+}
+
+debian_ready() {
+    [ -x /usr/bin/rustc ] && [ -x /usr/bin/cargo ] && [ -e /usr/bin/rust-lld ] &&
+        [ -d /usr/lib/rustlib/src/rust/library ] &&
+        /usr/bin/rustc --version 2>/dev/null | grep -q .
+}
+
+install_debian() {
+    say "installing Debian's rustc-web toolchain with std sources and lld (apt-get)"
+    local sudo=""
+    if [ "$(id -u)" != 0 ]; then
+        command -v sudo >/dev/null 2>&1 || { say "need root (or sudo) to apt-get install rustc-web cargo-web rust-web-src lld-22"; exit 1; }
+        sudo="sudo"
+    fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq rustc-web cargo-web rust-web-src lld-22 >/dev/null
+}
+
+choose_toolchain() {
+    case "${ELDER_WASM_TOOLCHAIN:-}" in
+        rustup|debian) echo "$ELDER_WASM_TOOLCHAIN"; return ;;
+        "") ;;
+        *) say "ELDER_WASM_TOOLCHAIN must be rustup or debian"; exit 1 ;;
+    esac
+    if rustup_has_target; then echo rustup; return; fi
+    if try_rustup_add; then echo rustup; return; fi
+    echo debian
+}
+
+# Packages to build: "<dir> <package name>" per line.
+packages() {
+    for dir in connectors/*/ tests/guests/*/; do
+        [ -f "$dir/Cargo.toml" ] || continue
+        local name
+        name=$(sed -n 's/^name *= *"\(.*\)"/\1/p' "$dir/Cargo.toml" | head -n1)
+        echo "${dir%/} $name"
+    done
+}
+
+toolchain=$(choose_toolchain)
+pkg_args=()
+while read -r _dir name; do pkg_args+=(-p "$name"); done < <(packages)
+[ ${#pkg_args[@]} -gt 0 ] || { say "no wasm packages found"; exit 0; }
+
+case "$toolchain" in
+    rustup)
+        say "building ${#pkg_args[@]} wasm packages with rustup's $target target"
+        wasm_dir=target/wasm-rustup
+        cargo build --profile connector --target "$target" --target-dir "$wasm_dir" "${pkg_args[@]}"
+        ;;
+    debian)
+        debian_ready || install_debian
+        say "building wasm packages with Debian's $(/usr/bin/rustc --version) and -Zbuild-std (rustup has no $target std here)"
+        wasm_dir=target/wasm-debian
+        RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
+            CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/bin/rust-lld \
+            /usr/bin/cargo build --profile connector -Zbuild-std=std,panic_abort \
+            --target "$target" --target-dir "$wasm_dir" "${pkg_args[@]}"
+        ;;
+esac
+
+say "encoding components"
+cargo build --quiet --release -p componentize
+componentize="$root/target/release/componentize"
+while read -r dir name; do
+    module="$wasm_dir/$target/connector/${name//-/_}.wasm"
+    base=$(basename "$dir")
+    case "$dir" in
+        connectors/*) "$componentize" "$module" "target/connectors/$base.wasm" ;;
+        tests/guests/*)
+            if grep -q 'wasi-adapter' "$dir/Cargo.toml"; then
+                "$componentize" --wasi-adapter "$module" "target/test-guests/$base.wasm"
+            else
+                "$componentize" "$module" "target/test-guests/$base.wasm"
+            fi ;;
+    esac
+done < <(packages)
+say "components ready in target/connectors and target/test-guests (toolchain: $toolchain)"

@@ -1,0 +1,1 @@
+//! Misbehaving test connector (being written).

@@ -1,0 +1,1 @@
+//! Stateful simulators of GitHub, GitLab, Jira Cloud, Trello and OpenProject for tests. (being written)
