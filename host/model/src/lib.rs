@@ -1,0 +1,15 @@
+//! The host's canonical data model, mirroring the WIT contract (`wit/connector.wit`) as
+//! plain Rust types with serde. The runtime converts to and from the generated
+//! bindings; the store keeps these as JSON snapshots; the sync engine and resolver
+//! reason over them. No I/O lives here.
+
+mod connector_info;
+mod error;
+mod item;
+
+pub use connector_info::{
+    AuthRule, ConfigField, ConnectorInfo, HmacAlgorithm, HmacSignature, SignatureEncoding,
+    SignedContent, WebhookInfo, WebhookScheme,
+};
+pub use error::{ConnectorError, RateLimit};
+pub use item::{Change, ChangeAction, Item, ItemPatch, ItemState, Kind, NewItem, Page};

@@ -1,0 +1,1 @@
+//! Simulator for github (being written).

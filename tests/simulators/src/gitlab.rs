@@ -1,0 +1,1 @@
+//! Simulator for gitlab (being written).

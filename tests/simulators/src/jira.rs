@@ -1,0 +1,1 @@
+//! Simulator for jira (being written).

@@ -1,0 +1,1 @@
+//! Simulator for openproject (being written).

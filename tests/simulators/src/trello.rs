@@ -1,0 +1,1 @@
+//! Simulator for trello (being written).
