@@ -1,0 +1,38 @@
+# Elder Sync: the two commands a newcomer needs are `make run` and `make test`.
+# Both build what they need themselves, the wasm toolchain included.
+
+SHELL := /bin/bash
+export ELDER_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: all wasm build run test lint fmt bench clean-wasm
+
+all: build
+
+## wasm: build every connector (and test guest) to a WebAssembly component
+wasm:
+	@bash scripts/build-wasm.sh
+
+## build: the components and the host (release)
+build: wasm
+	@echo "==> building the host (cargo build --release -p elder-sync)"
+	@cargo build --release -p elder-sync
+
+## run: start the service with its embedded default (SQLite in ./data, all five connectors)
+run: build
+	@bash scripts/run.sh
+
+## test: build the components, then run the whole test suite (SQLite and PostgreSQL)
+test: wasm
+	@bash scripts/test.sh
+
+## lint: formatting and clippy, as CI would want them
+lint:
+	@cargo fmt --all -- --check
+	@cargo clippy --workspace --all-targets -- -D warnings
+
+## bench: run the benchmarks and print their figures
+bench: wasm
+	@cargo bench --workspace
+
+clean-wasm:
+	@rm -rf target/connectors target/test-guests target/wasm-rustup target/wasm-debian

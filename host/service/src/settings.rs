@@ -1,0 +1,170 @@
+//! Service settings, all read from the environment (documented in README.md), with
+//! clear errors naming the variable that holds a bad value.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A setting that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("environment variable {var}: {message} (got {value:?})")]
+pub struct SettingsError {
+    pub var: &'static str,
+    pub value: String,
+    pub message: String,
+}
+
+/// Everything `elder-sync serve` needs to start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `ELDER_LISTEN_ADDR`, default `0.0.0.0:8000`: the API, webhooks, health and metrics.
+    pub listen_addr: SocketAddr,
+    /// `ELDER_WORKER_ADDR`, default the listen address: health and metrics for the workers.
+    pub worker_addr: SocketAddr,
+    /// `ELDER_DATA_DIR`, default `./data`: the SQLite file and the compiled-code cache.
+    pub data_dir: PathBuf,
+    /// `DATABASE_URL`: a `postgres://` URL selects PostgreSQL; unset means SQLite in the data dir.
+    pub database_url: Option<String>,
+    /// `ELDER_PLUGIN_DIR`, default `./plugins`: connector components (`*.wasm`).
+    pub plugin_dir: PathBuf,
+    /// `ELDER_PUBLIC_URL`: the URL platforms reach this host at (Trello signs its callback URL).
+    pub public_url: Option<String>,
+    /// `ELDER_CONNECTOR_DEADLINE_SECS`, default 30: the longest one connector call may run.
+    pub connector_deadline: Duration,
+    /// `ELDER_CONNECTOR_MEMORY_MB`, default 64: memory cap of one connector instance.
+    pub connector_memory_mb: usize,
+    /// `ELDER_ALLOW_HTTP_EGRESS`, default false: allow plain `http://` egress (local simulators).
+    pub allow_http_egress: bool,
+    /// `SYNC_BATCH_FALLBACK_ENABLED`, default true.
+    pub batch_fallback_enabled: bool,
+    /// `SYNC_BATCH_INTERVAL` in seconds, default 3600.
+    pub batch_interval: Duration,
+    /// `SYNC_BATCH_FALLBACK_SIZE`, default 100.
+    pub batch_size: u32,
+}
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Settings, SettingsError> {
+        Settings::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads the settings through `lookup` (the environment in production, a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingsError> {
+        let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
+        let listen_addr = parse(&get, "ELDER_LISTEN_ADDR", "0.0.0.0:8000".parse().unwrap())?;
+        Ok(Settings {
+            listen_addr,
+            worker_addr: parse(&get, "ELDER_WORKER_ADDR", listen_addr)?,
+            data_dir: get("ELDER_DATA_DIR").map_or_else(|| PathBuf::from("data"), PathBuf::from),
+            database_url: get("DATABASE_URL"),
+            plugin_dir: get("ELDER_PLUGIN_DIR").map_or_else(|| PathBuf::from("plugins"), PathBuf::from),
+            public_url: get("ELDER_PUBLIC_URL"),
+            connector_deadline: Duration::from_secs(positive(&get, "ELDER_CONNECTOR_DEADLINE_SECS", 30)?),
+            connector_memory_mb: positive(&get, "ELDER_CONNECTOR_MEMORY_MB", 64)? as usize,
+            allow_http_egress: boolean(&get, "ELDER_ALLOW_HTTP_EGRESS", false)?,
+            batch_fallback_enabled: boolean(&get, "SYNC_BATCH_FALLBACK_ENABLED", true)?,
+            batch_interval: Duration::from_secs(positive(&get, "SYNC_BATCH_INTERVAL", 3600)?),
+            batch_size: positive(&get, "SYNC_BATCH_FALLBACK_SIZE", 100)? as u32,
+        })
+    }
+
+    /// The database URL to open: `DATABASE_URL`, or the SQLite file in the data dir.
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("elder-sync.db").display()),
+        }
+    }
+}
+
+fn parse<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: T,
+) -> Result<T, SettingsError>
+where
+    T::Err: std::fmt::Display,
+{
+    match get(var) {
+        None => Ok(default),
+        Some(value) => value.trim().parse().map_err(|e: T::Err| SettingsError {
+            var,
+            message: e.to_string(),
+            value,
+        }),
+    }
+}
+
+fn positive(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: u64,
+) -> Result<u64, SettingsError> {
+    let n: u64 = parse(get, var, default)?;
+    if n == 0 {
+        return Err(SettingsError {
+            var,
+            value: "0".into(),
+            message: "must be greater than zero".into(),
+        });
+    }
+    Ok(n)
+}
+
+fn boolean(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: bool,
+) -> Result<bool, SettingsError> {
+    match get(var) {
+        None => Ok(default),
+        Some(value) => match value.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(true),
+            "0" | "false" | "no" | "off" => Ok(false),
+            _ => Err(SettingsError {
+                var,
+                value,
+                message: "expected true or false".into(),
+            }),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_listen_on_8000_with_sqlite_in_data_dir() {
+        let s = with(&[]).unwrap();
+        assert_eq!(s.listen_addr.to_string(), "0.0.0.0:8000");
+        assert_eq!(s.worker_addr, s.listen_addr);
+        assert!(s.effective_database_url().starts_with("sqlite://data/elder-sync.db"));
+        assert_eq!(s.connector_deadline, Duration::from_secs(30));
+        assert!(s.batch_fallback_enabled);
+    }
+
+    #[test]
+    fn postgres_url_is_used_as_given() {
+        let s = with(&[("DATABASE_URL", "postgres://u@h/db")]).unwrap();
+        assert_eq!(s.effective_database_url(), "postgres://u@h/db");
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let err = with(&[("ELDER_LISTEN_ADDR", "nope")]).unwrap_err();
+        assert_eq!(err.var, "ELDER_LISTEN_ADDR");
+        let err = with(&[("SYNC_BATCH_FALLBACK_ENABLED", "maybe")]).unwrap_err();
+        assert_eq!(err.var, "SYNC_BATCH_FALLBACK_ENABLED");
+        let err = with(&[("ELDER_CONNECTOR_DEADLINE_SECS", "0")]).unwrap_err();
+        assert!(err.to_string().contains("greater than zero"));
+    }
+}
