@@ -1,1 +1,3 @@
 //! Elder Sync connector for Jira Cloud. (being written)
+
+pub mod adf;
