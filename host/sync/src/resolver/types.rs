@@ -1,0 +1,242 @@
+//! The resolver's input and output types: strategies, sides, conflict types, resolutions.
+
+use elder_sync_model::{Item, ItemPatch, NewItem};
+use serde::{Deserialize, Serialize};
+
+use super::capabilities::Capabilities;
+use super::fields::{Field, FieldValue};
+
+/// One side of a sync pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Elder,
+    External,
+}
+
+impl Side {
+    /// The other side.
+    pub fn other(self) -> Side {
+        match self {
+            Side::Elder => Side::External,
+            Side::External => Side::Elder,
+        }
+    }
+}
+
+/// How fields changed on both sides are settled.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strategy {
+    /// The side with the later `updated_at` wins each conflicting field; a tie goes to
+    /// Elder. Labels and assignees are taken whole from the winner.
+    #[default]
+    LastModifiedWins,
+    /// Elder's value wins every conflicting field.
+    ElderWins,
+    /// The external value wins every conflicting field.
+    ExternalWins,
+    /// Like `last_modified_wins` for single values, but labels and assignees are merged
+    /// element by element (additions and removals of both sides are kept).
+    FieldMerge,
+    /// Conflicts are returned for a person to settle; nothing is applied.
+    Manual,
+}
+
+/// A strategy name that is not one of the five.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown conflict strategy {0:?} (expected last_modified_wins, elder_wins, external_wins, field_merge or manual)"
+)]
+pub struct UnknownStrategy(pub String);
+
+impl Strategy {
+    /// All strategies, in a stable order.
+    pub const ALL: [Strategy; 5] = [
+        Strategy::LastModifiedWins,
+        Strategy::ElderWins,
+        Strategy::ExternalWins,
+        Strategy::FieldMerge,
+        Strategy::Manual,
+    ];
+
+    /// The snake_case name stored in sync configs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::LastModifiedWins => "last_modified_wins",
+            Strategy::ElderWins => "elder_wins",
+            Strategy::ExternalWins => "external_wins",
+            Strategy::FieldMerge => "field_merge",
+            Strategy::Manual => "manual",
+        }
+    }
+
+    /// Parses a snake_case name (`-` accepted for `_`).
+    pub fn parse(s: &str) -> Result<Strategy, UnknownStrategy> {
+        let normal = s.trim().replace('-', "_");
+        Strategy::ALL
+            .into_iter()
+            .find(|st| st.as_str() == normal)
+            .ok_or_else(|| UnknownStrategy(s.to_string()))
+    }
+}
+
+/// The conflict types of the `sync_conflicts` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictType {
+    /// Fields changed on both sides with equal `updated_at`: time could not decide.
+    Timestamp,
+    /// Fields changed on both sides to different values.
+    FieldMismatch,
+    /// Deleted in Elder, changed on the external platform.
+    DeletedLocal,
+    /// Deleted on the external platform, changed in Elder.
+    DeletedExternal,
+    /// A state or status change the receiving side cannot make.
+    InvalidTransition,
+}
+
+impl ConflictType {
+    /// The value stored in `sync_conflicts.conflict_type`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConflictType::Timestamp => "timestamp",
+            ConflictType::FieldMismatch => "field_mismatch",
+            ConflictType::DeletedLocal => "deleted_local",
+            ConflictType::DeletedExternal => "deleted_external",
+            ConflictType::InvalidTransition => "invalid_transition",
+        }
+    }
+}
+
+/// One field changed on both sides to different values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldConflict {
+    pub field: Field,
+    /// `None` when there is no base snapshot.
+    pub base: Option<FieldValue>,
+    pub elder: FieldValue,
+    pub external: FieldValue,
+    /// The side whose value the strategy chose; `None` under `manual` or when merged.
+    pub winner: Option<Side>,
+}
+
+/// What to do to one side.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(tag = "action", content = "value", rename_all = "snake_case")]
+pub enum SideAction {
+    /// Leave it as it is.
+    #[default]
+    Nothing,
+    /// Update it.
+    Patch(ItemPatch),
+    /// Delete it (the other side deleted the item and this side did not change it).
+    Delete,
+    /// Create it (never synced, or recreated after a deletion the strategy overruled).
+    Create(NewItem),
+}
+
+impl SideAction {
+    /// The patch, when the action is an update.
+    pub fn patch(&self) -> Option<&ItemPatch> {
+        match self {
+            SideAction::Patch(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// True when nothing is to be done.
+    pub fn is_nothing(&self) -> bool {
+        matches!(self, SideAction::Nothing)
+    }
+}
+
+/// What the resolver needs: the base snapshot, both sides (`None`: deleted or absent),
+/// the strategy, and what each side can do with states.
+#[derive(Debug, Clone, Copy)]
+pub struct ResolveInput<'a> {
+    /// The last synced canonical item; `None` when never synced.
+    pub base: Option<&'a Item>,
+    pub elder: Option<&'a Item>,
+    pub external: Option<&'a Item>,
+    pub strategy: Strategy,
+    pub elder_caps: &'a Capabilities,
+    pub external_caps: &'a Capabilities,
+    /// Whether the platform `extras` JSON takes part in the merge.
+    pub include_extras: bool,
+}
+
+impl<'a> ResolveInput<'a> {
+    /// Input with full capabilities on both sides and extras included.
+    pub fn new(
+        base: Option<&'a Item>,
+        elder: Option<&'a Item>,
+        external: Option<&'a Item>,
+        strategy: Strategy,
+    ) -> Self {
+        ResolveInput {
+            base,
+            elder,
+            external,
+            strategy,
+            elder_caps: Capabilities::any(),
+            external_caps: Capabilities::any(),
+            include_extras: true,
+        }
+    }
+
+    /// The capabilities of `side`.
+    pub fn caps(&self, side: Side) -> &'a Capabilities {
+        match side {
+            Side::Elder => self.elder_caps,
+            Side::External => self.external_caps,
+        }
+    }
+}
+
+/// The resolver's answer.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Resolution {
+    /// The new base snapshot: what both sides hold once the actions are applied (except
+    /// `held` fields). `None` when the item is gone on both sides, or when nothing is
+    /// applied (`needs_manual`).
+    pub merged: Option<Item>,
+    pub elder: SideAction,
+    pub external: SideAction,
+    /// Fields changed on both sides to different values.
+    pub conflicts: Vec<FieldConflict>,
+    /// Fields not written because the receiving side cannot make the transition.
+    pub held: Vec<(Side, Field)>,
+    /// Sorted, without duplicates.
+    pub conflict_types: Vec<ConflictType>,
+    /// True when a person must decide: nothing is applied.
+    pub needs_manual: bool,
+}
+
+impl Resolution {
+    /// The update for Elder, if any.
+    pub fn elder_patch(&self) -> Option<&ItemPatch> {
+        self.elder.patch()
+    }
+
+    /// The update for the external platform, if any.
+    pub fn external_patch(&self) -> Option<&ItemPatch> {
+        self.external.patch()
+    }
+
+    /// The names of the conflicting fields.
+    pub fn conflicting_fields(&self) -> Vec<Field> {
+        self.conflicts.iter().map(|c| c.field).collect()
+    }
+
+    /// True when any conflict was detected (settled automatically or not).
+    pub fn has_conflict(&self) -> bool {
+        !self.conflict_types.is_empty()
+    }
+
+    /// True when no side needs any action.
+    pub fn is_noop(&self) -> bool {
+        self.elder.is_nothing() && self.external.is_nothing()
+    }
+}
