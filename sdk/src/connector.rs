@@ -1,9 +1,7 @@
 //! The `Connector` trait: what a connector implements. Every function but
 //! `describe` defaults to `unsupported`.
 
-use crate::{
-    Change, Config, ConnectorError, ConnectorInfo, Item, ItemPatch, Kind, NewItem, Page,
-};
+use crate::{Change, Config, ConnectorError, ConnectorInfo, Item, ItemPatch, Kind, NewItem, Page};
 
 /// A platform connector. Functions are associated (no `self`): a connector keeps no
 /// state between calls; everything it needs arrives in the config and the arguments.
@@ -28,7 +26,9 @@ pub trait Connector {
         _cursor: Option<String>,
         _page_size: u32,
     ) -> Result<Page, ConnectorError> {
-        Err(ConnectorError::unsupported(format!("list-changes for {kind:?}")))
+        Err(ConnectorError::unsupported(format!(
+            "list-changes for {kind:?}"
+        )))
     }
 
     /// Reads one item.
@@ -38,7 +38,10 @@ pub trait Connector {
 
     /// Creates an item.
     fn create(_config: &Config, item: NewItem) -> Result<Item, ConnectorError> {
-        Err(ConnectorError::unsupported(format!("create for {:?}", item.kind)))
+        Err(ConnectorError::unsupported(format!(
+            "create for {:?}",
+            item.kind
+        )))
     }
 
     /// Applies a partial update.

@@ -17,11 +17,18 @@ pub mod bindings {
         export_macro_name: "__export_connector_world",
         default_bindings_module: "elder_connector_sdk::bindings",
         generate_all,
+        additional_derives: [PartialEq],
     });
 }
 
+pub mod clock;
+pub mod config;
 mod connector;
 mod error;
+pub mod http;
+pub mod log;
+pub mod pagination;
+pub mod time;
 
 pub use connector::Connector;
 pub use error::{ConnectorError, RateLimit, UpstreamError};
@@ -66,7 +73,9 @@ macro_rules! export_connector {
                     cursor: Option<String>,
                     page_size: u32,
                 ) -> Result<__t::Page, __t::ConnectorError> {
-                    <$connector as $crate::Connector>::list_changes(&config, kind, cursor, page_size)
+                    <$connector as $crate::Connector>::list_changes(
+                        &config, kind, cursor, page_size,
+                    )
                 }
                 fn get(
                     config: __t::Config,
@@ -128,3 +137,8 @@ macro_rules! export_connector {
         };
     };
 }
+
+/// The README's example connector, compiled as a doc test so it stays correct.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
