@@ -1,0 +1,181 @@
+//! GitHub shapes to canonical items: issues, milestones and labels.
+
+use elder_connector_sdk::{ConnectorError, Item, ItemState, Kind, time};
+use serde_json::json;
+
+use crate::model::{GhIssue, GhLabel, GhMilestone};
+
+fn state_of(s: &str) -> ItemState {
+    if s.eq_ignore_ascii_case("closed") {
+        ItemState::Closed
+    } else {
+        ItemState::Open
+    }
+}
+
+/// An issue as a canonical item.
+pub fn issue_item(i: &GhIssue) -> Result<Item, ConnectorError> {
+    let extras = json!({
+        "id": i.id,
+        "node_id": i.node_id,
+        "state_reason": i.state_reason,
+        "locked": i.locked,
+        "comments": i.comments,
+        "author": i.user.as_ref().map(|u| u.login.clone()),
+    });
+    Ok(Item {
+        kind: Kind::Issue,
+        external_id: i.number.to_string(),
+        title: i.title.clone(),
+        body: i.body.clone().unwrap_or_default(),
+        state: state_of(&i.state),
+        status_name: None,
+        labels: i.labels.iter().map(|l| l.name.clone()).collect(),
+        assignees: i.assignees.iter().map(|u| u.login.clone()).collect(),
+        milestone_ref: i.milestone.as_ref().map(|m| m.number.to_string()),
+        parent_ref: None,
+        url: i.html_url.clone(),
+        updated_at: time::parse_timestamp(&i.updated_at)?,
+        version: Some(i.updated_at.clone()),
+        extras: extras.to_string(),
+    })
+}
+
+/// A milestone as a canonical item.
+pub fn milestone_item(m: &GhMilestone) -> Result<Item, ConnectorError> {
+    let extras = json!({
+        "node_id": m.node_id,
+        "due_on": m.due_on,
+        "open_issues": m.open_issues,
+        "closed_issues": m.closed_issues,
+    });
+    Ok(Item {
+        kind: Kind::Milestone,
+        external_id: m.number.to_string(),
+        title: m.title.clone(),
+        body: m.description.clone().unwrap_or_default(),
+        state: state_of(&m.state),
+        status_name: None,
+        labels: vec![],
+        assignees: vec![],
+        milestone_ref: None,
+        parent_ref: None,
+        url: m.html_url.clone(),
+        updated_at: time::parse_timestamp(&m.updated_at)?,
+        version: Some(m.updated_at.clone()),
+        extras: extras.to_string(),
+    })
+}
+
+/// A stable fingerprint of a label's content (FNV-1a over name, colour,
+/// description): labels have no `updated_at`, so this is their version.
+pub fn label_fingerprint(l: &GhLabel) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let parts = [
+        l.name.as_str(),
+        l.color.as_deref().unwrap_or(""),
+        l.description.as_deref().unwrap_or(""),
+    ];
+    for part in parts {
+        for b in part.bytes().chain(std::iter::once(0u8)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("fp-{h:016x}")
+}
+
+/// A label as a canonical item. Labels carry no timestamp: `updated_at` is
+/// `observed_at` (when the connector saw it) and the version is a content fingerprint.
+pub fn label_item(l: &GhLabel, observed_at: i64) -> Item {
+    let extras = json!({
+        "id": l.id,
+        "node_id": l.node_id,
+        "color": l.color,
+    });
+    Item {
+        kind: Kind::Label,
+        external_id: l.name.clone(),
+        title: l.name.clone(),
+        body: l.description.clone().unwrap_or_default(),
+        state: ItemState::Open,
+        status_name: None,
+        labels: vec![],
+        assignees: vec![],
+        milestone_ref: None,
+        parent_ref: None,
+        url: None,
+        updated_at: observed_at,
+        version: Some(label_fingerprint(l)),
+        extras: extras.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures;
+
+    #[test]
+    fn maps_a_real_issue_payload() {
+        let issue: GhIssue = serde_json::from_str(fixtures::ISSUE).unwrap();
+        let item = issue_item(&issue).unwrap();
+        assert_eq!(item.external_id, "1347");
+        assert_eq!(item.title, "Found a bug");
+        assert_eq!(item.body, "I'm having a problem with this.");
+        assert_eq!(item.state, ItemState::Open);
+        assert_eq!(item.labels, vec!["bug".to_string()]);
+        assert_eq!(item.assignees, vec!["octocat".to_string()]);
+        assert_eq!(item.milestone_ref.as_deref(), Some("1"));
+        assert_eq!(
+            item.url.as_deref(),
+            Some("https://github.com/octocat/Hello-World/issues/1347")
+        );
+        assert_eq!(item.updated_at, 1_303_479_228_000);
+        assert_eq!(item.version.as_deref(), Some("2011-04-22T13:33:48Z"));
+        let extras: serde_json::Value = serde_json::from_str(&item.extras).unwrap();
+        assert_eq!(extras["node_id"], "MDU6SXNzdWUx");
+        assert_eq!(extras["state_reason"], "completed");
+    }
+
+    #[test]
+    fn a_bad_timestamp_is_an_error_not_a_panic() {
+        let mut v: serde_json::Value = serde_json::from_str(fixtures::ISSUE).unwrap();
+        v["updated_at"] = "last tuesday".into();
+        let issue: GhIssue = serde_json::from_value(v).unwrap();
+        assert!(matches!(
+            issue_item(&issue),
+            Err(ConnectorError::InvalidInput(_))
+        ));
+    }
+
+    #[test]
+    fn maps_milestones_and_labels() {
+        let m: GhMilestone = serde_json::from_str(fixtures::MILESTONE).unwrap();
+        let item = milestone_item(&m).unwrap();
+        assert_eq!(
+            (item.external_id.as_str(), item.title.as_str(), item.state),
+            ("1", "v1.0", ItemState::Closed)
+        );
+        assert_eq!(item.body, "Tracking milestone for version 1.0");
+        let l: GhLabel = serde_json::from_str(fixtures::LABEL).unwrap();
+        let item = label_item(&l, 5);
+        assert_eq!(item.external_id, "bug");
+        assert_eq!(item.updated_at, 5);
+        assert_eq!(item.body, "Something isn't working");
+    }
+
+    #[test]
+    fn label_fingerprint_changes_with_content_only() {
+        let l: GhLabel = serde_json::from_str(fixtures::LABEL).unwrap();
+        let same = label_fingerprint(&l.clone());
+        assert_eq!(label_fingerprint(&l), same);
+        let mut recoloured = l.clone();
+        recoloured.color = Some("000000".into());
+        assert_ne!(label_fingerprint(&recoloured), same);
+        let mut moved = l;
+        moved.name = "bu".into();
+        moved.description = Some(format!("g{}", moved.description.unwrap()));
+        assert_ne!(label_fingerprint(&moved), same);
+    }
+}
