@@ -69,7 +69,7 @@ fn block(n: &Value) -> String {
         }
         _ => {
             let kids = children(n);
-            if kids.iter().all(|k| is_inline(k)) {
+            if kids.iter().all(is_inline) {
                 inline(kids)
             } else {
                 blocks(kids)

@@ -27,6 +27,7 @@ type Q = Query<HashMap<String, String>>;
 pub fn router(state: Shared) -> Router {
     Router::new()
         .route("/api/v4/user", get(current_user))
+        .route("/api/v4/users", get(find_users))
         .route("/api/v4/projects/{pid}", get(project))
         .route(
             "/api/v4/projects/{pid}/issues",
@@ -298,6 +299,15 @@ fn time_filter(q: &HashMap<String, String>) -> Result<impl Fn(DateTime<Utc>) -> 
 
 async fn current_user(AxState(st): AxState<Shared>, h: HeaderMap) -> Response {
     with(&st, &h, |s| Ok(ok(StatusCode::OK, s.user_json(1))))
+}
+
+/// `GET /users?username=x`: an array with the matching user, or empty.
+async fn find_users(AxState(st): AxState<Shared>, h: HeaderMap, Query(q): Q) -> Response {
+    with(&st, &h, |s| {
+        let wanted = q.get("username").cloned().unwrap_or_default();
+        let rows: Vec<Value> = s.users.iter().filter(|(_, n)| n.eq_ignore_ascii_case(&wanted)).map(|(id, _)| s.user_json(*id)).collect();
+        Ok(ok(StatusCode::OK, Value::Array(rows)))
+    })
 }
 
 async fn project(AxState(st): AxState<Shared>, h: HeaderMap, Path(pid): Path<String>) -> Response {

@@ -1,0 +1,143 @@
+//! The GitLab connector's configuration keys and their validation.
+
+use elder_connector_sdk::{Config, ConnectorError};
+
+/// Validated settings read from a config.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// `https://gitlab.com` or a self-managed instance, without trailing slash.
+    pub base_url: String,
+    /// The project id, or its `namespace/name` path URL-encoded for use in paths.
+    pub project: String,
+    /// The group id whose epics are synced as projects.
+    pub group_id: Option<String>,
+}
+
+/// The value of `key`, if set and not blank.
+pub fn value<'a>(config: &'a Config, key: &str) -> Option<&'a str> {
+    config
+        .iter()
+        .find(|e| e.key == key)
+        .map(|e| e.value.trim())
+        .filter(|v| !v.is_empty())
+}
+
+impl Settings {
+    /// Reads and checks the config.
+    pub fn from_config(config: &Config) -> Result<Settings, ConnectorError> {
+        let base_url = value(config, "base_url")
+            .unwrap_or("https://gitlab.com")
+            .trim_end_matches('/')
+            .to_string();
+        if !(base_url.starts_with("https://") || base_url.starts_with("http://"))
+            || base_url.contains(' ')
+        {
+            return Err(ConnectorError::invalid_config(
+                "base_url must be an http(s) URL, e.g. https://gitlab.example.com",
+            ));
+        }
+        let project = value(config, "project_id").ok_or_else(|| {
+            ConnectorError::invalid_config(
+                "project_id is required (a numeric id or namespace/name)",
+            )
+        })?;
+        let valid = project
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+            && !project.starts_with('/')
+            && !project.ends_with('/');
+        if !valid {
+            return Err(ConnectorError::invalid_config(
+                "project_id must be a numeric id or a namespace/name path",
+            ));
+        }
+        let group_id = match value(config, "group_id") {
+            Some(g) if g.chars().all(|c| c.is_ascii_digit()) => Some(g.to_string()),
+            Some(_) => {
+                return Err(ConnectorError::invalid_config(
+                    "group_id must be a numeric group id",
+                ));
+            }
+            None => None,
+        };
+        Ok(Settings {
+            base_url,
+            project: project.replace('/', "%2F"),
+            group_id,
+        })
+    }
+
+    /// `<base>/api/v4/projects/<project><path>`.
+    pub fn project_url(&self, path: &str) -> String {
+        format!("{}/api/v4/projects/{}{}", self.base_url, self.project, path)
+    }
+
+    /// `<base>/api/v4/groups/<group><path>`, or `unsupported` without a group.
+    pub fn group_url(&self, path: &str) -> Result<String, ConnectorError> {
+        let g = self.group_id.as_ref().ok_or_else(|| {
+            ConnectorError::unsupported(
+                "projects (epics) need group_id in the config and a Premium licence",
+            )
+        })?;
+        Ok(format!("{}/api/v4/groups/{}{}", self.base_url, g, path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use elder_connector_sdk::ConfigEntry;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Config {
+        pairs
+            .iter()
+            .map(|(k, v)| ConfigEntry {
+                key: k.to_string(),
+                value: v.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn defaults_to_gitlab_com_and_encodes_paths() {
+        let s = Settings::from_config(&cfg(&[("project_id", "acme/widgets")])).unwrap();
+        assert_eq!(s.base_url, "https://gitlab.com");
+        assert_eq!(
+            s.project_url("/issues"),
+            "https://gitlab.com/api/v4/projects/acme%2Fwidgets/issues"
+        );
+        assert!(s.group_url("/epics").is_err());
+    }
+
+    #[test]
+    fn rejects_missing_and_malformed_keys() {
+        assert!(
+            matches!(Settings::from_config(&cfg(&[])), Err(ConnectorError::InvalidConfig(m)) if m.contains("project_id"))
+        );
+        assert!(
+            matches!(Settings::from_config(&cfg(&[("project_id", "1"), ("base_url", "ftp://x")])), Err(ConnectorError::InvalidConfig(m)) if m.contains("base_url"))
+        );
+        assert!(
+            matches!(Settings::from_config(&cfg(&[("project_id", "1"), ("group_id", "abc")])), Err(ConnectorError::InvalidConfig(m)) if m.contains("group_id"))
+        );
+        assert!(matches!(
+            Settings::from_config(&cfg(&[("project_id", "a b")])),
+            Err(ConnectorError::InvalidConfig(_))
+        ));
+    }
+
+    #[test]
+    fn trims_trailing_slash_of_self_managed_url() {
+        let s = Settings::from_config(&cfg(&[
+            ("project_id", "5"),
+            ("base_url", "http://127.0.0.1:9/"),
+            ("group_id", "7"),
+        ]))
+        .unwrap();
+        assert_eq!(s.project_url(""), "http://127.0.0.1:9/api/v4/projects/5");
+        assert_eq!(
+            s.group_url("/epics").unwrap(),
+            "http://127.0.0.1:9/api/v4/groups/7/epics"
+        );
+    }
+}

@@ -1,0 +1,384 @@
+//! GitLab JSON <-> canonical items: issues, milestones, labels and epics, and the request
+//! bodies for creates and edits (comma label lists, `milestone_id` 0 to unset,
+//! `state_event` close|reopen|activate).
+
+use elder_connector_sdk::{ConnectorError, Item, ItemPatch, ItemState, Kind, NewItem};
+use serde_json::{Map, Value, json};
+
+use crate::time;
+
+fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+    v.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+fn id_text(v: &Value, key: &str) -> Option<String> {
+    match v.get(key)? {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn required_id(v: &Value, key: &str) -> Result<String, ConnectorError> {
+    id_text(v, key)
+        .ok_or_else(|| ConnectorError::internal(format!("GitLab answer without `{key}`")))
+}
+
+fn updated_ms(v: &Value) -> Result<i64, ConnectorError> {
+    let raw = s(v, "updated_at");
+    time::parse_ms(raw)
+        .ok_or_else(|| ConnectorError::internal(format!("unreadable updated_at `{raw}`")))
+}
+
+fn label_names(v: &Value) -> Vec<String> {
+    v.get("labels")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|l| {
+                    l.as_str()
+                        .or_else(|| l.get("title").and_then(Value::as_str))
+                        .or_else(|| l.get("name").and_then(Value::as_str))
+                })
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn state_of(v: &Value) -> ItemState {
+    match s(v, "state") {
+        "closed" => ItemState::Closed,
+        _ => ItemState::Open,
+    }
+}
+
+fn item(kind: Kind, id: String, v: &Value, updated_at: i64) -> Item {
+    Item {
+        kind,
+        external_id: id,
+        title: s(v, "title").to_string(),
+        body: s(v, "description").to_string(),
+        state: state_of(v),
+        status_name: None,
+        labels: Vec::new(),
+        assignees: Vec::new(),
+        milestone_ref: None,
+        parent_ref: None,
+        url: v
+            .get("web_url")
+            .or_else(|| v.get("url"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        updated_at,
+        version: Some(updated_at.to_string()),
+        extras: "{}".into(),
+    }
+}
+
+/// An issue from the REST API or a hook's `object_attributes` (plus the hook's
+/// top-level `assignees` when given).
+pub fn issue(v: &Value, hook_assignees: Option<&Value>) -> Result<Item, ConnectorError> {
+    let mut it = item(Kind::Issue, required_id(v, "iid")?, v, updated_ms(v)?);
+    it.labels = label_names(v);
+    let assignees = hook_assignees.or_else(|| v.get("assignees"));
+    it.assignees = assignees
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|u| s(u, "username").to_string())
+                .filter(|u| !u.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    it.milestone_ref = v
+        .get("milestone")
+        .and_then(|m| id_text(m, "id"))
+        .or_else(|| id_text(v, "milestone_id"));
+    it.parent_ref = v
+        .get("epic")
+        .and_then(|e| id_text(e, "iid"))
+        .or_else(|| id_text(v, "epic_iid"));
+    it.extras = json!({"id": v.get("id"), "confidential": v.get("confidential")}).to_string();
+    Ok(it)
+}
+
+/// A project milestone (`active` maps to open).
+pub fn milestone(v: &Value) -> Result<Item, ConnectorError> {
+    let mut it = item(Kind::Milestone, required_id(v, "id")?, v, updated_ms(v)?);
+    it.extras = json!({"due_date": v.get("due_date"), "iid": v.get("iid")}).to_string();
+    Ok(it)
+}
+
+/// A project label. Labels carry no timestamp: `updated_at` is 0 and the version is a
+/// fingerprint of name, color and description.
+pub fn label(v: &Value) -> Result<Item, ConnectorError> {
+    let mut it = item(Kind::Label, required_id(v, "id")?, v, 0);
+    it.title = s(v, "name").to_string();
+    it.state = ItemState::Open;
+    it.version = Some(format!(
+        "{}|{}|{}",
+        s(v, "name"),
+        s(v, "color"),
+        s(v, "description")
+    ));
+    it.extras = json!({"color": v.get("color")}).to_string();
+    Ok(it)
+}
+
+/// A group epic, synced as an Elder project.
+pub fn epic(v: &Value) -> Result<Item, ConnectorError> {
+    let mut it = item(Kind::Project, required_id(v, "iid")?, v, updated_ms(v)?);
+    it.labels = label_names(v);
+    Ok(it)
+}
+
+/// Maps any kind's JSON.
+pub fn any(kind: Kind, v: &Value) -> Result<Item, ConnectorError> {
+    match kind {
+        Kind::Issue => issue(v, None),
+        Kind::Milestone => milestone(v),
+        Kind::Label => label(v),
+        Kind::Project => epic(v),
+    }
+}
+
+fn extras(text: Option<&str>) -> Result<Map<String, Value>, ConnectorError> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(Map::new()),
+        Some(t) => match serde_json::from_str(t) {
+            Ok(Value::Object(m)) => Ok(m),
+            _ => Err(ConnectorError::invalid_input(
+                "extras must be a JSON object",
+            )),
+        },
+    }
+}
+
+fn milestone_id(r: Option<&str>) -> Result<Value, ConnectorError> {
+    match r {
+        None => Ok(json!(0)),
+        Some(id) => id.parse::<u64>().map(|n| json!(n)).map_err(|_| {
+            ConnectorError::invalid_input(format!(
+                "milestone ref `{id}` is not a GitLab milestone id"
+            ))
+        }),
+    }
+}
+
+/// The body of `POST` for a new item (assignee ids resolved by the caller).
+pub fn create_body(n: &NewItem, assignee_ids: &[u64]) -> Result<Value, ConnectorError> {
+    if n.title.trim().is_empty() {
+        return Err(ConnectorError::invalid_input("title must not be empty"));
+    }
+    let x = extras(Some(&n.extras))?;
+    let mut b = Map::new();
+    match n.kind {
+        Kind::Label => {
+            b.insert("name".into(), json!(n.title));
+            b.insert(
+                "color".into(),
+                x.get("color").cloned().unwrap_or(json!("#6699cc")),
+            );
+            b.insert("description".into(), json!(n.body));
+        }
+        Kind::Milestone => {
+            b.insert("title".into(), json!(n.title));
+            b.insert("description".into(), json!(n.body));
+            if let Some(d) = x.get("due_date") {
+                b.insert("due_date".into(), d.clone());
+            }
+        }
+        Kind::Issue | Kind::Project => {
+            b.insert("title".into(), json!(n.title));
+            b.insert("description".into(), json!(n.body));
+            b.insert("labels".into(), json!(n.labels.join(",")));
+            if n.kind == Kind::Issue {
+                b.insert("assignee_ids".into(), json!(assignee_ids));
+                if n.milestone_ref.is_some() {
+                    b.insert(
+                        "milestone_id".into(),
+                        milestone_id(n.milestone_ref.as_deref())?,
+                    );
+                }
+            }
+        }
+    }
+    Ok(Value::Object(b))
+}
+
+/// The body of `PUT` for a patch (assignee ids resolved by the caller when the patch
+/// sets assignees). Label patches replace the set with a comma list.
+pub fn update_body(
+    kind: Kind,
+    p: &ItemPatch,
+    assignee_ids: Option<&[u64]>,
+) -> Result<Value, ConnectorError> {
+    let mut b = extras(p.extras.as_deref())?;
+    if kind == Kind::Label {
+        if let Some(t) = &p.title {
+            b.insert("new_name".into(), json!(t));
+        }
+        if let Some(d) = &p.body {
+            b.insert("description".into(), json!(d));
+        }
+        return Ok(Value::Object(b));
+    }
+    if let Some(t) = &p.title {
+        if t.trim().is_empty() {
+            return Err(ConnectorError::invalid_input("title must not be empty"));
+        }
+        b.insert("title".into(), json!(t));
+    }
+    if let Some(d) = &p.body {
+        b.insert("description".into(), json!(d));
+    }
+    if let Some(st) = p.state {
+        b.insert("state_event".into(), json!(state_event(kind, st)));
+    }
+    if let Some(l) = &p.labels {
+        b.insert("labels".into(), json!(l.join(",")));
+    }
+    if let Some(ids) = assignee_ids {
+        b.insert("assignee_ids".into(), json!(ids));
+    }
+    if let Some(m) = &p.milestone_ref {
+        b.insert("milestone_id".into(), milestone_id(m.as_deref())?);
+    }
+    Ok(Value::Object(b))
+}
+
+/// `close`/`reopen`, or `close`/`activate` for milestones.
+pub fn state_event(kind: Kind, st: ItemState) -> &'static str {
+    match (kind, st) {
+        (_, ItemState::Closed) => "close",
+        (Kind::Milestone, ItemState::Open) => "activate",
+        (_, ItemState::Open) => "reopen",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rest_issue() -> Value {
+        json!({
+            "id": 9001, "iid": 7, "title": "Fix it", "description": "Body **md**", "state": "closed",
+            "updated_at": "2016-01-04T15:31:51.081Z", "labels": ["bug", "ui"],
+            "assignees": [{"id": 3, "username": "ann"}], "milestone": {"id": 55, "iid": 2, "title": "v1"},
+            "web_url": "https://gitlab.com/acme/w/-/issues/7"
+        })
+    }
+
+    #[test]
+    fn rest_issue_maps_to_item_by_iid() {
+        let it = issue(&rest_issue(), None).unwrap();
+        assert_eq!(it.external_id, "7");
+        assert_eq!(it.state, ItemState::Closed);
+        assert_eq!(it.labels, ["bug", "ui"]);
+        assert_eq!(it.assignees, ["ann"]);
+        assert_eq!(it.milestone_ref.as_deref(), Some("55"));
+        assert_eq!(it.updated_at, 1_451_921_511_081);
+        assert_eq!(it.version.as_deref(), Some("1451921511081"));
+        assert_eq!(
+            it.url.as_deref(),
+            Some("https://gitlab.com/acme/w/-/issues/7")
+        );
+    }
+
+    #[test]
+    fn hook_attributes_with_utc_words_timestamp_map_too() {
+        let attrs = json!({"iid": 3, "title": "T", "description": null, "state": "opened", "updated_at": "2017-09-15 16:50:55 UTC",
+                           "labels": [{"title": "bug"}], "milestone_id": 12, "url": "u"});
+        let it = issue(&attrs, Some(&json!([{"username": "bob"}]))).unwrap();
+        assert_eq!(
+            (it.external_id.as_str(), it.body.as_str(), it.state),
+            ("3", "", ItemState::Open)
+        );
+        assert_eq!(it.updated_at, 1_505_494_255_000);
+        assert_eq!(it.labels, ["bug"]);
+        assert_eq!(it.assignees, ["bob"]);
+        assert_eq!(it.milestone_ref.as_deref(), Some("12"));
+    }
+
+    #[test]
+    fn bad_timestamp_is_an_error_not_a_panic() {
+        let mut v = rest_issue();
+        v["updated_at"] = json!("soon");
+        assert!(matches!(issue(&v, None), Err(ConnectorError::Internal(m)) if m.contains("soon")));
+    }
+
+    #[test]
+    fn create_body_uses_comma_labels_and_ids() {
+        let n = NewItem {
+            kind: Kind::Issue,
+            title: "A".into(),
+            body: "b".into(),
+            state: ItemState::Open,
+            labels: vec!["x".into(), "y z".into()],
+            assignees: vec!["ann".into()],
+            milestone_ref: Some("55".into()),
+            parent_ref: None,
+            extras: "{}".into(),
+        };
+        let b = create_body(&n, &[3]).unwrap();
+        assert_eq!(
+            b,
+            json!({"title": "A", "description": "b", "labels": "x,y z", "assignee_ids": [3], "milestone_id": 55})
+        );
+        let bad = NewItem {
+            milestone_ref: Some("v1".into()),
+            ..n.clone()
+        };
+        assert!(matches!(
+            create_body(&bad, &[]),
+            Err(ConnectorError::InvalidInput(_))
+        ));
+        let empty = NewItem {
+            title: " ".into(),
+            ..n
+        };
+        assert!(matches!(
+            create_body(&empty, &[]),
+            Err(ConnectorError::InvalidInput(_))
+        ));
+    }
+
+    #[test]
+    fn patch_unsets_milestone_with_zero_and_maps_state_events() {
+        let p = ItemPatch {
+            title: None,
+            body: None,
+            state: Some(ItemState::Closed),
+            status_name: None,
+            labels: Some(vec![]),
+            assignees: None,
+            milestone_ref: Some(None),
+            parent_ref: None,
+            expected_version: None,
+            extras: None,
+        };
+        assert_eq!(
+            update_body(Kind::Issue, &p, None).unwrap(),
+            json!({"state_event": "close", "labels": "", "milestone_id": 0})
+        );
+        assert_eq!(state_event(Kind::Milestone, ItemState::Open), "activate");
+        assert_eq!(state_event(Kind::Issue, ItemState::Open), "reopen");
+    }
+
+    #[test]
+    fn milestone_and_label_map() {
+        let m = milestone(&json!({"id": 55, "iid": 2, "title": "v1", "state": "active", "updated_at": "2020-01-01T00:00:00.000Z"})).unwrap();
+        assert_eq!((m.external_id.as_str(), m.state), ("55", ItemState::Open));
+        let l =
+            label(&json!({"id": 8, "name": "bug", "color": "#f00", "description": null})).unwrap();
+        assert_eq!(
+            (
+                l.external_id.as_str(),
+                l.title.as_str(),
+                l.version.as_deref()
+            ),
+            ("8", "bug", Some("bug|#f00|"))
+        );
+    }
+}

@@ -1,0 +1,165 @@
+//! Reads and writes of single items: paths by kind (`iid` for issues and epics, `id` for
+//! milestones and labels), assignee usernames resolved to ids, create-then-close for
+//! items created closed, and a version check before edits that carry one.
+
+use elder_connector_sdk::{ConnectorError, Item, ItemPatch, ItemState, Kind, NewItem};
+use serde_json::{Value, json};
+
+use crate::config::Settings;
+use crate::{http, map};
+
+fn check_id(id: &str) -> Result<&str, ConnectorError> {
+    if !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) {
+        Ok(id)
+    } else {
+        Err(ConnectorError::invalid_input(format!(
+            "`{id}` is not a GitLab id"
+        )))
+    }
+}
+
+fn collection(s: &Settings, kind: Kind) -> Result<String, ConnectorError> {
+    Ok(match kind {
+        Kind::Issue => s.project_url("/issues"),
+        Kind::Milestone => s.project_url("/milestones"),
+        Kind::Label => s.project_url("/labels"),
+        Kind::Project => s.group_url("/epics")?,
+    })
+}
+
+fn one(s: &Settings, kind: Kind, id: &str) -> Result<String, ConnectorError> {
+    Ok(format!("{}/{}", collection(s, kind)?, check_id(id)?))
+}
+
+/// `GET` one item.
+pub fn get(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+    map::any(kind, &http::send("GET", &one(s, kind, id)?, None)?.json()?)
+}
+
+/// Resolves usernames to user ids (`GET /users?username=`).
+fn user_ids(s: &Settings, names: &[String]) -> Result<Vec<u64>, ConnectorError> {
+    names
+        .iter()
+        .map(|n| {
+            let enc: String = n
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
+                .collect();
+            let found = http::send(
+                "GET",
+                &format!("{}/api/v4/users?username={enc}", s.base_url),
+                None,
+            )?
+            .json()?;
+            found
+                .get(0)
+                .and_then(|u| u.get("id"))
+                .and_then(Value::as_u64)
+                .ok_or_else(|| ConnectorError::invalid_input(format!("no GitLab user `{n}`")))
+        })
+        .collect()
+}
+
+/// `POST` a new item, then close it when it was created closed.
+pub fn create(s: &Settings, n: NewItem) -> Result<Item, ConnectorError> {
+    let ids = if n.kind == Kind::Issue {
+        user_ids(s, &n.assignees)?
+    } else {
+        Vec::new()
+    };
+    let body = map::create_body(&n, &ids)?;
+    let created = map::any(
+        n.kind,
+        &http::send("POST", &collection(s, n.kind)?, Some(&body))?.json()?,
+    )?;
+    if n.state == ItemState::Closed && n.kind != Kind::Label {
+        return set_state(s, n.kind, &created.external_id, ItemState::Closed);
+    }
+    Ok(created)
+}
+
+/// `PUT` the fields a patch sets; a stale `expected_version` is a conflict.
+pub fn update(s: &Settings, kind: Kind, id: &str, p: ItemPatch) -> Result<Item, ConnectorError> {
+    let url = one(s, kind, id)?;
+    if let Some(expected) = &p.expected_version {
+        let current = get(s, kind, id)?;
+        if current.version.as_deref() != Some(expected.as_str()) {
+            return Err(ConnectorError::Conflict(format!(
+                "stale version: expected {expected}, platform has {}",
+                current.version.unwrap_or_default()
+            )));
+        }
+    }
+    let ids = match (&p.assignees, kind) {
+        (Some(names), Kind::Issue) => Some(user_ids(s, names)?),
+        _ => None,
+    };
+    let body = map::update_body(kind, &p, ids.as_deref())?;
+    if body.as_object().is_some_and(|o| o.is_empty()) {
+        return get(s, kind, id);
+    }
+    map::any(kind, &http::send("PUT", &url, Some(&body))?.json()?)
+}
+
+/// Closes or reopens with `state_event`.
+pub fn set_state(
+    s: &Settings,
+    kind: Kind,
+    id: &str,
+    state: ItemState,
+) -> Result<Item, ConnectorError> {
+    if kind == Kind::Label {
+        return Err(ConnectorError::unsupported(
+            "GitLab labels cannot be closed or reopened",
+        ));
+    }
+    let body = json!({"state_event": map::state_event(kind, state)});
+    map::any(
+        kind,
+        &http::send("PUT", &one(s, kind, id)?, Some(&body))?.json()?,
+    )
+}
+
+/// `DELETE` an item (issues need an owner or admin token).
+pub fn delete(s: &Settings, kind: Kind, id: &str) -> Result<(), ConnectorError> {
+    http::send("DELETE", &one(s, kind, id)?, None).map(|_| ())
+}
+
+/// `GET` the project: its `path_with_namespace`.
+pub fn test_connection(s: &Settings) -> Result<String, ConnectorError> {
+    let p = http::send("GET", &s.project_url(""), None)?.json()?;
+    Ok(p.get("path_with_namespace")
+        .and_then(Value::as_str)
+        .unwrap_or("GitLab project")
+        .to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_must_be_numeric_so_paths_cannot_be_injected() {
+        let s = Settings {
+            base_url: "https://gitlab.com".into(),
+            project: "1".into(),
+            group_id: None,
+        };
+        assert_eq!(
+            one(&s, Kind::Issue, "12").unwrap(),
+            "https://gitlab.com/api/v4/projects/1/issues/12"
+        );
+        assert_eq!(
+            one(&s, Kind::Milestone, "5").unwrap(),
+            "https://gitlab.com/api/v4/projects/1/milestones/5"
+        );
+        assert!(matches!(
+            one(&s, Kind::Issue, "../../users"),
+            Err(ConnectorError::InvalidInput(_))
+        ));
+        assert!(matches!(
+            one(&s, Kind::Project, "1"),
+            Err(ConnectorError::Unsupported(_))
+        ));
+    }
+}

@@ -1,0 +1,198 @@
+//! The Jira connector's configuration keys and their validation.
+
+use elder_connector_sdk::{Config, ConnectorError};
+use serde_json::Value;
+
+/// Validated settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// `https://<site>.atlassian.net`, without trailing slash.
+    pub jira_url: String,
+    /// The project key, e.g. `ELD`.
+    pub project_key: String,
+    /// The issue type new issues get (default `Task`).
+    pub issue_type: String,
+    /// Status to move to when closing (none: any status in the `done` category).
+    pub closed_status: Option<String>,
+    /// Status to move to when reopening (none: any status not in the `done` category,
+    /// preferring the `new` category).
+    pub open_status: Option<String>,
+    /// The sprint custom field id (none: looked up in `/rest/api/3/field`).
+    pub sprint_field: Option<String>,
+    /// The Agile board whose sprints are milestones (none: the project's first board).
+    pub board_id: Option<String>,
+}
+
+/// The value of `key`, if set and not blank.
+pub fn value<'a>(config: &'a Config, key: &str) -> Option<&'a str> {
+    config
+        .iter()
+        .find(|e| e.key == key)
+        .map(|e| e.value.trim())
+        .filter(|v| !v.is_empty())
+}
+
+impl Settings {
+    /// Reads and checks the config.
+    pub fn from_config(config: &Config) -> Result<Settings, ConnectorError> {
+        let jira_url = value(config, "jira_url")
+            .ok_or_else(|| {
+                ConnectorError::invalid_config(
+                    "jira_url is required, e.g. https://acme.atlassian.net",
+                )
+            })?
+            .trim_end_matches('/')
+            .to_string();
+        if !(jira_url.starts_with("https://") || jira_url.starts_with("http://"))
+            || jira_url.contains(' ')
+        {
+            return Err(ConnectorError::invalid_config(
+                "jira_url must be an http(s) URL",
+            ));
+        }
+        value(config, "email")
+            .filter(|e| e.contains('@'))
+            .ok_or_else(|| {
+                ConnectorError::invalid_config(
+                    "email is required (the Atlassian account of the API token)",
+                )
+            })?;
+        let project_key = value(config, "project_key")
+            .ok_or_else(|| ConnectorError::invalid_config("project_key is required"))?;
+        if !project_key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            || !project_key.starts_with(|c: char| c.is_ascii_uppercase())
+        {
+            return Err(ConnectorError::invalid_config(
+                "project_key must be a Jira project key such as ELD",
+            ));
+        }
+        let (open_status, closed_status) = status_map(value(config, "status_map"))?;
+        let sprint_field = value(config, "sprint_field").map(str::to_string);
+        if sprint_field
+            .as_ref()
+            .is_some_and(|f| !f.starts_with("customfield_"))
+        {
+            return Err(ConnectorError::invalid_config(
+                "sprint_field must look like customfield_10020",
+            ));
+        }
+        let board_id = value(config, "board_id").map(str::to_string);
+        if board_id
+            .as_ref()
+            .is_some_and(|b| !b.chars().all(|c| c.is_ascii_digit()))
+        {
+            return Err(ConnectorError::invalid_config("board_id must be numeric"));
+        }
+        Ok(Settings {
+            jira_url,
+            project_key: project_key.to_string(),
+            issue_type: value(config, "issue_type").unwrap_or("Task").to_string(),
+            closed_status,
+            open_status,
+            sprint_field,
+            board_id,
+        })
+    }
+
+    /// `<jira_url><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.jira_url, path)
+    }
+}
+
+/// `status_map`: a JSON object `{"open": "To Do", "closed": "Done"}` (either key optional).
+fn status_map(raw: Option<&str>) -> Result<(Option<String>, Option<String>), ConnectorError> {
+    let Some(raw) = raw else {
+        return Ok((None, None));
+    };
+    let bad = || {
+        ConnectorError::invalid_config(
+            r#"status_map must be a JSON object like {"open":"To Do","closed":"Done"}"#,
+        )
+    };
+    let v: Value = serde_json::from_str(raw).map_err(|_| bad())?;
+    let obj = v.as_object().ok_or_else(bad)?;
+    if obj.keys().any(|k| k != "open" && k != "closed") {
+        return Err(bad());
+    }
+    let get = |k: &str| -> Result<Option<String>, ConnectorError> {
+        match obj.get(k) {
+            None => Ok(None),
+            Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.trim().to_string())),
+            _ => Err(bad()),
+        }
+    };
+    Ok((get("open")?, get("closed")?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use elder_connector_sdk::ConfigEntry;
+
+    fn cfg(extra: &[(&str, &str)]) -> Config {
+        // Extras come first: they override the defaults after them.
+        let mut pairs = extra.to_vec();
+        pairs.extend_from_slice(&[
+            ("jira_url", "https://acme.atlassian.net/"),
+            ("email", "a@b.c"),
+            ("project_key", "ELD"),
+        ]);
+        pairs
+            .iter()
+            .map(|(k, v)| ConfigEntry {
+                key: k.to_string(),
+                value: v.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn defaults_and_status_map() {
+        let s = Settings::from_config(&cfg(&[])).unwrap();
+        assert_eq!(
+            (
+                s.jira_url.as_str(),
+                s.issue_type.as_str(),
+                s.closed_status.clone()
+            ),
+            ("https://acme.atlassian.net", "Task", None)
+        );
+        let s = Settings::from_config(&cfg(&[
+            ("status_map", r#"{"closed":"Won't Do","open":"To Do"}"#),
+            ("issue_type", "Bug"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (
+                s.closed_status.as_deref(),
+                s.open_status.as_deref(),
+                s.issue_type.as_str()
+            ),
+            (Some("Won't Do"), Some("To Do"), "Bug")
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        for (k, v) in [
+            ("status_map", "closed=Done"),
+            ("status_map", r#"{"shut":"Done"}"#),
+            ("project_key", "eld x"),
+            ("sprint_field", "sprint"),
+            ("board_id", "b1"),
+        ] {
+            let e = Settings::from_config(&cfg(&[(k, v)])).unwrap_err();
+            assert!(
+                matches!(&e, ConnectorError::InvalidConfig(m) if m.contains(k)),
+                "{k}={v}: {e:?}"
+            );
+        }
+        let missing: Config = Vec::new();
+        assert!(
+            matches!(Settings::from_config(&missing), Err(ConnectorError::InvalidConfig(m)) if m.contains("jira_url"))
+        );
+    }
+}

@@ -1,0 +1,370 @@
+//! Reads and writes of single items: issues (fields by `PUT`, status by transitions,
+//! sprint by the Agile API), sprints, components and the project.
+
+use elder_connector_sdk::{ConnectorError, Item, ItemPatch, ItemState, Kind, NewItem};
+use serde_json::{Value, json};
+
+use crate::config::Settings;
+use crate::map::COMPONENT_PREFIX;
+use crate::workflow::{self, Target};
+use crate::{http, map, meta};
+
+fn check_key(key: &str) -> Result<&str, ConnectorError> {
+    let ok = match key.rsplit_once('-') {
+        Some((p, n)) => {
+            !p.is_empty()
+                && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !n.is_empty()
+                && n.chars().all(|c| c.is_ascii_digit())
+        }
+        None => !key.is_empty() && key.chars().all(|c| c.is_ascii_digit()),
+    };
+    if ok {
+        Ok(key)
+    } else {
+        Err(ConnectorError::invalid_input(format!(
+            "`{key}` is not a Jira issue key"
+        )))
+    }
+}
+
+fn check_num(id: &str) -> Result<&str, ConnectorError> {
+    if !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) {
+        Ok(id)
+    } else {
+        Err(ConnectorError::invalid_input(format!(
+            "`{id}` is not a numeric Jira id"
+        )))
+    }
+}
+
+/// The raw issue and its item.
+fn fetch_issue(s: &Settings, key: &str) -> Result<(Value, Item), ConnectorError> {
+    let sf = meta::sprint_field(s)?;
+    let fields = map::issue_fields(sf.as_deref()).join(",");
+    let raw = http::send(
+        "GET",
+        &s.url(&format!(
+            "/rest/api/3/issue/{}?fields={fields}",
+            check_key(key)?
+        )),
+        None,
+    )?
+    .json()?;
+    let item = map::issue(s, &raw, sf.as_deref())?;
+    Ok((raw, item))
+}
+
+/// Reads one item.
+pub fn get(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+    match kind {
+        Kind::Issue => fetch_issue(s, id).map(|(_, i)| i),
+        Kind::Milestone => map::sprint(
+            &http::send(
+                "GET",
+                &s.url(&format!("/rest/agile/1.0/sprint/{}", check_num(id)?)),
+                None,
+            )?
+            .json()?,
+        ),
+        Kind::Label => map::component(
+            &http::send(
+                "GET",
+                &s.url(&format!("/rest/api/3/component/{}", check_num(id)?)),
+                None,
+            )?
+            .json()?,
+        ),
+        Kind::Project => {
+            if id != s.project_key {
+                return Err(ConnectorError::NotFound(format!(
+                    "only project {} is synced by this config",
+                    s.project_key
+                )));
+            }
+            Ok(map::project(
+                s,
+                &http::send("GET", &s.url(&format!("/rest/api/3/project/{id}")), None)?.json()?,
+            ))
+        }
+    }
+}
+
+/// Creates an item.
+pub fn create(s: &Settings, n: NewItem) -> Result<Item, ConnectorError> {
+    match n.kind {
+        Kind::Issue => create_issue(s, n),
+        Kind::Milestone => {
+            let board: u64 = meta::board_id(s)?
+                .parse()
+                .map_err(|_| ConnectorError::internal("non-numeric board id"))?;
+            let body = json!({"name": n.title, "goal": n.body, "originBoardId": board});
+            let created = map::sprint(
+                &http::send("POST", &s.url("/rest/agile/1.0/sprint"), Some(&body))?.json()?,
+            )?;
+            if n.state == ItemState::Closed {
+                return set_state(s, Kind::Milestone, &created.external_id, ItemState::Closed);
+            }
+            Ok(created)
+        }
+        Kind::Label => {
+            let name = n.title.strip_prefix(COMPONENT_PREFIX).filter(|c| !c.trim().is_empty()).ok_or_else(|| {
+                ConnectorError::unsupported("Jira labels exist only on issues; only `component:<name>` labels can be created (as components)")
+            })?;
+            let body = json!({"name": name, "project": s.project_key, "description": n.body});
+            map::component(
+                &http::send("POST", &s.url("/rest/api/3/component"), Some(&body))?.json()?,
+            )
+        }
+        Kind::Project => Err(ConnectorError::unsupported(
+            "the Jira connector syncs one existing project; it does not create projects",
+        )),
+    }
+}
+
+fn create_issue(s: &Settings, n: NewItem) -> Result<Item, ConnectorError> {
+    let body = map::create_issue_body(s, &n)?;
+    let created = http::send("POST", &s.url("/rest/api/3/issue"), Some(&body))?.json()?;
+    let key = created
+        .get("key")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ConnectorError::internal("Jira create answer without key"))?
+        .to_string();
+    if let Some(sprint) = &n.milestone_ref {
+        set_sprint(s, &key, Some(sprint))?;
+    }
+    if n.state == ItemState::Closed {
+        return set_state(s, Kind::Issue, &key, ItemState::Closed);
+    }
+    get(s, Kind::Issue, &key)
+}
+
+/// Moves an issue into a sprint (open sprints only) or back to the backlog.
+fn set_sprint(s: &Settings, key: &str, sprint: Option<&str>) -> Result<(), ConnectorError> {
+    let body = json!({"issues": [key]});
+    let url = match sprint {
+        Some(id) => s.url(&format!("/rest/agile/1.0/sprint/{}/issue", check_num(id)?)),
+        None => s.url("/rest/agile/1.0/backlog/issue"),
+    };
+    http::send("POST", &url, Some(&body)).map(|_| ())
+}
+
+/// Applies a patch.
+pub fn update(s: &Settings, kind: Kind, id: &str, p: ItemPatch) -> Result<Item, ConnectorError> {
+    match kind {
+        Kind::Issue => update_issue(s, id, p),
+        Kind::Milestone => {
+            let mut body = serde_json::Map::new();
+            if let Some(t) = &p.title {
+                body.insert("name".into(), json!(t));
+            }
+            if let Some(b) = &p.body {
+                body.insert("goal".into(), json!(b));
+            }
+            if !body.is_empty() {
+                http::send(
+                    "POST",
+                    &s.url(&format!("/rest/agile/1.0/sprint/{}", check_num(id)?)),
+                    Some(&Value::Object(body)),
+                )?;
+            }
+            match p.state {
+                Some(st) => set_state(s, kind, id, st),
+                None => get(s, kind, id),
+            }
+        }
+        Kind::Label => {
+            let mut body = serde_json::Map::new();
+            if let Some(t) = &p.title {
+                let name = t.strip_prefix(COMPONENT_PREFIX).ok_or_else(|| {
+                    ConnectorError::invalid_input(
+                        "a component label's name must keep the `component:` prefix",
+                    )
+                })?;
+                body.insert("name".into(), json!(name));
+            }
+            if let Some(b) = &p.body {
+                body.insert("description".into(), json!(b));
+            }
+            let url = s.url(&format!("/rest/api/3/component/{}", check_num(id)?));
+            if body.is_empty() {
+                return get(s, kind, id);
+            }
+            map::component(&http::send("PUT", &url, Some(&Value::Object(body)))?.json()?)
+        }
+        Kind::Project => Err(ConnectorError::unsupported(
+            "the Jira project is read-only for this connector",
+        )),
+    }
+}
+
+fn update_issue(s: &Settings, key: &str, p: ItemPatch) -> Result<Item, ConnectorError> {
+    let (raw, current) = fetch_issue(s, key)?;
+    if let Some(expected) = &p.expected_version
+        && current.version.as_deref() != Some(expected.as_str())
+    {
+        return Err(ConnectorError::Conflict(format!(
+            "stale version: expected {expected}, Jira has {}",
+            current.version.unwrap_or_default()
+        )));
+    }
+    if let Some(body) = map::update_issue_body(&p)? {
+        http::send(
+            "PUT",
+            &s.url(&format!("/rest/api/3/issue/{key}")),
+            Some(&body),
+        )?;
+    }
+    if let Some(m) = &p.milestone_ref
+        && *m != current.milestone_ref
+    {
+        set_sprint(s, key, m.as_deref())?;
+    }
+    let target = match (&p.status_name, p.state) {
+        (Some(name), _) => Some(Target::Named(name.clone())),
+        (None, Some(st)) => Some(state_target(s, st)),
+        (None, None) => None,
+    };
+    if let Some(t) = target {
+        let (status, cat) = status_of(&raw);
+        workflow::move_to(s, key, &status, &cat, &t)?;
+    }
+    get(s, Kind::Issue, key)
+}
+
+fn status_of(raw: &Value) -> (String, String) {
+    let name = raw
+        .pointer("/fields/status/name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let cat = raw
+        .pointer("/fields/status/statusCategory/key")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    (name, cat)
+}
+
+/// The configured status for a state, else the category.
+fn state_target(s: &Settings, st: ItemState) -> Target {
+    match st {
+        ItemState::Closed => s
+            .closed_status
+            .clone()
+            .map(Target::Named)
+            .unwrap_or(Target::Done(true)),
+        ItemState::Open => s
+            .open_status
+            .clone()
+            .map(Target::Named)
+            .unwrap_or(Target::Done(false)),
+    }
+}
+
+/// Closes or reopens.
+pub fn set_state(
+    s: &Settings,
+    kind: Kind,
+    id: &str,
+    st: ItemState,
+) -> Result<Item, ConnectorError> {
+    match kind {
+        Kind::Issue => {
+            let (raw, _) = fetch_issue(s, id)?;
+            let (status, cat) = status_of(&raw);
+            // Reopening an issue that is open already is a no-op, whatever status_map says.
+            let target = if st == ItemState::Open && cat != "done" {
+                Target::Done(false)
+            } else {
+                state_target(s, st)
+            };
+            let target = if st == ItemState::Closed && cat == "done" {
+                Target::Done(true)
+            } else {
+                target
+            };
+            workflow::move_to(s, id, &status, &cat, &target)?;
+            get(s, kind, id)
+        }
+        Kind::Milestone => close_sprint(s, id, st),
+        Kind::Label | Kind::Project => Err(ConnectorError::unsupported(
+            "Jira components and projects cannot be closed or reopened",
+        )),
+    }
+}
+
+/// A sprint is closed by starting it (if still future) and completing it. Closed sprints
+/// cannot be reopened.
+fn close_sprint(s: &Settings, id: &str, st: ItemState) -> Result<Item, ConnectorError> {
+    let current = get(s, Kind::Milestone, id)?;
+    let state = current.status_name.clone().unwrap_or_default();
+    let url = s.url(&format!("/rest/agile/1.0/sprint/{}", check_num(id)?));
+    match (st, state.as_str()) {
+        (ItemState::Open, "closed") => Err(ConnectorError::Conflict(
+            "invalid_transition: a closed Jira sprint cannot be reopened".into(),
+        )),
+        (ItemState::Open, _) | (ItemState::Closed, "closed") => Ok(current),
+        (ItemState::Closed, s_now) => {
+            if s_now == "future" {
+                let now = crate::time::jql_minute(
+                    elder_connector_sdk::bindings::elder::connector::clock::now_ms(),
+                    0,
+                )
+                .replace(' ', "T")
+                    + ":00.000Z";
+                http::send(
+                    "POST",
+                    &url,
+                    Some(&json!({"state": "active", "startDate": now, "endDate": now})),
+                )?;
+            }
+            map::sprint(&http::send("POST", &url, Some(&json!({"state": "closed"})))?.json()?)
+        }
+    }
+}
+
+/// Deletes an item.
+pub fn delete(s: &Settings, kind: Kind, id: &str) -> Result<(), ConnectorError> {
+    let path = match kind {
+        Kind::Issue => format!("/rest/api/3/issue/{}", check_key(id)?),
+        Kind::Milestone => format!("/rest/agile/1.0/sprint/{}", check_num(id)?),
+        Kind::Label => format!("/rest/api/3/component/{}", check_num(id)?),
+        Kind::Project => {
+            return Err(ConnectorError::unsupported(
+                "the Jira connector does not delete projects",
+            ));
+        }
+    };
+    http::send("DELETE", &s.url(&path), None).map(|_| ())
+}
+
+/// Checks the credentials and the project.
+pub fn test_connection(s: &Settings) -> Result<String, ConnectorError> {
+    let p = http::send(
+        "GET",
+        &s.url(&format!("/rest/api/3/project/{}", s.project_key)),
+        None,
+    )?
+    .json()?;
+    Ok(format!(
+        "{} ({})",
+        p.get("name").and_then(Value::as_str).unwrap_or(""),
+        s.project_key
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_ids_are_checked_before_building_paths() {
+        assert!(check_key("ELD-12").is_ok());
+        assert!(check_key("10001").is_ok());
+        assert!(check_key("ELD-12/../../x").is_err());
+        assert!(check_key("").is_err());
+        assert!(check_num("12").is_ok());
+        assert!(check_num("1a").is_err());
+    }
+}
