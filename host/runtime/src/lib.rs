@@ -1,1 +1,34 @@
-//! Sandboxed connector runtime: wasmtime components, limits, WASI lockdown and HTTP egress. (being written)
+//! Elder Sync's sandboxed connector runtime.
+//!
+//! A [`Runtime`] owns one wasmtime engine (pooling allocator, epoch ticker thread) and
+//! loads connector components built against `wit/connector.wit`. Each loaded connector
+//! keeps an `InstancePre`; every call runs in a fresh store with a memory cap and an
+//! epoch deadline, so a trap, an endless loop or a memory bomb costs that call only
+//! ([`CallError::Trap`]). Guests reach the network only through the host's `http`
+//! import, which enforces the connector's allowed hosts, applies credentials (secrets
+//! never reach the guest), times out and caps response sizes. Components that import
+//! WASI get a locked-down context: no files, no network, no environment, captured stdio.
+
+pub use elder_sync_model as model;
+
+mod bindings;
+mod config;
+mod connector;
+mod convert;
+pub mod egress;
+mod engine;
+mod error;
+mod info;
+mod limits;
+mod observer;
+mod runtime;
+mod sandbox;
+mod state;
+mod wasi;
+
+pub use config::{ConnectorConfig, RuntimeConfig};
+pub use connector::LoadedConnector;
+pub use egress::{Egress, EgressError, EgressRequest, EgressResponse, ReqwestEgress};
+pub use error::{CallError, RuntimeError, TrapKind};
+pub use observer::RuntimeObserver;
+pub use runtime::Runtime;

@@ -1,1 +1,157 @@
-//! Misbehaving test connector (being written).
+//! Misbehaving test connector: proves the runtime's isolation.
+//!
+//! Its behaviour in `test-connection` is chosen by the config key `mode`:
+//!
+//! - `ok`: returns `ok`.
+//! - `loop`: spins forever (the host's epoch deadline must stop it).
+//! - `bomb`: allocates memory until the allocation fails (the store's memory cap must stop it).
+//! - `panic`: panics (the component traps).
+//! - `forbidden-host`: sends a request to a host not in `describe.hosts` and reports the
+//!   host's answer as text (`http-error: host-not-allowed: ...`).
+//! - `echo-config`: returns every config entry it received as `key=value` lines.
+//! - `http`: GETs `{base_url}/echo` and returns `status` and the body.
+//! - `clock`: returns the host clock's milliseconds.
+//! - `log`: writes one log record and returns `logged`.
+
+use elder_connector_sdk::bindings::elder::connector::{clock, http, log};
+use elder_connector_sdk::{
+    AuthRule, Config, ConfigField, Connector, ConnectorError, ConnectorInfo, Kind, export_connector,
+};
+
+struct Chaos;
+
+fn field(key: &str, required: bool, secret: bool) -> ConfigField {
+    ConfigField {
+        key: key.into(),
+        description: format!("chaos {key}"),
+        required,
+        secret,
+    }
+}
+
+fn value<'a>(config: &'a Config, key: &str) -> Option<&'a str> {
+    config
+        .iter()
+        .find(|e| e.key == key)
+        .map(|e| e.value.as_str())
+}
+
+fn describe_http_error(e: &http::HttpError) -> String {
+    match e {
+        http::HttpError::HostNotAllowed(h) => format!("http-error: host-not-allowed: {h}"),
+        http::HttpError::InvalidRequest(m) => format!("http-error: invalid-request: {m}"),
+        http::HttpError::Timeout => "http-error: timeout".into(),
+        http::HttpError::ResponseTooLarge(n) => format!("http-error: response-too-large: {n}"),
+        http::HttpError::Transport(m) => format!("http-error: transport: {m}"),
+    }
+}
+
+fn send(url: String, headers: Vec<http::Header>) -> String {
+    let req = http::Request {
+        method: "GET".into(),
+        url,
+        headers,
+        body: None,
+    };
+    match http::send(&req) {
+        Ok(resp) => format!("{} {}", resp.status, String::from_utf8_lossy(&resp.body)),
+        Err(e) => describe_http_error(&e),
+    }
+}
+
+fn spin() -> ! {
+    let mut n: u64 = 0;
+    loop {
+        n = std::hint::black_box(n.wrapping_add(1));
+    }
+}
+
+fn bomb() -> String {
+    let mut hoard: Vec<Vec<u8>> = Vec::new();
+    loop {
+        let chunk = vec![1u8; 1 << 20];
+        hoard.push(std::hint::black_box(chunk));
+        if hoard.len() > 1 << 16 {
+            return format!("survived {} MiB", hoard.len());
+        }
+    }
+}
+
+fn echo_config(config: &Config) -> String {
+    config
+        .iter()
+        .map(|e| format!("{}={}", e.key, e.value))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl Connector for Chaos {
+    fn describe() -> ConnectorInfo {
+        ConnectorInfo {
+            id: "chaos".into(),
+            version: "0.1.0".into(),
+            platform: "chaos".into(),
+            kinds: vec![Kind::Issue],
+            config_schema: vec![
+                field("mode", true, false),
+                field("base_url", false, false),
+                field("token", false, true),
+                field("guest_auth", false, false),
+            ],
+            auth: vec![AuthRule::Header((
+                "Authorization".into(),
+                "Bearer {token}".into(),
+            ))],
+            webhooks: None,
+            hosts: vec!["{base_url}".into(), "api.chaos.example".into()],
+        }
+    }
+
+    fn validate_config(config: &Config) -> Result<(), ConnectorError> {
+        value(config, "mode")
+            .map(|_| ())
+            .ok_or_else(|| ConnectorError::invalid_config("mode is required"))
+    }
+
+    fn test_connection(config: &Config) -> Result<String, ConnectorError> {
+        let mode = value(config, "mode").unwrap_or("ok");
+        let base = value(config, "base_url").unwrap_or("https://api.chaos.example");
+        match mode {
+            "ok" => Ok("ok".into()),
+            "loop" => spin(),
+            "bomb" => Ok(bomb()),
+            "panic" => panic!("chaos guest panics on purpose"),
+            "forbidden-host" => Ok(send("https://evil.example.net/steal".into(), vec![])),
+            "echo-config" => Ok(echo_config(config)),
+            "http" => {
+                // A guest-set Authorization header must be overridden by the host.
+                let headers = value(config, "guest_auth")
+                    .map(|v| {
+                        vec![http::Header {
+                            name: "authorization".into(),
+                            value: v.into(),
+                        }]
+                    })
+                    .unwrap_or_default();
+                Ok(send(format!("{base}/echo"), headers))
+            }
+            "clock" => Ok(clock::now_ms().to_string()),
+            "log" => {
+                log::write(
+                    log::Level::Info,
+                    "chaos says hello",
+                    &[log::Field {
+                        key: "mode".into(),
+                        value: "log".into(),
+                    }],
+                );
+                Ok("logged".into())
+            }
+            other => Err(ConnectorError::invalid_config(format!(
+                "unknown mode {other}"
+            ))),
+        }
+    }
+}
+
+export_connector!(Chaos);

@@ -1,0 +1,56 @@
+//! Benchmarks: instantiating a connector from its `InstancePre` (a `validate-config`
+//! call, which does nothing but instantiate and return), and one guest call that makes
+//! one host call (chaos `mode=clock`). Needs `bash scripts/build-wasm.sh` first.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use elder_sync_runtime::{ConnectorConfig, Runtime, RuntimeConfig};
+
+fn chaos_bytes() -> Vec<u8> {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/test-guests/chaos.wasm");
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{} missing ({e}): run bash scripts/build-wasm.sh",
+            path.display()
+        )
+    })
+}
+
+fn config(mode: &str) -> ConnectorConfig {
+    ConnectorConfig::new(BTreeMap::from([("mode".to_string(), mode.to_string())]))
+}
+
+fn bench(c: &mut Criterion) {
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let rt = Runtime::new(RuntimeConfig::default()).unwrap();
+    let bytes = chaos_bytes();
+    c.bench_function("load (compile + link + describe)", |b| {
+        b.iter(|| rt.load(&bytes).unwrap())
+    });
+    let conn = rt.load(&bytes).unwrap();
+    let ok = config("ok");
+    c.bench_function(
+        "call: instantiate from InstancePre + validate-config",
+        |b| {
+            b.to_async(&tokio)
+                .iter(|| async { conn.validate_config(&ok).await.unwrap() })
+        },
+    );
+    let clock = config("clock");
+    c.bench_function(
+        "call: instantiate + test-connection with one host call",
+        |b| {
+            b.to_async(&tokio)
+                .iter(|| async { conn.test_connection(&clock).await.unwrap() })
+        },
+    );
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

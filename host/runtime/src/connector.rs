@@ -1,0 +1,236 @@
+//! [`LoadedConnector`]: a described, linked connector and its typed calls. Every call
+//! gets a fresh store, the non-secret config, and an egress policy built from
+//! `describe` and the full config.
+
+use std::time::Instant;
+
+use elder_sync_model::{Change, ConnectorInfo, Item, ItemPatch, Kind, NewItem, Page};
+use wasmtime::Store;
+
+use crate::bindings::guest::Guest;
+use crate::bindings::types as t;
+use crate::config::ConnectorConfig;
+use crate::convert;
+use crate::egress::policy::EgressPolicy;
+use crate::error::CallError;
+use crate::sandbox::Sandbox;
+use crate::state::HostState;
+
+/// A loaded connector. Send + Sync; calls may run concurrently, each in its own store.
+pub struct LoadedConnector {
+    sandbox: Sandbox,
+    info: ConnectorInfo,
+    source_hash: String,
+}
+
+impl std::fmt::Debug for LoadedConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedConnector")
+            .field("id", &self.info.id)
+            .field("version", &self.info.version)
+            .field("source_hash", &self.source_hash)
+            .finish()
+    }
+}
+
+type GuestResult<T> = wasmtime::Result<Result<T, t::ConnectorError>>;
+
+impl LoadedConnector {
+    pub(crate) fn new(sandbox: Sandbox, info: ConnectorInfo, source_hash: String) -> Self {
+        LoadedConnector {
+            sandbox,
+            info,
+            source_hash,
+        }
+    }
+
+    /// What `describe` said.
+    pub fn info(&self) -> &ConnectorInfo {
+        &self.info
+    }
+
+    /// SHA-256 (hex) of the component bytes.
+    pub fn source_hash(&self) -> &str {
+        &self.source_hash
+    }
+
+    /// The config the guest sees: every entry but the secret ones.
+    fn guest_config(&self, cfg: &ConnectorConfig) -> Vec<t::ConfigEntry> {
+        let secrets: Vec<&str> = self.info.secret_keys().collect();
+        cfg.iter()
+            .filter(|(k, _)| !secrets.contains(k))
+            .map(|(k, v)| t::ConfigEntry {
+                key: k.to_string(),
+                value: v.to_string(),
+            })
+            .collect()
+    }
+
+    async fn invoke<T>(
+        &self,
+        function: &str,
+        cfg: &ConnectorConfig,
+        f: impl AsyncFnOnce(&mut Store<HostState>, &Guest, &t::Config) -> GuestResult<T>,
+    ) -> Result<T, CallError> {
+        let started = Instant::now();
+        let entries = self.guest_config(cfg);
+        let shared = self.sandbox.shared();
+        let policy = EgressPolicy::new(&self.info, cfg.clone(), shared.cfg.allow_plain_http);
+        let result = match self
+            .sandbox
+            .run(policy, async |store, guest| f(store, guest, &entries).await)
+            .await
+        {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(CallError::Connector(convert::error_from_wit(e))),
+            Err(e) => Err(e),
+        };
+        self.observe(function, &result, started);
+        result
+    }
+
+    fn observe<T>(&self, function: &str, result: &Result<T, CallError>, started: Instant) {
+        let observer = &self.sandbox.shared().observer;
+        let id = self.info.id.as_str();
+        let outcome = match result {
+            Ok(_) => "ok",
+            Err(e) => e.outcome(),
+        };
+        if let Err(CallError::Trap { kind, message }) = result {
+            tracing::warn!(connector = %id, function, kind = %kind, "connector trapped: {message}");
+            observer.trapped(id, *kind);
+        }
+        observer.call_finished(id, function, outcome, started.elapsed().as_secs_f64());
+    }
+
+    /// Checks a configuration without I/O.
+    pub async fn validate_config(&self, cfg: &ConnectorConfig) -> Result<(), CallError> {
+        self.invoke("validate_config", cfg, async |s, g, c| {
+            g.call_validate_config(s, c).await
+        })
+        .await
+    }
+
+    /// Checks that the platform answers; returns what it reached.
+    pub async fn test_connection(&self, cfg: &ConnectorConfig) -> Result<String, CallError> {
+        self.invoke("test_connection", cfg, async |s, g, c| {
+            g.call_test_connection(s, c).await
+        })
+        .await
+    }
+
+    /// Lists changes of `kind` since `cursor`.
+    pub async fn list_changes(
+        &self,
+        cfg: &ConnectorConfig,
+        kind: Kind,
+        cursor: Option<String>,
+        page_size: u32,
+    ) -> Result<Page, CallError> {
+        let kind = convert::kind_to_wit(kind);
+        self.invoke("list_changes", cfg, async |s, g, c| {
+            g.call_list_changes(s, c, kind, cursor.as_deref(), page_size)
+                .await
+        })
+        .await
+        .map(convert::page_from_wit)
+    }
+
+    /// Reads one item.
+    pub async fn get(
+        &self,
+        cfg: &ConnectorConfig,
+        kind: Kind,
+        id: &str,
+    ) -> Result<Item, CallError> {
+        let kind = convert::kind_to_wit(kind);
+        self.invoke("get", cfg, async |s, g, c| g.call_get(s, c, kind, id).await)
+            .await
+            .map(convert::item_from_wit)
+    }
+
+    /// Creates an item.
+    pub async fn create(&self, cfg: &ConnectorConfig, item: NewItem) -> Result<Item, CallError> {
+        let item = convert::new_item_to_wit(item);
+        self.invoke("create", cfg, async |s, g, c| {
+            g.call_create(s, c, &item).await
+        })
+        .await
+        .map(convert::item_from_wit)
+    }
+
+    /// Applies a partial update.
+    pub async fn update(
+        &self,
+        cfg: &ConnectorConfig,
+        kind: Kind,
+        id: &str,
+        patch: ItemPatch,
+    ) -> Result<Item, CallError> {
+        let kind = convert::kind_to_wit(kind);
+        let patch = convert::patch_to_wit(patch);
+        self.invoke("update", cfg, async |s, g, c| {
+            g.call_update(s, c, kind, id, &patch).await
+        })
+        .await
+        .map(convert::item_from_wit)
+    }
+
+    /// Closes an item.
+    pub async fn close(
+        &self,
+        cfg: &ConnectorConfig,
+        kind: Kind,
+        id: &str,
+    ) -> Result<Item, CallError> {
+        let kind = convert::kind_to_wit(kind);
+        self.invoke("close", cfg, async |s, g, c| {
+            g.call_close(s, c, kind, id).await
+        })
+        .await
+        .map(convert::item_from_wit)
+    }
+
+    /// Reopens an item.
+    pub async fn reopen(
+        &self,
+        cfg: &ConnectorConfig,
+        kind: Kind,
+        id: &str,
+    ) -> Result<Item, CallError> {
+        let kind = convert::kind_to_wit(kind);
+        self.invoke("reopen", cfg, async |s, g, c| {
+            g.call_reopen(s, c, kind, id).await
+        })
+        .await
+        .map(convert::item_from_wit)
+    }
+
+    /// Deletes an item.
+    pub async fn delete(
+        &self,
+        cfg: &ConnectorConfig,
+        kind: Kind,
+        id: &str,
+    ) -> Result<(), CallError> {
+        let kind = convert::kind_to_wit(kind);
+        self.invoke("delete", cfg, async |s, g, c| {
+            g.call_delete(s, c, kind, id).await
+        })
+        .await
+    }
+
+    /// Translates an authenticated webhook delivery into change events.
+    pub async fn parse_webhook(
+        &self,
+        cfg: &ConnectorConfig,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    ) -> Result<Vec<Change>, CallError> {
+        self.invoke("parse_webhook", cfg, async |s, g, c| {
+            g.call_parse_webhook(s, c, &headers, &body).await
+        })
+        .await
+        .map(|changes| changes.into_iter().map(convert::change_from_wit).collect())
+    }
+}

@@ -1,0 +1,147 @@
+//! Running one call in isolation: a fresh [`Store`] per call with the memory cap and the
+//! epoch deadline (plus a wall-clock bound when a tokio runtime is present, covering
+//! time spent in host calls), instantiation from the `InstancePre`, captured WASI stdio
+//! flushed to the log, and classification of traps into [`TrapKind`].
+
+use std::sync::Arc;
+
+use elder_sync_model::ConnectorInfo;
+use wasmtime::Store;
+
+use crate::bindings::ConnectorWorldPre;
+use crate::bindings::guest::Guest;
+use crate::convert;
+use crate::egress::EgressContext;
+use crate::egress::policy::EgressPolicy;
+use crate::engine::deadline_ticks;
+use crate::error::{CallError, TrapKind};
+use crate::runtime::Shared;
+use crate::state::HostState;
+
+/// A linked, ready-to-instantiate connector.
+pub(crate) struct Sandbox {
+    shared: Arc<Shared>,
+    pre: ConnectorWorldPre<HostState>,
+    name: String,
+}
+
+enum Failure {
+    Instantiate(wasmtime::Error),
+    Call(wasmtime::Error),
+    WallClock,
+}
+
+impl Sandbox {
+    pub(crate) fn new(shared: Arc<Shared>, pre: ConnectorWorldPre<HostState>) -> Self {
+        Sandbox {
+            shared,
+            pre,
+            name: "(loading)".into(),
+        }
+    }
+
+    /// The same sandbox, logging under the connector's id.
+    pub(crate) fn named(self, id: &str) -> Self {
+        Sandbox {
+            name: id.to_string(),
+            ..self
+        }
+    }
+
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    /// Calls `describe` with all egress refused.
+    pub(crate) async fn describe(&self) -> Result<ConnectorInfo, CallError> {
+        self.run(EgressPolicy::deny_all(), async |store, guest| {
+            guest.call_describe(store).await
+        })
+        .await
+        .map(convert::info_from_wit)
+    }
+
+    fn store(&self, policy: EgressPolicy) -> Store<HostState> {
+        let cfg = &self.shared.cfg;
+        let egress = EgressContext {
+            connector: self.name.clone(),
+            policy,
+            egress: self.shared.egress.clone(),
+            observer: self.shared.observer.clone(),
+            timeout: cfg.http_timeout,
+            max_response_bytes: cfg.max_response_bytes,
+        };
+        let mut store = Store::new(
+            &self.shared.engine.engine,
+            HostState::new(egress, cfg.memory_limit_bytes),
+        );
+        store.limiter(|s| &mut s.limits);
+        store.set_epoch_deadline(deadline_ticks(cfg.call_deadline));
+        store.epoch_deadline_trap();
+        store
+    }
+
+    /// Instantiates the connector in a fresh store and runs `f` against its export.
+    pub(crate) async fn run<T>(
+        &self,
+        policy: EgressPolicy,
+        f: impl AsyncFnOnce(&mut Store<HostState>, &Guest) -> wasmtime::Result<T>,
+    ) -> Result<T, CallError> {
+        let mut store = self.store(policy);
+        let work = async {
+            let world = self
+                .pre
+                .instantiate_async(&mut store)
+                .await
+                .map_err(Failure::Instantiate)?;
+            f(&mut store, world.elder_connector_connector())
+                .await
+                .map_err(Failure::Call)
+        };
+        let outcome = if tokio::runtime::Handle::try_current().is_ok() {
+            tokio::time::timeout(self.shared.cfg.call_deadline, work)
+                .await
+                .unwrap_or(Err(Failure::WallClock))
+        } else {
+            work.await
+        };
+        store.data().stdio.flush_to_log(&self.name);
+        outcome.map_err(|failure| self.classify(failure, store.data().limits.was_hit()))
+    }
+
+    fn classify(&self, failure: Failure, memory_hit: bool) -> CallError {
+        match failure {
+            Failure::Instantiate(e) if memory_hit => CallError::Trap {
+                kind: TrapKind::Memory,
+                message: format!("instantiation exceeded the memory cap: {e:#}"),
+            },
+            Failure::Instantiate(e) => CallError::Runtime(format!("instantiating: {e:#}")),
+            Failure::WallClock => CallError::Trap {
+                kind: TrapKind::Deadline,
+                message: format!(
+                    "call exceeded its deadline of {:?}",
+                    self.shared.cfg.call_deadline
+                ),
+            },
+            Failure::Call(e) => trap_of(&e, memory_hit),
+        }
+    }
+}
+
+fn trap_of(e: &wasmtime::Error, memory_hit: bool) -> CallError {
+    let kind = if memory_hit {
+        TrapKind::Memory
+    } else {
+        match e.downcast_ref::<wasmtime::Trap>() {
+            Some(wasmtime::Trap::Interrupt) => TrapKind::Deadline,
+            Some(wasmtime::Trap::UnreachableCodeReached) => TrapKind::Panic,
+            _ => TrapKind::Other,
+        }
+    };
+    let message = match kind {
+        TrapKind::Deadline => "call exceeded its deadline (interrupted)".to_string(),
+        TrapKind::Memory => format!("guest exceeded its memory cap: {e:#}"),
+        _ => format!("{e:#}"),
+    };
+    CallError::Trap { kind, message }
+}
