@@ -85,17 +85,17 @@ fn limited(s: &State, which: Exceeded) -> Response {
         .into_response()
 }
 
-fn gate(s: &mut State, q: &HashMap<String, String>) -> Result<(), Response> {
+fn gate(s: &mut State, q: &HashMap<String, String>) -> Result<(), Box<Response>> {
     s.requests += 1;
     if q.get("key") != Some(&s.options.key) {
-        return Err(err(SimError::new(401, "invalid key")));
+        return Err(Box::new(err(SimError::new(401, "invalid key"))));
     }
     if q.get("token") != Some(&s.options.token) {
-        return Err(err(SimError::new(401, "invalid token")));
+        return Err(Box::new(err(SimError::new(401, "invalid token"))));
     }
     s.limits
         .admit(Instant::now())
-        .map_err(|which| limited(s, which))
+        .map_err(|which| Box::new(limited(s, which)))
 }
 
 fn with(
@@ -105,15 +105,19 @@ fn with(
 ) -> Response {
     let (resp, hooks) = {
         let mut s = state.lock().expect("sim state");
-        let r = gate(&mut s, q).and_then(|()| f(&mut s).map_err(err));
-        (r.unwrap_or_else(|e| e), s.take_pending())
+        let r = gate(&mut s, q).and_then(|()| f(&mut s).map_err(|e| Box::new(err(e))));
+        (r.unwrap_or_else(|e| *e), s.take_pending())
     };
     webhook::dispatch(state.clone(), hooks);
     resp
 }
 
 /// Query parameters (but `key`/`token`) merged with a JSON or form body, as Trello accepts both.
-fn params(q: &HashMap<String, String>, h: &HeaderMap, body: &Bytes) -> Result<Params, Response> {
+fn params(
+    q: &HashMap<String, String>,
+    h: &HeaderMap,
+    body: &Bytes,
+) -> Result<Params, Box<Response>> {
     let mut p: Params = q
         .iter()
         .filter(|(k, _)| *k != "key" && *k != "token")
@@ -127,8 +131,8 @@ fn params(q: &HashMap<String, String>, h: &HeaderMap, body: &Bytes) -> Result<Pa
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     if ctype.starts_with("application/json") {
-        let v: Value =
-            serde_json::from_slice(body).map_err(|_| err(SimError::new(400, "Invalid JSON")))?;
+        let v: Value = serde_json::from_slice(body)
+            .map_err(|_| Box::new(err(SimError::new(400, "Invalid JSON"))))?;
         p.extend(v.as_object().cloned().unwrap_or_default());
     } else {
         for (k, v) in url::form_urlencoded::parse(body) {
@@ -304,7 +308,7 @@ async fn create_card(
 ) -> Response {
     let p = match params(&q, &h, &body) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     with(&st, &q, |s| {
         let id = s.create_card(&p)?;
@@ -329,7 +333,7 @@ async fn update_card(
 ) -> Response {
     let p = match params(&q, &h, &body) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     with(&st, &q, |s| {
         check_id(&id)?;
@@ -359,7 +363,7 @@ async fn add_label(
 ) -> Response {
     let p = match params(&q, &h, &body) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     with(&st, &q, |s| {
         check_id(&id)?;
@@ -402,7 +406,7 @@ async fn create_label(
 ) -> Response {
     let p = match params(&q, &h, &body) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     with(&st, &q, |s| {
         let board = p
@@ -434,7 +438,7 @@ async fn update_label(
 ) -> Response {
     let p = match params(&q, &h, &body) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     with(&st, &q, |s| {
         check_id(&id)?;
@@ -467,7 +471,7 @@ async fn create_webhook(
 ) -> Response {
     let p = match params(&q, &h, &body) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let callback = p
         .get("callbackURL")

@@ -1,0 +1,184 @@
+//! The Trello connector's configuration: keys, validation, and the list -> state map
+//! (explicit `list_state_map`, then `done_lists`, then "a list named like Done closes").
+
+use std::collections::BTreeMap;
+
+use elder_connector_sdk::{Config, ConnectorError};
+
+/// The default API root.
+pub const DEFAULT_BASE_URL: &str = "https://api.trello.com";
+
+/// How closing a card works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseMode {
+    /// Move the card to the done list (archive when the board has none).
+    Move,
+    /// Archive the card (`closed=true`).
+    Archive,
+}
+
+/// The parsed configuration.
+#[derive(Debug, Clone)]
+pub struct TrelloConfig {
+    pub board_id: String,
+    pub base_url: String,
+    pub done_lists: Vec<String>,
+    pub list_state_map: BTreeMap<String, bool>,
+    pub close_mode: CloseMode,
+}
+
+fn value<'a>(config: &'a Config, key: &str) -> Option<&'a str> {
+    config
+        .iter()
+        .find(|e| e.key == key)
+        .map(|e| e.value.trim())
+        .filter(|v| !v.is_empty())
+}
+
+/// `{"List name or id": "open" | "closed", ...}`.
+fn parse_state_map(text: &str) -> Result<BTreeMap<String, bool>, ConnectorError> {
+    let bad = |why: &str| ConnectorError::invalid_config(format!("list_state_map: {why}"));
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|_| bad("not a JSON object"))?;
+    let obj = v.as_object().ok_or_else(|| bad("not a JSON object"))?;
+    obj.iter()
+        .map(|(k, v)| match v.as_str() {
+            Some("closed") => Ok((k.to_lowercase(), true)),
+            Some("open") => Ok((k.to_lowercase(), false)),
+            _ => Err(bad(&format!(
+                "the value for {k:?} must be \"open\" or \"closed\""
+            ))),
+        })
+        .collect()
+}
+
+impl TrelloConfig {
+    /// Parses and validates the configuration.
+    pub fn parse(config: &Config) -> Result<TrelloConfig, ConnectorError> {
+        let board_id = value(config, "board_id")
+            .ok_or_else(|| ConnectorError::invalid_config("board_id is required"))?;
+        if !board_id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(ConnectorError::invalid_config(
+                "board_id must be a board id or short link",
+            ));
+        }
+        let base_url = value(config, "base_url")
+            .unwrap_or(DEFAULT_BASE_URL)
+            .trim_end_matches('/')
+            .to_string();
+        if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+            return Err(ConnectorError::invalid_config(
+                "base_url must be an http(s) URL",
+            ));
+        }
+        let done_lists = value(config, "done_lists")
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_lowercase())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let list_state_map = value(config, "list_state_map")
+            .map(parse_state_map)
+            .transpose()?
+            .unwrap_or_default();
+        let close_mode = match value(config, "close_mode") {
+            None | Some("move") => CloseMode::Move,
+            Some("archive") => CloseMode::Archive,
+            Some(other) => {
+                return Err(ConnectorError::invalid_config(format!(
+                    "close_mode must be move or archive, not {other:?}"
+                )));
+            }
+        };
+        Ok(TrelloConfig {
+            board_id: board_id.to_string(),
+            base_url,
+            done_lists,
+            list_state_map,
+            close_mode,
+        })
+    }
+
+    /// Whether a list (by id and name) means "closed".
+    pub fn list_closes(&self, id: &str, name: &str) -> bool {
+        let (id, name) = (id.to_lowercase(), name.trim().to_lowercase());
+        if let Some(closed) = self
+            .list_state_map
+            .get(&id)
+            .or_else(|| self.list_state_map.get(&name))
+        {
+            return *closed;
+        }
+        if !self.done_lists.is_empty() {
+            return self.done_lists.contains(&id) || self.done_lists.contains(&name);
+        }
+        name.split(|c: char| !c.is_alphanumeric())
+            .any(|w| w == "done")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use elder_connector_sdk::ConfigEntry;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Config {
+        pairs
+            .iter()
+            .map(|(k, v)| ConfigEntry {
+                key: (*k).into(),
+                value: (*v).into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn board_id_is_required_and_base_url_defaults() {
+        assert!(
+            matches!(TrelloConfig::parse(&cfg(&[])), Err(ConnectorError::InvalidConfig(m)) if m.contains("board_id"))
+        );
+        let c = TrelloConfig::parse(&cfg(&[("board_id", "abc123")])).unwrap();
+        assert_eq!(c.base_url, DEFAULT_BASE_URL);
+        assert_eq!(c.close_mode, CloseMode::Move);
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        for (k, v) in [
+            ("close_mode", "burn"),
+            ("list_state_map", "[1]"),
+            ("list_state_map", r#"{"Done":"maybe"}"#),
+            ("base_url", "ftp://x"),
+        ] {
+            let err = TrelloConfig::parse(&cfg(&[("board_id", "b1"), (k, v)])).unwrap_err();
+            assert!(
+                matches!(err, ConnectorError::InvalidConfig(ref m) if m.contains(k)),
+                "{k}={v}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn default_rule_closes_lists_named_like_done() {
+        let c = TrelloConfig::parse(&cfg(&[("board_id", "b1")])).unwrap();
+        assert!(c.list_closes("l1", "Done"));
+        assert!(c.list_closes("l1", "done ✅"));
+        assert!(!c.list_closes("l1", "Doing"));
+        assert!(!c.list_closes("l1", "Undone ideas"));
+    }
+
+    #[test]
+    fn explicit_map_wins_over_done_lists_and_default() {
+        let c = TrelloConfig::parse(&cfg(&[
+            ("board_id", "b1"),
+            ("done_lists", "Shipped"),
+            ("list_state_map", r#"{"Done": "open", "L9": "closed"}"#),
+        ]))
+        .unwrap();
+        assert!(!c.list_closes("x", "Done"));
+        assert!(c.list_closes("l9", "Whatever"));
+        assert!(c.list_closes("x", "shipped"));
+        assert!(!c.list_closes("x", "Review"));
+    }
+}

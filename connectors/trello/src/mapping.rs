@@ -1,0 +1,264 @@
+//! Trello <-> canonical items: cards as issues (list -> state and status name), labels as
+//! labels, the board as the project; and canonical writes as Trello card parameters.
+
+use elder_connector_sdk::{ConnectorError, Item, ItemState, Kind, time};
+use serde_json::{Map, Value, json};
+
+use crate::config::TrelloConfig;
+use crate::model::{Board, Card, Label, List, id_created_ms};
+
+fn ms(text: &str) -> Result<i64, ConnectorError> {
+    time::parse_timestamp(text)
+        .map_err(|e| ConnectorError::internal(format!("unreadable Trello date {text:?}: {e}")))
+}
+
+fn blank(kind: Kind, external_id: String, title: String) -> Item {
+    Item {
+        kind,
+        external_id,
+        title,
+        body: String::new(),
+        state: ItemState::Open,
+        status_name: None,
+        labels: Vec::new(),
+        assignees: Vec::new(),
+        milestone_ref: None,
+        parent_ref: None,
+        url: None,
+        updated_at: 0,
+        version: None,
+        extras: "{}".into(),
+    }
+}
+
+/// Whether a card counts as closed: archived, or in a list that closes.
+pub fn card_closed(cfg: &TrelloConfig, card: &Card, lists: &[List]) -> bool {
+    let name = lists
+        .iter()
+        .find(|l| l.id == card.id_list)
+        .map(|l| l.name.as_str())
+        .unwrap_or_default();
+    card.closed || cfg.list_closes(&card.id_list, name)
+}
+
+/// A card as a canonical issue.
+pub fn card_to_item(
+    cfg: &TrelloConfig,
+    card: &Card,
+    lists: &[List],
+) -> Result<Item, ConnectorError> {
+    let list_name = lists
+        .iter()
+        .find(|l| l.id == card.id_list)
+        .map(|l| l.name.clone());
+    let mut item = blank(Kind::Issue, card.id.clone(), card.name.clone());
+    item.body = card.desc.clone();
+    item.state = if card_closed(cfg, card, lists) {
+        ItemState::Closed
+    } else {
+        ItemState::Open
+    };
+    item.status_name = list_name;
+    item.labels = card.labels.iter().map(Label::display_name).collect();
+    item.assignees = card.id_members.clone();
+    item.parent_ref = Some(
+        card.id_board
+            .clone()
+            .unwrap_or_else(|| cfg.board_id.clone()),
+    );
+    item.url = card.url.clone();
+    item.updated_at = ms(&card.date_last_activity)?;
+    item.version = Some(card.date_last_activity.clone());
+    item.extras = json!({"idList": card.id_list, "archived": card.closed, "due": card.due, "idShort": card.id_short}).to_string();
+    Ok(item)
+}
+
+/// A label as a canonical label.
+pub fn label_to_item(label: &Label, updated_at: Option<i64>) -> Item {
+    let mut item = blank(Kind::Label, label.id.clone(), label.display_name());
+    item.updated_at = updated_at.or_else(|| id_created_ms(&label.id)).unwrap_or(0);
+    item.extras = json!({"color": label.color}).to_string();
+    item
+}
+
+/// The board as the canonical project.
+pub fn board_to_item(board: &Board) -> Result<Item, ConnectorError> {
+    let mut item = blank(Kind::Project, board.id.clone(), board.name.clone());
+    item.body = board.desc.clone();
+    item.state = if board.closed {
+        ItemState::Closed
+    } else {
+        ItemState::Open
+    };
+    item.url = board.url.clone();
+    let updated = board.date_last_activity.as_deref().map(ms).transpose()?;
+    item.updated_at = updated.or_else(|| id_created_ms(&board.id)).unwrap_or(0);
+    item.version = board.date_last_activity.clone();
+    Ok(item)
+}
+
+/// The list a card should move to for `state` (and an optional wanted status name):
+/// `None` means "archive" when closing without a done list, or "stay" when already fine.
+pub fn target_list<'a>(
+    cfg: &TrelloConfig,
+    lists: &'a [List],
+    closed: bool,
+    status_name: Option<&str>,
+) -> Option<&'a List> {
+    let open_lists = || lists.iter().filter(|l| !l.closed);
+    if let Some(wanted) = status_name
+        && let Some(l) = open_lists().find(|l| l.name.eq_ignore_ascii_case(wanted.trim()))
+        && cfg.list_closes(&l.id, &l.name) == closed
+    {
+        return Some(l);
+    }
+    open_lists().find(|l| cfg.list_closes(&l.id, &l.name) == closed)
+}
+
+/// The extras a write may set: `due` (ISO date or null).
+pub fn extras_params(extras: &str, params: &mut Map<String, Value>) -> Result<(), ConnectorError> {
+    if extras.trim().is_empty() {
+        return Ok(());
+    }
+    let v: Value = serde_json::from_str(extras)
+        .map_err(|_| ConnectorError::invalid_input("extras must be a JSON object"))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| ConnectorError::invalid_input("extras must be a JSON object"))?;
+    if let Some(due) = obj.get("due") {
+        if !(due.is_null() || due.is_string()) {
+            return Err(ConnectorError::invalid_input(
+                "extras.due must be an ISO date or null",
+            ));
+        }
+        params.insert("due".into(), due.clone());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use elder_connector_sdk::ConfigEntry;
+
+    fn cfg(extra: &[(&str, &str)]) -> TrelloConfig {
+        let mut c = vec![ConfigEntry {
+            key: "board_id".into(),
+            value: "b1".into(),
+        }];
+        c.extend(extra.iter().map(|(k, v)| ConfigEntry {
+            key: (*k).into(),
+            value: (*v).into(),
+        }));
+        TrelloConfig::parse(&c).unwrap()
+    }
+
+    fn lists() -> Vec<List> {
+        [("l1", "To Do"), ("l2", "Doing"), ("l3", "Done")]
+            .iter()
+            .map(|(id, n)| List {
+                id: (*id).into(),
+                name: (*n).into(),
+                closed: false,
+            })
+            .collect()
+    }
+
+    fn card(list: &str, archived: bool) -> Card {
+        serde_json::from_value(json!({
+            "id": "5f1e2d3c4b5a69788796a5b4", "name": "Fix login", "desc": "**bold**", "closed": archived,
+            "idList": list, "idBoard": "b1", "idMembers": ["m1"], "due": null, "idShort": 7,
+            "labels": [{"id": "x1", "name": "bug", "color": "red"}, {"id": "x2", "name": "", "color": "green"}],
+            "url": "https://trello.com/c/abc/7-fix-login", "dateLastActivity": "2026-02-03T04:05:06.789Z"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_card_maps_to_an_issue_with_its_list_as_status() {
+        let item = card_to_item(&cfg(&[]), &card("l2", false), &lists()).unwrap();
+        assert_eq!(item.kind, Kind::Issue);
+        assert_eq!(item.title, "Fix login");
+        assert_eq!(item.body, "**bold**");
+        assert_eq!(item.state, ItemState::Open);
+        assert_eq!(item.status_name.as_deref(), Some("Doing"));
+        assert_eq!(item.labels, vec!["bug", "green"]);
+        assert_eq!(item.assignees, vec!["m1"]);
+        assert_eq!(item.parent_ref.as_deref(), Some("b1"));
+        assert_eq!(item.updated_at, 1_770_091_506_789);
+        assert_eq!(item.version.as_deref(), Some("2026-02-03T04:05:06.789Z"));
+        let extras: Value = serde_json::from_str(&item.extras).unwrap();
+        assert_eq!(extras["idList"], "l2");
+    }
+
+    #[test]
+    fn done_list_or_archive_means_closed() {
+        assert_eq!(
+            card_to_item(&cfg(&[]), &card("l3", false), &lists())
+                .unwrap()
+                .state,
+            ItemState::Closed
+        );
+        assert_eq!(
+            card_to_item(&cfg(&[]), &card("l1", true), &lists())
+                .unwrap()
+                .state,
+            ItemState::Closed
+        );
+        let custom = cfg(&[("done_lists", "Doing")]);
+        assert_eq!(
+            card_to_item(&custom, &card("l2", false), &lists())
+                .unwrap()
+                .state,
+            ItemState::Closed
+        );
+        assert_eq!(
+            card_to_item(&custom, &card("l3", false), &lists())
+                .unwrap()
+                .state,
+            ItemState::Open
+        );
+    }
+
+    #[test]
+    fn target_list_prefers_the_wanted_status_in_the_right_state() {
+        let c = cfg(&[]);
+        let ls = lists();
+        assert_eq!(
+            target_list(&c, &ls, true, None).map(|l| l.id.as_str()),
+            Some("l3")
+        );
+        assert_eq!(
+            target_list(&c, &ls, false, None).map(|l| l.id.as_str()),
+            Some("l1")
+        );
+        assert_eq!(
+            target_list(&c, &ls, false, Some("doing")).map(|l| l.id.as_str()),
+            Some("l2")
+        );
+        assert_eq!(
+            target_list(&c, &ls, true, Some("Doing")).map(|l| l.id.as_str()),
+            Some("l3")
+        );
+        assert!(target_list(&c, &ls[..2], true, None).is_none());
+    }
+
+    #[test]
+    fn an_unreadable_date_is_an_error_not_a_panic() {
+        let mut c = card("l1", false);
+        c.date_last_activity = "yesterday".into();
+        assert!(matches!(
+            card_to_item(&cfg(&[]), &c, &lists()),
+            Err(ConnectorError::Internal(_))
+        ));
+    }
+
+    #[test]
+    fn extras_carry_the_due_date_only_when_well_formed() {
+        let mut p = Map::new();
+        extras_params(r#"{"due": "2026-05-01T00:00:00Z", "other": 1}"#, &mut p).unwrap();
+        assert_eq!(p.get("due"), Some(&json!("2026-05-01T00:00:00Z")));
+        assert!(extras_params(r#"{"due": 5}"#, &mut p).is_err());
+        assert!(extras_params("[", &mut p).is_err());
+    }
+}
