@@ -1,1 +1,43 @@
-//! Storage for Elder Sync: sqlx on SQLite and PostgreSQL, migrations, encrypted secrets. (being written)
+//! Storage for Elder Sync: sqlx on SQLite (embedded default, WAL) and PostgreSQL, the sync
+//! tables, Elder's own resources with an outbox, API tokens, and secrets encrypted at rest.
+//!
+//! Open with [`Store::open`] (`sqlite://...`, a bare file path, or `postgres://...`); the
+//! migrations under `migrations/<engine>` are applied on open. Secrets are encrypted with
+//! ChaCha20-Poly1305 keyed by `ELDER_SECRET_KEY` (base64 of 32 bytes).
+
+mod configs;
+mod conflicts;
+mod crypto;
+mod db;
+mod error;
+mod history;
+mod mappings;
+mod outbox;
+mod page;
+mod platform;
+mod resources;
+mod secrets;
+mod serde_util;
+mod status;
+mod store;
+mod time;
+mod tokens;
+
+pub mod testing;
+
+pub use configs::{NewSyncConfig, ResolvedConfig, SyncConfig, SyncConfigPatch};
+pub use conflicts::{Conflict, ConflictType, NewConflict, ResolutionStrategy};
+pub use crypto::{SECRET_KEY_ENV, SecretBox};
+pub use db::Backend;
+pub use error::{Result, StoreError};
+pub use history::{HistoryEntry, HistoryFilter, NewHistory};
+pub use mappings::{Mapping, MappingFilter, MappingUpsert, SyncMethod, SyncStatus};
+pub use outbox::{OutboxEntry, OutboxOperation, OutboxStatus};
+pub use page::{PageRequest, Paged};
+pub use platform::{BATCH_SIZE_RANGE, Platform, SYNC_INTERVAL_RANGE};
+pub use resources::{NewResource, Resource, ResourceFilter, ResourcePatch, ResourceStatus};
+pub use secrets::{SecretSource, SecretStatus, is_secret_key};
+pub use serde_util::double_option;
+pub use status::{ConfigSyncStatus, SyncOverview};
+pub use store::Store;
+pub use tokens::{ApiToken, Role};

@@ -1,0 +1,493 @@
+//! Sync configurations: their types, validation on write, secret sealing, CRUD and resolution.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use utoipa::ToSchema;
+
+use crate::Store;
+use crate::db::{Sql, get_bool};
+use crate::error::{Result, StoreError};
+use crate::platform::{Platform, check_batch_size, check_interval};
+use crate::secrets::{SealedSecret, SecretInput, SecretStatus, is_secret_key, seal_config};
+use crate::serde_util::double_option;
+use crate::time::{from_ms, from_ms_opt, now_ms};
+
+/// A sync configuration as the API shows it: secrets appear only as [`SecretStatus`].
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SyncConfig {
+    pub id: i64,
+    pub name: String,
+    pub platform: Platform,
+    pub enabled: bool,
+    /// Polling interval, seconds.
+    pub sync_interval: i64,
+    pub batch_fallback_enabled: bool,
+    pub batch_size: i64,
+    pub two_way_create: bool,
+    pub webhook_enabled: bool,
+    /// Whether a webhook secret is set (never its value).
+    pub webhook_secret: Option<SecretStatus>,
+    /// Non-secret settings.
+    #[schema(value_type = Object)]
+    pub config_json: Map<String, Value>,
+    /// Secret settings: which are set, never their values.
+    pub secrets: BTreeMap<String, SecretStatus>,
+    /// The Elder project this config is linked to.
+    pub elder_project_id: Option<i64>,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub last_batch_sync_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(skip)]
+    pub(crate) sealed: BTreeMap<String, SealedSecret>,
+    #[serde(skip)]
+    pub(crate) sealed_webhook: Option<SealedSecret>,
+}
+
+impl SyncConfig {
+    /// Names of secrets (`webhook_secret` included) whose environment variable is missing.
+    pub fn unresolved_secret_refs(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .secrets
+            .iter()
+            .filter(|(_, s)| !s.resolved)
+            .map(|(k, _)| k.clone())
+            .collect();
+        if self.webhook_secret.as_ref().is_some_and(|s| !s.resolved) {
+            out.push("webhook_secret".into());
+        }
+        out
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_interval() -> i64 {
+    300
+}
+fn default_batch() -> i64 {
+    100
+}
+
+/// The body of a create request. Secret keys in `config_json` (and `webhook_secret`) take a
+/// string or `{"env": "VARIABLE"}`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSyncConfig {
+    pub name: String,
+    /// github | gitlab | jira | trello | openproject
+    pub platform: String,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default = "default_interval")]
+    pub sync_interval: i64,
+    #[serde(default = "yes")]
+    pub batch_fallback_enabled: bool,
+    #[serde(default = "default_batch")]
+    pub batch_size: i64,
+    #[serde(default)]
+    pub two_way_create: bool,
+    #[serde(default = "yes")]
+    pub webhook_enabled: bool,
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub webhook_secret: Option<Value>,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub config_json: Map<String, Value>,
+    #[serde(default)]
+    pub elder_project_id: Option<i64>,
+}
+
+/// The body of a PATCH: only the fields given change. In `config_json`, a key set to `null`
+/// is removed; other keys are replaced.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncConfigPatch {
+    pub name: Option<String>,
+    pub platform: Option<String>,
+    pub enabled: Option<bool>,
+    pub sync_interval: Option<i64>,
+    pub batch_fallback_enabled: Option<bool>,
+    pub batch_size: Option<i64>,
+    pub two_way_create: Option<bool>,
+    pub webhook_enabled: Option<bool>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Object>)]
+    pub webhook_secret: Option<Option<Value>>,
+    #[schema(value_type = Option<Object>)]
+    pub config_json: Option<Map<String, Value>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub elder_project_id: Option<Option<i64>>,
+}
+
+/// A config with its secrets in plaintext, for the sync engine only. Never serialised.
+#[derive(Clone)]
+pub struct ResolvedConfig {
+    pub config: SyncConfig,
+    /// Non-secret settings.
+    pub settings: Map<String, Value>,
+    /// Secret settings, decrypted or read from the environment.
+    pub secrets: BTreeMap<String, String>,
+    pub webhook_secret: Option<String>,
+}
+
+impl std::fmt::Debug for ResolvedConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResolvedConfig")
+            .field("config", &self.config.id)
+            .field("secrets", &self.secrets.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The validated, sealed form written to the database.
+struct ConfigRow {
+    name: String,
+    platform: Platform,
+    enabled: bool,
+    sync_interval: i64,
+    batch_fallback_enabled: bool,
+    batch_size: i64,
+    two_way_create: bool,
+    webhook_enabled: bool,
+    webhook_secret: Option<SealedSecret>,
+    settings: Map<String, Value>,
+    secrets: BTreeMap<String, SealedSecret>,
+    elder_project_id: Option<i64>,
+}
+
+impl ConfigRow {
+    fn validate(&self) -> Result<()> {
+        if self.name.trim().is_empty() || self.name.len() > 200 {
+            return Err(StoreError::invalid("name", "must be 1 to 200 characters"));
+        }
+        check_interval(self.sync_interval)?;
+        check_batch_size(self.batch_size)?;
+        let mut merged = self.settings.clone();
+        for k in self.secrets.keys() {
+            merged.insert(k.clone(), Value::String("set".into()));
+        }
+        self.platform.check_required(&merged)
+    }
+
+    fn stored_json(&self) -> Result<String> {
+        let mut out = self.settings.clone();
+        for (k, s) in &self.secrets {
+            out.insert(k.clone(), serde_json::to_value(s)?);
+        }
+        Ok(Value::Object(out).to_string())
+    }
+
+    fn encrypted_count(&self) -> i64 {
+        let n = self.secrets.values().filter(|s| s.is_encrypted()).count();
+        let w = self
+            .webhook_secret
+            .as_ref()
+            .is_some_and(|s| s.is_encrypted());
+        (n + usize::from(w)) as i64
+    }
+}
+
+fn parse_platform(s: &str) -> Result<Platform> {
+    Platform::parse(s).ok_or_else(|| {
+        StoreError::invalid(
+            "platform",
+            "must be one of github, gitlab, jira, trello, openproject",
+        )
+    })
+}
+
+fn seal_webhook(v: &Value, store: &Store) -> Result<SealedSecret> {
+    SealedSecret::seal(
+        &SecretInput::from_json("webhook_secret", v)?,
+        store.secret_box.as_ref(),
+    )
+}
+
+impl Store {
+    /// Validates, seals secrets and inserts a config.
+    pub async fn create_config(&self, new: &NewSyncConfig) -> Result<SyncConfig> {
+        let (settings, secrets) = seal_config(&new.config_json, self.secret_box.as_ref())?;
+        let row = ConfigRow {
+            name: new.name.trim().to_string(),
+            platform: parse_platform(&new.platform)?,
+            enabled: new.enabled,
+            sync_interval: new.sync_interval,
+            batch_fallback_enabled: new.batch_fallback_enabled,
+            batch_size: new.batch_size,
+            two_way_create: new.two_way_create,
+            webhook_enabled: new.webhook_enabled,
+            webhook_secret: match &new.webhook_secret {
+                None | Some(Value::Null) => None,
+                Some(v) => Some(seal_webhook(v, self)?),
+            },
+            settings,
+            secrets,
+            elder_project_id: new.elder_project_id,
+        };
+        row.validate()?;
+        let now = now_ms();
+        let mut sql = Sql::new(
+            "INSERT INTO sync_configs (name, platform, enabled, sync_interval, \
+             batch_fallback_enabled, batch_size, two_way_create, webhook_enabled, webhook_secret, \
+             config_json, encrypted_secrets, elder_project_id, created_at, updated_at) VALUES (",
+        );
+        bind_row(&mut sql, &row)?;
+        sql.push(", ")
+            .bind(now)
+            .push(", ")
+            .bind(now)
+            .push(") RETURNING *");
+        let r = sql
+            .query()
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| map_config_err(e.into()))?;
+        config_from_row(&r)
+    }
+
+    /// One config by id.
+    pub async fn get_config(&self, id: i64) -> Result<SyncConfig> {
+        let r = sqlx::query("SELECT * FROM sync_configs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("sync config {id}")))?;
+        config_from_row(&r)
+    }
+
+    /// All configs, by id.
+    pub async fn list_configs(&self) -> Result<Vec<SyncConfig>> {
+        let rows = sqlx::query("SELECT * FROM sync_configs ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(config_from_row).collect()
+    }
+
+    /// Applies a partial update; the result is validated as a whole.
+    pub async fn update_config(&self, id: i64, patch: &SyncConfigPatch) -> Result<SyncConfig> {
+        let mut tx = self.pool.begin().await?;
+        lock_config(&mut tx, id).await?;
+        let r = sqlx::query("SELECT * FROM sync_configs WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let current = config_from_row(&r)?;
+        let row = self.apply_patch(current, patch)?;
+        row.validate()?;
+        let mut sql = Sql::new(
+            "UPDATE sync_configs SET (name, platform, enabled, sync_interval, \
+             batch_fallback_enabled, batch_size, two_way_create, webhook_enabled, webhook_secret, \
+             config_json, encrypted_secrets, elder_project_id, updated_at) = (",
+        );
+        bind_row(&mut sql, &row)?;
+        sql.push(", ").bind(now_ms()).push(") WHERE id = ").bind(id);
+        sql.push(" RETURNING *");
+        let r = sql
+            .query()
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| map_config_err(e.into()))?;
+        let out = config_from_row(&r)?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    fn apply_patch(&self, cur: SyncConfig, p: &SyncConfigPatch) -> Result<ConfigRow> {
+        let mut settings = cur.config_json;
+        let mut secrets = cur.sealed;
+        if let Some(changes) = &p.config_json {
+            let (set, removed): (Map<String, Value>, Vec<String>) = split_nulls(changes);
+            for k in removed {
+                settings.remove(&k);
+                secrets.remove(&k);
+            }
+            let (new_settings, new_secrets) = seal_config(&set, self.secret_box.as_ref())?;
+            settings.extend(new_settings);
+            secrets.extend(new_secrets);
+        }
+        let webhook_secret = match &p.webhook_secret {
+            None => cur.sealed_webhook,
+            Some(None) => None,
+            Some(Some(v)) => Some(seal_webhook(v, self)?),
+        };
+        Ok(ConfigRow {
+            name: p.name.clone().map_or(cur.name, |n| n.trim().to_string()),
+            platform: match &p.platform {
+                Some(s) => parse_platform(s)?,
+                None => cur.platform,
+            },
+            enabled: p.enabled.unwrap_or(cur.enabled),
+            sync_interval: p.sync_interval.unwrap_or(cur.sync_interval),
+            batch_fallback_enabled: p
+                .batch_fallback_enabled
+                .unwrap_or(cur.batch_fallback_enabled),
+            batch_size: p.batch_size.unwrap_or(cur.batch_size),
+            two_way_create: p.two_way_create.unwrap_or(cur.two_way_create),
+            webhook_enabled: p.webhook_enabled.unwrap_or(cur.webhook_enabled),
+            webhook_secret,
+            settings,
+            secrets,
+            elder_project_id: p.elder_project_id.unwrap_or(cur.elder_project_id),
+        })
+    }
+
+    /// Deletes a config (its mappings, history and conflicts go with it).
+    pub async fn delete_config(&self, id: i64) -> Result<()> {
+        let done = sqlx::query("DELETE FROM sync_configs WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("sync config {id}")));
+        }
+        Ok(())
+    }
+
+    /// The config with its secrets in plaintext (for the sync engine; never for the API).
+    pub async fn resolve_config(&self, id: i64) -> Result<ResolvedConfig> {
+        let config = self.get_config(id).await?;
+        let key = self.secret_box.as_ref();
+        let mut secrets = BTreeMap::new();
+        for (k, s) in &config.sealed {
+            secrets.insert(k.clone(), s.resolve(k, key)?);
+        }
+        let webhook_secret = config
+            .sealed_webhook
+            .as_ref()
+            .map(|s| s.resolve("webhook_secret", key))
+            .transpose()?;
+        Ok(ResolvedConfig {
+            settings: config.config_json.clone(),
+            config,
+            secrets,
+            webhook_secret,
+        })
+    }
+
+    /// Records a finished sync on the config (`batch` selects `last_batch_sync_at`).
+    pub async fn mark_config_synced(&self, id: i64, at: DateTime<Utc>, batch: bool) -> Result<()> {
+        let col = if batch {
+            "last_batch_sync_at"
+        } else {
+            "last_sync_at"
+        };
+        let mut sql = Sql::new(&format!("UPDATE sync_configs SET {col} = "));
+        sql.bind(at.timestamp_millis())
+            .push(" WHERE id = ")
+            .bind(id);
+        let done = sql.query().execute(&self.pool).await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("sync config {id}")));
+        }
+        Ok(())
+    }
+}
+
+fn split_nulls(m: &Map<String, Value>) -> (Map<String, Value>, Vec<String>) {
+    let mut set = Map::new();
+    let mut removed = Vec::new();
+    for (k, v) in m {
+        if v.is_null() {
+            removed.push(k.clone());
+        } else {
+            set.insert(k.clone(), v.clone());
+        }
+    }
+    (set, removed)
+}
+
+fn map_config_err(e: StoreError) -> StoreError {
+    match e {
+        StoreError::Conflict(_) => {
+            StoreError::Conflict("a sync config with this name exists".into())
+        }
+        StoreError::Invalid { field, .. } if field == "reference" => {
+            StoreError::invalid("elder_project_id", "no such Elder project")
+        }
+        e => e,
+    }
+}
+
+async fn lock_config(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64) -> Result<()> {
+    let done = sqlx::query("UPDATE sync_configs SET id = id WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound(format!("sync config {id}")));
+    }
+    Ok(())
+}
+
+fn bind_row(sql: &mut Sql, row: &ConfigRow) -> Result<()> {
+    let webhook = row
+        .webhook_secret
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()?;
+    sql.bind(row.name.clone()).push(", ");
+    sql.bind(row.platform.as_str()).push(", ");
+    sql.bind(row.enabled).push(", ");
+    sql.bind(row.sync_interval).push(", ");
+    sql.bind(row.batch_fallback_enabled).push(", ");
+    sql.bind(row.batch_size).push(", ");
+    sql.bind(row.two_way_create).push(", ");
+    sql.bind(row.webhook_enabled).push(", ");
+    sql.bind(webhook).push(", ");
+    sql.bind(row.stored_json()?).push(", ");
+    sql.bind(row.encrypted_count()).push(", ");
+    sql.bind(row.elder_project_id);
+    Ok(())
+}
+
+pub(crate) fn config_from_row(r: &AnyRow) -> Result<SyncConfig> {
+    let platform: String = r.try_get("platform")?;
+    let stored: String = r.try_get("config_json")?;
+    let stored: Map<String, Value> = serde_json::from_str(&stored)?;
+    let mut settings = Map::new();
+    let mut sealed = BTreeMap::new();
+    for (k, v) in stored {
+        if is_secret_key(&k) {
+            sealed.insert(k, serde_json::from_value::<SealedSecret>(v)?);
+        } else {
+            settings.insert(k, v);
+        }
+    }
+    let webhook: Option<String> = r.try_get("webhook_secret")?;
+    let sealed_webhook = webhook
+        .map(|w| serde_json::from_str::<SealedSecret>(&w))
+        .transpose()?;
+    Ok(SyncConfig {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        platform: Platform::parse(&platform)
+            .ok_or_else(|| StoreError::Corrupt(format!("platform {platform}")))?,
+        enabled: get_bool(r, "enabled")?,
+        sync_interval: r.try_get("sync_interval")?,
+        batch_fallback_enabled: get_bool(r, "batch_fallback_enabled")?,
+        batch_size: r.try_get("batch_size")?,
+        two_way_create: get_bool(r, "two_way_create")?,
+        webhook_enabled: get_bool(r, "webhook_enabled")?,
+        webhook_secret: sealed_webhook.as_ref().map(SealedSecret::status),
+        config_json: settings,
+        secrets: sealed
+            .iter()
+            .map(|(k, s)| (k.clone(), s.status()))
+            .collect(),
+        elder_project_id: r.try_get("elder_project_id")?,
+        last_sync_at: from_ms_opt(r.try_get("last_sync_at")?)?,
+        last_batch_sync_at: from_ms_opt(r.try_get("last_batch_sync_at")?)?,
+        created_at: from_ms(r.try_get("created_at")?)?,
+        updated_at: from_ms(r.try_get("updated_at")?)?,
+        sealed,
+        sealed_webhook,
+    })
+}

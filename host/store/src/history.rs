@@ -1,0 +1,165 @@
+//! Sync history: one row per sync run (webhook batch, poll, batch fallback, manual).
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::Store;
+use crate::db::{Sql, get_bool};
+use crate::error::{Result, StoreError};
+use crate::page::{PageRequest, Paged};
+use crate::time::{from_ms, from_ms_opt, to_ms};
+
+/// One sync run.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    pub id: i64,
+    pub sync_config_id: i64,
+    pub correlation_id: Uuid,
+    /// e.g. webhook | poll | batch | manual
+    pub sync_type: String,
+    pub items_synced: i64,
+    pub items_failed: i64,
+    pub started_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub success: bool,
+    pub error_message: Option<String>,
+    #[schema(value_type = Object)]
+    pub sync_metadata: Value,
+}
+
+/// A run to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewHistory {
+    pub sync_config_id: i64,
+    pub correlation_id: Uuid,
+    pub sync_type: String,
+    pub items_synced: i64,
+    pub items_failed: i64,
+    pub started_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub success: bool,
+    pub error_message: Option<String>,
+    pub sync_metadata: Value,
+}
+
+/// List filters.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryFilter {
+    pub config_id: Option<i64>,
+    pub sync_type: Option<String>,
+}
+
+impl Store {
+    /// Records a sync run.
+    pub async fn insert_history(&self, h: &NewHistory) -> Result<HistoryEntry> {
+        if h.sync_type.trim().is_empty() {
+            return Err(StoreError::invalid("sync_type", "must not be empty"));
+        }
+        let row = sqlx::query(
+            "INSERT INTO sync_history (sync_config_id, correlation_id, sync_type, items_synced, \
+             items_failed, started_at, completed_at, success, error_message, sync_metadata) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *",
+        )
+        .bind(h.sync_config_id)
+        .bind(h.correlation_id.to_string())
+        .bind(h.sync_type.clone())
+        .bind(h.items_synced)
+        .bind(h.items_failed)
+        .bind(to_ms(h.started_at))
+        .bind(h.completed_at.map(to_ms))
+        .bind(h.success)
+        .bind(h.error_message.clone())
+        .bind(h.sync_metadata.to_string())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| match e.into() {
+            StoreError::Invalid { field, .. } if field == "reference" => {
+                StoreError::invalid("sync_config_id", "no such sync config")
+            }
+            e => e,
+        })?;
+        history_from_row(&row)
+    }
+
+    /// Completes a run recorded without `completed_at`.
+    pub async fn finish_history(
+        &self,
+        id: i64,
+        completed_at: DateTime<Utc>,
+        items_synced: i64,
+        items_failed: i64,
+        error_message: Option<&str>,
+    ) -> Result<HistoryEntry> {
+        let row = sqlx::query(
+            "UPDATE sync_history SET completed_at = $1, items_synced = $2, items_failed = $3, \
+             success = $4, error_message = $5 WHERE id = $6 RETURNING *",
+        )
+        .bind(to_ms(completed_at))
+        .bind(items_synced)
+        .bind(items_failed)
+        .bind(error_message.is_none())
+        .bind(error_message.map(str::to_string))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("history entry {id}")))?;
+        history_from_row(&row)
+    }
+
+    /// Runs matching `filter`, newest first.
+    pub async fn list_history(
+        &self,
+        filter: &HistoryFilter,
+        page: PageRequest,
+    ) -> Result<Paged<HistoryEntry>> {
+        let build = |head: &str| {
+            let mut sql = Sql::new(head);
+            sql.push(" WHERE 1 = 1");
+            if let Some(c) = filter.config_id {
+                sql.push(" AND sync_config_id = ").bind(c);
+            }
+            if let Some(t) = &filter.sync_type {
+                sql.push(" AND sync_type = ").bind(t.clone());
+            }
+            sql
+        };
+        let total: i64 = build("SELECT COUNT(*) AS n FROM sync_history")
+            .query()
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        let mut list = build("SELECT * FROM sync_history");
+        list.push(" ORDER BY started_at DESC, id DESC LIMIT ")
+            .bind(page.limit());
+        list.push(" OFFSET ").bind(page.offset());
+        let rows = list.query().fetch_all(&self.pool).await?;
+        let items = rows
+            .iter()
+            .map(history_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Paged::new(items, total, page))
+    }
+}
+
+fn history_from_row(r: &AnyRow) -> Result<HistoryEntry> {
+    let cid: String = r.try_get("correlation_id")?;
+    let meta: String = r.try_get("sync_metadata")?;
+    Ok(HistoryEntry {
+        id: r.try_get("id")?,
+        sync_config_id: r.try_get("sync_config_id")?,
+        correlation_id: Uuid::parse_str(&cid).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        sync_type: r.try_get("sync_type")?,
+        items_synced: r.try_get("items_synced")?,
+        items_failed: r.try_get("items_failed")?,
+        started_at: from_ms(r.try_get("started_at")?)?,
+        completed_at: from_ms_opt(r.try_get("completed_at")?)?,
+        success: get_bool(r, "success")?,
+        error_message: r.try_get("error_message")?,
+        sync_metadata: serde_json::from_str(&meta)?,
+    })
+}

@@ -1,0 +1,234 @@
+//! The outbound outbox: one row per Elder resource write (same transaction), claimed by the
+//! sync engine with a lease, then completed or failed (retried later, or parked as `error`).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use elder_sync_model::Kind;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+use utoipa::ToSchema;
+
+use crate::Store;
+use crate::db::{Backend, Sql};
+use crate::error::{Result, StoreError};
+use crate::resources::Resource;
+use crate::time::{from_ms, now_ms, to_ms};
+
+/// What happened to the resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboxOperation {
+    Create,
+    Update,
+    Close,
+    Reopen,
+    Delete,
+}
+
+impl OutboxOperation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxOperation::Create => "create",
+            OutboxOperation::Update => "update",
+            OutboxOperation::Close => "close",
+            OutboxOperation::Reopen => "reopen",
+            OutboxOperation::Delete => "delete",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        [
+            Self::Create,
+            Self::Update,
+            Self::Close,
+            Self::Reopen,
+            Self::Delete,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
+        .ok_or_else(|| StoreError::Corrupt(format!("outbox operation {s}")))
+    }
+}
+
+/// Where an outbox row stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboxStatus {
+    Pending,
+    Done,
+    Error,
+}
+
+impl OutboxStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => "pending",
+            OutboxStatus::Done => "done",
+            OutboxStatus::Error => "error",
+        }
+    }
+}
+
+/// One outbox row.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OutboxEntry {
+    pub id: i64,
+    #[schema(value_type = String)]
+    pub resource_type: Kind,
+    pub resource_id: i64,
+    pub operation: OutboxOperation,
+    /// The resource as written.
+    #[schema(value_type = Object)]
+    pub snapshot: Value,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub status: OutboxStatus,
+    pub attempts: i64,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+}
+
+/// Inserts an outbox row inside the caller's transaction.
+pub(crate) async fn enqueue(
+    tx: &mut Transaction<'_, Any>,
+    res: &Resource,
+    op: OutboxOperation,
+) -> Result<()> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO outbox (resource_type, resource_id, operation, snapshot, version, \
+         created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
+    )
+    .bind(res.kind.as_str())
+    .bind(res.id)
+    .bind(op.as_str())
+    .bind(serde_json::to_string(res)?)
+    .bind(res.version)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Claims up to `limit` due pending rows, oldest first, for `lease`: each claimed row's
+    /// attempt count goes up and it stays invisible to other claimers until the lease ends
+    /// (so a crashed worker's rows come back). On PostgreSQL rows are locked with
+    /// `FOR UPDATE SKIP LOCKED`, so replicas never claim the same row.
+    pub async fn claim_outbox(&self, limit: u32, lease: Duration) -> Result<Vec<OutboxEntry>> {
+        let now = now_ms();
+        let until = now + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let mut sql = Sql::new("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ");
+        sql.bind(until);
+        sql.push(
+            " WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ",
+        );
+        sql.bind(now)
+            .push(" ORDER BY id LIMIT ")
+            .bind(i64::from(limit));
+        sql.push(lock).push(") RETURNING *");
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        let mut out = rows
+            .iter()
+            .map(entry_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        out.sort_by_key(|e| e.id);
+        Ok(out)
+    }
+
+    /// Marks a claimed row done.
+    pub async fn complete_outbox(&self, id: i64) -> Result<()> {
+        self.set_outbox(id, OutboxStatus::Done, None, now_ms())
+            .await
+    }
+
+    /// Records a failure: with `retry_at` the row is retried then; without, it is parked as
+    /// `error` (visible, never blocking the rest).
+    pub async fn fail_outbox(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        match retry_at {
+            Some(t) => {
+                self.set_outbox(id, OutboxStatus::Pending, Some(error), to_ms(t))
+                    .await
+            }
+            None => {
+                self.set_outbox(id, OutboxStatus::Error, Some(error), now_ms())
+                    .await
+            }
+        }
+    }
+
+    async fn set_outbox(
+        &self,
+        id: i64,
+        status: OutboxStatus,
+        error: Option<&str>,
+        next: i64,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE outbox SET status = $1, last_error = COALESCE($2, last_error), \
+             next_attempt_at = $3 WHERE id = $4",
+        )
+        .bind(status.as_str())
+        .bind(error.map(str::to_string))
+        .bind(next)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("outbox entry {id}")));
+        }
+        Ok(())
+    }
+
+    /// Outbox rows, newest first, optionally of one status (at most `limit`).
+    pub async fn list_outbox(
+        &self,
+        status: Option<OutboxStatus>,
+        limit: u32,
+    ) -> Result<Vec<OutboxEntry>> {
+        let mut sql = Sql::new("SELECT * FROM outbox");
+        if let Some(s) = status {
+            sql.push(" WHERE status = ").bind(s.as_str());
+        }
+        sql.push(" ORDER BY id DESC LIMIT ").bind(i64::from(limit));
+        let rows = sql.query().fetch_all(&self.pool).await?;
+        rows.iter().map(entry_from_row).collect()
+    }
+}
+
+fn entry_from_row(r: &AnyRow) -> Result<OutboxEntry> {
+    let kind: String = r.try_get("resource_type")?;
+    let op: String = r.try_get("operation")?;
+    let status: String = r.try_get("status")?;
+    let snapshot: String = r.try_get("snapshot")?;
+    Ok(OutboxEntry {
+        id: r.try_get("id")?,
+        resource_type: Kind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("kind {kind}")))?,
+        resource_id: r.try_get("resource_id")?,
+        operation: OutboxOperation::parse(&op)?,
+        snapshot: serde_json::from_str(&snapshot)?,
+        version: r.try_get("version")?,
+        created_at: from_ms(r.try_get("created_at")?)?,
+        status: match status.as_str() {
+            "done" => OutboxStatus::Done,
+            "error" => OutboxStatus::Error,
+            _ => OutboxStatus::Pending,
+        },
+        attempts: r.try_get("attempts")?,
+        next_attempt_at: from_ms(r.try_get("next_attempt_at")?)?,
+        last_error: r.try_get("last_error")?,
+    })
+}
