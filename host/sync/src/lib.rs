@@ -2,6 +2,30 @@
 //!
 //! `resolver`: the pure three-way conflict resolver over canonical items.
 //! `signatures`: pure, constant-time webhook signature verification and delivery ids.
+//!
+//! Data flows one way: HTTP in (`routes`) -> `ingest` (verify, durable inbox) -> `workers`
+//! -> `apply` (external -> Elder, three-way via `resolver`) and `dispatch` (Elder outbox ->
+//! platforms); `poll` and `scheduler` pull changes when webhooks cannot be trusted.
 
 pub mod resolver;
 pub mod signatures;
+
+// The I/O side: engine state, applying changes both ways, polling, webhooks, workers.
+pub mod apply;
+pub mod convert;
+pub mod dispatch;
+pub mod engine;
+pub mod error;
+pub mod ingest;
+pub mod persist;
+pub mod poll;
+pub mod registry;
+pub mod routes;
+pub mod run;
+pub mod scheduler;
+pub mod webhook_health;
+pub mod workers;
+
+pub use engine::{Engine, EngineSettings};
+pub use error::EngineError;
+pub use registry::ConnectorRegistry;

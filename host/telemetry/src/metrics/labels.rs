@@ -29,27 +29,31 @@ impl SyncStatus {
     }
 }
 
-/// Kind of conflict detected by the resolver (`sync_conflicts_total{type}`).
+/// Kind of conflict detected by the resolver (`sync_conflicts_total{type}`): the
+/// `conflict_type` values of the `sync_conflicts` table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ConflictType {
-    /// Both sides changed the same item since the last sync.
-    UpdateUpdate,
-    /// One side changed an item the other side deleted.
-    UpdateDelete,
-    /// Both sides created what appears to be the same item.
-    CreateCreate,
-    /// Any other conflict.
-    Other,
+    /// Changed on both sides with equal timestamps.
+    Timestamp,
+    /// Fields changed on both sides to different values.
+    FieldMismatch,
+    /// Deleted in Elder, changed on the platform.
+    DeletedLocal,
+    /// Deleted on the platform, changed in Elder.
+    DeletedExternal,
+    /// A state change the receiving side cannot make.
+    InvalidTransition,
 }
 
 impl ConflictType {
     /// The label value.
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::UpdateUpdate => "update_update",
-            Self::UpdateDelete => "update_delete",
-            Self::CreateCreate => "create_create",
-            Self::Other => OTHER,
+            Self::Timestamp => "timestamp",
+            Self::FieldMismatch => "field_mismatch",
+            Self::DeletedLocal => "deleted_local",
+            Self::DeletedExternal => "deleted_external",
+            Self::InvalidTransition => "invalid_transition",
         }
     }
 }

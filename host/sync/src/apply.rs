@@ -1,0 +1,399 @@
+//! External -> Elder: one external item (from a webhook or a poll) applied through its
+//! mapping with three-way resolution and echo suppression. Callers hold the config lock.
+
+use chrono::{DateTime, Utc};
+use elder_sync_model::{Item, Kind};
+use elder_sync_runtime::LoadedConnector;
+use elder_sync_store::{
+    ConflictType as StoredConflict, Mapping, MappingUpsert, NewConflict, ResolvedConfig, Resource,
+    StoreError, SyncMethod, SyncStatus,
+};
+use serde_json::json;
+
+use crate::convert::{comparable, fingerprint, new_resource, resource_patch, resource_to_item};
+use crate::engine::{Engine, connector_config, strategy_of};
+use crate::error::EngineError;
+use crate::resolver::{self, Resolution, ResolveInput, SideAction, Strategy};
+
+/// What applying one item did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// Created in Elder (a new mapping).
+    Created,
+    /// Elder and/or the platform were updated.
+    Updated,
+    /// Nothing changed: our own write coming back, or content we already have.
+    Unchanged,
+    /// Not mapped and `two_way_create` is off: recorded as pending, not created.
+    Pending,
+    /// A conflict was recorded for a person to settle.
+    Conflict,
+}
+
+/// Applies `item` (as the platform has it now) to Elder.
+pub async fn apply_external(
+    engine: &Engine,
+    rc: &ResolvedConfig,
+    connector: &LoadedConnector,
+    item: &Item,
+    method: SyncMethod,
+) -> Result<Applied, EngineError> {
+    let cfg = &rc.config;
+    let mapping = find_by_external(engine, cfg.id, item.kind, &item.external_id).await?;
+    match mapping {
+        None => create_in_elder(engine, rc, item, method).await,
+        Some(m) => update_in_elder(engine, rc, connector, &m, item, method).await,
+    }
+}
+
+async fn find_by_external(
+    engine: &Engine,
+    config_id: i64,
+    kind: Kind,
+    id: &str,
+) -> Result<Option<Mapping>, EngineError> {
+    match engine
+        .store
+        .find_mapping_by_external(config_id, kind, id)
+        .await
+    {
+        Ok(m) => Ok(m),
+        Err(StoreError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn create_in_elder(
+    engine: &Engine,
+    rc: &ResolvedConfig,
+    item: &Item,
+    method: SyncMethod,
+) -> Result<Applied, EngineError> {
+    if !rc.config.two_way_create {
+        tracing::info!(kind = %item.kind, external_id = %item.external_id, "not mapped and two_way_create is off: left pending");
+        return Ok(Applied::Pending);
+    }
+    let milestone = elder_milestone(engine, rc.config.id, item.milestone_ref.as_deref()).await?;
+    let new = new_resource(item, rc.config.elder_project_id, milestone);
+    let created = engine.store.create_resource(item.kind, &new).await?;
+    let base = comparable(item);
+    write_mapping(
+        engine,
+        rc,
+        &created,
+        &base,
+        Some(fingerprint(&base)),
+        method,
+        SyncStatus::Synced,
+    )
+    .await?;
+    Ok(Applied::Created)
+}
+
+async fn update_in_elder(
+    engine: &Engine,
+    rc: &ResolvedConfig,
+    connector: &LoadedConnector,
+    m: &Mapping,
+    item: &Item,
+    method: SyncMethod,
+) -> Result<Applied, EngineError> {
+    let incoming = comparable(item);
+    let print = fingerprint(&incoming);
+    let base = base_of(m);
+    if m.last_write_fingerprint.as_deref() == Some(print.as_str())
+        || base.as_ref().is_some_and(|b| fingerprint(b) == print)
+    {
+        return Ok(Applied::Unchanged);
+    }
+    let resource = match engine.store.get_resource(m.elder_type, m.elder_id).await {
+        Ok(r) => Some(r),
+        Err(StoreError::NotFound(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let elder = match &resource {
+        Some(r) => Some(elder_item(engine, rc.config.id, r).await?),
+        None => None,
+    };
+    let strategy = strategy_of(rc);
+    let resolution = resolve(base.as_ref(), elder.as_ref(), Some(&incoming), strategy);
+    apply_resolution(
+        engine,
+        rc,
+        connector,
+        m,
+        resource.as_ref(),
+        &incoming,
+        &resolution,
+        strategy,
+        method,
+    )
+    .await
+}
+
+/// Resolves with the engine's rules: platform extras are not compared.
+pub fn resolve(
+    base: Option<&Item>,
+    elder: Option<&Item>,
+    external: Option<&Item>,
+    strategy: Strategy,
+) -> Resolution {
+    let mut input = ResolveInput::new(base, elder, external, strategy);
+    input.include_extras = false;
+    resolver::resolve(&input)
+}
+
+/// Carries out a resolution on both sides and records it on the mapping.
+#[allow(clippy::too_many_arguments)]
+pub async fn apply_resolution(
+    engine: &Engine,
+    rc: &ResolvedConfig,
+    connector: &LoadedConnector,
+    m: &Mapping,
+    resource: Option<&Resource>,
+    external: &Item,
+    resolution: &Resolution,
+    strategy: Strategy,
+    method: SyncMethod,
+) -> Result<Applied, EngineError> {
+    if resolution.needs_manual {
+        record_conflicts(engine, rc, m, resolution, resource, Some(external)).await?;
+        return Ok(Applied::Conflict);
+    }
+    if resolution.has_conflict() {
+        engine
+            .metrics
+            .sync_conflict(rc.config.platform.as_str(), telemetry_conflict(resolution));
+    }
+    let mut written_print = m.last_write_fingerprint.clone();
+    let mut written_version = external.version.clone();
+    let mut resource = resource.cloned();
+    match (&resolution.elder, resource.as_ref()) {
+        (SideAction::Patch(p), Some(r)) => {
+            let milestone = match &p.milestone_ref {
+                Some(ext) => Some(elder_milestone(engine, rc.config.id, ext.as_deref()).await?),
+                None => None,
+            };
+            let mut patch = resource_patch(p, milestone);
+            patch.expected_version = Some(r.version);
+            resource = Some(engine.store.update_resource(r.kind, r.id, &patch).await?);
+        }
+        (SideAction::Delete, Some(r)) if strategy == Strategy::ExternalWins => {
+            engine.store.delete_resource(r.kind, r.id).await?;
+            resource = None;
+        }
+        (SideAction::Delete, Some(_)) => {
+            record_typed_conflict(
+                engine,
+                m,
+                StoredConflict::DeletedExternal,
+                resource.as_ref(),
+                None,
+            )
+            .await?;
+            return Ok(Applied::Conflict);
+        }
+        _ => {}
+    }
+    if let SideAction::Patch(p) = &resolution.external {
+        let cfg = connector_config(rc);
+        let written = connector
+            .update(&cfg, external.kind, &external.external_id, p.clone())
+            .await?;
+        written_print = Some(fingerprint(&comparable(&written)));
+        written_version = written.version.clone();
+    }
+    let mut merged = resolution
+        .merged
+        .clone()
+        .unwrap_or_else(|| external.clone());
+    merged.external_id = external.external_id.clone();
+    merged.version = written_version;
+    merged.updated_at = external.updated_at;
+    match resource {
+        Some(r) => {
+            write_mapping(
+                engine,
+                rc,
+                &r,
+                &merged,
+                written_print,
+                method,
+                SyncStatus::Synced,
+            )
+            .await?
+        }
+        None => {
+            engine
+                .store
+                .set_mapping_status(m.id, SyncStatus::Synced)
+                .await?;
+        }
+    }
+    Ok(if resolution.is_noop() {
+        Applied::Unchanged
+    } else {
+        Applied::Updated
+    })
+}
+
+/// An external deletion reported by the platform.
+pub async fn apply_external_delete(
+    engine: &Engine,
+    rc: &ResolvedConfig,
+    kind: Kind,
+    external_id: &str,
+) -> Result<Applied, EngineError> {
+    let Some(m) = find_by_external(engine, rc.config.id, kind, external_id).await? else {
+        return Ok(Applied::Unchanged);
+    };
+    let resource = match engine.store.get_resource(m.elder_type, m.elder_id).await {
+        Ok(r) => r,
+        Err(StoreError::NotFound(_)) => return Ok(Applied::Unchanged),
+        Err(e) => return Err(e.into()),
+    };
+    if strategy_of(rc) == Strategy::ExternalWins {
+        engine
+            .store
+            .delete_resource(resource.kind, resource.id)
+            .await?;
+        return Ok(Applied::Updated);
+    }
+    record_typed_conflict(
+        engine,
+        &m,
+        StoredConflict::DeletedExternal,
+        Some(&resource),
+        None,
+    )
+    .await?;
+    engine.metrics.sync_conflict(
+        rc.config.platform.as_str(),
+        elder_sync_telemetry::ConflictType::DeletedExternal,
+    );
+    Ok(Applied::Conflict)
+}
+
+async fn record_conflicts(
+    engine: &Engine,
+    rc: &ResolvedConfig,
+    m: &Mapping,
+    resolution: &Resolution,
+    resource: Option<&Resource>,
+    external: Option<&Item>,
+) -> Result<(), EngineError> {
+    let types = if resolution.conflict_types.is_empty() {
+        vec![resolver::ConflictType::FieldMismatch]
+    } else {
+        resolution.conflict_types.clone()
+    };
+    for t in types {
+        let stored = StoredConflict::parse(t.as_str()).unwrap_or(StoredConflict::FieldMismatch);
+        record_typed_conflict(engine, m, stored, resource, external).await?;
+    }
+    engine
+        .metrics
+        .sync_conflict(rc.config.platform.as_str(), telemetry_conflict(resolution));
+    Ok(())
+}
+
+async fn record_typed_conflict(
+    engine: &Engine,
+    m: &Mapping,
+    conflict_type: StoredConflict,
+    resource: Option<&Resource>,
+    external: Option<&Item>,
+) -> Result<(), EngineError> {
+    engine
+        .store
+        .insert_conflict(&NewConflict {
+            mapping_id: m.id,
+            conflict_type,
+            elder_data: resource.map_or(json!(null), |r| json!(r)),
+            external_data: external.map_or(json!(null), |i| json!(i)),
+        })
+        .await?;
+    Ok(())
+}
+
+fn telemetry_conflict(resolution: &Resolution) -> elder_sync_telemetry::ConflictType {
+    use elder_sync_telemetry::ConflictType as T;
+    match resolution.conflict_types.first() {
+        Some(resolver::ConflictType::Timestamp) => T::Timestamp,
+        Some(resolver::ConflictType::DeletedLocal) => T::DeletedLocal,
+        Some(resolver::ConflictType::DeletedExternal) => T::DeletedExternal,
+        Some(resolver::ConflictType::InvalidTransition) => T::InvalidTransition,
+        _ => T::FieldMismatch,
+    }
+}
+
+/// The mapping's base snapshot as an item.
+pub fn base_of(m: &Mapping) -> Option<Item> {
+    m.base_snapshot
+        .as_ref()
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+}
+
+/// The Elder resource in canonical form, its milestone given as the config's external id.
+pub async fn elder_item(
+    engine: &Engine,
+    config_id: i64,
+    r: &Resource,
+) -> Result<Item, EngineError> {
+    let milestone_ref = match r.milestone_id {
+        Some(id) => engine
+            .store
+            .find_mapping_by_elder(config_id, Kind::Milestone, id)
+            .await
+            .ok()
+            .flatten()
+            .map(|m| m.external_id),
+        None => None,
+    };
+    Ok(resource_to_item(r, milestone_ref))
+}
+
+/// The Elder milestone mapped to an external milestone id (`None` when unmapped or unset).
+async fn elder_milestone(
+    engine: &Engine,
+    config_id: i64,
+    external: Option<&str>,
+) -> Result<Option<i64>, EngineError> {
+    let Some(ext) = external else { return Ok(None) };
+    Ok(find_by_external(engine, config_id, Kind::Milestone, ext)
+        .await?
+        .map(|m| m.elder_id))
+}
+
+/// Writes the mapping of `resource` with `base` as the new three-way base.
+pub async fn write_mapping(
+    engine: &Engine,
+    rc: &ResolvedConfig,
+    resource: &Resource,
+    base: &Item,
+    written_print: Option<String>,
+    method: SyncMethod,
+    status: SyncStatus,
+) -> Result<(), EngineError> {
+    let now = Utc::now();
+    engine
+        .store
+        .upsert_mapping(&MappingUpsert {
+            sync_config_id: rc.config.id,
+            elder_type: resource.kind,
+            elder_id: resource.id,
+            external_platform: rc.config.platform.as_str().to_string(),
+            external_id: base.external_id.clone(),
+            sync_status: status,
+            sync_method: method,
+            last_synced_at: Some(now),
+            elder_updated_at: Some(resource.updated_at),
+            external_updated_at: DateTime::<Utc>::from_timestamp_millis(base.updated_at),
+            base_snapshot: Some(
+                serde_json::to_value(base).map_err(|e| EngineError::Invalid(e.to_string()))?,
+            ),
+            last_write_fingerprint: written_print,
+        })
+        .await?;
+    Ok(())
+}

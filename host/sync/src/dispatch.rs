@@ -1,0 +1,225 @@
+//! Elder -> external: the outbox dispatcher. Every Elder change (written to the outbox in
+//! the same transaction as the change) is pushed to each enabled config linked to the
+//! resource's project. A config whose mapping base already equals the resource (the change
+//! came from that platform) gets nothing: that is what keeps writes from echoing back.
+//! Failures retry with backoff; poison rows are parked as `error`, never blocking the rest.
+
+use std::time::Duration;
+
+use elder_sync_model::{ConnectorError, Kind};
+use elder_sync_runtime::{CallError, LoadedConnector};
+use elder_sync_store::{
+    OutboxEntry, OutboxOperation, ResolvedConfig, Resource, StoreError, SyncMethod, SyncStatus,
+};
+
+use crate::apply::{apply_resolution, base_of, elder_item, resolve, write_mapping};
+use crate::convert::{comparable, fingerprint, new_item};
+use crate::engine::{Engine, connector_config, strategy_of};
+use crate::error::EngineError;
+use crate::resolver::{Capabilities, Field, diff};
+
+/// Claims and pushes one batch of outbox rows; returns how many rows were handled.
+pub async fn dispatch_batch(engine: &Engine, limit: u32) -> Result<usize, EngineError> {
+    let entries = engine
+        .store
+        .claim_outbox(limit, Duration::from_secs(120))
+        .await?;
+    for entry in &entries {
+        match dispatch_entry(engine, entry).await {
+            Ok(()) => engine.store.complete_outbox(entry.id).await?,
+            Err(e) => {
+                let give_up = !e.is_transient() || entry.attempts >= engine.settings.max_attempts;
+                let retry = backoff(entry.attempts);
+                tracing::warn!(outbox_id = entry.id, error = %e, give_up, "outbox push failed");
+                let retry_at = (!give_up).then(|| chrono::Utc::now() + retry);
+                engine
+                    .store
+                    .fail_outbox(entry.id, &e.to_string(), retry_at)
+                    .await?;
+            }
+        }
+    }
+    Ok(entries.len())
+}
+
+/// Exponential backoff: 2 s, 4 s, ... capped at 10 minutes.
+pub fn backoff(attempts: i64) -> Duration {
+    let exp = attempts.clamp(0, 9) as u32;
+    Duration::from_secs((2u64 << exp).min(600))
+}
+
+async fn dispatch_entry(engine: &Engine, entry: &OutboxEntry) -> Result<(), EngineError> {
+    let resource = current_resource(engine, entry).await?;
+    let mut first_error = None;
+    for config in engine.store.list_configs().await? {
+        if !config.enabled || !linked(&config, &resource) {
+            continue;
+        }
+        let _guard = engine.lock_config(config.id).await;
+        let result = async {
+            let rc = engine.store.resolve_config(config.id).await?;
+            let connector = engine.connector_for(&rc)?;
+            push_to_config(engine, &rc, &connector, &resource, entry.operation).await
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(config_id = config.id, error = %e, "pushing an Elder change failed");
+            first_error.get_or_insert(e);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+async fn current_resource(engine: &Engine, entry: &OutboxEntry) -> Result<Resource, EngineError> {
+    match engine
+        .store
+        .get_resource(entry.resource_type, entry.resource_id)
+        .await
+    {
+        Ok(r) => Ok(r),
+        Err(StoreError::NotFound(_)) => serde_json::from_value(entry.snapshot.clone())
+            .map_err(|e| EngineError::Invalid(format!("outbox snapshot: {e}"))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn linked(config: &elder_sync_store::SyncConfig, r: &Resource) -> bool {
+    match (config.elder_project_id, r.kind) {
+        (Some(p), Kind::Project) => p == r.id,
+        // Milestones and labels without a project are shared by every config.
+        (Some(p), _) => {
+            r.project_id == Some(p) || (r.project_id.is_none() && r.kind != Kind::Issue)
+        }
+        (None, _) => false,
+    }
+}
+
+/// Pushes one Elder resource's current state to one config's platform.
+pub async fn push_to_config(
+    engine: &Engine,
+    rc: &ResolvedConfig,
+    connector: &LoadedConnector,
+    resource: &Resource,
+    operation: OutboxOperation,
+) -> Result<(), EngineError> {
+    let mapping = engine
+        .store
+        .find_mapping_by_elder(rc.config.id, resource.kind, resource.id)
+        .await?;
+    let cfg = connector_config(rc);
+    let deleted = resource.deleted_at.is_some() || operation == OutboxOperation::Delete;
+    let Some(m) = mapping else {
+        if deleted || !rc.config.two_way_create || !connector.info().kinds.contains(&resource.kind)
+        {
+            return Ok(());
+        }
+        let elder = elder_item(engine, rc.config.id, resource).await?;
+        let created = connector
+            .create(&cfg, new_item(resource, elder.milestone_ref.clone()))
+            .await?;
+        let base = comparable(&created);
+        let print = fingerprint(&base);
+        write_mapping(
+            engine,
+            rc,
+            resource,
+            &base,
+            Some(print),
+            SyncMethod::Manual,
+            SyncStatus::Synced,
+        )
+        .await?;
+        return Ok(());
+    };
+    if deleted {
+        return delete_external(connector, &cfg, &m.external_id, resource.kind).await;
+    }
+    let Some(base) = base_of(&m) else {
+        return Ok(());
+    };
+    let elder = elder_item(engine, rc.config.id, resource).await?;
+    let fields = [
+        Field::Title,
+        Field::Body,
+        Field::State,
+        Field::Labels,
+        Field::Assignees,
+        Field::MilestoneRef,
+    ];
+    let mut patch = diff(&base, &elder, Capabilities::any(), fields, &[]);
+    if patch.is_empty() {
+        return Ok(());
+    }
+    patch.expected_version = base.version.clone();
+    match connector
+        .update(&cfg, resource.kind, &m.external_id, patch)
+        .await
+    {
+        Ok(written) => {
+            let written = comparable(&written);
+            let print = fingerprint(&written);
+            write_mapping(
+                engine,
+                rc,
+                resource,
+                &written,
+                Some(print),
+                m.sync_method,
+                SyncStatus::Synced,
+            )
+            .await
+        }
+        Err(CallError::Connector(ConnectorError::Conflict(_))) => {
+            // Stale version: the platform changed meanwhile. Re-read and merge three-way.
+            let current = comparable(&connector.get(&cfg, resource.kind, &m.external_id).await?);
+            let strategy = strategy_of(rc);
+            let resolution = resolve(Some(&base), Some(&elder), Some(&current), strategy);
+            apply_resolution(
+                engine,
+                rc,
+                connector,
+                &m,
+                Some(resource),
+                &current,
+                &resolution,
+                strategy,
+                m.sync_method,
+            )
+            .await
+            .map(|_| ())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn delete_external(
+    connector: &LoadedConnector,
+    cfg: &elder_sync_runtime::ConnectorConfig,
+    external_id: &str,
+    kind: Kind,
+) -> Result<(), EngineError> {
+    match connector.delete(cfg, kind, external_id).await {
+        Ok(()) | Err(CallError::Connector(ConnectorError::NotFound(_))) => Ok(()),
+        // Platforms that cannot delete (GitHub issues) get the item closed instead.
+        Err(CallError::Connector(ConnectorError::Unsupported(_))) => {
+            match connector.close(cfg, kind, external_id).await {
+                Ok(_) | Err(CallError::Connector(ConnectorError::NotFound(_))) => Ok(()),
+                Err(e) => Err(e.into()),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        assert_eq!(backoff(0), Duration::from_secs(2));
+        assert_eq!(backoff(1), Duration::from_secs(4));
+        assert_eq!(backoff(3), Duration::from_secs(16));
+        assert_eq!(backoff(50), Duration::from_secs(600));
+    }
+}

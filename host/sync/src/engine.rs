@@ -1,0 +1,126 @@
+//! The engine handle: the store, the connectors, metrics, settings, and one lock per
+//! sync config so a config's webhook, poll and outbox work never interleave (a webhook
+//! for our own create waits until the mapping is written, and never makes a twin).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use elder_sync_runtime::{ConnectorConfig, LoadedConnector};
+use elder_sync_store::{ResolvedConfig, Store};
+use elder_sync_telemetry::Metrics;
+use serde_json::Value;
+use tokio::sync::{Notify, OwnedMutexGuard};
+
+use crate::error::EngineError;
+use crate::registry::ConnectorRegistry;
+use crate::resolver::Strategy;
+use crate::webhook_health::HealthPolicy;
+
+/// Engine settings (from the service's environment).
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    /// The URL platforms reach this host at; webhook callback URLs are
+    /// `{public_url}/api/v1/webhooks/{config_id}` (Trello signs it).
+    pub public_url: Option<String>,
+    /// The longest a rate-limit answer is waited out inside one run; longer waits end the
+    /// run (cursor kept) and the next run resumes.
+    pub max_rate_limit_wait: Duration,
+    /// Webhook health thresholds.
+    pub health: HealthPolicy,
+    /// Attempts before an inbox or outbox item is parked as `error`.
+    pub max_attempts: i64,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        EngineSettings {
+            public_url: None,
+            max_rate_limit_wait: Duration::from_secs(120),
+            health: HealthPolicy::default(),
+            max_attempts: 8,
+        }
+    }
+}
+
+/// Shared engine state; cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    pub store: Store,
+    pub registry: Arc<ConnectorRegistry>,
+    pub metrics: Metrics,
+    pub settings: Arc<EngineSettings>,
+    /// Wakes the inbox worker when a delivery arrives.
+    pub inbox_notify: Arc<Notify>,
+    /// Wakes the outbox dispatcher.
+    pub outbox_notify: Arc<Notify>,
+    locks: Arc<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>,
+}
+
+impl Engine {
+    /// A new engine over `store` and `registry`.
+    pub fn new(
+        store: Store,
+        registry: Arc<ConnectorRegistry>,
+        metrics: Metrics,
+        settings: EngineSettings,
+    ) -> Engine {
+        Engine {
+            store,
+            registry,
+            metrics,
+            settings: Arc::new(settings),
+            inbox_notify: Arc::new(Notify::new()),
+            outbox_notify: Arc::new(Notify::new()),
+            locks: Arc::default(),
+        }
+    }
+
+    /// Serialises work on one config.
+    pub async fn lock_config(&self, config_id: i64) -> OwnedMutexGuard<()> {
+        let lock = {
+            let mut locks = self.locks.lock().expect("config locks poisoned");
+            locks.entry(config_id).or_default().clone()
+        };
+        lock.lock_owned().await
+    }
+
+    /// The connector serving a config's platform.
+    pub fn connector_for(&self, rc: &ResolvedConfig) -> Result<Arc<LoadedConnector>, EngineError> {
+        Ok(self.registry.get(rc.config.platform.as_str())?)
+    }
+
+    /// The callback URL a platform is told to call for `config_id`.
+    pub fn callback_url(&self, config_id: i64) -> Option<String> {
+        self.settings
+            .public_url
+            .as_ref()
+            .map(|u| format!("{}/api/v1/webhooks/{config_id}", u.trim_end_matches('/')))
+    }
+}
+
+/// The connector-facing configuration of a resolved config: its settings as text plus
+/// its secrets (the runtime keeps secrets from the guest and applies them at egress).
+pub fn connector_config(rc: &ResolvedConfig) -> ConnectorConfig {
+    let mut values = std::collections::BTreeMap::new();
+    for (k, v) in &rc.settings {
+        let text = match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        values.insert(k.clone(), text);
+    }
+    for (k, v) in &rc.secrets {
+        values.insert(k.clone(), v.clone());
+    }
+    ConnectorConfig::new(values)
+}
+
+/// The config's conflict strategy (`config_json.conflict_strategy`, default last-modified-wins).
+pub fn strategy_of(rc: &ResolvedConfig) -> Strategy {
+    rc.settings
+        .get("conflict_strategy")
+        .and_then(Value::as_str)
+        .and_then(|s| Strategy::parse(s).ok())
+        .unwrap_or_default()
+}

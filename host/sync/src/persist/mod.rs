@@ -1,0 +1,18 @@
+//! The engine's own tables (migration `0002_sync_engine.sql`): the webhook inbox, polling
+//! cursors and webhook health. Queries run on the store's pool; the same SQL serves
+//! SQLite and PostgreSQL.
+
+mod cursors;
+mod health;
+mod inbox;
+
+pub use cursors::{load_cursor, save_cursor};
+pub use health::{load_health, save_health};
+pub use inbox::{
+    InboxEntry, InboxInsert, claim_inbox, complete_inbox, fail_inbox, inbox_depth, insert_inbox,
+};
+
+/// Milliseconds since the Unix epoch, UTC.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

@@ -1,0 +1,113 @@
+//! The loaded connectors, by platform: what the engine calls. Swapping a connector
+//! replaces the entry atomically; calls already running keep their `Arc` to the old
+//! version and finish on it, new calls get the new one. The previous version is kept
+//! for rollback. Disabling keeps the entry but refuses new calls.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use elder_sync_runtime::LoadedConnector;
+
+/// Why no connector can serve a platform.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistryError {
+    #[error("no connector is loaded for platform {0}")]
+    NotLoaded(String),
+    #[error("the {0} connector is disabled")]
+    Disabled(String),
+    #[error("the {0} connector has no previous version to roll back to")]
+    NoPrevious(String),
+}
+
+/// One platform's slot.
+#[derive(Clone)]
+pub struct Slot {
+    pub current: Arc<LoadedConnector>,
+    pub previous: Option<Arc<LoadedConnector>>,
+    pub enabled: bool,
+    /// When the current version started serving (ms since the epoch, UTC).
+    pub loaded_at_ms: i64,
+}
+
+/// Connectors by platform name.
+#[derive(Default)]
+pub struct ConnectorRegistry {
+    slots: RwLock<BTreeMap<String, Slot>>,
+}
+
+impl ConnectorRegistry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Installs `connector` for its platform, keeping the one it replaces for rollback.
+    pub fn install(&self, connector: Arc<LoadedConnector>, now_ms: i64) {
+        let platform = connector.info().platform.clone();
+        let mut slots = self.slots.write().expect("registry lock poisoned");
+        let (previous, enabled) = match slots.remove(&platform) {
+            Some(old) => (Some(old.current), old.enabled),
+            None => (None, true),
+        };
+        slots.insert(
+            platform,
+            Slot {
+                current: connector,
+                previous,
+                enabled,
+                loaded_at_ms: now_ms,
+            },
+        );
+    }
+
+    /// The connector serving `platform`, if loaded and enabled.
+    pub fn get(&self, platform: &str) -> Result<Arc<LoadedConnector>, RegistryError> {
+        let slots = self.slots.read().expect("registry lock poisoned");
+        match slots.get(platform) {
+            None => Err(RegistryError::NotLoaded(platform.to_string())),
+            Some(slot) if !slot.enabled => Err(RegistryError::Disabled(platform.to_string())),
+            Some(slot) => Ok(slot.current.clone()),
+        }
+    }
+
+    /// Enables or disables a platform's connector; false when none is loaded.
+    pub fn set_enabled(&self, platform: &str, enabled: bool) -> Result<(), RegistryError> {
+        let mut slots = self.slots.write().expect("registry lock poisoned");
+        let slot = slots
+            .get_mut(platform)
+            .ok_or_else(|| RegistryError::NotLoaded(platform.to_string()))?;
+        slot.enabled = enabled;
+        Ok(())
+    }
+
+    /// Swaps back to the previous version.
+    pub fn rollback(&self, platform: &str, now_ms: i64) -> Result<(), RegistryError> {
+        let mut slots = self.slots.write().expect("registry lock poisoned");
+        let slot = slots
+            .get_mut(platform)
+            .ok_or_else(|| RegistryError::NotLoaded(platform.to_string()))?;
+        let previous = slot
+            .previous
+            .take()
+            .ok_or_else(|| RegistryError::NoPrevious(platform.to_string()))?;
+        slot.previous = Some(std::mem::replace(&mut slot.current, previous));
+        slot.loaded_at_ms = now_ms;
+        Ok(())
+    }
+
+    /// A snapshot of every slot.
+    pub fn slots(&self) -> Vec<(String, Slot)> {
+        let slots = self.slots.read().expect("registry lock poisoned");
+        slots.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+
+    /// Number of loaded connectors.
+    pub fn len(&self) -> usize {
+        self.slots.read().expect("registry lock poisoned").len()
+    }
+
+    /// True when nothing is loaded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

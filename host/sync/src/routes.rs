@@ -1,0 +1,182 @@
+//! The engine's HTTP routes: webhook deliveries (`POST`/`HEAD /api/v1/webhooks/{config_id}`,
+//! open: authenticated by signature) and the operator actions `POST
+//! /api/v1/sync/configs/{id}/run` and `/test` (mounted behind the API's admin auth).
+//! Errors are JSON `{"error": {"code", "message", "field"}}`.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use elder_sync_store::{StoreError, SyncMethod};
+use serde_json::json;
+
+use crate::engine::{Engine, connector_config};
+use crate::error::EngineError;
+use crate::ingest::{IngestError, Ingested, ingest};
+use crate::poll::poll_config;
+use crate::run::tally_json;
+
+/// `POST`/`HEAD /api/v1/webhooks/{config_id}` (HEAD answers 200: Trello's handshake).
+pub fn webhook_routes(engine: Engine) -> Router {
+    Router::new()
+        .route(
+            "/api/v1/webhooks/{config_id}",
+            post(receive).head(handshake),
+        )
+        .with_state(engine)
+}
+
+/// `POST /api/v1/sync/configs/{id}/run` and `/test`.
+pub fn action_routes(engine: Engine) -> Router {
+    Router::new()
+        .route("/api/v1/sync/configs/{id}/run", post(run_now))
+        .route("/api/v1/sync/configs/{id}/test", post(test_now))
+        .with_state(engine)
+}
+
+fn error(
+    status: StatusCode,
+    code: &str,
+    message: impl Into<String>,
+    field: Option<&str>,
+) -> Response {
+    (
+        status,
+        Json(json!({"error": {"code": code, "message": message.into(), "field": field}})),
+    )
+        .into_response()
+}
+
+fn bad_id(raw: &str, field: &str) -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        "invalid_id",
+        format!("{field} must be an integer, got {raw:?}"),
+        Some(field),
+    )
+}
+
+async fn handshake(Path(raw): Path<String>) -> Response {
+    match raw.parse::<i64>() {
+        Ok(_) => StatusCode::OK.into_response(),
+        Err(_) => bad_id(&raw, "config_id"),
+    }
+}
+
+async fn receive(
+    State(engine): State<Engine>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Ok(id) = raw.parse::<i64>() else {
+        return bad_id(&raw, "config_id");
+    };
+    let headers: Vec<(String, String)> = headers
+        .iter()
+        .filter_map(|(k, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (k.as_str().to_string(), v.to_string()))
+        })
+        .collect();
+    match ingest(&engine, id, &headers, &body).await {
+        Ok(Ingested::Accepted {
+            delivery_id,
+            signed,
+        }) => (
+            StatusCode::ACCEPTED,
+            Json(json!({"status": "accepted", "delivery_id": delivery_id, "signed": signed})),
+        )
+            .into_response(),
+        Ok(Ingested::Duplicate { delivery_id }) => (
+            StatusCode::OK,
+            Json(json!({"status": "duplicate", "delivery_id": delivery_id})),
+        )
+            .into_response(),
+        Err(e) => ingest_error(e),
+    }
+}
+
+fn ingest_error(e: IngestError) -> Response {
+    let msg = e.to_string();
+    match e {
+        IngestError::UnknownConfig(_) => error(StatusCode::NOT_FOUND, "not_found", msg, None),
+        IngestError::ConfigDisabled(_) => {
+            error(StatusCode::NOT_FOUND, "config_disabled", msg, None)
+        }
+        IngestError::WebhooksDisabled(_) => {
+            error(StatusCode::CONFLICT, "webhooks_disabled", msg, None)
+        }
+        IngestError::ConnectorUnavailable(_) => {
+            error(StatusCode::CONFLICT, "connector_unavailable", msg, None)
+        }
+        IngestError::NoWebhooks(_) => error(StatusCode::CONFLICT, "no_webhooks", msg, None),
+        IngestError::BadSignature(_) => error(StatusCode::UNAUTHORIZED, "bad_signature", msg, None),
+        IngestError::Engine(e) => engine_error(e),
+    }
+}
+
+fn engine_error(e: EngineError) -> Response {
+    let msg = e.to_string();
+    match e {
+        EngineError::Store(StoreError::NotFound(_)) => {
+            error(StatusCode::NOT_FOUND, "not_found", msg, None)
+        }
+        EngineError::Store(StoreError::Invalid { field, message }) => error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            message,
+            Some(&field),
+        ),
+        EngineError::Store(StoreError::UnresolvedSecret { key, .. }) => {
+            error(StatusCode::CONFLICT, "unresolved_secret", msg, Some(&key))
+        }
+        EngineError::Registry(_) => error(StatusCode::CONFLICT, "connector_unavailable", msg, None),
+        other => {
+            tracing::error!(error = %other, "engine request failed");
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the sync engine could not complete the request; see the logs",
+                None,
+            )
+        }
+    }
+}
+
+async fn run_now(State(engine): State<Engine>, Path(raw): Path<String>) -> Response {
+    let Ok(id) = raw.parse::<i64>() else {
+        return bad_id(&raw, "id");
+    };
+    match poll_config(&engine, id, "manual", SyncMethod::Manual).await {
+        Ok(report) => Json(json!({
+            "history_id": report.history_id,
+            "correlation_id": report.correlation_id,
+            "success": report.error.is_none(),
+            "error": report.error,
+            "items": tally_json(&report.tally),
+        }))
+        .into_response(),
+        Err(e) => engine_error(e),
+    }
+}
+
+async fn test_now(State(engine): State<Engine>, Path(raw): Path<String>) -> Response {
+    let Ok(id) = raw.parse::<i64>() else {
+        return bad_id(&raw, "id");
+    };
+    let result = async {
+        let rc = engine.store.resolve_config(id).await?;
+        let connector = engine.connector_for(&rc)?;
+        Ok::<_, EngineError>(connector.test_connection(&connector_config(&rc)).await)
+    }
+    .await;
+    match result {
+        Ok(Ok(reached)) => Json(json!({"ok": true, "reached": reached})).into_response(),
+        Ok(Err(e)) => Json(json!({"ok": false, "error": e.to_string()})).into_response(),
+        Err(e) => engine_error(e),
+    }
+}

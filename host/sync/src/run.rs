@@ -1,0 +1,122 @@
+//! One recorded sync operation: a `sync_history` row with a correlation id, a tracing span
+//! carrying correlation id, config id and platform (so every log line of the operation has
+//! them), and the operation's metrics.
+
+use std::time::Instant;
+
+use chrono::Utc;
+use elder_sync_store::{NewHistory, ResolvedConfig};
+use elder_sync_telemetry::SyncStatus as MetricStatus;
+use serde_json::{Value, json};
+use tracing::Instrument;
+use uuid::Uuid;
+
+use crate::engine::Engine;
+use crate::error::EngineError;
+
+/// What an operation did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub synced: i64,
+    pub failed: i64,
+    pub pending: i64,
+    pub conflicts: i64,
+    pub unchanged: i64,
+    /// Set when the run stopped early without failing (e.g. a long rate limit).
+    pub interrupted: Option<String>,
+}
+
+/// The result of a recorded operation.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    pub history_id: i64,
+    pub correlation_id: Uuid,
+    pub tally: Tally,
+    pub error: Option<String>,
+}
+
+/// Runs `op` as one recorded operation of `sync_type` on `rc`.
+pub async fn recorded<F, Fut>(
+    engine: &Engine,
+    rc: &ResolvedConfig,
+    sync_type: &str,
+    op: F,
+) -> Result<RunReport, EngineError>
+where
+    F: FnOnce(Uuid) -> Fut,
+    Fut: Future<Output = Result<Tally, EngineError>>,
+{
+    let correlation_id = Uuid::new_v4();
+    let platform = rc.config.platform.as_str();
+    let span = tracing::info_span!("sync", correlation_id = %correlation_id, config_id = rc.config.id, platform, sync_type);
+    let history = engine
+        .store
+        .insert_history(&NewHistory {
+            sync_config_id: rc.config.id,
+            correlation_id,
+            sync_type: sync_type.to_string(),
+            items_synced: 0,
+            items_failed: 0,
+            started_at: Utc::now(),
+            completed_at: None,
+            success: false,
+            error_message: None,
+            sync_metadata: json!({}),
+        })
+        .await?;
+    let started = Instant::now();
+    let outcome = op(correlation_id).instrument(span.clone()).await;
+    let secs = started.elapsed().as_secs_f64();
+    let (tally, error) = match outcome {
+        Ok(t) => (t, None),
+        Err(e) => (
+            Tally {
+                failed: 1,
+                ..Tally::default()
+            },
+            Some(e.to_string()),
+        ),
+    };
+    let error =
+        error.or_else(|| (tally.failed > 0).then(|| format!("{} items failed", tally.failed)));
+    engine
+        .store
+        .finish_history(
+            history.id,
+            Utc::now(),
+            tally.synced,
+            tally.failed,
+            error.as_deref(),
+        )
+        .await?;
+    let status = if error.is_none() {
+        MetricStatus::Success
+    } else {
+        MetricStatus::Failure
+    };
+    engine.metrics.sync_operation(platform, status, secs);
+    span.in_scope(|| {
+        tracing::info!(
+            synced = tally.synced,
+            failed = tally.failed,
+            pending = tally.pending,
+            conflicts = tally.conflicts,
+            secs,
+            "sync operation finished"
+        )
+    });
+    Ok(RunReport {
+        history_id: history.id,
+        correlation_id,
+        tally,
+        error,
+    })
+}
+
+/// A JSON summary of a tally, for API answers.
+pub fn tally_json(t: &Tally) -> Value {
+    json!({
+        "synced": t.synced, "failed": t.failed, "pending": t.pending,
+        "conflicts": t.conflicts, "unchanged": t.unchanged, "interrupted": t.interrupted,
+    })
+}

@@ -1,0 +1,117 @@
+//! The scheduler (tokio-cron-scheduler): a short repeated job that starts, for each enabled
+//! config, the polls that are due: a first backfill; polling every `sync_interval` when the
+//! config has webhooks off or unhealthy; and the batch fallback every `SYNC_BATCH_INTERVAL`.
+//! A config already running is skipped, never run twice at once.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use elder_sync_store::{SyncConfig, SyncMethod};
+use tokio_cron_scheduler::{Job, JobScheduler};
+
+use crate::engine::Engine;
+use crate::persist::load_health;
+use crate::poll::poll_config;
+
+/// Batch fallback settings.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchSettings {
+    pub enabled: bool,
+    pub interval: Duration,
+}
+
+/// Which poll, if any, is due for a config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    Backfill,
+    Poll,
+    Batch,
+}
+
+/// Decides what is due for `config` at `now` (pure).
+pub fn due(
+    config: &SyncConfig,
+    webhooks_healthy: bool,
+    batch: BatchSettings,
+    now: DateTime<Utc>,
+) -> Option<Due> {
+    if !config.enabled {
+        return None;
+    }
+    let Some(last) = config.last_sync_at else {
+        return Some(Due::Backfill);
+    };
+    let interval = chrono::Duration::seconds(config.sync_interval);
+    if (!config.webhook_enabled || !webhooks_healthy) && last + interval <= now {
+        return Some(Due::Poll);
+    }
+    let batch_interval =
+        chrono::Duration::from_std(batch.interval).unwrap_or(chrono::Duration::hours(1));
+    let last_batch = config.last_batch_sync_at.unwrap_or(last);
+    if batch.enabled && config.batch_fallback_enabled && last_batch + batch_interval <= now {
+        return Some(Due::Batch);
+    }
+    None
+}
+
+/// Starts the scheduler, checking every `tick`.
+pub async fn start_scheduler(
+    engine: Engine,
+    batch: BatchSettings,
+    tick: Duration,
+) -> Result<JobScheduler, tokio_cron_scheduler::JobSchedulerError> {
+    let scheduler = JobScheduler::new().await?;
+    let running: Arc<Mutex<HashSet<i64>>> = Arc::default();
+    let job = Job::new_repeated_async(tick, move |_id, _lock| {
+        let engine = engine.clone();
+        let running = running.clone();
+        Box::pin(async move { run_due(&engine, batch, &running).await })
+    })?;
+    scheduler.add(job).await?;
+    scheduler.start().await?;
+    Ok(scheduler)
+}
+
+async fn run_due(engine: &Engine, batch: BatchSettings, running: &Arc<Mutex<HashSet<i64>>>) {
+    let configs = match engine.store.list_configs().await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "scheduler could not list configs");
+            return;
+        }
+    };
+    for config in configs {
+        let healthy = load_health(&engine.store, config.id)
+            .await
+            .map(|h| h.is_healthy())
+            .unwrap_or(true);
+        let Some(what) = due(&config, healthy, batch, Utc::now()) else {
+            continue;
+        };
+        if !running
+            .lock()
+            .expect("scheduler set poisoned")
+            .insert(config.id)
+        {
+            continue;
+        }
+        let engine = engine.clone();
+        let running = running.clone();
+        tokio::spawn(async move {
+            let (sync_type, method) = match what {
+                Due::Backfill => ("backfill", SyncMethod::Poll),
+                Due::Poll => ("poll", SyncMethod::Poll),
+                Due::Batch => ("batch", SyncMethod::Batch),
+            };
+            if let Err(e) = poll_config(&engine, config.id, sync_type, method).await {
+                tracing::warn!(config_id = config.id, error = %e, "scheduled sync failed");
+            }
+            running
+                .lock()
+                .expect("scheduler set poisoned")
+                .remove(&config.id);
+        });
+    }
+}
