@@ -1,1 +1,285 @@
-//! Simulator for github (being written).
+//! GitHub REST simulator (API version 2022-11-28) for one repository: issues with
+//! pull requests mixed into listings, milestones and labels; `since` filtering,
+//! `sort=updated`, `Link` pagination (`per_page` default 30, at most 100); Bearer
+//! auth with GitHub's 401 body; `x-ratelimit-*` headers on every answer and 403/429
+//! rate-limit answers on demand; GitHub's PATCH semantics; second-precision `Z`
+//! timestamps; webhook deliveries signed with `X-Hub-Signature-256`.
+//!
+//! Tests drive it through [`GithubSim`]: seed content, edit "as a user on GitHub"
+//! (which emits webhooks), read state, count and inspect requests.
+
+mod model;
+mod ops;
+mod routes;
+mod webhook;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+pub use model::{Issue, Label, Milestone, RecordedRequest, iso};
+pub use ops::{ApiError, IssueEdit, MilestoneEdit};
+pub use webhook::{Delivery, HookConfig, sign, signed_delivery};
+
+use crate::server::SimServer;
+
+/// How to start the simulator.
+#[derive(Debug, Clone)]
+pub struct GithubOptions {
+    /// The token accepted as `Authorization: Bearer <token>` (or `token <token>`).
+    pub token: String,
+    /// Repository owner.
+    pub owner: String,
+    /// Repository name.
+    pub repo: String,
+}
+
+impl Default for GithubOptions {
+    fn default() -> Self {
+        GithubOptions {
+            token: "ghp_simulatedToken0123456789".into(),
+            owner: "octocat".into(),
+            repo: "Hello-World".into(),
+        }
+    }
+}
+
+/// A planned rate-limit answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateLimitKind {
+    /// Primary limit: 403, `x-ratelimit-remaining: 0`, reset `reset_in_secs` from now.
+    Primary {
+        /// Seconds until `x-ratelimit-reset`.
+        reset_in_secs: u64,
+    },
+    /// Secondary limit: 403 with an optional `retry-after`.
+    Secondary {
+        /// `retry-after` seconds, if sent.
+        retry_after_secs: Option<u64>,
+    },
+    /// 429 with an optional `retry-after`.
+    TooManyRequests {
+        /// `retry-after` seconds, if sent.
+        retry_after_secs: Option<u64>,
+    },
+}
+
+/// Content to seed directly (no webhook, no request counted).
+#[derive(Debug, Clone, Default)]
+pub struct SeedIssue {
+    /// Title.
+    pub title: String,
+    /// Body.
+    pub body: Option<String>,
+    /// Closed instead of open.
+    pub closed: bool,
+    /// Label names (created when missing).
+    pub labels: Vec<String>,
+    /// Assignee logins.
+    pub assignees: Vec<String>,
+    /// Milestone number.
+    pub milestone: Option<u64>,
+    /// A pull request rather than an issue.
+    pub pull_request: bool,
+    /// `updated_at` (and `created_at`) in epoch seconds instead of now.
+    pub updated_at: Option<i64>,
+}
+
+/// A running GitHub simulator.
+pub struct GithubSim {
+    state: Arc<Mutex<model::State>>,
+    server: SimServer,
+}
+
+impl GithubSim {
+    /// Starts the simulator on a loopback port.
+    pub async fn start(options: GithubOptions) -> std::io::Result<GithubSim> {
+        let state = Arc::new(Mutex::new(model::State::new(options)));
+        let server = SimServer::start(routes::router(state.clone())).await?;
+        state.lock().expect("github sim state").base_url = server.base_url();
+        Ok(GithubSim { state, server })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, model::State> {
+        self.state.lock().expect("github sim state")
+    }
+
+    /// `http://127.0.0.1:<port>`: the connector's `base_url`.
+    pub fn base_url(&self) -> String {
+        self.server.base_url()
+    }
+
+    /// The accepted token.
+    pub fn token(&self) -> String {
+        self.lock().options.token.clone()
+    }
+
+    /// Moves the simulated clock forward.
+    pub fn advance_clock(&self, secs: i64) {
+        self.lock().clock_offset += secs;
+    }
+
+    /// The simulated time, epoch seconds.
+    pub fn now(&self) -> i64 {
+        self.lock().now()
+    }
+
+    /// Seeds an issue or pull request; returns its number.
+    pub fn seed_issue(&self, seed: SeedIssue) -> u64 {
+        let mut st = self.lock();
+        let edit = IssueEdit {
+            body: Some(seed.body),
+            state: seed.closed.then(|| "closed".into()),
+            labels: Some(seed.labels),
+            milestone: Some(seed.milestone),
+            ..Default::default()
+        };
+        let owner = st.options.owner.clone();
+        for a in &seed.assignees {
+            if !st.collaborators.contains(a) {
+                st.collaborators.push(a.clone());
+            }
+        }
+        let (n, _) = ops::create_issue(&mut st, &seed.title, edit, seed.pull_request, &owner)
+            .expect("seeded issue is valid");
+        let issue = st.issues.get_mut(&n).expect("just created");
+        issue.assignees = seed.assignees;
+        if let Some(t) = seed.updated_at {
+            issue.created_at = t;
+            issue.updated_at = t;
+        }
+        n
+    }
+
+    /// Seeds a milestone; returns its number.
+    pub fn seed_milestone(&self, title: &str) -> u64 {
+        let edit = MilestoneEdit {
+            title: Some(title.into()),
+            ..Default::default()
+        };
+        ops::create_milestone(&mut self.lock(), edit)
+            .expect("seeded milestone is valid")
+            .0
+    }
+
+    /// Seeds a label.
+    pub fn seed_label(&self, name: &str, color: &str, description: Option<&str>) {
+        let v = serde_json::json!({"name": name, "color": color, "description": description});
+        ops::create_label(&mut self.lock(), &v).expect("seeded label is valid");
+    }
+
+    /// Allows `login` to be assigned.
+    pub fn add_collaborator(&self, login: &str) {
+        self.lock().collaborators.push(login.into());
+    }
+
+    fn emit(&self, st: &mut model::State, events: &[ops::Event]) {
+        let to_send = webhook::record(st, events);
+        if !to_send.is_empty() {
+            tokio::spawn(webhook::send(self.state.clone(), to_send));
+        }
+    }
+
+    /// Opens an issue as a user on github.com would (webhooks are emitted).
+    pub fn user_open_issue(&self, title: &str, edit: IssueEdit) -> Result<u64, ApiError> {
+        let mut st = self.lock();
+        let (n, events) = ops::create_issue(&mut st, title, edit, false, "monalisa")?;
+        self.emit(&mut st, &events);
+        Ok(n)
+    }
+
+    /// Edits an issue as a user on github.com would (webhooks are emitted).
+    pub fn user_edit_issue(&self, number: u64, edit: IssueEdit) -> Result<(), ApiError> {
+        let mut st = self.lock();
+        let events = ops::edit_issue(&mut st, number, edit)?;
+        self.emit(&mut st, &events);
+        Ok(())
+    }
+
+    /// Edits a milestone as a user would (webhooks are emitted).
+    pub fn user_edit_milestone(&self, number: u64, edit: MilestoneEdit) -> Result<(), ApiError> {
+        let mut st = self.lock();
+        let events = ops::edit_milestone(&mut st, number, edit)?;
+        self.emit(&mut st, &events);
+        Ok(())
+    }
+
+    /// An issue or pull request as stored.
+    pub fn issue(&self, number: u64) -> Option<Issue> {
+        self.lock().issues.get(&number).cloned()
+    }
+
+    /// Every issue and pull request, by number.
+    pub fn issues(&self) -> Vec<Issue> {
+        self.lock().issues.values().cloned().collect()
+    }
+
+    /// A milestone as stored.
+    pub fn milestone(&self, number: u64) -> Option<Milestone> {
+        self.lock().milestones.get(&number).cloned()
+    }
+
+    /// A label as stored (case-insensitive name).
+    pub fn label(&self, name: &str) -> Option<Label> {
+        self.lock().label(name).cloned()
+    }
+
+    /// The next `n` API requests get the rate-limit answer `kind`.
+    pub fn rate_limit_next(&self, n: u32, kind: RateLimitKind) {
+        let mut st = self.lock();
+        for _ in 0..n {
+            st.rate_limits.push_back(kind);
+        }
+    }
+
+    /// Number of API requests received (refused ones included).
+    pub fn request_count(&self) -> usize {
+        self.lock().requests.len()
+    }
+
+    /// Every request received, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.lock().requests.clone()
+    }
+
+    /// Configures the repository webhook.
+    pub fn set_webhook(&self, hook: HookConfig) {
+        self.lock().hook = Some(hook);
+    }
+
+    /// Deliveries built so far (with the receiver's status once sent).
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.lock().deliveries.clone()
+    }
+
+    /// Builds a signed delivery of the current state of an object without sending it:
+    /// `event` is `issues`, `milestone` or `label`, `subject` its number or name.
+    pub fn build_delivery(
+        &self,
+        secret: &str,
+        event: &str,
+        action: &str,
+        subject: &str,
+    ) -> Delivery {
+        let st = self.lock();
+        let name = match event {
+            "issues" => "issues",
+            "milestone" => "milestone",
+            "label" => "label",
+            _ => "ping",
+        };
+        let ev = ops::Event {
+            event: name,
+            action: action.into(),
+            subject: subject.into(),
+            extra: serde_json::json!({}),
+        };
+        let payload = if name == "ping" {
+            serde_json::json!({"zen": "Design for failure.", "hook_id": 1})
+        } else {
+            webhook::payload(&st, &ev)
+        };
+        webhook::signed_delivery(secret, 1, event, &payload)
+    }
+}
+
+#[cfg(test)]
+mod tests;
