@@ -18,7 +18,10 @@ pub(crate) fn parse(level: &str) -> Result<EnvFilter, Error> {
         .map(str::trim)
         .find(|d| !d.contains('=') && d.parse::<LevelFilter>().is_err())
     {
-        return Err(Error::invalid("LOG_LEVEL", format!("`{bad}` is not a level")));
+        return Err(Error::invalid(
+            "LOG_LEVEL",
+            format!("`{bad}` is not a level"),
+        ));
     }
     EnvFilter::try_new(level.to_ascii_lowercase())
         .map_err(|e| Error::invalid("LOG_LEVEL", e.to_string()))

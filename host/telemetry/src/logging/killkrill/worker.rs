@@ -63,6 +63,8 @@ impl Worker {
         let mut ticker = tokio::time::interval(self.settings.flush_interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         ticker.tick().await;
+        // The sink (the subscriber) may go away before the guard: keep answering the guard.
+        let mut entries_open = true;
         loop {
             tokio::select! {
                 biased;
@@ -81,7 +83,7 @@ impl Worker {
                         return;
                     }
                 },
-                entry = self.entries.recv() => match entry {
+                entry = self.entries.recv(), if entries_open => match entry {
                     Some(entry) => {
                         self.batch.push(entry);
                         if self.batch.len() >= self.settings.batch_size {
@@ -90,8 +92,8 @@ impl Worker {
                         }
                     }
                     None => {
-                        self.shutdown().await;
-                        return;
+                        entries_open = false;
+                        self.drain_and_send().await;
                     }
                 },
                 _ = ticker.tick() => {
