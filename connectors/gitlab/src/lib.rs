@@ -6,7 +6,6 @@ pub mod http;
 pub mod listing;
 pub mod map;
 pub mod ops;
-pub mod time;
 pub mod webhook;
 
 use elder_connector_sdk::{

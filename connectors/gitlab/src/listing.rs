@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::config::Settings;
-use crate::{http, map, time};
+use crate::{http, map};
+use elder_connector_sdk::time;
 
 /// The cursor stored by the host between calls.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -100,7 +101,7 @@ fn fetch(url: &str, cur: &Cursor, with_since: bool) -> Result<(Vec<Value>, bool)
     let more = resp
         .header("x-next-page")
         .is_some_and(|v| !v.trim().is_empty());
-    match resp.json()? {
+    match resp.json::<Value>()? {
         Value::Array(rows) => Ok((rows, more)),
         _ => Err(ConnectorError::internal(
             "GitLab list answer is not an array",
@@ -114,7 +115,10 @@ fn by_timestamp(url: &str, cur: Cursor, kind: Kind) -> Result<Page, ConnectorErr
         .iter()
         .map(|r| map::any(kind, r))
         .collect::<Result<Vec<Item>, _>>()?;
-    let since_ms = cur.since.as_deref().and_then(time::parse_ms);
+    let since_ms = cur
+        .since
+        .as_deref()
+        .and_then(|t| time::parse_timestamp(t).ok());
     let skip = cur.skip.clone();
     let next = advance(cur, &items, since_ms, more);
     let fresh = items
@@ -149,7 +153,7 @@ fn advance(cur: Cursor, items: &[Item], since_ms: Option<i64>, more: bool) -> Cu
         .map(|i| i.external_id.clone())
         .collect();
     Cursor {
-        since: Some(time::format_ms(newest)),
+        since: Some(time::format_rfc3339(newest)),
         skip,
         page: 1,
         high: None,
@@ -171,7 +175,7 @@ fn by_offset(url: &str, cur: Cursor, kind: Kind, with_since: bool) -> Result<Pag
         }
     } else if with_since {
         Cursor {
-            since: high.map(time::format_ms).or(cur.since),
+            since: high.map(time::format_rfc3339).or(cur.since),
             skip: Vec::new(),
             page: 1,
             high: None,
@@ -222,7 +226,7 @@ mod tests {
             None,
             true,
         );
-        assert_eq!(next.since.as_deref(), Some("1970-01-01T00:00:02.000Z"));
+        assert_eq!(next.since.as_deref(), Some("1970-01-01T00:00:02Z"));
         assert_eq!(next.skip, ["2", "3"]);
         assert_eq!(next.page, 1);
     }
@@ -230,7 +234,7 @@ mod tests {
     #[test]
     fn a_page_all_at_the_cursor_instant_steps_by_offset() {
         let cur = Cursor {
-            since: Some(time::format_ms(2000)),
+            since: Some(time::format_rfc3339(2000)),
             skip: vec!["2".into()],
             page: 1,
             high: None,

@@ -5,7 +5,7 @@
 use elder_connector_sdk::{ConnectorError, Item, ItemPatch, ItemState, Kind, NewItem};
 use serde_json::{Map, Value, json};
 
-use crate::time;
+use elder_connector_sdk::time;
 
 fn s<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or("")
@@ -26,7 +26,8 @@ fn required_id(v: &Value, key: &str) -> Result<String, ConnectorError> {
 
 fn updated_ms(v: &Value) -> Result<i64, ConnectorError> {
     let raw = s(v, "updated_at");
-    time::parse_ms(raw)
+    time::parse_timestamp(raw)
+        .ok()
         .ok_or_else(|| ConnectorError::internal(format!("unreadable updated_at `{raw}`")))
 }
 

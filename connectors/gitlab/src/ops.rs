@@ -33,7 +33,10 @@ fn one(s: &Settings, kind: Kind, id: &str) -> Result<String, ConnectorError> {
 
 /// `GET` one item.
 pub fn get(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
-    map::any(kind, &http::send("GET", &one(s, kind, id)?, None)?.json()?)
+    map::any(
+        kind,
+        &http::send("GET", &one(s, kind, id)?, None)?.json::<Value>()?,
+    )
 }
 
 /// Resolves usernames to user ids (`GET /users?username=`).
@@ -50,7 +53,7 @@ fn user_ids(s: &Settings, names: &[String]) -> Result<Vec<u64>, ConnectorError> 
                 &format!("{}/api/v4/users?username={enc}", s.base_url),
                 None,
             )?
-            .json()?;
+            .json::<Value>()?;
             found
                 .get(0)
                 .and_then(|u| u.get("id"))
@@ -70,7 +73,7 @@ pub fn create(s: &Settings, n: NewItem) -> Result<Item, ConnectorError> {
     let body = map::create_body(&n, &ids)?;
     let created = map::any(
         n.kind,
-        &http::send("POST", &collection(s, n.kind)?, Some(&body))?.json()?,
+        &http::send("POST", &collection(s, n.kind)?, Some(&body))?.json::<Value>()?,
     )?;
     if n.state == ItemState::Closed && n.kind != Kind::Label {
         return set_state(s, n.kind, &created.external_id, ItemState::Closed);
@@ -98,7 +101,10 @@ pub fn update(s: &Settings, kind: Kind, id: &str, p: ItemPatch) -> Result<Item, 
     if body.as_object().is_some_and(|o| o.is_empty()) {
         return get(s, kind, id);
     }
-    map::any(kind, &http::send("PUT", &url, Some(&body))?.json()?)
+    map::any(
+        kind,
+        &http::send("PUT", &url, Some(&body))?.json::<Value>()?,
+    )
 }
 
 /// Closes or reopens with `state_event`.
@@ -116,7 +122,7 @@ pub fn set_state(
     let body = json!({"state_event": map::state_event(kind, state)});
     map::any(
         kind,
-        &http::send("PUT", &one(s, kind, id)?, Some(&body))?.json()?,
+        &http::send("PUT", &one(s, kind, id)?, Some(&body))?.json::<Value>()?,
     )
 }
 
@@ -127,7 +133,7 @@ pub fn delete(s: &Settings, kind: Kind, id: &str) -> Result<(), ConnectorError> 
 
 /// `GET` the project: its `path_with_namespace`.
 pub fn test_connection(s: &Settings) -> Result<String, ConnectorError> {
-    let p = http::send("GET", &s.project_url(""), None)?.json()?;
+    let p = http::send("GET", &s.project_url(""), None)?.json::<Value>()?;
     Ok(p.get("path_with_namespace")
         .and_then(Value::as_str)
         .unwrap_or("GitLab project")

@@ -6,7 +6,8 @@
 use elder_connector_sdk::{Change, ChangeAction, ConnectorError, Kind};
 use serde_json::Value;
 
-use crate::{map, time};
+use crate::map;
+use elder_connector_sdk::time;
 
 /// Translates one delivery.
 pub fn parse(headers: &[(String, String)], body: &[u8]) -> Result<Vec<Change>, ConnectorError> {
@@ -75,7 +76,7 @@ fn milestone_change(v: &Value) -> Result<Change, ConnectorError> {
     let occurred_at = a
         .get("updated_at")
         .and_then(Value::as_str)
-        .and_then(time::parse_ms)
+        .and_then(|t| time::parse_timestamp(t).ok())
         .unwrap_or(0);
     if action == ChangeAction::Deleted {
         let id = a

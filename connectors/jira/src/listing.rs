@@ -82,7 +82,7 @@ pub fn list(
                 &s.url(&format!("/rest/api/3/project/{}/components", s.project_key)),
                 None,
             )?
-            .json()?;
+            .json::<Value>()?;
             let items = all
                 .as_array()
                 .into_iter()
@@ -102,7 +102,7 @@ pub fn list(
                 &s.url(&format!("/rest/api/3/project/{}", s.project_key)),
                 None,
             )?
-            .json()?;
+            .json::<Value>()?;
             Ok(Page {
                 items: vec![map::project(s, &p)],
                 deleted_ids: Vec::new(),
@@ -122,7 +122,8 @@ fn issues(s: &Settings, mut cur: Cursor, max: u32) -> Result<Page, ConnectorErro
     if let Some(t) = &cur.token {
         body["nextPageToken"] = json!(t);
     }
-    let resp = http::send("POST", &s.url("/rest/api/3/search/jql"), Some(&body))?.json()?;
+    let resp =
+        http::send("POST", &s.url("/rest/api/3/search/jql"), Some(&body))?.json::<Value>()?;
     let rows = resp
         .get("issues")
         .and_then(Value::as_array)
@@ -179,7 +180,7 @@ fn sprints(s: &Settings, cur: Cursor, max: u32) -> Result<Page, ConnectorError> 
         "/rest/agile/1.0/board/{board}/sprint?startAt={}&maxResults={max}",
         cur.start_at
     ));
-    let resp = http::send("GET", &url, None)?.json()?;
+    let resp = http::send("GET", &url, None)?.json::<Value>()?;
     let rows = resp
         .get("values")
         .and_then(Value::as_array)

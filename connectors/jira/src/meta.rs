@@ -16,7 +16,7 @@ pub fn sprint_field(s: &Settings) -> Result<Option<String>, ConnectorError> {
     if let Some(f) = &s.sprint_field {
         return Ok(Some(f.clone()));
     }
-    let fields = http::send("GET", &s.url("/rest/api/3/field"), None)?.json()?;
+    let fields = http::send("GET", &s.url("/rest/api/3/field"), None)?.json::<Value>()?;
     Ok(find_sprint_field(&fields))
 }
 
@@ -44,7 +44,7 @@ pub fn board_id(s: &Settings) -> Result<String, ConnectorError> {
         )),
         None,
     )?
-    .json()?;
+    .json::<Value>()?;
     boards
         .pointer("/values/0/id")
         .map(|id| id.to_string())

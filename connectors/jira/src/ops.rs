@@ -50,7 +50,7 @@ fn fetch_issue(s: &Settings, key: &str) -> Result<(Value, Item), ConnectorError>
         )),
         None,
     )?
-    .json()?;
+    .json::<Value>()?;
     let item = map::issue(s, &raw, sf.as_deref())?;
     Ok((raw, item))
 }
@@ -65,7 +65,7 @@ pub fn get(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
                 &s.url(&format!("/rest/agile/1.0/sprint/{}", check_num(id)?)),
                 None,
             )?
-            .json()?,
+            .json::<Value>()?,
         ),
         Kind::Label => map::component(
             &http::send(
@@ -73,7 +73,7 @@ pub fn get(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
                 &s.url(&format!("/rest/api/3/component/{}", check_num(id)?)),
                 None,
             )?
-            .json()?,
+            .json::<Value>()?,
         ),
         Kind::Project => {
             if id != s.project_key {
@@ -84,7 +84,8 @@ pub fn get(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
             }
             Ok(map::project(
                 s,
-                &http::send("GET", &s.url(&format!("/rest/api/3/project/{id}")), None)?.json()?,
+                &http::send("GET", &s.url(&format!("/rest/api/3/project/{id}")), None)?
+                    .json::<Value>()?,
             ))
         }
     }
@@ -100,7 +101,8 @@ pub fn create(s: &Settings, n: NewItem) -> Result<Item, ConnectorError> {
                 .map_err(|_| ConnectorError::internal("non-numeric board id"))?;
             let body = json!({"name": n.title, "goal": n.body, "originBoardId": board});
             let created = map::sprint(
-                &http::send("POST", &s.url("/rest/agile/1.0/sprint"), Some(&body))?.json()?,
+                &http::send("POST", &s.url("/rest/agile/1.0/sprint"), Some(&body))?
+                    .json::<Value>()?,
             )?;
             if n.state == ItemState::Closed {
                 return set_state(s, Kind::Milestone, &created.external_id, ItemState::Closed);
@@ -113,7 +115,8 @@ pub fn create(s: &Settings, n: NewItem) -> Result<Item, ConnectorError> {
             })?;
             let body = json!({"name": name, "project": s.project_key, "description": n.body});
             map::component(
-                &http::send("POST", &s.url("/rest/api/3/component"), Some(&body))?.json()?,
+                &http::send("POST", &s.url("/rest/api/3/component"), Some(&body))?
+                    .json::<Value>()?,
             )
         }
         Kind::Project => Err(ConnectorError::unsupported(
@@ -124,7 +127,7 @@ pub fn create(s: &Settings, n: NewItem) -> Result<Item, ConnectorError> {
 
 fn create_issue(s: &Settings, n: NewItem) -> Result<Item, ConnectorError> {
     let body = map::create_issue_body(s, &n)?;
-    let created = http::send("POST", &s.url("/rest/api/3/issue"), Some(&body))?.json()?;
+    let created = http::send("POST", &s.url("/rest/api/3/issue"), Some(&body))?.json::<Value>()?;
     let key = created
         .get("key")
         .and_then(Value::as_str)
@@ -190,7 +193,7 @@ pub fn update(s: &Settings, kind: Kind, id: &str, p: ItemPatch) -> Result<Item, 
             if body.is_empty() {
                 return get(s, kind, id);
             }
-            map::component(&http::send("PUT", &url, Some(&Value::Object(body)))?.json()?)
+            map::component(&http::send("PUT", &url, Some(&Value::Object(body)))?.json::<Value>()?)
         }
         Kind::Project => Err(ConnectorError::unsupported(
             "the Jira project is read-only for this connector",
@@ -319,7 +322,9 @@ fn close_sprint(s: &Settings, id: &str, st: ItemState) -> Result<Item, Connector
                     Some(&json!({"state": "active", "startDate": now, "endDate": now})),
                 )?;
             }
-            map::sprint(&http::send("POST", &url, Some(&json!({"state": "closed"})))?.json()?)
+            map::sprint(
+                &http::send("POST", &url, Some(&json!({"state": "closed"})))?.json::<Value>()?,
+            )
         }
     }
 }
@@ -346,7 +351,7 @@ pub fn test_connection(s: &Settings) -> Result<String, ConnectorError> {
         &s.url(&format!("/rest/api/3/project/{}", s.project_key)),
         None,
     )?
-    .json()?;
+    .json::<Value>()?;
     Ok(format!(
         "{} ({})",
         p.get("name").and_then(Value::as_str).unwrap_or(""),

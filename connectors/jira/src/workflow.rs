@@ -116,7 +116,8 @@ pub fn move_to(
         return Ok(());
     }
     let url = s.url(&format!("/rest/api/3/issue/{key}/transitions"));
-    let list = http::send("GET", &format!("{url}?expand=transitions.fields"), None)?.json()?;
+    let list =
+        http::send("GET", &format!("{url}?expand=transitions.fields"), None)?.json::<Value>()?;
     let transitions = list
         .get("transitions")
         .and_then(Value::as_array)
