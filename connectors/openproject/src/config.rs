@@ -1,0 +1,112 @@
+//! The OpenProject connector's configuration: instance URL, project, and which statuses
+//! closing and reopening use.
+
+use elder_connector_sdk::{Config, ConnectorError, config};
+
+/// The parsed configuration.
+#[derive(Debug, Clone)]
+pub struct OpConfig {
+    /// Instance root without a trailing slash, e.g. `https://op.example.com`.
+    pub base_url: String,
+    /// The project's numeric id or identifier.
+    pub project_id: String,
+    /// Status (name or id) closing moves to; default: the first closed status.
+    pub closed_status: Option<String>,
+    /// Status (name or id) reopening moves to; default: the default status.
+    pub reopen_status: Option<String>,
+}
+
+impl OpConfig {
+    /// Parses and validates the configuration.
+    pub fn parse(c: &Config) -> Result<OpConfig, ConnectorError> {
+        let base_url = config::required(c, "base_url")?
+            .trim()
+            .trim_end_matches('/')
+            .to_string();
+        if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+            return Err(ConnectorError::invalid_config(
+                "base_url must be an http(s) URL",
+            ));
+        }
+        let project_id = config::required(c, "project_id")?.trim().to_string();
+        if project_id.is_empty()
+            || !project_id
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+        {
+            return Err(ConnectorError::invalid_config(
+                "project_id must be a project id or identifier",
+            ));
+        }
+        let opt = |k: &str| {
+            config::optional(c, k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        Ok(OpConfig {
+            base_url,
+            project_id,
+            closed_status: opt("closed_status"),
+            reopen_status: opt("reopen_status"),
+        })
+    }
+
+    /// `<base_url>/api/v3/<path>`.
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/api/v3/{path}", self.base_url)
+    }
+
+    /// A HAL `href` (relative `/api/v3/...` or absolute) as an absolute URL.
+    pub fn absolute(&self, href: &str) -> String {
+        if href.starts_with("http://") || href.starts_with("https://") {
+            href.to_string()
+        } else {
+            format!("{}{href}", self.base_url)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use elder_connector_sdk::ConfigEntry;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Config {
+        pairs
+            .iter()
+            .map(|(k, v)| ConfigEntry {
+                key: (*k).into(),
+                value: (*v).into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn required_keys_are_named_when_missing_or_bad() {
+        let e = OpConfig::parse(&cfg(&[("project_id", "elder")])).unwrap_err();
+        assert!(matches!(e, ConnectorError::InvalidConfig(ref m) if m.contains("base_url")));
+        let e = OpConfig::parse(&cfg(&[("base_url", "https://op.example.com")])).unwrap_err();
+        assert!(matches!(e, ConnectorError::InvalidConfig(ref m) if m.contains("project_id")));
+        let e = OpConfig::parse(&cfg(&[
+            ("base_url", "https://op.example.com"),
+            ("project_id", "../x"),
+        ]))
+        .unwrap_err();
+        assert!(matches!(e, ConnectorError::InvalidConfig(ref m) if m.contains("project_id")));
+    }
+
+    #[test]
+    fn relative_links_resolve_against_the_instance() {
+        let c = OpConfig::parse(&cfg(&[
+            ("base_url", "https://op.example.com/"),
+            ("project_id", "elder"),
+        ]))
+        .unwrap();
+        assert_eq!(c.api("statuses"), "https://op.example.com/api/v3/statuses");
+        assert_eq!(
+            c.absolute("/api/v3/work_packages/5"),
+            "https://op.example.com/api/v3/work_packages/5"
+        );
+        assert_eq!(c.absolute("https://other/x"), "https://other/x");
+    }
+}
