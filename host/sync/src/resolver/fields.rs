@@ -50,6 +50,11 @@ impl Field {
         }
     }
 
+    /// This field's value in `item`.
+    pub fn value_of(self, item: &Item) -> FieldValue {
+        get(item, self)
+    }
+
     /// True for fields compared as sets.
     pub fn is_set(self) -> bool {
         matches!(self, Field::Labels | Field::Assignees)

@@ -24,10 +24,10 @@ pub(crate) fn verify_standard(
     body: &[u8],
     now_ms: i64,
 ) -> Result<(), SignatureError> {
-    let key = key_bytes(secret)?;
     let id = required(headers, ID)?;
     let ts_text = required(headers, TIMESTAMP)?.trim();
     let signatures = required(headers, SIGNATURE)?;
+    let key = key_bytes(secret)?;
     let ts: i64 = ts_text
         .parse()
         .map_err(|_| malformed(TIMESTAMP, "not an integer number of seconds"))?;
