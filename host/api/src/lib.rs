@@ -1,1 +1,86 @@
-//! The /api/v1 REST API of Elder Sync (axum). (being written)
+//! The `/api/v1` REST API of Elder Sync (axum): sync configs, history, status, conflicts,
+//! mappings and Elder's issues, projects, milestones and labels, with bearer-token auth and an
+//! OpenAPI document at `GET /api/v1/openapi.json`.
+//!
+//! [`router`] returns a finished `Router` the service merges with its other routers
+//! (webhooks, health, metrics); [`api_routes`] gives the un-finished parts for callers that want
+//! to add documented routes of their own.
+
+mod auth;
+mod error;
+mod extract;
+mod openapi;
+mod query;
+mod routes;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::routing::get;
+use elder_sync_store::Store;
+use utoipa::openapi::OpenApi;
+
+pub use auth::{Caller, require_token};
+pub use error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
+pub use extract::{ApiJson, ApiPath, ApiQuery};
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct ApiState {
+    pub store: Store,
+}
+
+impl ApiState {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+}
+
+/// The authenticated API routes and their OpenAPI document, built from the same annotations.
+pub fn api_routes(state: ApiState) -> (Router, OpenApi) {
+    let (router, doc) = routes::all().split_for_parts();
+    let router = router
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ))
+        .with_state(state);
+    (router, doc)
+}
+
+/// The whole `/api/v1` API: authenticated routes, the open OpenAPI document and JSON
+/// answers for unknown paths under `/api/v1`.
+pub fn router(state: ApiState) -> Router {
+    let (api, doc) = api_routes(state);
+    let doc = std::sync::Arc::new(doc);
+    api.route(
+        "/api/v1/openapi.json",
+        get(move || {
+            let doc = doc.clone();
+            async move { axum::Json((*doc).clone()) }
+        }),
+    )
+    .route("/api/v1/{*rest}", axum::routing::any(unknown_route))
+    .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn unknown_route() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "route_not_found",
+        "no such API route",
+    )
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not accept that method",
+    )
+}
+
+/// The OpenAPI document alone (for tooling and tests).
+pub fn openapi() -> OpenApi {
+    routes::all().split_for_parts().1
+}
