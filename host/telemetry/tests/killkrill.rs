@@ -208,4 +208,14 @@ async fn dead_endpoint_never_blocks_and_drops_are_bounded_and_counted() {
     assert_eq!(snap.killkrill_sent, 0);
     assert_eq!(snap.killkrill_dropped, lines, "{snap:?}");
     assert!(snap.killkrill_failed_attempts >= 2, "{snap:?}");
+
+    let metrics = elder_sync_telemetry::Metrics::new().unwrap();
+    metrics.attach_log_stats(stats);
+    let text = metrics.render();
+    assert!(
+        text.contains(&format!(
+            r#"log_entries_dropped_total{{sink="killkrill"}} {lines}"#
+        )),
+        "{text}"
+    );
 }

@@ -2,6 +2,7 @@
 
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Subscriber};
+use tracing_log::NormalizeEvent;
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
@@ -49,10 +50,13 @@ where
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         let mut collector = FieldCollector::default();
         event.record(&mut collector);
+        // Events bridged from the `log` crate carry their real target in `log.*` fields.
+        let normalized = event.normalized_metadata();
+        let metadata = normalized.as_ref().unwrap_or_else(|| event.metadata());
         let mut record = LogRecord {
             timestamp: chrono::Utc::now(),
-            level: *event.metadata().level(),
-            target: event.metadata().target().to_owned(),
+            level: *metadata.level(),
+            target: metadata.target().to_owned(),
             message: redact_text(&collector.message.unwrap_or_default()),
             fields: collector.fields,
             span_fields: Default::default(),

@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use tracing::Subscriber;
 use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 pub use console::CaptureWriter;
 pub use layer::TelemetryLayer;
@@ -123,7 +124,10 @@ impl std::fmt::Debug for TelemetryGuard {
 /// Installs the global subscriber (console on stdout plus the enabled remote sinks).
 pub fn init(settings: LogSettings) -> Result<TelemetryGuard, Error> {
     let (subscriber, guard) = build_subscriber(&settings, Box::new(std::io::stdout()))?;
-    tracing::subscriber::set_global_default(subscriber).map_err(|_| Error::AlreadyInitialized)?;
+    // Also routes `log` records (from crates that do not use `tracing`) into the subscriber.
+    subscriber
+        .try_init()
+        .map_err(|_| Error::AlreadyInitialized)?;
     Ok(guard)
 }
 
