@@ -281,9 +281,10 @@ pub fn is_rate_limited(status: u16, headers: &[(String, String)], body: &[u8]) -
     remaining_zero || header(headers, "retry-after").is_some() || says_so
 }
 
-/// How long to wait before retrying, from `Retry-After` (seconds or HTTP date) or a
-/// reset header (`x-ratelimit-reset`, `RateLimit-Reset`: epoch seconds, or delta
-/// seconds when the value is too small to be an epoch), relative to `now_ms`.
+/// How long to wait before retrying, from `Retry-After` (seconds or HTTP date) or,
+/// when the matching `*-remaining` header is `0` or absent, a reset header
+/// (`x-ratelimit-reset`, `RateLimit-Reset`: epoch seconds, or delta seconds when the
+/// value is too small to be an epoch), relative to `now_ms`.
 pub fn retry_after_ms(headers: &[(String, String)], now_ms: i64) -> Option<u64> {
     if let Some(v) = header(headers, "retry-after").map(str::trim) {
         if let Ok(secs) = v.parse::<u64>() {
@@ -293,7 +294,16 @@ pub fn retry_after_ms(headers: &[(String, String)], now_ms: i64) -> Option<u64> 
             return Some(at.saturating_sub(now_ms).max(0) as u64);
         }
     }
-    for name in ["x-ratelimit-reset", "ratelimit-reset"] {
+    for (name, remaining) in [
+        ("x-ratelimit-reset", "x-ratelimit-remaining"),
+        ("ratelimit-reset", "ratelimit-remaining"),
+    ] {
+        // A reset time only says when the quota refills: it is the wait only when the
+        // quota is spent (or not reported). A secondary limit with quota left is not.
+        let spent = header(headers, remaining).is_none_or(|r| r.trim() == "0");
+        if !spent {
+            continue;
+        }
         if let Some(n) = header(headers, name).and_then(|v| v.trim().parse::<i64>().ok()) {
             let ms = if n >= 1_000_000_000 {
                 n.saturating_mul(1000).saturating_sub(now_ms)
@@ -492,6 +502,11 @@ mod tests {
         );
         let secondary = b"You have exceeded a secondary rate limit";
         assert_eq!(wait(status_error(403, &[], secondary, NOW)), 60_000);
+        let quota_left = h(&[
+            ("x-ratelimit-remaining", "4999"),
+            ("x-ratelimit-reset", &reset),
+        ]);
+        assert_eq!(wait(status_error(403, &quota_left, secondary, NOW)), 60_000);
         assert_eq!(wait(status_error(429, &[], b"", NOW)), 60_000);
     }
 
