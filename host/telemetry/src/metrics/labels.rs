@@ -29,19 +29,19 @@ impl SyncStatus {
     }
 }
 
-/// Kind of conflict detected by the resolver (`sync_conflicts_total{type}`): the
-/// `conflict_type` values of the `sync_conflicts` table.
+/// Kind of conflict detected by the resolver (`sync_conflicts_total{type}`); the same set the
+/// sync engine's resolver and the store's conflict records use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ConflictType {
-    /// Changed on both sides with equal timestamps.
+    /// Fields changed on both sides with equal `updated_at`: time could not decide.
     Timestamp,
     /// Fields changed on both sides to different values.
     FieldMismatch,
-    /// Deleted in Elder, changed on the platform.
+    /// Deleted in Elder, changed on the external platform.
     DeletedLocal,
-    /// Deleted on the platform, changed in Elder.
+    /// Deleted on the external platform, changed in Elder.
     DeletedExternal,
-    /// A state change the receiving side cannot make.
+    /// A state or status change the receiving side cannot make.
     InvalidTransition,
 }
 
