@@ -1,0 +1,517 @@
+//! End to end: the GitLab wasm component in the host runtime against the GitLab
+//! simulator: backfill across pages, incremental polls, writes both ways, webhook
+//! payloads of each event type, rate limits, auth failures and epics without a licence.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+use elder_sync_e2e::connector_component;
+use elder_sync_model::{ChangeAction, ConnectorError, ItemPatch, ItemState, Kind, NewItem};
+use elder_sync_runtime::{CallError, ConnectorConfig, LoadedConnector, Runtime, RuntimeConfig};
+use platform_simulators::gitlab::{GitlabOptions, GitlabSim, HookConfig, IssueEdit, MilestoneEdit};
+
+struct Env {
+    sim: GitlabSim,
+    conn: Arc<LoadedConnector>,
+    cfg: ConnectorConfig,
+}
+
+/// One runtime and one compiled component for every test of this file.
+fn loaded() -> Arc<LoadedConnector> {
+    static LOADED: OnceLock<(Runtime, Arc<LoadedConnector>)> = OnceLock::new();
+    let (_, conn) = LOADED.get_or_init(|| {
+        let rt = Runtime::new(RuntimeConfig {
+            allow_plain_http: true,
+            ..Default::default()
+        })
+        .expect("runtime");
+        let conn = rt
+            .load(&connector_component("gitlab"))
+            .expect("component loads");
+        (rt, conn)
+    });
+    conn.clone()
+}
+
+async fn env_with(options: GitlabOptions, extra: &[(&str, &str)]) -> Env {
+    let sim = GitlabSim::start(options.clone())
+        .await
+        .expect("simulator starts");
+    let conn = loaded();
+    let mut values = BTreeMap::new();
+    values.insert("api_token".to_string(), options.token.clone());
+    values.insert("project_id".to_string(), options.project_id.to_string());
+    values.insert("base_url".to_string(), sim.base_url());
+    for (k, v) in extra {
+        values.insert(k.to_string(), v.to_string());
+    }
+    Env {
+        sim,
+        conn,
+        cfg: ConnectorConfig::new(values),
+    }
+}
+
+async fn env() -> Env {
+    env_with(GitlabOptions::default(), &[]).await
+}
+
+fn connector_error(e: CallError) -> ConnectorError {
+    match e {
+        CallError::Connector(c) => c,
+        other => panic!("expected a connector error, got {other:?}"),
+    }
+}
+
+fn new_issue(title: &str) -> NewItem {
+    NewItem {
+        kind: Kind::Issue,
+        title: title.into(),
+        body: "Body *md*".into(),
+        state: ItemState::Open,
+        labels: vec![],
+        assignees: vec![],
+        milestone_ref: None,
+        parent_ref: None,
+        extras: "{}".into(),
+    }
+}
+
+#[tokio::test]
+async fn test_connection_names_the_project_and_a_bad_token_is_unauthorized() {
+    let e = env().await;
+    assert_eq!(
+        e.conn.test_connection(&e.cfg).await.unwrap(),
+        "acme/widgets"
+    );
+    let mut bad = BTreeMap::new();
+    bad.insert("api_token".to_string(), "wrong".to_string());
+    bad.insert("project_id".to_string(), "42".to_string());
+    bad.insert("base_url".to_string(), e.sim.base_url());
+    let err = connector_error(
+        e.conn
+            .test_connection(&ConnectorConfig::new(bad))
+            .await
+            .unwrap_err(),
+    );
+    assert!(matches!(err, ConnectorError::Unauthorized(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn backfill_walks_several_pages_then_polls_only_new_changes() {
+    let e = env().await;
+    for n in 0..7 {
+        e.sim
+            .create_issue(&format!("issue {n}"), IssueEdit::default());
+    }
+    let (mut cursor, mut seen, mut pages) = (None, Vec::new(), 0);
+    loop {
+        let page = e
+            .conn
+            .list_changes(&e.cfg, Kind::Issue, cursor.clone(), 3)
+            .await
+            .unwrap();
+        pages += 1;
+        seen.extend(page.items.iter().map(|i| i.external_id.clone()));
+        cursor = page.next_cursor.clone();
+        if !page.has_more {
+            break;
+        }
+    }
+    seen.sort_by_key(|s| s.parse::<u32>().unwrap());
+    assert_eq!(
+        seen,
+        ["1", "2", "3", "4", "5", "6", "7"],
+        "every issue exactly once"
+    );
+    assert!(
+        pages >= 3,
+        "7 issues at 3 a page take several pages, got {pages}"
+    );
+
+    let quiet = e
+        .conn
+        .list_changes(&e.cfg, Kind::Issue, cursor.clone(), 3)
+        .await
+        .unwrap();
+    assert!(quiet.items.is_empty(), "nothing changed: {:?}", quiet.items);
+
+    e.sim.update_issue(
+        2,
+        IssueEdit {
+            title: Some("renamed".into()),
+            ..Default::default()
+        },
+    );
+    let next = e
+        .conn
+        .list_changes(&e.cfg, Kind::Issue, quiet.next_cursor, 3)
+        .await
+        .unwrap();
+    assert_eq!(next.items.len(), 1);
+    assert_eq!(
+        (
+            next.items[0].external_id.as_str(),
+            next.items[0].title.as_str()
+        ),
+        ("2", "renamed")
+    );
+}
+
+#[tokio::test]
+async fn elder_writes_reach_gitlab_create_update_close_reopen() {
+    let e = env().await;
+    e.sim.add_user("ann");
+    let ms = e.sim.create_milestone("v1", MilestoneEdit::default());
+    let mut n = new_issue("From Elder");
+    n.labels = vec!["bug".into(), "needs review".into()];
+    n.assignees = vec!["ann".into()];
+    n.milestone_ref = Some(ms.id.to_string());
+    let created = e.conn.create(&e.cfg, n).await.unwrap();
+    let iid: u64 = created.external_id.parse().unwrap();
+    let stored = e.sim.issue(iid).unwrap();
+    assert_eq!(stored.labels, ["bug", "needs review"]);
+    assert_eq!(stored.milestone_id, Some(ms.id));
+    assert_eq!(stored.assignee_ids.len(), 1);
+    assert_eq!(created.assignees, ["ann"]);
+
+    let patch = ItemPatch {
+        title: Some("Renamed".into()),
+        labels: Some(vec!["ui".into()]),
+        milestone_ref: Some(None),
+        ..Default::default()
+    };
+    let updated = e
+        .conn
+        .update(&e.cfg, Kind::Issue, &created.external_id, patch)
+        .await
+        .unwrap();
+    assert_eq!(
+        (updated.title.as_str(), updated.milestone_ref.clone()),
+        ("Renamed", None)
+    );
+    let stored = e.sim.issue(iid).unwrap();
+    assert_eq!(
+        (stored.labels.clone(), stored.milestone_id),
+        (vec!["ui".to_string()], None)
+    );
+
+    let closed = e
+        .conn
+        .close(&e.cfg, Kind::Issue, &created.external_id)
+        .await
+        .unwrap();
+    assert_eq!(closed.state, ItemState::Closed);
+    assert_eq!(e.sim.issue(iid).unwrap().state, "closed");
+    let reopened = e
+        .conn
+        .reopen(&e.cfg, Kind::Issue, &created.external_id)
+        .await
+        .unwrap();
+    assert_eq!(reopened.state, ItemState::Open);
+    assert_eq!(e.sim.issue(iid).unwrap().state, "opened");
+
+    let stale = ItemPatch {
+        title: Some("x".into()),
+        expected_version: Some("1".into()),
+        ..Default::default()
+    };
+    let err = connector_error(
+        e.conn
+            .update(&e.cfg, Kind::Issue, &created.external_id, stale)
+            .await
+            .unwrap_err(),
+    );
+    assert!(matches!(err, ConnectorError::Conflict(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn an_issue_created_closed_is_created_then_closed() {
+    let e = env().await;
+    let mut n = new_issue("born closed");
+    n.state = ItemState::Closed;
+    let created = e.conn.create(&e.cfg, n).await.unwrap();
+    assert_eq!(created.state, ItemState::Closed);
+    assert_eq!(
+        e.sim
+            .issue(created.external_id.parse().unwrap())
+            .unwrap()
+            .state,
+        "closed"
+    );
+}
+
+#[tokio::test]
+async fn gitlab_side_changes_arrive_as_webhook_changes_of_each_type() {
+    let e = env().await;
+    e.sim.set_webhook(HookConfig {
+        url: None,
+        secret_token: Some("s3cret".into()),
+        signing_token: Some("whsec_c2VjcmV0LWtleS1ieXRlcw==".into()),
+    });
+    let i = e.sim.create_issue("hooked", IssueEdit::default());
+    e.sim.update_issue(
+        i.iid,
+        IssueEdit {
+            description: Some("new body".into()),
+            ..Default::default()
+        },
+    );
+    e.sim.update_issue(
+        i.iid,
+        IssueEdit {
+            state_event: Some("close".into()),
+            ..Default::default()
+        },
+    );
+    e.sim.update_issue(
+        i.iid,
+        IssueEdit {
+            state_event: Some("reopen".into()),
+            ..Default::default()
+        },
+    );
+    let m = e
+        .sim
+        .create_milestone("sprint-ish", MilestoneEdit::default());
+    let deliveries = e.sim.deliveries();
+    assert_eq!(deliveries.len(), 5);
+    let mut actions = Vec::new();
+    for d in &deliveries {
+        assert_eq!(d.header("X-Gitlab-Token"), Some("s3cret"));
+        assert!(
+            d.header("Idempotency-Key").is_some()
+                && d.header("webhook-signature")
+                    .is_some_and(|s| s.starts_with("v1,"))
+        );
+        let changes = e
+            .conn
+            .parse_webhook(&e.cfg, d.headers.clone(), d.body.clone())
+            .await
+            .unwrap();
+        assert_eq!(changes.len(), 1);
+        actions.push((
+            changes[0].kind,
+            changes[0].external_id.clone(),
+            changes[0].action,
+        ));
+    }
+    let id = i.iid.to_string();
+    assert_eq!(
+        actions,
+        [
+            (Kind::Issue, id.clone(), ChangeAction::Created),
+            (Kind::Issue, id.clone(), ChangeAction::Updated),
+            (Kind::Issue, id.clone(), ChangeAction::Closed),
+            (Kind::Issue, id, ChangeAction::Reopened),
+            (Kind::Milestone, m.id.to_string(), ChangeAction::Created),
+        ]
+    );
+    // The `UTC`-suffixed timestamp of hook payloads is read (to the second).
+    let closed = e
+        .conn
+        .parse_webhook(
+            &e.cfg,
+            deliveries[2].headers.clone(),
+            deliveries[2].body.clone(),
+        )
+        .await
+        .unwrap();
+    let item = closed[0].item.clone().unwrap();
+    assert_eq!(item.state, ItemState::Closed);
+    assert!(item.updated_at > 1_600_000_000_000);
+
+    let push = e
+        .conn
+        .parse_webhook(
+            &e.cfg,
+            vec![("X-Gitlab-Event".into(), "Push Hook".into())],
+            br#"{"object_kind":"push"}"#.to_vec(),
+        )
+        .await
+        .unwrap();
+    assert!(push.is_empty());
+}
+
+#[tokio::test]
+async fn rate_limit_is_reported_with_retry_after_and_the_cursor_still_works() {
+    let e = env().await;
+    for n in 0..4 {
+        e.sim.create_issue(&format!("i{n}"), IssueEdit::default());
+    }
+    let first = e
+        .conn
+        .list_changes(&e.cfg, Kind::Issue, None, 2)
+        .await
+        .unwrap();
+    e.sim.rate_limit_next(1);
+    let err = connector_error(
+        e.conn
+            .list_changes(&e.cfg, Kind::Issue, first.next_cursor.clone(), 2)
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        matches!(&err, ConnectorError::RateLimited(r) if r.retry_after_ms == 30_000),
+        "{err:?}"
+    );
+    // The walk resumes from the stored cursor as if nothing happened.
+    let mut ids: Vec<_> = first.items.iter().map(|i| i.external_id.clone()).collect();
+    let mut cursor = first.next_cursor;
+    loop {
+        let page = e
+            .conn
+            .list_changes(&e.cfg, Kind::Issue, cursor, 2)
+            .await
+            .unwrap();
+        ids.extend(page.items.iter().map(|i| i.external_id.clone()));
+        cursor = page.next_cursor;
+        if !page.has_more {
+            break;
+        }
+    }
+    assert_eq!(ids, ["1", "2", "3", "4"]);
+}
+
+#[tokio::test]
+async fn milestones_and_labels_list_and_write() {
+    let e = env().await;
+    let m = e
+        .conn
+        .create(
+            &e.cfg,
+            NewItem {
+                kind: Kind::Milestone,
+                ..new_issue("v2")
+            },
+        )
+        .await
+        .unwrap();
+    let closed = e
+        .conn
+        .close(&e.cfg, Kind::Milestone, &m.external_id)
+        .await
+        .unwrap();
+    assert_eq!(closed.state, ItemState::Closed);
+    assert_eq!(
+        e.sim
+            .milestone(m.external_id.parse().unwrap())
+            .unwrap()
+            .state,
+        "closed"
+    );
+    let reopened = e
+        .conn
+        .reopen(&e.cfg, Kind::Milestone, &m.external_id)
+        .await
+        .unwrap();
+    assert_eq!(reopened.state, ItemState::Open);
+    let listed = e
+        .conn
+        .list_changes(&e.cfg, Kind::Milestone, None, 50)
+        .await
+        .unwrap();
+    assert_eq!(
+        listed
+            .items
+            .iter()
+            .map(|i| i.title.as_str())
+            .collect::<Vec<_>>(),
+        ["v2"]
+    );
+
+    let l = e
+        .conn
+        .create(
+            &e.cfg,
+            NewItem {
+                kind: Kind::Label,
+                extras: r##"{"color":"#ff0000"}"##.into(),
+                ..new_issue("prio")
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(l.title, "prio");
+    let labels = e
+        .conn
+        .list_changes(&e.cfg, Kind::Label, None, 50)
+        .await
+        .unwrap();
+    assert_eq!(labels.items.len(), 1);
+    let err = connector_error(
+        e.conn
+            .close(&e.cfg, Kind::Label, &l.external_id)
+            .await
+            .unwrap_err(),
+    );
+    assert!(matches!(err, ConnectorError::Unsupported(_)));
+}
+
+#[tokio::test]
+async fn epics_need_a_group_and_a_licence() {
+    let e = env().await;
+    let err = connector_error(
+        e.conn
+            .list_changes(&e.cfg, Kind::Project, None, 20)
+            .await
+            .unwrap_err(),
+    );
+    assert!(matches!(err, ConnectorError::Unsupported(_)), "{err:?}");
+
+    let free = env_with(GitlabOptions::default(), &[("group_id", "7")]).await;
+    let err = connector_error(
+        free.conn
+            .list_changes(&free.cfg, Kind::Project, None, 20)
+            .await
+            .unwrap_err(),
+    );
+    assert!(matches!(err, ConnectorError::Forbidden(_)), "{err:?}");
+
+    let premium = env_with(
+        GitlabOptions {
+            premium: true,
+            ..Default::default()
+        },
+        &[("group_id", "7")],
+    )
+    .await;
+    let epic = premium
+        .conn
+        .create(
+            &premium.cfg,
+            NewItem {
+                kind: Kind::Project,
+                ..new_issue("Roadmap")
+            },
+        )
+        .await
+        .unwrap();
+    let listed = premium
+        .conn
+        .list_changes(&premium.cfg, Kind::Project, None, 20)
+        .await
+        .unwrap();
+    assert_eq!(
+        listed
+            .items
+            .iter()
+            .map(|i| i.external_id.clone())
+            .collect::<Vec<_>>(),
+        [epic.external_id]
+    );
+}
+
+#[tokio::test]
+async fn unknown_ids_are_not_found() {
+    let e = env().await;
+    let err = connector_error(e.conn.get(&e.cfg, Kind::Issue, "999").await.unwrap_err());
+    assert!(matches!(err, ConnectorError::NotFound(_)), "{err:?}");
+    let err = connector_error(
+        e.conn
+            .get(&e.cfg, Kind::Issue, "../users")
+            .await
+            .unwrap_err(),
+    );
+    assert!(matches!(err, ConnectorError::InvalidInput(_)), "{err:?}");
+}
