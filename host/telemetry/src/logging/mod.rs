@@ -2,6 +2,9 @@
 //! enabled to syslog (RFC 5424/UDP) and KillKrill (batched HTTP/3 or HTTP/2). Span fields
 //! (correlation id, config id, platform) are carried on every line; secrets are redacted.
 //!
+//! A sync operation runs inside `tracing::info_span!("sync", correlation_id, config_id, platform)`;
+//! every sink repeats those span fields on each line logged inside it.
+//!
 //! Production calls [`init`]; tests call [`build_subscriber`] with a [`CaptureWriter`] and install
 //! it with `tracing::subscriber::set_default`, so tests can run in parallel.
 

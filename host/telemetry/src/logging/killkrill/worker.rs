@@ -60,7 +60,9 @@ pub(super) fn spawn(
 
 impl Worker {
     async fn run(mut self) {
-        let mut ticker = tokio::time::interval(self.settings.flush_interval);
+        // `interval` panics on a zero period; settings built by hand may hold one.
+        let period = self.settings.flush_interval.max(Duration::from_millis(1));
+        let mut ticker = tokio::time::interval(period);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         ticker.tick().await;
         // The sink (the subscriber) may go away before the guard: keep answering the guard.
