@@ -30,10 +30,20 @@ fn config_for(sim: &TrelloSim, extra: &[(&str, &str)]) -> ConnectorConfig {
 
 async fn env_with(options: TrelloOptions, extra: &[(&str, &str)]) -> Env {
     let sim = TrelloSim::start(options).await.unwrap();
-    let runtime = Runtime::new(RuntimeConfig { allow_plain_http: true, ..Default::default() }).unwrap();
-    let connector = runtime.load(&elder_sync_e2e::connector_component("trello")).unwrap();
+    let runtime = Runtime::new(RuntimeConfig {
+        allow_plain_http: true,
+        ..Default::default()
+    })
+    .unwrap();
+    let connector = runtime
+        .load(&elder_sync_e2e::connector_component("trello"))
+        .unwrap();
     let config = config_for(&sim, extra);
-    Env { sim, connector, config }
+    Env {
+        sim,
+        connector,
+        config,
+    }
 }
 
 async fn env() -> Env {
@@ -48,10 +58,19 @@ fn connector_error(e: CallError) -> ConnectorError {
 }
 
 /// Pages until `has_more` is false: (items, deleted ids, cursor, pages).
-async fn list_all(env: &Env, kind: Kind, cursor: Option<String>, page_size: u32) -> (Vec<Item>, Vec<String>, Option<String>, usize) {
+async fn list_all(
+    env: &Env,
+    kind: Kind,
+    cursor: Option<String>,
+    page_size: u32,
+) -> (Vec<Item>, Vec<String>, Option<String>, usize) {
     let (mut cursor, mut items, mut deleted, mut pages) = (cursor, Vec::new(), Vec::new(), 0);
     loop {
-        let page = env.connector.list_changes(&env.config, kind, cursor.clone(), page_size).await.unwrap();
+        let page = env
+            .connector
+            .list_changes(&env.config, kind, cursor.clone(), page_size)
+            .await
+            .unwrap();
         pages += 1;
         items.extend(page.items);
         deleted.extend(page.deleted_ids);
@@ -82,15 +101,34 @@ async fn describe_and_connection_and_bad_credentials() {
     let env = env().await;
     let info = env.connector.info();
     assert_eq!(info.platform, "trello");
-    assert!(info.config_schema.iter().any(|f| f.key == "api_token" && f.secret));
+    assert!(
+        info.config_schema
+            .iter()
+            .any(|f| f.key == "api_token" && f.secret)
+    );
     let reached = env.connector.test_connection(&env.config).await.unwrap();
     assert!(reached.contains("Elder board"), "{reached}");
     let mut bad = BTreeMap::new();
     for (k, v) in env.config.iter() {
-        bad.insert(k.to_string(), if k == "api_token" { "wrong".to_string() } else { v.to_string() });
+        bad.insert(
+            k.to_string(),
+            if k == "api_token" {
+                "wrong".to_string()
+            } else {
+                v.to_string()
+            },
+        );
     }
-    let err = connector_error(env.connector.test_connection(&ConnectorConfig::new(bad)).await.unwrap_err());
-    assert!(matches!(err, ConnectorError::Unauthorized(ref m) if m.contains("invalid token")), "{err:?}");
+    let err = connector_error(
+        env.connector
+            .test_connection(&ConnectorConfig::new(bad))
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        matches!(err, ConnectorError::Unauthorized(ref m) if m.contains("invalid token")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -112,7 +150,11 @@ async fn backfill_spans_pages_then_the_feed_reports_changes_and_deletions() {
     assert_eq!(by_id[&ids[0]].state, ItemState::Open);
     assert_eq!(by_id[&ids[1]].state, ItemState::Closed);
     assert_eq!(by_id[&ids[1]].status_name.as_deref(), Some("Done"));
-    assert_eq!(by_id[&ids[2]].state, ItemState::Closed, "archived cards are closed");
+    assert_eq!(
+        by_id[&ids[2]].state,
+        ItemState::Closed,
+        "archived cards are closed"
+    );
 
     // Nothing changed: an empty page.
     let (again, _, cursor, _) = list_all(&env, Kind::Issue, cursor, 3).await;
@@ -134,42 +176,113 @@ async fn backfill_spans_pages_then_the_feed_reports_changes_and_deletions() {
 #[tokio::test]
 async fn create_update_close_reopen_and_delete_round_trip() {
     let env = env().await;
-    let created = env.connector.create(&env.config, new_card("From Elder", &["bug"])).await.unwrap();
-    assert_eq!(created.labels, vec!["bug"], "a missing label is created on the board");
+    let created = env
+        .connector
+        .create(&env.config, new_card("From Elder", &["bug"]))
+        .await
+        .unwrap();
+    assert_eq!(
+        created.labels,
+        vec!["bug"],
+        "a missing label is created on the board"
+    );
     assert_eq!(created.status_name.as_deref(), Some("To Do"));
     let id = created.external_id.clone();
 
-    let patch = ItemPatch { title: Some("Renamed in Elder".into()), body: Some("new body".into()), labels: Some(vec![]), ..Default::default() };
-    let updated = env.connector.update(&env.config, Kind::Issue, &id, patch).await.unwrap();
-    assert_eq!((updated.title.as_str(), updated.body.as_str()), ("Renamed in Elder", "new body"));
+    let patch = ItemPatch {
+        title: Some("Renamed in Elder".into()),
+        body: Some("new body".into()),
+        labels: Some(vec![]),
+        ..Default::default()
+    };
+    let updated = env
+        .connector
+        .update(&env.config, Kind::Issue, &id, patch)
+        .await
+        .unwrap();
+    assert_eq!(
+        (updated.title.as_str(), updated.body.as_str()),
+        ("Renamed in Elder", "new body")
+    );
     assert!(updated.labels.is_empty());
     assert_eq!(env.sim.card(&id).unwrap()["name"], "Renamed in Elder");
 
-    let closed = env.connector.close(&env.config, Kind::Issue, &id).await.unwrap();
+    let closed = env
+        .connector
+        .close(&env.config, Kind::Issue, &id)
+        .await
+        .unwrap();
     assert_eq!(closed.state, ItemState::Closed);
-    assert_eq!(env.sim.card(&id).unwrap()["idList"], json!(env.sim.list_id("Done").unwrap()), "closing moves to the done list");
+    assert_eq!(
+        env.sim.card(&id).unwrap()["idList"],
+        json!(env.sim.list_id("Done").unwrap()),
+        "closing moves to the done list"
+    );
     assert_eq!(env.sim.card(&id).unwrap()["closed"], false);
 
-    let reopened = env.connector.reopen(&env.config, Kind::Issue, &id).await.unwrap();
+    let reopened = env
+        .connector
+        .reopen(&env.config, Kind::Issue, &id)
+        .await
+        .unwrap();
     assert_eq!(reopened.state, ItemState::Open);
     assert_eq!(reopened.status_name.as_deref(), Some("To Do"));
 
-    let moved = env.connector.update(&env.config, Kind::Issue, &id, ItemPatch { status_name: Some("Doing".into()), ..Default::default() }).await.unwrap();
-    assert_eq!((moved.state, moved.status_name.as_deref()), (ItemState::Open, Some("Doing")));
+    let moved = env
+        .connector
+        .update(
+            &env.config,
+            Kind::Issue,
+            &id,
+            ItemPatch {
+                status_name: Some("Doing".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (moved.state, moved.status_name.as_deref()),
+        (ItemState::Open, Some("Doing"))
+    );
 
-    env.connector.delete(&env.config, Kind::Issue, &id).await.unwrap();
-    let err = connector_error(env.connector.get(&env.config, Kind::Issue, &id).await.unwrap_err());
+    env.connector
+        .delete(&env.config, Kind::Issue, &id)
+        .await
+        .unwrap();
+    let err = connector_error(
+        env.connector
+            .get(&env.config, Kind::Issue, &id)
+            .await
+            .unwrap_err(),
+    );
     assert!(matches!(err, ConnectorError::NotFound(_)), "{err:?}");
 }
 
 #[tokio::test]
 async fn archive_mode_archives_and_reopen_unarchives() {
     let env = env_with(TrelloOptions::default(), &[("close_mode", "archive")]).await;
-    let id = env.connector.create(&env.config, new_card("Archive me", &[])).await.unwrap().external_id;
-    let closed = env.connector.close(&env.config, Kind::Issue, &id).await.unwrap();
+    let id = env
+        .connector
+        .create(&env.config, new_card("Archive me", &[]))
+        .await
+        .unwrap()
+        .external_id;
+    let closed = env
+        .connector
+        .close(&env.config, Kind::Issue, &id)
+        .await
+        .unwrap();
     assert_eq!(closed.state, ItemState::Closed);
     assert_eq!(env.sim.card(&id).unwrap()["closed"], true);
-    assert_eq!(env.connector.reopen(&env.config, Kind::Issue, &id).await.unwrap().state, ItemState::Open);
+    assert_eq!(
+        env.connector
+            .reopen(&env.config, Kind::Issue, &id)
+            .await
+            .unwrap()
+            .state,
+        ItemState::Open
+    );
     assert_eq!(env.sim.card(&id).unwrap()["closed"], false);
 }
 
@@ -183,8 +296,10 @@ async fn webhook_deliveries_parse_to_each_event_type_and_are_signed_over_body_an
     env.sim.update_card(&card, json!({"name": "Hooked again"}));
     env.sim.add_label_to_card(&card, &label);
     env.sim.remove_label_from_card(&card, &label);
-    env.sim.update_card(&card, json!({"idList": env.sim.list_id("Done").unwrap()}));
-    env.sim.update_card(&card, json!({"idList": env.sim.list_id("To Do").unwrap()}));
+    env.sim
+        .update_card(&card, json!({"idList": env.sim.list_id("Done").unwrap()}));
+    env.sim
+        .update_card(&card, json!({"idList": env.sim.list_id("To Do").unwrap()}));
     env.sim.update_card(&card, json!({"closed": true}));
     env.sim.update_card(&card, json!({"closed": false}));
     env.sim.delete_card(&card);
@@ -196,9 +311,21 @@ async fn webhook_deliveries_parse_to_each_event_type_and_are_signed_over_body_an
         assert_eq!(sig, signature(&secret, &d.body, callback));
         let mut tampered = d.body.clone();
         tampered.push(b' ');
-        assert_ne!(sig, signature(&secret, &tampered, callback), "a changed body must not verify");
-        assert_ne!(sig, signature(&secret, &d.body, "http://127.0.0.1:9/other"), "another callback URL must not verify");
-        let changes = env.connector.parse_webhook(&env.config, d.headers.clone(), d.body.clone()).await.unwrap();
+        assert_ne!(
+            sig,
+            signature(&secret, &tampered, callback),
+            "a changed body must not verify"
+        );
+        assert_ne!(
+            sig,
+            signature(&secret, &d.body, "http://127.0.0.1:9/other"),
+            "another callback URL must not verify"
+        );
+        let changes = env
+            .connector
+            .parse_webhook(&env.config, d.headers.clone(), d.body.clone())
+            .await
+            .unwrap();
         seen.extend(changes.into_iter().map(|c| (c.kind, c.action)));
     }
     use ChangeAction::*;
@@ -217,7 +344,12 @@ async fn webhook_deliveries_parse_to_each_event_type_and_are_signed_over_body_an
             (Kind::Issue, Deleted),
         ]
     );
-    let err = connector_error(env.connector.parse_webhook(&env.config, Vec::new(), b"not json".to_vec()).await.unwrap_err());
+    let err = connector_error(
+        env.connector
+            .parse_webhook(&env.config, Vec::new(), b"not json".to_vec())
+            .await
+            .unwrap_err(),
+    );
     assert!(matches!(err, ConnectorError::InvalidInput(_)));
 }
 
@@ -225,24 +357,47 @@ async fn webhook_deliveries_parse_to_each_event_type_and_are_signed_over_body_an
 async fn rate_limits_surface_as_rate_limited_with_trellos_wait() {
     let env = env().await;
     env.sim.rate_limit_next(1);
-    let err = connector_error(env.connector.list_changes(&env.config, Kind::Issue, None, 10).await.unwrap_err());
+    let err = connector_error(
+        env.connector
+            .list_changes(&env.config, Kind::Issue, None, 10)
+            .await
+            .unwrap_err(),
+    );
     match err {
         ConnectorError::RateLimited(r) => {
             assert_eq!(r.retry_after_ms, 10_000);
-            assert!(r.message.contains("API_TOKEN_LIMIT_EXCEEDED"), "{}", r.message);
+            assert!(
+                r.message.contains("API_TOKEN_LIMIT_EXCEEDED"),
+                "{}",
+                r.message
+            );
         }
         other => panic!("expected rate-limited, got {other:?}"),
     }
 
-    let tight = env_with(TrelloOptions { token_limit: 3, ..Default::default() }, &[]).await;
+    let tight = env_with(
+        TrelloOptions {
+            token_limit: 3,
+            ..Default::default()
+        },
+        &[],
+    )
+    .await;
     let mut limited = None;
     for _ in 0..5 {
-        if let Err(e) = tight.connector.get(&tight.config, Kind::Project, &tight.sim.options().board_id).await {
+        if let Err(e) = tight
+            .connector
+            .get(&tight.config, Kind::Project, &tight.sim.options().board_id)
+            .await
+        {
             limited = Some(connector_error(e));
             break;
         }
     }
-    assert!(matches!(limited, Some(ConnectorError::RateLimited(ref r)) if r.message.contains("API_TOKEN_LIMIT_EXCEEDED")), "{limited:?}");
+    assert!(
+        matches!(limited, Some(ConnectorError::RateLimited(ref r)) if r.message.contains("API_TOKEN_LIMIT_EXCEEDED")),
+        "{limited:?}"
+    );
 }
 
 #[tokio::test]
@@ -250,16 +405,43 @@ async fn labels_and_the_board_sync_too() {
     let env = env().await;
     let bug = env.sim.create_label("bug", "red");
     let (labels, _, cursor, _) = list_all(&env, Kind::Label, None, 50).await;
-    assert_eq!(labels.iter().map(|l| l.title.as_str()).collect::<Vec<_>>(), vec!["bug"]);
-    let renamed = env.connector.update(&env.config, Kind::Label, &bug, ItemPatch { title: Some("defect".into()), ..Default::default() }).await.unwrap();
+    assert_eq!(
+        labels.iter().map(|l| l.title.as_str()).collect::<Vec<_>>(),
+        vec!["bug"]
+    );
+    let renamed = env
+        .connector
+        .update(
+            &env.config,
+            Kind::Label,
+            &bug,
+            ItemPatch {
+                title: Some("defect".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(renamed.title, "defect");
-    env.connector.delete(&env.config, Kind::Label, &bug).await.unwrap();
+    env.connector
+        .delete(&env.config, Kind::Label, &bug)
+        .await
+        .unwrap();
     let (changed, deleted, _, _) = list_all(&env, Kind::Label, cursor, 50).await;
     assert!(changed.is_empty(), "{changed:?}");
     assert_eq!(deleted, vec![bug]);
 
-    let board = env.connector.get(&env.config, Kind::Project, &env.sim.options().board_id).await.unwrap();
+    let board = env
+        .connector
+        .get(&env.config, Kind::Project, &env.sim.options().board_id)
+        .await
+        .unwrap();
     assert_eq!(board.title, "Elder board");
-    let err = connector_error(env.connector.list_changes(&env.config, Kind::Milestone, None, 10).await.unwrap_err());
+    let err = connector_error(
+        env.connector
+            .list_changes(&env.config, Kind::Milestone, None, 10)
+            .await
+            .unwrap_err(),
+    );
     assert!(matches!(err, ConnectorError::Unsupported(_)));
 }
