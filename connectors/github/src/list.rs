@@ -288,8 +288,12 @@ mod tests {
             since: Some("2015-01-01T00:00:00Z".into()),
             ..Default::default()
         };
-        let p1 = digest_milestones(&c, std::slice::from_ref(&m), Some("https://api.github.com/next".into()))
-            .unwrap();
+        let p1 = digest_milestones(
+            &c,
+            std::slice::from_ref(&m),
+            Some("https://api.github.com/next".into()),
+        )
+        .unwrap();
         assert!(p1.items.is_empty() && p1.has_more);
         let c1 = cursor_of(&p1);
         assert_eq!(c1.next.as_deref(), Some("https://api.github.com/next"));

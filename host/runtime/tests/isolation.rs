@@ -201,3 +201,19 @@ async fn observer_sees_calls_traps_and_egress() {
     assert_eq!(observer.traps.load(Ordering::SeqCst), 1);
     assert_eq!(*observer.egress.lock().unwrap(), [None]);
 }
+
+#[test]
+fn call_futures_are_send_so_callers_can_spawn_them() {
+    fn assert_send<T: Send>(_: &T) {}
+    fn assert_sync<T: Send + Sync>() {}
+    assert_sync::<elder_sync_runtime::LoadedConnector>();
+    assert_sync::<Runtime>();
+    let rt = runtime();
+    let conn = chaos(&rt);
+    let c = cfg(&[("mode", "ok")]);
+    let kind = elder_sync_runtime::model::Kind::Issue;
+    assert_send(&conn.test_connection(&c));
+    assert_send(&conn.list_changes(&c, kind, None, 10));
+    assert_send(&conn.get(&c, kind, "1"));
+    assert_send(&conn.parse_webhook(&c, vec![], vec![]));
+}

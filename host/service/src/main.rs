@@ -1,2 +1,42 @@
-//! The Elder Sync service and its CLI. (being written)
-fn main() {}
+//! `elder-sync`: the service (`serve`) and its operator commands (`token create`).
+//! Settings come from the environment; see README.md.
+
+mod cli;
+mod plugins;
+mod serve;
+mod settings;
+
+use anyhow::Result;
+use clap::Parser;
+
+use cli::{Cli, Command, Role, TokenCommand};
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve => serve::serve().await,
+        Command::Token {
+            command: TokenCommand::Create { role, name },
+        } => create_token(role, name).await,
+    }
+}
+
+async fn create_token(role: Role, name: Option<String>) -> Result<()> {
+    let settings = settings::Settings::from_env()?;
+    std::fs::create_dir_all(&settings.data_dir)?;
+    let store = elder_sync_store::Store::open(&settings.effective_database_url()).await?;
+    let role = match role {
+        Role::Admin => elder_sync_store::Role::Admin,
+        Role::ReadOnly => elder_sync_store::Role::ReadOnly,
+    };
+    let (token, plain) = store.create_token(role).await?;
+    let note = name.map(|n| format!(" ({n})")).unwrap_or_default();
+    eprintln!(
+        "created {role:?} token #{}{note}; it is shown once, store it now:",
+        token.id
+    );
+    println!("{plain}");
+    store.close().await;
+    Ok(())
+}

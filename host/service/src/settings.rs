@@ -58,9 +58,14 @@ impl Settings {
             worker_addr: parse(&get, "ELDER_WORKER_ADDR", listen_addr)?,
             data_dir: get("ELDER_DATA_DIR").map_or_else(|| PathBuf::from("data"), PathBuf::from),
             database_url: get("DATABASE_URL"),
-            plugin_dir: get("ELDER_PLUGIN_DIR").map_or_else(|| PathBuf::from("plugins"), PathBuf::from),
+            plugin_dir: get("ELDER_PLUGIN_DIR")
+                .map_or_else(|| PathBuf::from("plugins"), PathBuf::from),
             public_url: get("ELDER_PUBLIC_URL"),
-            connector_deadline: Duration::from_secs(positive(&get, "ELDER_CONNECTOR_DEADLINE_SECS", 30)?),
+            connector_deadline: Duration::from_secs(positive(
+                &get,
+                "ELDER_CONNECTOR_DEADLINE_SECS",
+                30,
+            )?),
             connector_memory_mb: positive(&get, "ELDER_CONNECTOR_MEMORY_MB", 64)? as usize,
             allow_http_egress: boolean(&get, "ELDER_ALLOW_HTTP_EGRESS", false)?,
             batch_fallback_enabled: boolean(&get, "SYNC_BATCH_FALLBACK_ENABLED", true)?,
@@ -73,7 +78,10 @@ impl Settings {
     pub fn effective_database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.clone(),
-            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("elder-sync.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("elder-sync.db").display()
+            ),
         }
     }
 }
@@ -137,8 +145,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn with(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -147,7 +157,10 @@ mod tests {
         let s = with(&[]).unwrap();
         assert_eq!(s.listen_addr.to_string(), "0.0.0.0:8000");
         assert_eq!(s.worker_addr, s.listen_addr);
-        assert!(s.effective_database_url().starts_with("sqlite://data/elder-sync.db"));
+        assert!(
+            s.effective_database_url()
+                .starts_with("sqlite://data/elder-sync.db")
+        );
         assert_eq!(s.connector_deadline, Duration::from_secs(30));
         assert!(s.batch_fallback_enabled);
     }

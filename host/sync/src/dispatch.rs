@@ -134,6 +134,10 @@ pub async fn push_to_config(
     if deleted {
         return delete_external(connector, &cfg, &m.external_id, resource.kind).await;
     }
+    if m.sync_status == SyncStatus::Conflict {
+        // Waiting for a person to resolve it: pushing now would overwrite one side.
+        return Ok(());
+    }
     let Some(base) = base_of(&m) else {
         return Ok(());
     };
@@ -146,50 +150,29 @@ pub async fn push_to_config(
         Field::Assignees,
         Field::MilestoneRef,
     ];
-    let mut patch = diff(&base, &elder, Capabilities::any(), fields, &[]);
-    if patch.is_empty() {
+    if diff(&base, &elder, Capabilities::any(), fields, &[]).is_empty() {
+        // Elder holds what was last synced: this change came from the platform (or is
+        // already there). Nothing to push: no echo.
         return Ok(());
     }
-    patch.expected_version = base.version.clone();
-    match connector
-        .update(&cfg, resource.kind, &m.external_id, patch)
-        .await
-    {
-        Ok(written) => {
-            let written = comparable(&written);
-            let print = fingerprint(&written);
-            write_mapping(
-                engine,
-                rc,
-                resource,
-                &written,
-                Some(print),
-                m.sync_method,
-                SyncStatus::Synced,
-            )
-            .await
-        }
-        Err(CallError::Connector(ConnectorError::Conflict(_))) => {
-            // Stale version: the platform changed meanwhile. Re-read and merge three-way.
-            let current = comparable(&connector.get(&cfg, resource.kind, &m.external_id).await?);
-            let strategy = strategy_of(rc);
-            let resolution = resolve(Some(&base), Some(&elder), Some(&current), strategy);
-            apply_resolution(
-                engine,
-                rc,
-                connector,
-                &m,
-                Some(resource),
-                &current,
-                &resolution,
-                strategy,
-                m.sync_method,
-            )
-            .await
-            .map(|_| ())
-        }
-        Err(e) => Err(e.into()),
-    }
+    // Read the platform's current state and merge three-way, so a change made there since
+    // the last sync is never overwritten blindly (most platforms have no optimistic locking).
+    let current = comparable(&connector.get(&cfg, resource.kind, &m.external_id).await?);
+    let strategy = strategy_of(rc);
+    let resolution = resolve(Some(&base), Some(&elder), Some(&current), strategy);
+    apply_resolution(
+        engine,
+        rc,
+        connector,
+        &m,
+        Some(resource),
+        &current,
+        &resolution,
+        strategy,
+        m.sync_method,
+    )
+    .await
+    .map(|_| ())
 }
 
 async fn delete_external(

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+pub mod sync_harness;
+
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")

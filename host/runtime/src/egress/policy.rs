@@ -119,7 +119,7 @@ impl EgressPolicy {
             .host_str()
             .ok_or_else(|| EgressError::InvalidRequest("URL has no host".into()))?
             .to_ascii_lowercase();
-        if self.allowed_hosts.iter().any(|h| *h == host) {
+        if self.allowed_hosts.contains(&host) {
             Ok(())
         } else {
             Err(EgressError::HostNotAllowed(host))

@@ -305,7 +305,12 @@ async fn current_user(AxState(st): AxState<Shared>, h: HeaderMap) -> Response {
 async fn find_users(AxState(st): AxState<Shared>, h: HeaderMap, Query(q): Q) -> Response {
     with(&st, &h, |s| {
         let wanted = q.get("username").cloned().unwrap_or_default();
-        let rows: Vec<Value> = s.users.iter().filter(|(_, n)| n.eq_ignore_ascii_case(&wanted)).map(|(id, _)| s.user_json(*id)).collect();
+        let rows: Vec<Value> = s
+            .users
+            .iter()
+            .filter(|(_, n)| n.eq_ignore_ascii_case(&wanted))
+            .map(|(id, _)| s.user_json(*id))
+            .collect();
         Ok(ok(StatusCode::OK, Value::Array(rows)))
     })
 }

@@ -1,0 +1,184 @@
+//! `elder-sync serve`: opens the store (running migrations), loads the connectors, starts
+//! the engine's workers and scheduler, and serves the API, webhooks, health and metrics
+//! until SIGINT/SIGTERM, then shuts down in order (stop intake, drain, flush logs).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use axum::Router;
+use elder_sync_api::ApiState;
+use elder_sync_engine::scheduler::{BatchSettings, start_scheduler};
+use elder_sync_engine::{ConnectorRegistry, Engine, EngineSettings, routes, workers};
+use elder_sync_runtime::{Runtime, RuntimeConfig, RuntimeObserver, TrapKind};
+use elder_sync_store::Store;
+use elder_sync_telemetry::{LogSettings, Metrics, ReadinessCheck, check_fn};
+use tokio_util::sync::CancellationToken;
+
+use crate::plugins;
+use crate::settings::Settings;
+
+/// Runs the service.
+pub async fn serve() -> Result<()> {
+    let telemetry = elder_sync_telemetry::init(LogSettings::from_env()?)?;
+    let settings = Settings::from_env()?;
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+        format!(
+            "creating the data directory {}",
+            settings.data_dir.display()
+        )
+    })?;
+    let metrics = Metrics::new()?;
+    metrics.attach_log_stats(telemetry.stats());
+
+    let store = Store::open(&settings.effective_database_url())
+        .await
+        .context("opening the database")?;
+    tracing::info!(backend = ?store.backend(), "database ready (migrations applied)");
+
+    let runtime = Runtime::new(runtime_config(&settings, &metrics))?;
+    let registry = Arc::new(ConnectorRegistry::new());
+    let loaded = plugins::load_dir(&runtime, &registry, &settings.plugin_dir)?;
+    tracing::info!(loaded, dir = %settings.plugin_dir.display(), "connectors loaded");
+
+    let engine = Engine::new(
+        store.clone(),
+        registry.clone(),
+        metrics.clone(),
+        engine_settings(&settings),
+    );
+    let stop = CancellationToken::new();
+    let worker_tasks = workers::spawn_workers(&engine, stop.clone());
+    let batch = BatchSettings {
+        enabled: settings.batch_fallback_enabled,
+        interval: settings.batch_interval,
+    };
+    let mut scheduler = start_scheduler(engine.clone(), batch, Duration::from_secs(5)).await?;
+
+    let health = elder_sync_telemetry::router(metrics.clone(), readiness_checks(&store, &registry));
+    let app = app_router(&store, &engine, health.clone());
+    let listener = tokio::net::TcpListener::bind(settings.listen_addr)
+        .await
+        .with_context(|| format!("binding {} (ELDER_LISTEN_ADDR)", settings.listen_addr))?;
+    tracing::info!(addr = %settings.listen_addr, "serving the API, webhooks, /healthz, /readyz and /metrics");
+    let worker_server = (settings.worker_addr != settings.listen_addr).then(|| {
+        let stop = stop.clone();
+        let addr = settings.worker_addr;
+        tokio::spawn(async move {
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            tracing::info!(%addr, "serving worker health and metrics");
+            axum::serve(listener, health)
+                .with_graceful_shutdown(stop.cancelled_owned())
+                .await
+        })
+    });
+
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("shutting down: stopping workers and the scheduler");
+    stop.cancel();
+    let _ = scheduler.shutdown().await;
+    for task in worker_tasks {
+        let _ = task.await;
+    }
+    if let Some(server) = worker_server {
+        let _ = server.await;
+    }
+    store.close().await;
+    telemetry.shutdown().await;
+    Ok(())
+}
+
+fn app_router(store: &Store, engine: &Engine, health: Router) -> Router {
+    let api_state = ApiState::new(store.clone());
+    let actions = routes::action_routes(engine.clone()).layer(
+        axum::middleware::from_fn_with_state(api_state.clone(), elder_sync_api::require_token),
+    );
+    Router::new()
+        .merge(routes::webhook_routes(engine.clone()))
+        .merge(actions)
+        .merge(elder_sync_api::router(api_state))
+        .merge(health)
+}
+
+fn runtime_config(settings: &Settings, metrics: &Metrics) -> RuntimeConfig {
+    RuntimeConfig {
+        call_deadline: settings.connector_deadline,
+        memory_limit_bytes: settings.connector_memory_mb << 20,
+        allow_plain_http: settings.allow_http_egress,
+        observer: Some(Arc::new(MetricsObserver(metrics.clone()))),
+        ..RuntimeConfig::default()
+    }
+}
+
+fn engine_settings(settings: &Settings) -> EngineSettings {
+    EngineSettings {
+        public_url: settings.public_url.clone(),
+        ..EngineSettings::default()
+    }
+}
+
+fn readiness_checks(
+    store: &Store,
+    registry: &Arc<ConnectorRegistry>,
+) -> Vec<Arc<dyn ReadinessCheck>> {
+    let db = store.clone();
+    let reg = registry.clone();
+    vec![
+        check_fn("database", move || {
+            let db = db.clone();
+            async move {
+                sqlx::query("SELECT 1")
+                    .execute(db.pool())
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| format!("database unreachable: {e}"))
+            }
+        }),
+        check_fn("connectors", move || {
+            let n = reg.len();
+            async move {
+                if n > 0 {
+                    Ok(())
+                } else {
+                    Err("no connector is loaded (check ELDER_PLUGIN_DIR)".to_string())
+                }
+            }
+        }),
+    ]
+}
+
+/// Feeds runtime events into the Prometheus metrics.
+struct MetricsObserver(Metrics);
+
+impl RuntimeObserver for MetricsObserver {
+    fn call_finished(&self, connector: &str, function: &str, outcome: &str, secs: f64) {
+        self.0.call_finished(connector, function, outcome, secs);
+    }
+    fn trapped(&self, connector: &str, kind: TrapKind) {
+        self.0.trapped(connector, kind.as_str());
+    }
+    fn egress(&self, connector: &str, status: Option<u16>) {
+        self.0.egress(connector, status);
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

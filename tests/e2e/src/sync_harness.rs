@@ -1,0 +1,212 @@
+//! A whole sync host for end-to-end tests: a fresh database (SQLite or PostgreSQL), the
+//! GitHub component loaded in a real runtime, the engine's routes served on a loopback
+//! port, and its workers running, next to a GitHub simulator whose webhooks point at it.
+
+use std::sync::Arc;
+
+use elder_sync_engine::{ConnectorRegistry, Engine, EngineSettings, routes, workers};
+use elder_sync_model::Kind;
+use elder_sync_runtime::{Runtime, RuntimeConfig};
+use elder_sync_store::testing::{TestDb, TestEngine, test_secret_key};
+use elder_sync_store::{NewResource, NewSyncConfig, PageRequest, Resource, ResourceFilter, Store};
+use elder_sync_telemetry::Metrics;
+use platform_simulators::github::{GithubOptions, GithubSim, HookConfig};
+use platform_simulators::server::SimServer;
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+/// The webhook secret the simulator signs with and the config holds.
+pub const WEBHOOK_SECRET: &str = "It's a Secret to Everybody";
+
+/// A running host + GitHub simulator pair.
+pub struct SyncHost {
+    pub db: TestDb,
+    pub store: Store,
+    pub engine: Engine,
+    pub github: GithubSim,
+    pub host: SimServer,
+    pub config_id: i64,
+    pub project_id: i64,
+    stop: CancellationToken,
+}
+
+/// Options of a host.
+#[derive(Debug, Clone)]
+pub struct HostOptions {
+    pub db: TestEngine,
+    pub two_way_create: bool,
+    pub strategy: &'static str,
+    /// Start the inbox/outbox workers (off to test a crash before processing).
+    pub workers: bool,
+}
+
+impl Default for HostOptions {
+    fn default() -> Self {
+        HostOptions {
+            db: TestEngine::Sqlite,
+            two_way_create: true,
+            strategy: "last_modified_wins",
+            workers: true,
+        }
+    }
+}
+
+impl SyncHost {
+    /// Starts everything; the simulator's webhook points at the host.
+    pub async fn start(opts: HostOptions) -> SyncHost {
+        let db = TestDb::new(opts.db).await;
+        let store = Store::open_with(&db.url, Some(test_secret_key()))
+            .await
+            .expect("open store");
+        let github = GithubSim::start(GithubOptions::default())
+            .await
+            .expect("github sim");
+        let engine = engine_over(store.clone());
+        let host = SimServer::start(
+            axum::Router::new()
+                .merge(routes::webhook_routes(engine.clone()))
+                .merge(routes::action_routes(engine.clone())),
+        )
+        .await
+        .expect("host server");
+        let project = store
+            .create_resource(
+                Kind::Project,
+                &NewResource {
+                    title: "Hello-World".into(),
+                    ..NewResource::default()
+                },
+            )
+            .await
+            .expect("project");
+        let config = store
+            .create_config(&config_body(&github, project.id, &opts))
+            .await
+            .expect("sync config");
+        github.set_webhook(HookConfig {
+            url: Some(format!("{}/api/v1/webhooks/{}", host.base_url(), config.id)),
+            secret: WEBHOOK_SECRET.into(),
+            hook_id: 1,
+        });
+        let stop = CancellationToken::new();
+        if opts.workers {
+            workers::spawn_workers(&engine, stop.clone());
+        }
+        SyncHost {
+            db,
+            store,
+            engine,
+            github,
+            host,
+            config_id: config.id,
+            project_id: project.id,
+            stop,
+        }
+    }
+
+    /// Elder issues of the config's project, by id.
+    pub async fn elder_issues(&self) -> Vec<Resource> {
+        let filter = ResourceFilter {
+            project_id: Some(self.project_id),
+            ..ResourceFilter::default()
+        };
+        let mut out = Vec::new();
+        let mut page = 1;
+        loop {
+            let p = self
+                .store
+                .list_resources(
+                    Kind::Issue,
+                    &filter,
+                    PageRequest {
+                        page,
+                        per_page: 100,
+                    },
+                )
+                .await
+                .expect("list issues");
+            let n = p.items.len();
+            out.extend(p.items);
+            if n < 100 {
+                return out;
+            }
+            page += 1;
+        }
+    }
+
+    /// The Elder issue mapped to GitHub issue `number`.
+    pub async fn elder_issue_for(&self, number: u64) -> Option<Resource> {
+        let m = self
+            .store
+            .find_mapping_by_external(self.config_id, Kind::Issue, &number.to_string())
+            .await
+            .ok()
+            .flatten()?;
+        self.store.get_resource(Kind::Issue, m.elder_id).await.ok()
+    }
+
+    /// Waits (bounded) until `cond` holds, polling every 50 ms.
+    pub async fn eventually<F, Fut>(&self, what: &str, mut cond: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = bool>,
+    {
+        for _ in 0..200 {
+            if cond().await {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("timed out waiting for: {what}");
+    }
+
+    /// Stops the workers.
+    pub fn stop_workers(&self) {
+        self.stop.cancel();
+    }
+}
+
+impl Drop for SyncHost {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+/// An engine over `store` with the GitHub component loaded (plain-http egress for the
+/// loopback simulator).
+pub fn engine_over(store: Store) -> Engine {
+    let runtime = Runtime::new(RuntimeConfig {
+        allow_plain_http: true,
+        ..RuntimeConfig::default()
+    })
+    .expect("runtime");
+    let registry = Arc::new(ConnectorRegistry::new());
+    let github = runtime
+        .load(&crate::connector_component("github"))
+        .expect("load github.wasm");
+    registry.install(github, 0);
+    Engine::new(
+        store,
+        registry,
+        Metrics::new().expect("metrics"),
+        EngineSettings::default(),
+    )
+}
+
+fn config_body(github: &GithubSim, project_id: i64, opts: &HostOptions) -> NewSyncConfig {
+    serde_json::from_value(json!({
+        "name": "hello-world",
+        "platform": "github",
+        "two_way_create": opts.two_way_create,
+        "webhook_secret": WEBHOOK_SECRET,
+        "elder_project_id": project_id,
+        "config_json": {
+            "owner": "octocat",
+            "repo": "Hello-World",
+            "base_url": github.base_url(),
+            "api_token": github.token(),
+            "conflict_strategy": opts.strategy,
+        },
+    }))
+    .expect("config body")
+}

@@ -1,0 +1,498 @@
+//! End to end: the Jira wasm component in the host runtime against the Jira simulator:
+//! backfill through `search/jql` pages, eventual consistency of search, writes with ADF
+//! descriptions, status through transitions (and `invalid_transition` conflicts),
+//! sprints, components, webhook events and their retries, rate limits and auth.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use elder_sync_e2e::connector_component;
+use elder_sync_model::{ChangeAction, ConnectorError, ItemPatch, ItemState, Kind, NewItem, Page};
+use elder_sync_runtime::{CallError, ConnectorConfig, LoadedConnector, Runtime, RuntimeConfig};
+use platform_simulators::jira::{HookConfig, IssueFields, JiraOptions, JiraSim};
+
+struct Env {
+    sim: JiraSim,
+    conn: Arc<LoadedConnector>,
+    cfg: ConnectorConfig,
+}
+
+/// One runtime and one compiled component for every test of this file.
+fn loaded() -> Arc<LoadedConnector> {
+    static LOADED: OnceLock<(Runtime, Arc<LoadedConnector>)> = OnceLock::new();
+    let (_, conn) = LOADED.get_or_init(|| {
+        let rt = Runtime::new(RuntimeConfig {
+            allow_plain_http: true,
+            ..Default::default()
+        })
+        .expect("runtime");
+        let conn = rt
+            .load(&connector_component("jira"))
+            .expect("component loads");
+        (rt, conn)
+    });
+    conn.clone()
+}
+
+async fn env_with(options: JiraOptions, extra: &[(&str, &str)]) -> Env {
+    let sim = JiraSim::start(options.clone())
+        .await
+        .expect("simulator starts");
+    let mut values = BTreeMap::new();
+    values.insert("api_token".to_string(), options.api_token.clone());
+    values.insert("email".to_string(), options.email.clone());
+    values.insert("project_key".to_string(), options.project_key.clone());
+    values.insert("jira_url".to_string(), sim.base_url());
+    for (k, v) in extra {
+        values.insert(k.to_string(), v.to_string());
+    }
+    Env {
+        sim,
+        conn: loaded(),
+        cfg: ConnectorConfig::new(values),
+    }
+}
+
+/// A simulator whose search index is immediately up to date.
+async fn env() -> Env {
+    env_with(
+        JiraOptions {
+            search_lag: Duration::ZERO,
+            ..Default::default()
+        },
+        &[],
+    )
+    .await
+}
+
+fn connector_error(e: CallError) -> ConnectorError {
+    match e {
+        CallError::Connector(c) => c,
+        other => panic!("expected a connector error, got {other:?}"),
+    }
+}
+
+fn fields(summary: &str) -> IssueFields {
+    IssueFields {
+        summary: Some(summary.into()),
+        issuetype: Some("Task".into()),
+        ..Default::default()
+    }
+}
+
+fn new_issue(title: &str) -> NewItem {
+    NewItem {
+        kind: Kind::Issue,
+        title: title.into(),
+        body: String::new(),
+        state: ItemState::Open,
+        labels: vec![],
+        assignees: vec![],
+        milestone_ref: None,
+        parent_ref: None,
+        extras: "{}".into(),
+    }
+}
+
+/// Polls until the walk ends; returns the items and the cursor to store.
+async fn poll(e: &Env, cursor: Option<String>, size: u32) -> (Vec<String>, Option<String>, usize) {
+    let (mut cursor, mut keys, mut pages) = (cursor, Vec::new(), 0);
+    loop {
+        let page: Page = e
+            .conn
+            .list_changes(&e.cfg, Kind::Issue, cursor.clone(), size)
+            .await
+            .unwrap();
+        pages += 1;
+        keys.extend(page.items.iter().map(|i| i.external_id.clone()));
+        cursor = page.next_cursor.clone();
+        if !page.has_more {
+            return (keys, cursor, pages);
+        }
+    }
+}
+
+#[tokio::test]
+async fn test_connection_and_bad_credentials() {
+    let e = env().await;
+    assert!(
+        e.conn
+            .test_connection(&e.cfg)
+            .await
+            .unwrap()
+            .contains("ELD")
+    );
+    let bad = env_with(
+        JiraOptions {
+            search_lag: Duration::ZERO,
+            ..Default::default()
+        },
+        &[("api_token", "nope")],
+    )
+    .await;
+    let err = connector_error(bad.conn.test_connection(&bad.cfg).await.unwrap_err());
+    assert!(matches!(err, ConnectorError::Unauthorized(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn backfill_across_token_pages_then_only_new_changes() {
+    let e = env().await;
+    for n in 0..5 {
+        e.sim.create_issue(fields(&format!("issue {n}")));
+    }
+    let (keys, cursor, pages) = poll(&e, None, 2).await;
+    assert_eq!(keys, ["ELD-1", "ELD-2", "ELD-3", "ELD-4", "ELD-5"]);
+    assert!(pages >= 3, "5 issues at 2 a page: {pages} pages");
+
+    let (again, cursor, _) = poll(&e, cursor, 2).await;
+    assert!(
+        again.is_empty(),
+        "the overlap window re-reads but does not return seen issues: {again:?}"
+    );
+
+    e.sim.update_issue(
+        "ELD-3",
+        IssueFields {
+            summary: Some("changed".into()),
+            ..Default::default()
+        },
+    );
+    let (changed, _, _) = poll(&e, cursor, 2).await;
+    assert_eq!(changed, ["ELD-3"]);
+}
+
+#[tokio::test]
+async fn a_just_created_issue_missing_from_search_is_found_by_the_next_poll() {
+    let e = env_with(
+        JiraOptions {
+            search_lag: Duration::from_millis(700),
+            ..Default::default()
+        },
+        &[],
+    )
+    .await;
+    e.sim.create_issue(fields("first"));
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let (keys, cursor, _) = poll(&e, None, 50).await;
+    assert_eq!(keys, ["ELD-1"]);
+
+    e.sim.create_issue(fields("second"));
+    let (early, cursor, _) = poll(&e, cursor, 50).await;
+    assert!(early.is_empty(), "not yet searchable: {early:?}");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let (late, _, _) = poll(&e, cursor, 50).await;
+    assert_eq!(
+        late,
+        ["ELD-2"],
+        "found once indexed, without repeating ELD-1"
+    );
+}
+
+#[tokio::test]
+async fn elder_writes_markdown_labels_components_and_status() {
+    let e = env().await;
+    let comp = e
+        .conn
+        .create(
+            &e.cfg,
+            NewItem {
+                kind: Kind::Label,
+                ..new_issue("component:API")
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(comp.title, "component:API");
+    let mut n = new_issue("From Elder");
+    n.body = "# Plan\n\n- **one**\n- [two](https://example.com)".into();
+    n.labels = vec!["backend".into(), "component:API".into()];
+    let created = e.conn.create(&e.cfg, n).await.unwrap();
+    let stored = e.sim.issue(&created.external_id).unwrap();
+    let adf = stored.description.clone().unwrap();
+    assert_eq!(adf["type"], "doc");
+    assert_eq!(adf["content"][0]["type"], "heading");
+    assert_eq!(adf["content"][1]["type"], "bulletList");
+    assert_eq!(stored.labels, ["backend"]);
+    assert_eq!(stored.component_ids.len(), 1);
+    assert_eq!(
+        created.body, "# Plan\n\n- **one**\n- [two](https://example.com)",
+        "markdown survives the round trip"
+    );
+    assert_eq!(created.labels, ["backend", "component:API"]);
+
+    let patch = ItemPatch {
+        title: Some("Renamed".into()),
+        status_name: Some("In Progress".into()),
+        ..Default::default()
+    };
+    let updated = e
+        .conn
+        .update(&e.cfg, Kind::Issue, &created.external_id, patch)
+        .await
+        .unwrap();
+    assert_eq!(
+        (updated.title.as_str(), updated.status_name.as_deref()),
+        ("Renamed", Some("In Progress"))
+    );
+
+    let closed = e
+        .conn
+        .close(&e.cfg, Kind::Issue, &created.external_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (closed.state, closed.status_name.as_deref()),
+        (ItemState::Closed, Some("Done"))
+    );
+    let reopened = e
+        .conn
+        .reopen(&e.cfg, Kind::Issue, &created.external_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (reopened.state, reopened.status_name.as_deref()),
+        (ItemState::Open, Some("To Do"))
+    );
+
+    let spaced = NewItem {
+        labels: vec!["two words".into()],
+        ..new_issue("x")
+    };
+    let err = connector_error(e.conn.create(&e.cfg, spaced).await.unwrap_err());
+    assert!(matches!(err, ConnectorError::InvalidInput(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_transition_that_needs_a_field_is_an_invalid_transition_conflict() {
+    let e = env_with(
+        JiraOptions {
+            search_lag: Duration::ZERO,
+            ..Default::default()
+        },
+        &[("status_map", r#"{"closed":"Won't Do"}"#)],
+    )
+    .await;
+    let created = e
+        .conn
+        .create(&e.cfg, new_issue("cannot close"))
+        .await
+        .unwrap();
+    let err = connector_error(
+        e.conn
+            .close(&e.cfg, Kind::Issue, &created.external_id)
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        matches!(&err, ConnectorError::Conflict(m) if m.starts_with("invalid_transition:") && m.contains("resolution")),
+        "{err:?}"
+    );
+    assert_eq!(
+        e.sim.issue(&created.external_id).unwrap().status_id,
+        "10000",
+        "the issue did not move"
+    );
+
+    let missing = ItemPatch {
+        status_name: Some("Archived".into()),
+        ..Default::default()
+    };
+    let err = connector_error(
+        e.conn
+            .update(&e.cfg, Kind::Issue, &created.external_id, missing)
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        matches!(&err, ConnectorError::Conflict(m) if m.starts_with("invalid_transition: no transition")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn sprints_are_milestones() {
+    let e = env().await;
+    let sprint = e
+        .conn
+        .create(
+            &e.cfg,
+            NewItem {
+                kind: Kind::Milestone,
+                body: "ship it".into(),
+                ..new_issue("Sprint 1")
+            },
+        )
+        .await
+        .unwrap();
+    let mut n = new_issue("in sprint");
+    n.milestone_ref = Some(sprint.external_id.clone());
+    let created = e.conn.create(&e.cfg, n).await.unwrap();
+    assert_eq!(
+        created.milestone_ref.as_deref(),
+        Some(sprint.external_id.as_str())
+    );
+    let out = ItemPatch {
+        milestone_ref: Some(None),
+        ..Default::default()
+    };
+    let moved = e
+        .conn
+        .update(&e.cfg, Kind::Issue, &created.external_id, out)
+        .await
+        .unwrap();
+    assert_eq!(moved.milestone_ref, None);
+
+    let listed = e
+        .conn
+        .list_changes(&e.cfg, Kind::Milestone, None, 50)
+        .await
+        .unwrap();
+    assert_eq!(
+        listed
+            .items
+            .iter()
+            .map(|i| i.title.as_str())
+            .collect::<Vec<_>>(),
+        ["Sprint 1"]
+    );
+    let closed = e
+        .conn
+        .close(&e.cfg, Kind::Milestone, &sprint.external_id)
+        .await
+        .unwrap();
+    assert_eq!(closed.state, ItemState::Closed);
+    let err = connector_error(
+        e.conn
+            .reopen(&e.cfg, Kind::Milestone, &sprint.external_id)
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        matches!(&err, ConnectorError::Conflict(m) if m.starts_with("invalid_transition:")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn webhook_events_of_each_type_and_retries_keep_their_identifier() {
+    let e = env().await;
+    e.sim.set_webhook(HookConfig {
+        url: None,
+        secret: Some("hook-secret".into()),
+    });
+    let i = e.sim.create_issue(fields("hooked"));
+    e.sim.update_issue(
+        &i.key,
+        IssueFields {
+            summary: Some("edited".into()),
+            ..Default::default()
+        },
+    );
+    e.sim.set_status(&i.key, "Done");
+    e.sim.set_status(&i.key, "To Do");
+    let sprint = e.sim.create_sprint("S1");
+    let deliveries = e.sim.deliveries();
+    let mut actions = Vec::new();
+    for d in &deliveries {
+        assert!(
+            d.header("X-Hub-Signature")
+                .is_some_and(|s| s.starts_with("sha256="))
+        );
+        let changes = e
+            .conn
+            .parse_webhook(&e.cfg, d.headers.clone(), d.body.clone())
+            .await
+            .unwrap();
+        actions.extend(
+            changes
+                .into_iter()
+                .map(|c| (c.kind, c.external_id, c.action)),
+        );
+    }
+    let key = i.key.clone();
+    assert_eq!(
+        actions,
+        [
+            (Kind::Issue, key.clone(), ChangeAction::Created),
+            (Kind::Issue, key.clone(), ChangeAction::Updated),
+            (Kind::Issue, key.clone(), ChangeAction::Closed),
+            (Kind::Issue, key.clone(), ChangeAction::Reopened),
+            (
+                Kind::Milestone,
+                sprint.id.to_string(),
+                ChangeAction::Created
+            ),
+        ]
+    );
+    let retry = e.sim.redeliver(1);
+    assert_eq!(
+        retry.header("X-Atlassian-Webhook-Identifier"),
+        deliveries[1].header("X-Atlassian-Webhook-Identifier")
+    );
+    assert_eq!(retry.header("X-Atlassian-Webhook-Retry"), Some("1"));
+    let again = e
+        .conn
+        .parse_webhook(&e.cfg, retry.headers.clone(), retry.body.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        again[0].occurred_at,
+        e.conn
+            .parse_webhook(
+                &e.cfg,
+                deliveries[1].headers.clone(),
+                deliveries[1].body.clone()
+            )
+            .await
+            .unwrap()[0]
+            .occurred_at
+    );
+
+    let deleted = e.conn.delete(&e.cfg, Kind::Issue, &key).await;
+    assert!(deleted.is_ok());
+    let last = e.sim.deliveries().pop().unwrap();
+    let changes = e
+        .conn
+        .parse_webhook(&e.cfg, last.headers, last.body)
+        .await
+        .unwrap();
+    assert_eq!(
+        (changes[0].action, changes[0].item.is_none()),
+        (ChangeAction::Deleted, true)
+    );
+}
+
+#[tokio::test]
+async fn rate_limit_answers_carry_retry_after() {
+    let e = env().await;
+    e.sim.create_issue(fields("one"));
+    e.sim.rate_limit_next(1);
+    let err = connector_error(
+        e.conn
+            .list_changes(&e.cfg, Kind::Issue, None, 10)
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        matches!(&err, ConnectorError::RateLimited(r) if r.retry_after_ms == 5_000),
+        "{err:?}"
+    );
+    let (keys, _, _) = poll(&e, None, 10).await;
+    assert_eq!(keys, ["ELD-1"]);
+}
+
+#[tokio::test]
+async fn timestamps_with_offsets_without_colon_are_read() {
+    let e = env().await;
+    let i = e.sim.create_issue(fields("tz"));
+    let item = e.conn.get(&e.cfg, Kind::Issue, &i.key).await.unwrap();
+    assert!(
+        item.version
+            .as_deref()
+            .is_some_and(|v| v.ends_with("+0530")),
+        "{:?}",
+        item.version
+    );
+    assert_eq!(item.updated_at, i.updated.timestamp_millis());
+}
