@@ -115,6 +115,7 @@ fn runtime_config(settings: &Settings, metrics: &Metrics) -> RuntimeConfig {
 fn engine_settings(settings: &Settings) -> EngineSettings {
     EngineSettings {
         public_url: settings.public_url.clone(),
+        batch_fallback_size: settings.batch_size,
         ..EngineSettings::default()
     }
 }

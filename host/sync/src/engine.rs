@@ -30,6 +30,9 @@ pub struct EngineSettings {
     pub health: HealthPolicy,
     /// Attempts before an inbox or outbox item is parked as `error`.
     pub max_attempts: i64,
+    /// Page size cap for batch-fallback runs (`SYNC_BATCH_FALLBACK_SIZE`); a config's own
+    /// `batch_size` applies when it is smaller.
+    pub batch_fallback_size: u32,
 }
 
 impl Default for EngineSettings {
@@ -39,6 +42,7 @@ impl Default for EngineSettings {
             max_rate_limit_wait: Duration::from_secs(120),
             health: HealthPolicy::default(),
             max_attempts: 8,
+            batch_fallback_size: 100,
         }
     }
 }

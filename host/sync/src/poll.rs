@@ -62,7 +62,7 @@ async fn poll_kind(
     tally: &mut Tally,
 ) -> Result<(), EngineError> {
     let cfg = connector_config(rc);
-    let page_size = u32::try_from(rc.config.batch_size).unwrap_or(100);
+    let page_size = page_size(engine, rc, method);
     let mut cursor = load_cursor(&engine.store, rc.config.id, kind).await?;
     loop {
         let page = match connector
@@ -110,6 +110,16 @@ async fn poll_kind(
             return Ok(());
         }
         cursor = page.next_cursor;
+    }
+}
+
+/// Items per `list-changes` page: the config's `batch_size`, capped by
+/// `SYNC_BATCH_FALLBACK_SIZE` for batch-fallback runs.
+fn page_size(engine: &Engine, rc: &ResolvedConfig, method: SyncMethod) -> u32 {
+    let own = u32::try_from(rc.config.batch_size).unwrap_or(100).max(1);
+    match method {
+        SyncMethod::Batch => own.min(engine.settings.batch_fallback_size.max(1)),
+        _ => own,
     }
 }
 
