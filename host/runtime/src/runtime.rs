@@ -2,6 +2,7 @@
 //! settings; `load` turns component bytes into a [`LoadedConnector`].
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker};
@@ -19,7 +20,7 @@ use crate::state::HostState;
 
 /// What every loaded connector of a runtime shares.
 pub(crate) struct Shared {
-    pub engine: EngineHandle,
+    pub engine: Arc<EngineHandle>,
     pub linker: Linker<HostState>,
     pub cfg: RuntimeConfig,
     pub egress: Arc<dyn Egress>,
@@ -49,7 +50,7 @@ impl Runtime {
             None => Arc::new(NoopObserver),
         };
         let shared = Arc::new(Shared {
-            engine,
+            engine: Arc::new(engine),
             linker,
             cfg,
             egress,
@@ -70,10 +71,78 @@ impl Runtime {
         let source_hash = hex::encode(Sha256::digest(component_bytes));
         let component = Component::new(&self.shared.engine.engine, component_bytes)
             .map_err(|e| RuntimeError::Compile(format!("{e:#}")))?;
+        self.finish(&component, source_hash)
+    }
+
+    /// Compiles a component to this engine's native code without loading it (the bytes
+    /// [`Runtime::load_precompiled`] takes back), for an on-disk code cache.
+    pub fn precompile(&self, component_bytes: &[u8]) -> Result<Vec<u8>, RuntimeError> {
+        self.shared
+            .engine
+            .engine
+            .precompile_component(component_bytes)
+            .map_err(|e| RuntimeError::Compile(format!("{e:#}")))
+    }
+
+    /// A hex digest of everything that makes precompiled code of this engine
+    /// incompatible with another (wasmtime version, compiler settings, features):
+    /// part of a code-cache key.
+    pub fn compatibility_hash(&self) -> String {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.shared
+            .engine
+            .engine
+            .precompile_compatibility_hash()
+            .hash(&mut hasher);
+        format!("{:016x}", hasher.finish())
+    }
+
+    /// Loads a component from bytes made by [`Runtime::precompile`]; `source_hash` is the
+    /// SHA-256 (hex) of the original component bytes. Links, describes and checks like
+    /// [`Runtime::load`].
+    ///
+    /// # Safety
+    /// The bytes are native code that is mapped executable without verification: they
+    /// must come from [`Runtime::precompile`] of an engine with the same
+    /// [`Runtime::compatibility_hash`] and must not have been altered since (keep them
+    /// where only this host writes and check a checksum before calling).
+    pub unsafe fn load_precompiled(
+        &self,
+        precompiled: &[u8],
+        source_hash: String,
+    ) -> Result<Arc<LoadedConnector>, RuntimeError> {
+        // SAFETY: the caller guarantees the bytes are our own unaltered precompile output.
+        let component = unsafe { Component::deserialize(&self.shared.engine.engine, precompiled) }
+            .map_err(|e| RuntimeError::Compile(format!("{e:#}")))?;
+        self.finish(&component, source_hash)
+    }
+
+    /// The same engine and linker with tighter limits for one connector: the call
+    /// deadline and memory cap are each the smaller of this runtime's and the given one.
+    pub fn with_limits(&self, call_deadline: Duration, memory_limit_bytes: usize) -> Runtime {
+        let mut cfg = self.shared.cfg.clone();
+        cfg.call_deadline = cfg.call_deadline.min(call_deadline);
+        cfg.memory_limit_bytes = cfg.memory_limit_bytes.min(memory_limit_bytes);
+        let shared = Arc::new(Shared {
+            engine: self.shared.engine.clone(),
+            linker: self.shared.linker.clone(),
+            cfg,
+            egress: self.shared.egress.clone(),
+            observer: self.shared.observer.clone(),
+        });
+        Runtime { shared }
+    }
+
+    fn finish(
+        &self,
+        component: &Component,
+        source_hash: String,
+    ) -> Result<Arc<LoadedConnector>, RuntimeError> {
         let pre = self
             .shared
             .linker
-            .instantiate_pre(&component)
+            .instantiate_pre(component)
             .map_err(|e| RuntimeError::Link(format!("{e:#}")))?;
         let pre = ConnectorWorldPre::new(pre).map_err(|e| RuntimeError::Link(format!("{e:#}")))?;
         let sandbox = Sandbox::new(self.shared.clone(), pre);

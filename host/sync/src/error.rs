@@ -37,6 +37,8 @@ impl EngineError {
             EngineError::Call(CallError::Connector(e)) => e.is_transient(),
             EngineError::Call(_) => true,
             EngineError::Store(StoreError::Database(_)) | EngineError::Retryable(_) => true,
+            // A disabled connector is an operator's pause: keep the work for when it is back.
+            EngineError::Registry(RegistryError::Disabled(_)) => true,
             _ => false,
         }
     }

@@ -1,7 +1,8 @@
 //! The loaded connectors, by platform: what the engine calls. Swapping a connector
 //! replaces the entry atomically; calls already running keep their `Arc` to the old
 //! version and finish on it, new calls get the new one. The previous version is kept
-//! for rollback. Disabling keeps the entry but refuses new calls.
+//! for rollback. Disabling keeps the entry but refuses new calls. The version that
+//! falls out of the rollback slot is handed back to the caller, who drains it.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -42,12 +43,18 @@ impl ConnectorRegistry {
     }
 
     /// Installs `connector` for its platform, keeping the one it replaces for rollback.
-    pub fn install(&self, connector: Arc<LoadedConnector>, now_ms: i64) {
+    /// Returns the version that was kept for rollback until now (no longer reachable
+    /// through the registry; calls still running on it finish on it).
+    pub fn install(
+        &self,
+        connector: Arc<LoadedConnector>,
+        now_ms: i64,
+    ) -> Option<Arc<LoadedConnector>> {
         let platform = connector.info().platform.clone();
         let mut slots = self.slots.write().expect("registry lock poisoned");
-        let (previous, enabled) = match slots.remove(&platform) {
-            Some(old) => (Some(old.current), old.enabled),
-            None => (None, true),
+        let (previous, enabled, retired) = match slots.remove(&platform) {
+            Some(old) => (Some(old.current), old.enabled, old.previous),
+            None => (None, true, None),
         };
         slots.insert(
             platform,
@@ -58,6 +65,13 @@ impl ConnectorRegistry {
                 loaded_at_ms: now_ms,
             },
         );
+        retired
+    }
+
+    /// A snapshot of one platform's slot.
+    pub fn slot(&self, platform: &str) -> Option<Slot> {
+        let slots = self.slots.read().expect("registry lock poisoned");
+        slots.get(platform).cloned()
     }
 
     /// The connector serving `platform`, if loaded and enabled.

@@ -1,0 +1,28 @@
+//! Elder Sync's connector lifecycle: operators install, enable, disable, roll back and
+//! hot-swap connector components without a restart.
+//!
+//! `manifest`: the TOML next to each component (id, version, hosts, limits) and the diff
+//! shown for approval. `contract`: the `elder:connector` version check. `cache`: the
+//! verified on-disk compiled-code cache. `stats`: call/error counts per plugin. `drain`:
+//! replaced versions finish their calls. `host`: [`PluginHost`], the lifecycle itself.
+//! `watch`: reloading on directory changes. `api`: the `/api/v1/plugins` routes.
+//! `settings`: the environment settings.
+
+pub mod api;
+pub mod cache;
+pub mod contract;
+pub mod drain;
+pub mod error;
+pub mod host;
+pub mod manifest;
+pub mod settings;
+pub mod stats;
+pub mod testing;
+pub mod watch;
+
+pub use cache::{CacheStats, CodeCache};
+pub use error::PluginError;
+pub use host::{DirReport, InstallOutcome, Origin, PendingView, PluginHost, PluginView};
+pub use manifest::{Limits, Manifest, ManifestDiff};
+pub use settings::PluginSettings;
+pub use stats::PluginStats;
