@@ -62,15 +62,16 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<(Backend, AnyPoo
         })
         .connect(&url)
         .await?;
-    match backend {
-        Backend::Sqlite => sqlx::migrate!("../../migrations/sqlite").run(&pool).await?,
-        Backend::Postgres => {
-            sqlx::migrate!("../../migrations/postgres")
-                .run(&pool)
-                .await?
-        }
-    }
+    migrator(backend).run(&pool).await?;
     Ok((backend, pool))
+}
+
+/// The migrations embedded for `backend` (from `migrations/<engine>`).
+pub(crate) fn migrator(backend: Backend) -> sqlx::migrate::Migrator {
+    match backend {
+        Backend::Sqlite => sqlx::migrate!("../../migrations/sqlite"),
+        Backend::Postgres => sqlx::migrate!("../../migrations/postgres"),
+    }
 }
 
 /// Reads a boolean column: BOOLEAN on PostgreSQL, INTEGER 0/1 on SQLite (the `Any` driver

@@ -15,6 +15,7 @@ mod mappings;
 mod outbox;
 mod page;
 mod platform;
+mod readiness;
 mod resources;
 mod secrets;
 mod serde_util;
