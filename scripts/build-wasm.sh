@@ -2,7 +2,7 @@
 # Builds every connector (connectors/*) and every test guest (tests/guests/*) to
 # wasm32-unknown-unknown and turns each into a WebAssembly component.
 #
-#   connectors/<name>   -> target/connectors/<name>.wasm
+#   connectors/<name>   -> target/connectors/<name>.wasm (+ its plugin.toml as <name>.toml)
 #   tests/guests/<name> -> target/test-guests/<name>.wasm
 #
 # Toolchain: rustup's wasm32-unknown-unknown target when it is installed or can be
@@ -98,7 +98,10 @@ while read -r dir name; do
     module="$wasm_dir/$target/connector/${name//-/_}.wasm"
     base=$(basename "$dir")
     case "$dir" in
-        connectors/*) "$componentize" "$module" "target/connectors/$base.wasm" ;;
+        connectors/*)
+            "$componentize" "$module" "target/connectors/$base.wasm"
+            # The plugin manifest travels beside its component.
+            if [ -f "$dir/plugin.toml" ]; then cp "$dir/plugin.toml" "target/connectors/$base.toml"; fi ;;
         tests/guests/*)
             if grep -q 'wasi-adapter' "$dir/Cargo.toml"; then
                 "$componentize" --wasi-adapter "$module" "target/test-guests/$base.wasm"

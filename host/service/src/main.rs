@@ -1,7 +1,8 @@
-//! `elder-sync`: the service (`serve`) and its operator commands (`token create`).
+//! `elder-sync`: the service (`serve`) and its operator commands (`token create`, `plugin ...`).
 //! Settings come from the environment; see README.md.
 
 mod cli;
+mod plugin_cli;
 mod plugins;
 mod serve;
 mod settings;
@@ -19,6 +20,11 @@ async fn main() -> Result<()> {
         Command::Token {
             command: TokenCommand::Create { role, name },
         } => create_token(role, name).await,
+        Command::Plugin {
+            api_url,
+            token,
+            command,
+        } => plugin_cli::run(&api_url, token.as_deref(), command).await,
     }
 }
 

@@ -1,48 +1,65 @@
-//! Loading connector components from the plugin directory into the registry.
+//! Starting the connector lifecycle: the plugin host over the engine's registry, loading
+//! the plugin directory (each component with its manifest), and watching it when
+//! `ELDER_PLUGIN_WATCH` is on.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use elder_sync_engine::ConnectorRegistry;
+use elder_sync_plugins::watch::{WatchGuard, watch};
+use elder_sync_plugins::{PluginHost, PluginSettings, PluginStats};
 use elder_sync_runtime::Runtime;
 
-/// Loads every `*.wasm` component in `dir`, in name order. A component that fails to load
-/// is logged and skipped: one bad build never keeps the others from serving.
-pub fn load_dir(runtime: &Runtime, registry: &ConnectorRegistry, dir: &Path) -> Result<usize> {
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .with_context(|| {
-            format!(
-                "reading the plugin directory {} (ELDER_PLUGIN_DIR)",
-                dir.display()
-            )
-        })?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
-        .collect();
-    paths.sort();
-    let mut loaded = 0;
-    for path in paths {
-        match load_one(runtime, &path) {
-            Ok(connector) => {
-                let info = connector.info();
-                tracing::info!(
-                    connector = %info.id, version = %info.version, platform = %info.platform,
-                    source_hash = %connector.source_hash(), path = %path.display(),
-                    "connector loaded"
-                );
-                registry.install(connector, chrono::Utc::now().timestamp_millis());
-                loaded += 1;
-            }
-            Err(e) => {
-                tracing::error!(path = %path.display(), error = format!("{e:#}"), "connector failed to load; skipped")
-            }
-        }
-    }
-    Ok(loaded)
+use crate::settings::Settings;
+
+/// The running plugin host; watching stops when this is dropped.
+pub struct Plugins {
+    pub host: Arc<PluginHost>,
+    _watch: Option<WatchGuard>,
 }
 
-fn load_one(runtime: &Runtime, path: &Path) -> Result<Arc<elder_sync_runtime::LoadedConnector>> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(runtime.load(&bytes)?)
+/// Builds the plugin host and loads every connector of the plugin directory. One bad
+/// component is logged and skipped: it never keeps the others from serving.
+pub async fn start(
+    runtime: Runtime,
+    registry: Arc<ConnectorRegistry>,
+    stats: Arc<PluginStats>,
+    settings: &Settings,
+) -> Result<Plugins> {
+    let plugin_settings =
+        PluginSettings::from_lookup(&settings.plugin_dir, &settings.data_dir, |k| {
+            std::env::var(k).ok()
+        })
+        .map_err(anyhow::Error::msg)?;
+    let host = PluginHost::new(runtime, registry, stats, plugin_settings);
+    let loader = host.clone();
+    let report = tokio::task::spawn_blocking(move || loader.load_dir())
+        .await?
+        .with_context(|| {
+            format!(
+                "loading connectors (ELDER_PLUGIN_DIR={})",
+                settings.plugin_dir.display()
+            )
+        })?;
+    let cache = host.cache_stats();
+    tracing::info!(
+        loaded = ?report.installed, failed = report.failed.len(), pending = ?report.pending,
+        compiled = cache.compiles, from_cache = cache.hits,
+        dir = %settings.plugin_dir.display(), "connectors loaded"
+    );
+    let watch = if host.settings().watch {
+        match watch(host.clone()) {
+            Ok(guard) => Some(guard),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot watch the plugin directory; changes need an upload or a restart");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    Ok(Plugins {
+        host,
+        _watch: watch,
+    })
 }

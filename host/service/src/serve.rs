@@ -10,6 +10,7 @@ use axum::Router;
 use elder_sync_api::ApiState;
 use elder_sync_engine::scheduler::{BatchSettings, start_scheduler};
 use elder_sync_engine::{ConnectorRegistry, Engine, EngineSettings, routes, workers};
+use elder_sync_plugins::{PluginHost, PluginStats};
 use elder_sync_runtime::{Runtime, RuntimeConfig, RuntimeObserver, TrapKind};
 use elder_sync_store::Store;
 use elder_sync_telemetry::{LogSettings, Metrics, ReadinessCheck, check_fn};
@@ -36,10 +37,10 @@ pub async fn serve() -> Result<()> {
         .context("opening the database")?;
     tracing::info!(backend = ?store.backend(), "database ready (migrations applied)");
 
-    let runtime = Runtime::new(runtime_config(&settings, &metrics))?;
+    let stats = PluginStats::wrapping(Some(Arc::new(MetricsObserver(metrics.clone()))));
+    let runtime = Runtime::new(runtime_config(&settings, stats.clone()))?;
     let registry = Arc::new(ConnectorRegistry::new());
-    let loaded = plugins::load_dir(&runtime, &registry, &settings.plugin_dir)?;
-    tracing::info!(loaded, dir = %settings.plugin_dir.display(), "connectors loaded");
+    let plugins = plugins::start(runtime, registry.clone(), stats, &settings).await?;
 
     let engine = Engine::new(
         store.clone(),
@@ -56,7 +57,7 @@ pub async fn serve() -> Result<()> {
     let mut scheduler = start_scheduler(engine.clone(), batch, Duration::from_secs(5)).await?;
 
     let health = elder_sync_telemetry::router(metrics.clone(), readiness_checks(&store, &registry));
-    let app = app_router(&store, &engine, health.clone());
+    let app = app_router(&store, &engine, &plugins.host, health.clone());
     let listener = tokio::net::TcpListener::bind(settings.listen_addr)
         .await
         .with_context(|| format!("binding {} (ELDER_LISTEN_ADDR)", settings.listen_addr))?;
@@ -85,12 +86,13 @@ pub async fn serve() -> Result<()> {
     if let Some(server) = worker_server {
         let _ = server.await;
     }
+    drop(plugins);
     store.close().await;
     telemetry.shutdown().await;
     Ok(())
 }
 
-fn app_router(store: &Store, engine: &Engine, health: Router) -> Router {
+fn app_router(store: &Store, engine: &Engine, plugins: &Arc<PluginHost>, health: Router) -> Router {
     let api_state = ApiState::new(store.clone());
     let actions = routes::action_routes(engine.clone()).layer(
         axum::middleware::from_fn_with_state(api_state.clone(), elder_sync_api::require_token),
@@ -98,16 +100,20 @@ fn app_router(store: &Store, engine: &Engine, health: Router) -> Router {
     Router::new()
         .merge(routes::webhook_routes(engine.clone()))
         .merge(actions)
+        .merge(elder_sync_plugins::api::router(
+            plugins.clone(),
+            api_state.clone(),
+        ))
         .merge(elder_sync_api::router(api_state))
         .merge(health)
 }
 
-fn runtime_config(settings: &Settings, metrics: &Metrics) -> RuntimeConfig {
+fn runtime_config(settings: &Settings, observer: Arc<PluginStats>) -> RuntimeConfig {
     RuntimeConfig {
         call_deadline: settings.connector_deadline,
         memory_limit_bytes: settings.connector_memory_mb << 20,
         allow_plain_http: settings.allow_http_egress,
-        observer: Some(Arc::new(MetricsObserver(metrics.clone()))),
+        observer: Some(observer),
         ..RuntimeConfig::default()
     }
 }
@@ -130,11 +136,9 @@ fn readiness_checks(
         check_fn("database", move || {
             let db = db.clone();
             async move {
-                sqlx::query("SELECT 1")
-                    .execute(db.pool())
+                db.readiness()
                     .await
-                    .map(|_| ())
-                    .map_err(|e| format!("database unreachable: {e}"))
+                    .map_err(|e| format!("database not ready: {e}"))
             }
         }),
         check_fn("connectors", move || {
