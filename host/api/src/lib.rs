@@ -7,6 +7,7 @@
 //! to add documented routes of their own.
 
 mod auth;
+mod engine_routes;
 mod error;
 mod extract;
 mod openapi;
@@ -21,6 +22,7 @@ use elder_sync_store::Store;
 use utoipa::openapi::OpenApi;
 
 pub use auth::{Caller, require_token};
+pub use engine_routes::ENGINE_ROUTES;
 pub use error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
 pub use extract::{ApiJson, ApiPath, ApiQuery};
 

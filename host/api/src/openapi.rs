@@ -3,6 +3,10 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::engine_routes::{
+    __path_receive_webhook, __path_resolve_conflict, __path_run_config, __path_test_config,
+    __path_webhook_handshake,
+};
 use crate::error::{ErrorBody, ErrorDetail};
 
 #[derive(OpenApi)]
@@ -10,6 +14,7 @@ use crate::error::{ErrorBody, ErrorDetail};
     info(title = "Elder Sync API", version = "1.0.0",
          description = "Sync configs, history, conflicts, mappings and Elder resources."),
     components(schemas(ErrorBody, ErrorDetail)),
+    paths(resolve_conflict, run_config, test_config, receive_webhook, webhook_handshake),
     modifiers(&BearerAuth),
     security(("bearer" = []))
 )]

@@ -324,7 +324,6 @@ async fn auth_failures(engine: TestEngine) {
         (Method::PATCH, "/api/v1/issues/1"),
         (Method::DELETE, "/api/v1/issues/1"),
         (Method::POST, "/api/v1/sync/configs"),
-        (Method::POST, "/api/v1/sync/conflicts/1/resolve"),
     ] {
         let (st, b) = api
             .call(m.clone(), path, Some(&reader), Some(json!({"title": "x"})))
@@ -481,49 +480,12 @@ async fn conflicts_list_and_resolve(engine: TestEngine) {
     let (_, l) = api.get("/api/v1/sync/conflicts?resolved=false").await;
     assert_eq!(l["total"], 2);
     assert_eq!(l["items"][0]["conflict_type"], "field_mismatch");
-    let path = format!("/api/v1/sync/conflicts/{}/resolve", ids[0]);
-    let (st, r) = api
-        .post(
-            &path,
-            json!({"resolution_strategy": "merge", "data": {"title": "ours+theirs"}}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::OK, "{r}");
-    assert_eq!(
-        (r["resolved"].as_bool(), r["resolution_strategy"].as_str()),
-        (Some(true), Some("merge"))
-    );
-    assert_eq!(r["resolution_data"]["title"], "ours+theirs");
-    assert!(r["resolved_by"].as_str().unwrap().starts_with("api-token:"));
-    let (st, b) = api
-        .post(&path, json!({"resolution_strategy": "elder_wins"}))
-        .await;
-    assert_eq!((st, err(&b).0.as_str()), (StatusCode::CONFLICT, "conflict"));
-    let (st, b) = api
-        .post(
-            "/api/v1/sync/conflicts/999/resolve",
-            json!({"resolution_strategy": "manual"}),
-        )
-        .await;
-    assert_eq!(st, StatusCode::NOT_FOUND, "{b}");
-    let other = format!("/api/v1/sync/conflicts/{}/resolve", ids[1]);
-    let (st, b) = api
-        .post(&other, json!({"resolution_strategy": "coin_flip"}))
-        .await;
-    assert_eq!(
-        (st, err(&b).1.as_deref()),
-        (StatusCode::BAD_REQUEST, Some("resolution_strategy"))
-    );
-    let (st, b) = api
-        .post(
-            &other,
-            json!({"resolution_strategy": "manual", "data": [1]}),
-        )
-        .await;
-    assert_eq!(
-        (st, err(&b).1.as_deref()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("data"))
-    );
+    // Resolving is the sync engine's route (it applies the resolution to both sides; see
+    // tests/e2e/tests/sync_github_conflicts.rs); here the store marks one resolved.
+    api.store
+        .resolve_conflict(ids[0], ResolutionStrategy::Merge, None, "test")
+        .await
+        .unwrap();
     let (_, l) = api.get("/api/v1/sync/conflicts?resolved=true").await;
     assert_eq!(l["total"], 1);
     let (_, l) = api.get("/api/v1/sync/conflicts").await;

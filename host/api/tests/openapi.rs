@@ -20,7 +20,11 @@ fn expected() -> BTreeSet<(String, String)> {
     add("get", "/api/v1/sync/history");
     add("get", "/api/v1/sync/status");
     add("get", "/api/v1/sync/conflicts");
+    // Served by the sync engine's router, documented in the same document.
     add("post", "/api/v1/sync/conflicts/{id}/resolve");
+    add("post", "/api/v1/sync/configs/{id}/run");
+    add("post", "/api/v1/sync/configs/{id}/test");
+    add("post", "/api/v1/webhooks/{config_id}");
     add("get", "/api/v1/sync/mappings");
     for r in ["issues", "projects", "milestones", "labels"] {
         add("get", &format!("/api/v1/{r}"));
@@ -72,6 +76,9 @@ fn every_operation_has_responses_and_schemas_resolve() {
 async fn every_documented_operation_is_routed() {
     let api = Api::new(TestEngine::Sqlite).await;
     for (method, path) in documented() {
+        if elder_sync_api::ENGINE_ROUTES.contains(&(method.as_str(), path.as_str())) {
+            continue; // served by the engine's router (tested in tests/e2e)
+        }
         let path = path.replace("{id}", "1");
         let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let body = (m != Method::GET && m != Method::DELETE).then(|| serde_json::json!({}));

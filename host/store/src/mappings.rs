@@ -108,67 +108,7 @@ impl Store {
     /// Inserts or updates the mapping of (config, elder type, elder id). Another mapping already
     /// holding the same external id under the config is a [`StoreError::Conflict`].
     pub async fn upsert_mapping(&self, m: &MappingUpsert) -> Result<Mapping> {
-        if m.external_id.is_empty() {
-            return Err(StoreError::invalid("external_id", "must not be empty"));
-        }
-        let now = now_ms();
-        let snapshot = m.base_snapshot.as_ref().map(Value::to_string);
-        let mut sql = Sql::new(
-            "INSERT INTO sync_mappings (sync_config_id, elder_type, elder_id, external_platform, \
-             external_id, sync_status, sync_method, last_synced_at, elder_updated_at, \
-             external_updated_at, base_snapshot, last_write_fingerprint, created_at, updated_at) \
-             VALUES (",
-        );
-        sql.bind(m.sync_config_id)
-            .push(", ")
-            .bind(m.elder_type.as_str())
-            .push(", ");
-        sql.bind(m.elder_id)
-            .push(", ")
-            .bind(m.external_platform.clone())
-            .push(", ");
-        sql.bind(m.external_id.clone())
-            .push(", ")
-            .bind(m.sync_status.as_str())
-            .push(", ");
-        sql.bind(m.sync_method.as_str())
-            .push(", ")
-            .bind(ms(m.last_synced_at))
-            .push(", ");
-        sql.bind(ms(m.elder_updated_at))
-            .push(", ")
-            .bind(ms(m.external_updated_at))
-            .push(", ");
-        sql.bind(snapshot)
-            .push(", ")
-            .bind(m.last_write_fingerprint.clone())
-            .push(", ");
-        sql.bind(now).push(", ").bind(now);
-        sql.push(
-            ") ON CONFLICT (sync_config_id, elder_type, elder_id) DO UPDATE SET \
-             external_platform = excluded.external_platform, external_id = excluded.external_id, \
-             sync_status = excluded.sync_status, sync_method = excluded.sync_method, \
-             last_synced_at = excluded.last_synced_at, elder_updated_at = excluded.elder_updated_at, \
-             external_updated_at = excluded.external_updated_at, \
-             base_snapshot = excluded.base_snapshot, \
-             last_write_fingerprint = excluded.last_write_fingerprint, \
-             updated_at = excluded.updated_at RETURNING *",
-        );
-        let row = sql
-            .query()
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| match e.into() {
-                StoreError::Conflict(_) => StoreError::Conflict(format!(
-                    "external id {} is already mapped under config {}",
-                    m.external_id, m.sync_config_id
-                )),
-                StoreError::Invalid { field, .. } if field == "reference" => {
-                    StoreError::invalid("sync_config_id", "no such sync config")
-                }
-                e => e,
-            })?;
-        mapping_from_row(&row)
+        upsert_mapping_on(&self.pool, m).await
     }
 
     /// One mapping by id.
@@ -315,4 +255,73 @@ fn mapping_from_row(r: &AnyRow) -> Result<Mapping> {
         created_at: from_ms(r.try_get("created_at")?)?,
         updated_at: from_ms(r.try_get("updated_at")?)?,
     })
+}
+
+/// [`Store::upsert_mapping`] on any executor (the pool, or a transaction that writes the
+/// mapping together with the change it records).
+pub(crate) async fn upsert_mapping_on<'e, E>(exec: E, m: &MappingUpsert) -> Result<Mapping>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    if m.external_id.is_empty() {
+        return Err(StoreError::invalid("external_id", "must not be empty"));
+    }
+    let now = now_ms();
+    let snapshot = m.base_snapshot.as_ref().map(Value::to_string);
+    let mut sql = Sql::new(
+        "INSERT INTO sync_mappings (sync_config_id, elder_type, elder_id, external_platform, \
+         external_id, sync_status, sync_method, last_synced_at, elder_updated_at, \
+         external_updated_at, base_snapshot, last_write_fingerprint, created_at, updated_at) \
+         VALUES (",
+    );
+    sql.bind(m.sync_config_id)
+        .push(", ")
+        .bind(m.elder_type.as_str())
+        .push(", ");
+    sql.bind(m.elder_id)
+        .push(", ")
+        .bind(m.external_platform.clone())
+        .push(", ");
+    sql.bind(m.external_id.clone())
+        .push(", ")
+        .bind(m.sync_status.as_str())
+        .push(", ");
+    sql.bind(m.sync_method.as_str())
+        .push(", ")
+        .bind(ms(m.last_synced_at))
+        .push(", ");
+    sql.bind(ms(m.elder_updated_at))
+        .push(", ")
+        .bind(ms(m.external_updated_at))
+        .push(", ");
+    sql.bind(snapshot)
+        .push(", ")
+        .bind(m.last_write_fingerprint.clone())
+        .push(", ");
+    sql.bind(now).push(", ").bind(now);
+    sql.push(
+        ") ON CONFLICT (sync_config_id, elder_type, elder_id) DO UPDATE SET \
+         external_platform = excluded.external_platform, external_id = excluded.external_id, \
+         sync_status = excluded.sync_status, sync_method = excluded.sync_method, \
+         last_synced_at = excluded.last_synced_at, elder_updated_at = excluded.elder_updated_at, \
+         external_updated_at = excluded.external_updated_at, \
+         base_snapshot = excluded.base_snapshot, \
+         last_write_fingerprint = excluded.last_write_fingerprint, \
+         updated_at = excluded.updated_at RETURNING *",
+    );
+    let row = sql
+        .query()
+        .fetch_one(exec)
+        .await
+        .map_err(|e| match e.into() {
+            StoreError::Conflict(_) => StoreError::Conflict(format!(
+                "external id {} is already mapped under config {}",
+                m.external_id, m.sync_config_id
+            )),
+            StoreError::Invalid { field, .. } if field == "reference" => {
+                StoreError::invalid("sync_config_id", "no such sync config")
+            }
+            e => e,
+        })?;
+    mapping_from_row(&row)
 }

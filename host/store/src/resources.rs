@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use crate::Store;
 use crate::db::Sql;
 use crate::error::{Result, StoreError};
+use crate::mappings::{Mapping, MappingUpsert, upsert_mapping_on};
 use crate::outbox::{OutboxOperation, enqueue};
 use crate::page::{PageRequest, Paged};
 use crate::serde_util::double_option;
@@ -256,6 +257,35 @@ async fn check_references(tx: &mut Transaction<'_, Any>, f: &Fields) -> Result<(
     check_reference(tx, "project_id", Kind::Project, f.project_id).await
 }
 
+/// Inserts a resource (version 1) and its `create` outbox row inside `tx`.
+async fn insert_resource(
+    tx: &mut Transaction<'_, Any>,
+    kind: Kind,
+    new: &NewResource,
+) -> Result<Resource> {
+    let fields = Fields::from_new(new);
+    fields.validate()?;
+    let now = now_ms();
+    let mut sql = Sql::new(&format!(
+        "INSERT INTO {} ({COLUMNS}, closed_at, created_at, updated_at) VALUES (",
+        table(kind)
+    ));
+    fields.bind(&mut sql)?;
+    let closed = (fields.status == ResourceStatus::Closed).then_some(now);
+    sql.push(", ")
+        .bind(closed)
+        .push(", ")
+        .bind(now)
+        .push(", ")
+        .bind(now);
+    sql.push(") RETURNING *");
+    let row = sql.query().fetch_one(&mut **tx).await?;
+    check_references(tx, &fields).await?;
+    let res = resource_from_row(kind, &row)?;
+    enqueue(tx, &res, OutboxOperation::Create).await?;
+    Ok(res)
+}
+
 fn not_found(kind: Kind, id: i64) -> StoreError {
     StoreError::NotFound(format!("{kind} {id}"))
 }
@@ -263,29 +293,33 @@ fn not_found(kind: Kind, id: i64) -> StoreError {
 impl Store {
     /// Creates a resource (version 1) and enqueues a `create` outbox row.
     pub async fn create_resource(&self, kind: Kind, new: &NewResource) -> Result<Resource> {
-        let fields = Fields::from_new(new);
-        fields.validate()?;
-        let now = now_ms();
-        let mut sql = Sql::new(&format!(
-            "INSERT INTO {} ({COLUMNS}, closed_at, created_at, updated_at) VALUES (",
-            table(kind)
-        ));
-        fields.bind(&mut sql)?;
-        let closed = (fields.status == ResourceStatus::Closed).then_some(now);
-        sql.push(", ")
-            .bind(closed)
-            .push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(now);
-        sql.push(") RETURNING *");
         let mut tx = self.pool.begin().await?;
-        let row = sql.query().fetch_one(&mut *tx).await?;
-        check_references(&mut tx, &fields).await?;
-        let res = resource_from_row(kind, &row)?;
-        enqueue(&mut tx, &res, OutboxOperation::Create).await?;
+        let res = insert_resource(&mut tx, kind, new).await?;
         tx.commit().await?;
         Ok(res)
+    }
+
+    /// Creates a resource that came from a platform together with its sync mapping (and
+    /// the `create` outbox row), in one transaction: the mapping's `elder_id` is set to the
+    /// new resource's id. A crash never leaves an unmapped copy that a retry would
+    /// duplicate.
+    pub async fn create_resource_mapped(
+        &self,
+        kind: Kind,
+        new: &NewResource,
+        mapping: &MappingUpsert,
+    ) -> Result<(Resource, Mapping)> {
+        let mut tx = self.pool.begin().await?;
+        let res = insert_resource(&mut tx, kind, new).await?;
+        let m = MappingUpsert {
+            elder_type: kind,
+            elder_id: res.id,
+            elder_updated_at: Some(res.updated_at),
+            ..mapping.clone()
+        };
+        let mapped = upsert_mapping_on(&mut *tx, &m).await?;
+        tx.commit().await?;
+        Ok((res, mapped))
     }
 
     /// One live (not deleted) resource.

@@ -73,20 +73,15 @@ async fn create_in_elder(
         tracing::info!(kind = %item.kind, external_id = %item.external_id, "not mapped and two_way_create is off: left pending");
         return Ok(Applied::Pending);
     }
-    let milestone = elder_milestone(engine, rc.config.id, item.milestone_ref.as_deref()).await?;
+    let milestone = elder_milestone_of(engine, rc.config.id, item.milestone_ref.as_deref()).await?;
     let new = new_resource(item, rc.config.elder_project_id, milestone);
-    let created = engine.store.create_resource(item.kind, &new).await?;
     let base = comparable(item);
-    write_mapping(
-        engine,
-        rc,
-        &created,
-        &base,
-        Some(fingerprint(&base)),
-        method,
-        SyncStatus::Synced,
-    )
-    .await?;
+    // Resource, mapping and outbox row in one transaction.
+    let upsert = mapping_upsert(rc, item.kind, 0, &base, Some(fingerprint(&base)), method)?;
+    engine
+        .store
+        .create_resource_mapped(item.kind, &new, &upsert)
+        .await?;
     Ok(Applied::Created)
 }
 
@@ -165,13 +160,18 @@ pub async fn apply_resolution(
             .metrics
             .sync_conflict(rc.config.platform.as_str(), telemetry_conflict(resolution));
     }
-    let mut written_print = m.last_write_fingerprint.clone();
+    // Our last write's fingerprint stays only while the platform still holds that write:
+    // once it moved on, coming back to that content is a real change, not an echo.
+    let mut written_print = m
+        .last_write_fingerprint
+        .clone()
+        .filter(|p| *p == fingerprint(&comparable(external)));
     let mut written_version = external.version.clone();
     let mut resource = resource.cloned();
     match (&resolution.elder, resource.as_ref()) {
         (SideAction::Patch(p), Some(r)) => {
             let milestone = match &p.milestone_ref {
-                Some(ext) => Some(elder_milestone(engine, rc.config.id, ext.as_deref()).await?),
+                Some(ext) => Some(elder_milestone_of(engine, rc.config.id, ext.as_deref()).await?),
                 None => None,
             };
             let mut patch = resource_patch(p, milestone);
@@ -197,9 +197,13 @@ pub async fn apply_resolution(
     }
     if let SideAction::Patch(p) = &resolution.external {
         let cfg = connector_config(rc);
-        let written = connector
+        let written = match connector
             .update(&cfg, external.kind, &external.external_id, p.clone())
-            .await?;
+            .await
+        {
+            Ok(w) => w,
+            Err(e) => return refused_write(engine, rc, m, resource.as_ref(), external, e).await,
+        };
         written_print = Some(fingerprint(&comparable(&written)));
         written_version = written.version.clone();
     }
@@ -235,6 +239,37 @@ pub async fn apply_resolution(
     } else {
         Applied::Updated
     })
+}
+
+/// A platform's refusal of our write: a transition its workflow cannot make is recorded as
+/// an `invalid_transition` conflict (nothing more is pushed until it is resolved); any
+/// other refusal is returned (a lock conflict is re-read and re-applied by the caller).
+async fn refused_write(
+    engine: &Engine,
+    rc: &ResolvedConfig,
+    m: &Mapping,
+    resource: Option<&Resource>,
+    external: &Item,
+    e: elder_sync_runtime::CallError,
+) -> Result<Applied, EngineError> {
+    let e = EngineError::from(e);
+    if !crate::refusals::is_invalid_transition(&e) {
+        return Err(e);
+    }
+    tracing::warn!(external_id = %external.external_id, error = %e, "the platform refused a state change: conflict recorded");
+    record_typed_conflict(
+        engine,
+        m,
+        StoredConflict::InvalidTransition,
+        resource,
+        Some(external),
+    )
+    .await?;
+    engine.metrics.sync_conflict(
+        rc.config.platform.as_str(),
+        elder_sync_telemetry::ConflictType::InvalidTransition,
+    );
+    Ok(Applied::Conflict)
 }
 
 /// An external deletion reported by the platform.
@@ -354,7 +389,7 @@ pub async fn elder_item(
 }
 
 /// The Elder milestone mapped to an external milestone id (`None` when unmapped or unset).
-async fn elder_milestone(
+pub(crate) async fn elder_milestone_of(
     engine: &Engine,
     config_id: i64,
     external: Option<&str>,
@@ -375,25 +410,36 @@ pub async fn write_mapping(
     method: SyncMethod,
     status: SyncStatus,
 ) -> Result<(), EngineError> {
-    let now = Utc::now();
-    engine
-        .store
-        .upsert_mapping(&MappingUpsert {
-            sync_config_id: rc.config.id,
-            elder_type: resource.kind,
-            elder_id: resource.id,
-            external_platform: rc.config.platform.as_str().to_string(),
-            external_id: base.external_id.clone(),
-            sync_status: status,
-            sync_method: method,
-            last_synced_at: Some(now),
-            elder_updated_at: Some(resource.updated_at),
-            external_updated_at: DateTime::<Utc>::from_timestamp_millis(base.updated_at),
-            base_snapshot: Some(
-                serde_json::to_value(base).map_err(|e| EngineError::Invalid(e.to_string()))?,
-            ),
-            last_write_fingerprint: written_print,
-        })
-        .await?;
+    let mut upsert = mapping_upsert(rc, resource.kind, resource.id, base, written_print, method)?;
+    upsert.sync_status = status;
+    upsert.elder_updated_at = Some(resource.updated_at);
+    engine.store.upsert_mapping(&upsert).await?;
     Ok(())
+}
+
+/// A synced mapping of Elder `(kind, elder_id)` under `rc` with `base` as its base.
+pub fn mapping_upsert(
+    rc: &ResolvedConfig,
+    kind: Kind,
+    elder_id: i64,
+    base: &Item,
+    written_print: Option<String>,
+    method: SyncMethod,
+) -> Result<MappingUpsert, EngineError> {
+    Ok(MappingUpsert {
+        sync_config_id: rc.config.id,
+        elder_type: kind,
+        elder_id,
+        external_platform: rc.config.platform.as_str().to_string(),
+        external_id: base.external_id.clone(),
+        sync_status: SyncStatus::Synced,
+        sync_method: method,
+        last_synced_at: Some(Utc::now()),
+        elder_updated_at: None,
+        external_updated_at: DateTime::<Utc>::from_timestamp_millis(base.updated_at),
+        base_snapshot: Some(
+            serde_json::to_value(base).map_err(|e| EngineError::Invalid(e.to_string()))?,
+        ),
+        last_write_fingerprint: written_print,
+    })
 }

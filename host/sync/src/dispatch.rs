@@ -114,9 +114,18 @@ pub async fn push_to_config(
             return Ok(());
         }
         let elder = elder_item(engine, rc.config.id, resource).await?;
-        let created = connector
+        let created = match connector
             .create(&cfg, new_item(resource, elder.milestone_ref.clone()))
-            .await?;
+            .await
+            .map_err(EngineError::from)
+        {
+            Ok(c) => c,
+            Err(e) if crate::refusals::is_unsupported(&e) => {
+                tracing::info!(config_id = rc.config.id, kind = %resource.kind, error = %e, "the platform cannot hold this item: not created there");
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
         let base = comparable(&created);
         let print = fingerprint(&base);
         write_mapping(
@@ -138,7 +147,43 @@ pub async fn push_to_config(
         // Waiting for a person to resolve it: pushing now would overwrite one side.
         return Ok(());
     }
-    let Some(base) = base_of(&m) else {
+    // A lock conflict means the platform changed between our read and our write: read it
+    // again and merge again (a few times), so neither side's change is lost.
+    let mut attempt = 1;
+    loop {
+        let result = merge_and_push(engine, rc, connector, &m, resource).await;
+        match result {
+            Err(e) if attempt < LOCK_RETRIES && crate::refusals::is_lock_conflict(&e) => {
+                tracing::info!(config_id = rc.config.id, external_id = %m.external_id, error = %e, "the platform changed under our write: re-reading");
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Attempts of one push that meets lock conflicts.
+const LOCK_RETRIES: u32 = 3;
+
+/// One read-merge-write of a mapped resource (the resource and mapping read afresh).
+async fn merge_and_push(
+    engine: &Engine,
+    rc: &ResolvedConfig,
+    connector: &LoadedConnector,
+    m: &elder_sync_store::Mapping,
+    resource: &Resource,
+) -> Result<(), EngineError> {
+    let cfg = connector_config(rc);
+    let resource = &engine
+        .store
+        .get_resource(resource.kind, resource.id)
+        .await?;
+    let m = &engine
+        .store
+        .find_mapping_by_elder(rc.config.id, resource.kind, resource.id)
+        .await?
+        .unwrap_or_else(|| m.clone());
+    let Some(base) = base_of(m) else {
         return Ok(());
     };
     let elder = elder_item(engine, rc.config.id, resource).await?;
@@ -164,7 +209,7 @@ pub async fn push_to_config(
         engine,
         rc,
         connector,
-        &m,
+        m,
         Some(resource),
         &current,
         &resolution,
@@ -175,7 +220,7 @@ pub async fn push_to_config(
     .map(|_| ())
 }
 
-async fn delete_external(
+pub(crate) async fn delete_external(
     connector: &LoadedConnector,
     cfg: &elder_sync_runtime::ConnectorConfig,
     external_id: &str,

@@ -19,10 +19,12 @@ pub mod error;
 pub mod ingest;
 pub mod persist;
 pub mod poll;
+pub mod refusals;
 pub mod registry;
 pub mod routes;
 pub mod run;
 pub mod scheduler;
+pub mod settle;
 pub mod webhook_health;
 pub mod workers;
 

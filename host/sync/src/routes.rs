@@ -1,6 +1,7 @@
 //! The engine's HTTP routes: webhook deliveries (`POST`/`HEAD /api/v1/webhooks/{config_id}`,
 //! open: authenticated by signature) and the operator actions `POST
-//! /api/v1/sync/configs/{id}/run` and `/test` (mounted behind the API's admin auth).
+//! /api/v1/sync/configs/{id}/run`, `/test` and `POST /api/v1/sync/conflicts/{id}/resolve`
+//! (mounted behind the API's token auth, which lets only admin tokens write).
 //! Errors are JSON `{"error": {"code", "message", "field"}}`.
 
 use axum::body::Bytes;
@@ -8,8 +9,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::{Json, Router};
-use elder_sync_store::{StoreError, SyncMethod};
+use axum::{Extension, Json, Router};
+use elder_sync_api::Caller;
+use elder_sync_store::{ResolutionStrategy, StoreError, SyncMethod};
 use serde_json::json;
 
 use crate::engine::{Engine, connector_config};
@@ -17,6 +19,16 @@ use crate::error::EngineError;
 use crate::ingest::{IngestError, Ingested, ingest};
 use crate::poll::poll_config;
 use crate::run::tally_json;
+use crate::settle::{Settlement, settle_conflict};
+
+/// The body of `POST /api/v1/sync/conflicts/{id}/resolve`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResolveBody {
+    resolution_strategy: ResolutionStrategy,
+    #[serde(default)]
+    data: Option<serde_json::Value>,
+}
 
 /// `POST`/`HEAD /api/v1/webhooks/{config_id}` (HEAD answers 200: Trello's handshake).
 pub fn webhook_routes(engine: Engine) -> Router {
@@ -28,11 +40,12 @@ pub fn webhook_routes(engine: Engine) -> Router {
         .with_state(engine)
 }
 
-/// `POST /api/v1/sync/configs/{id}/run` and `/test`.
+/// `POST /api/v1/sync/configs/{id}/run`, `/test` and `/api/v1/sync/conflicts/{id}/resolve`.
 pub fn action_routes(engine: Engine) -> Router {
     Router::new()
         .route("/api/v1/sync/configs/{id}/run", post(run_now))
         .route("/api/v1/sync/configs/{id}/test", post(test_now))
+        .route("/api/v1/sync/conflicts/{id}/resolve", post(resolve_now))
         .with_state(engine)
 }
 
@@ -134,6 +147,9 @@ fn engine_error(e: EngineError) -> Response {
         EngineError::Store(StoreError::UnresolvedSecret { key, .. }) => {
             error(StatusCode::CONFLICT, "unresolved_secret", msg, Some(&key))
         }
+        EngineError::Store(StoreError::Conflict(m)) => {
+            error(StatusCode::CONFLICT, "conflict", m, None)
+        }
         EngineError::Registry(_) => error(StatusCode::CONFLICT, "connector_unavailable", msg, None),
         other => {
             tracing::error!(error = %other, "engine request failed");
@@ -179,4 +195,46 @@ async fn test_now(State(engine): State<Engine>, Path(raw): Path<String>) -> Resp
         Ok(Err(e)) => Json(json!({"ok": false, "error": e.to_string()})).into_response(),
         Err(e) => engine_error(e),
     }
+}
+
+async fn resolve_now(
+    State(engine): State<Engine>,
+    Path(raw): Path<String>,
+    caller: Option<Extension<Caller>>,
+    body: Bytes,
+) -> Response {
+    let Ok(id) = raw.parse::<i64>() else {
+        return bad_id(&raw, "id");
+    };
+    let body: ResolveBody = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => return body_error(&e),
+    };
+    let settlement = Settlement {
+        strategy: body.resolution_strategy,
+        data: body.data.filter(|d| !d.is_null()),
+        resolved_by: caller.map_or_else(|| "engine".to_string(), |Extension(c)| c.label()),
+    };
+    match settle_conflict(&engine, id, &settlement).await {
+        Ok(conflict) => Json(conflict).into_response(),
+        Err(e) => engine_error(e),
+    }
+}
+
+/// A 400 for an unreadable JSON body, naming the offending field where serde tells it.
+fn body_error(e: &serde_json::Error) -> Response {
+    let msg = e.to_string();
+    let field = if msg.contains("unknown variant") || msg.contains("`resolution_strategy`") {
+        Some("resolution_strategy")
+    } else if msg.contains("`data`") {
+        Some("data")
+    } else {
+        None
+    };
+    error(
+        StatusCode::BAD_REQUEST,
+        "invalid_body",
+        format!("invalid request body: {msg}"),
+        field,
+    )
 }

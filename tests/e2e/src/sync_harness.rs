@@ -4,13 +4,18 @@
 
 use std::sync::Arc;
 
+use elder_sync_engine::poll::poll_config;
+use elder_sync_engine::run::RunReport;
 use elder_sync_engine::{ConnectorRegistry, Engine, EngineSettings, routes, workers};
 use elder_sync_model::Kind;
 use elder_sync_runtime::{Runtime, RuntimeConfig};
 use elder_sync_store::testing::{TestDb, TestEngine, test_secret_key};
-use elder_sync_store::{NewResource, NewSyncConfig, PageRequest, Resource, ResourceFilter, Store};
+use elder_sync_store::{
+    Conflict, Mapping, NewResource, NewSyncConfig, PageRequest, Resource, ResourceFilter,
+    ResourcePatch, Store, SyncMethod,
+};
 use elder_sync_telemetry::Metrics;
-use platform_simulators::github::{GithubOptions, GithubSim, HookConfig};
+use platform_simulators::github::{GithubOptions, GithubSim, HookConfig, IssueEdit, SeedIssue};
 use platform_simulators::server::SimServer;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
@@ -163,6 +168,78 @@ impl SyncHost {
     /// Stops the workers.
     pub fn stop_workers(&self) {
         self.stop.cancel();
+    }
+
+    /// Seeds `n` GitHub issues ("Issue {i}", label `bug`), numbered from 1.
+    pub fn seed_issues(&self, n: usize) {
+        for i in 0..n {
+            self.github.seed_issue(SeedIssue {
+                title: format!("Issue {i}"),
+                body: Some(format!("Body of issue {i}")),
+                labels: vec!["bug".into()],
+                updated_at: Some(1_700_000_000 + i as i64),
+                ..SeedIssue::default()
+            });
+        }
+    }
+
+    /// Runs one poll of the config (recorded as `sync_type`), panicking on an engine error.
+    pub async fn poll(&self, sync_type: &str) -> RunReport {
+        poll_config(&self.engine, self.config_id, sync_type, SyncMethod::Poll)
+            .await
+            .expect("poll")
+    }
+
+    /// Applies `patch` to the Elder issue mapped to GitHub issue `number`.
+    pub async fn edit_elder(&self, number: u64, patch: ResourcePatch) -> Resource {
+        let issue = self.elder_issue_for(number).await.expect("mapped issue");
+        self.store
+            .update_resource(Kind::Issue, issue.id, &patch)
+            .await
+            .expect("update Elder issue")
+    }
+
+    /// Edits GitHub issue `number` as a user would (a webhook follows).
+    pub fn edit_github(&self, number: u64, edit: IssueEdit) {
+        self.github
+            .user_edit_issue(number, edit)
+            .expect("edit GitHub issue");
+    }
+
+    /// Conflicts, newest first (`resolved`: filter).
+    pub async fn conflicts(&self, resolved: Option<bool>) -> Vec<Conflict> {
+        self.store
+            .list_conflicts(
+                resolved,
+                PageRequest {
+                    page: 1,
+                    per_page: 100,
+                },
+            )
+            .await
+            .expect("list conflicts")
+            .items
+    }
+
+    /// The mapping of GitHub issue `number`.
+    pub async fn mapping_for(&self, number: u64) -> Option<Mapping> {
+        self.store
+            .find_mapping_by_external(self.config_id, Kind::Issue, &number.to_string())
+            .await
+            .expect("find mapping")
+    }
+
+    /// `POST {path}` on the host with a JSON body: the status and the JSON answer.
+    pub async fn post_json(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let resp = reqwest::Client::new()
+            .post(format!("{}{path}", self.host.base_url()))
+            .json(&body)
+            .send()
+            .await
+            .expect("request to the host");
+        let status = resp.status().as_u16();
+        let json = resp.json().await.unwrap_or(serde_json::Value::Null);
+        (status, json)
     }
 }
 

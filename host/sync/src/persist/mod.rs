@@ -5,12 +5,14 @@
 mod cursors;
 mod health;
 mod inbox;
+mod links;
 
 pub use cursors::{load_cursor, save_cursor};
 pub use health::{load_health, save_health};
 pub use inbox::{
     InboxEntry, InboxInsert, claim_inbox, complete_inbox, fail_inbox, inbox_depth, insert_inbox,
 };
+pub use links::{repoint_mapping, unresolved_conflicts_of};
 
 /// Milliseconds since the Unix epoch, UTC.
 pub fn now_ms() -> i64 {
