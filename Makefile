@@ -30,9 +30,16 @@ lint:
 	@cargo fmt --all -- --check
 	@cargo clippy --workspace --all-targets -- -D warnings
 
-## bench: run the benchmarks and print their figures
+## bench: run the benchmarks and print their figures (docs/benchmarks.md records them)
 bench: wasm
-	@cargo bench --workspace
+	@echo "==> runtime: load, instantiate from InstancePre, one guest call with one host call"
+	@cargo bench -p elder-sync-runtime --bench calls
+	@echo "==> GitHub mapping of 1,000 issues: wasm vs native"
+	@cargo bench -p elder-sync-e2e --bench github_mapping
+	@echo "==> API read/write load on SQLite and PostgreSQL"
+	@cargo bench -p elder-sync-api --bench api_load
+	@echo "==> webhook ingest and inbox-to-applied throughput on SQLite and PostgreSQL"
+	@cargo bench -p elder-sync-e2e --bench sync_ingest
 
 clean-wasm:
 	@rm -rf target/connectors target/test-guests target/wasm-rustup target/wasm-debian
