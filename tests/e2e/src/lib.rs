@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+pub mod platform_harness;
 pub mod sync_harness;
 
 /// The workspace root.
