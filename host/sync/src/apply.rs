@@ -13,6 +13,7 @@ use serde_json::json;
 use crate::convert::{comparable, fingerprint, new_resource, resource_patch, resource_to_item};
 use crate::engine::{Engine, connector_config, strategy_of};
 use crate::error::EngineError;
+use crate::persist::find_reservation;
 use crate::resolver::{self, Resolution, ResolveInput, SideAction, Strategy};
 
 /// What applying one item did.
@@ -69,20 +70,51 @@ async fn create_in_elder(
     item: &Item,
     method: SyncMethod,
 ) -> Result<Applied, EngineError> {
+    let base = comparable(item);
+    let print = fingerprint(&base);
+    if let Some(elder_id) = find_reservation(&engine.store, rc.config.id, item.kind, &print).await?
+    {
+        return adopt_reservation(engine, rc, item.kind, elder_id, &base, print, method).await;
+    }
     if !rc.config.two_way_create {
         tracing::info!(kind = %item.kind, external_id = %item.external_id, "not mapped and two_way_create is off: left pending");
         return Ok(Applied::Pending);
     }
     let milestone = elder_milestone_of(engine, rc.config.id, item.milestone_ref.as_deref()).await?;
     let new = new_resource(item, rc.config.elder_project_id, milestone);
-    let base = comparable(item);
     // Resource, mapping and outbox row in one transaction.
-    let upsert = mapping_upsert(rc, item.kind, 0, &base, Some(fingerprint(&base)), method)?;
+    let upsert = mapping_upsert(rc, item.kind, 0, &base, Some(print), method)?;
     engine
         .store
         .create_resource_mapped(item.kind, &new, &upsert)
         .await?;
     Ok(Applied::Created)
+}
+
+/// Our own create came back (webhook or poll) before the create call returned: the
+/// reserved mapping of the Elder resource takes the platform's id; nothing is created.
+async fn adopt_reservation(
+    engine: &Engine,
+    rc: &ResolvedConfig,
+    kind: Kind,
+    elder_id: i64,
+    base: &Item,
+    print: String,
+    method: SyncMethod,
+) -> Result<Applied, EngineError> {
+    let resource = engine.store.get_resource(kind, elder_id).await?;
+    tracing::info!(%kind, elder_id, external_id = %base.external_id, "our own create came back before its call returned: the reserved mapping is adopted");
+    write_mapping(
+        engine,
+        rc,
+        &resource,
+        base,
+        Some(print),
+        method,
+        SyncStatus::Synced,
+    )
+    .await?;
+    Ok(Applied::Unchanged)
 }
 
 async fn update_in_elder(

@@ -16,6 +16,7 @@ use crate::apply::{apply_resolution, base_of, elder_item, resolve, write_mapping
 use crate::convert::{comparable, fingerprint, new_item};
 use crate::engine::{Engine, connector_config, strategy_of};
 use crate::error::EngineError;
+use crate::persist::{is_reserved, placeholder};
 use crate::resolver::{Capabilities, Field, diff};
 
 /// Claims and pushes one batch of outbox rows; returns how many rows were handled.
@@ -108,37 +109,12 @@ pub async fn push_to_config(
         .await?;
     let cfg = connector_config(rc);
     let deleted = resource.deleted_at.is_some() || operation == OutboxOperation::Delete;
-    let Some(m) = mapping else {
+    let Some(m) = mapping.filter(|m| !is_reserved(&m.external_id)) else {
         if deleted || !rc.config.two_way_create || !connector.info().kinds.contains(&resource.kind)
         {
             return Ok(());
         }
-        let elder = elder_item(engine, rc.config.id, resource).await?;
-        let created = match connector
-            .create(&cfg, new_item(resource, elder.milestone_ref.clone()))
-            .await
-            .map_err(EngineError::from)
-        {
-            Ok(c) => c,
-            Err(e) if crate::refusals::is_unsupported(&e) => {
-                tracing::info!(config_id = rc.config.id, kind = %resource.kind, error = %e, "the platform cannot hold this item: not created there");
-                return Ok(());
-            }
-            Err(e) => return Err(e),
-        };
-        let base = comparable(&created);
-        let print = fingerprint(&base);
-        write_mapping(
-            engine,
-            rc,
-            resource,
-            &base,
-            Some(print),
-            SyncMethod::Manual,
-            SyncStatus::Synced,
-        )
-        .await?;
-        return Ok(());
+        return create_external(engine, rc, connector, &cfg, resource).await;
     };
     if deleted {
         return delete_external(connector, &cfg, &m.external_id, resource.kind).await;
@@ -218,6 +194,75 @@ async fn merge_and_push(
     )
     .await
     .map(|_| ())
+}
+
+/// Creates `resource` on the platform. The mapping is reserved first (placeholder id,
+/// status `pending`, the content's fingerprint), so the platform's webhook for this
+/// create, if it is processed before the call returns, adopts the reservation instead
+/// of creating a twin in Elder.
+async fn create_external(
+    engine: &Engine,
+    rc: &ResolvedConfig,
+    connector: &LoadedConnector,
+    cfg: &elder_sync_runtime::ConnectorConfig,
+    resource: &Resource,
+) -> Result<(), EngineError> {
+    let elder = elder_item(engine, rc.config.id, resource).await?;
+    let mut planned = elder.clone();
+    planned.external_id = placeholder();
+    let planned_print = fingerprint(&planned);
+    write_mapping(
+        engine,
+        rc,
+        resource,
+        &planned,
+        Some(planned_print),
+        SyncMethod::Manual,
+        SyncStatus::Pending,
+    )
+    .await?;
+    let created = match connector
+        .create(cfg, new_item(resource, elder.milestone_ref.clone()))
+        .await
+    {
+        Ok(created) => created,
+        Err(e) => {
+            let e = EngineError::from(e);
+            if !e.is_transient() {
+                release_reservation(engine, rc, resource).await?;
+            }
+            return Err(e);
+        }
+    };
+    let base = comparable(&created);
+    let print = fingerprint(&base);
+    write_mapping(
+        engine,
+        rc,
+        resource,
+        &base,
+        Some(print),
+        SyncMethod::Manual,
+        SyncStatus::Synced,
+    )
+    .await
+}
+
+/// Drops a reservation whose create failed for good (a retry reserves again).
+async fn release_reservation(
+    engine: &Engine,
+    rc: &ResolvedConfig,
+    resource: &Resource,
+) -> Result<(), EngineError> {
+    if let Some(m) = engine
+        .store
+        .find_mapping_by_elder(rc.config.id, resource.kind, resource.id)
+        .await?
+        && is_reserved(&m.external_id)
+    {
+        engine.store.delete_mapping(m.id).await?;
+    }
+    Ok(())
 }
 
 pub(crate) async fn delete_external(

@@ -1,11 +1,13 @@
 //! The engine's own tables (migration `0002_sync_engine.sql`): the webhook inbox, polling
-//! cursors and webhook health. Queries run on the store's pool; the same SQL serves
+//! cursors and webhook health; plus a few reads and writes on the store's mapping and
+//! conflict tables (links, create reservations). Queries run on the store's pool; the same SQL serves
 //! SQLite and PostgreSQL.
 
 mod cursors;
 mod health;
 mod inbox;
 mod links;
+mod reservations;
 
 pub use cursors::{load_cursor, save_cursor};
 pub use health::{load_health, save_health};
@@ -13,6 +15,7 @@ pub use inbox::{
     InboxEntry, InboxInsert, claim_inbox, complete_inbox, fail_inbox, inbox_depth, insert_inbox,
 };
 pub use links::{repoint_mapping, unresolved_conflicts_of};
+pub use reservations::{RESERVED_PREFIX, find_reservation, is_reserved, placeholder};
 
 /// Milliseconds since the Unix epoch, UTC.
 pub fn now_ms() -> i64 {

@@ -1,0 +1,47 @@
+//! Mapping reservations for Elder -> external creates. Before the connector's `create` is
+//! called, the Elder resource's mapping is written with a placeholder external id
+//! (`pending:<uuid>`), status `pending`, and the fingerprint of the content being
+//! created. A webhook or poll that brings the new external item back before the create
+//! call returns (another replica, or after a crash) finds the reservation by that
+//! fingerprint and adopts it instead of creating a twin in Elder.
+
+use elder_sync_model::Kind;
+use elder_sync_store::{Store, StoreError};
+use sqlx::Row;
+
+/// The placeholder prefix of a reserved mapping's external id.
+pub const RESERVED_PREFIX: &str = "pending:";
+
+/// True when `external_id` is a reservation's placeholder.
+pub fn is_reserved(external_id: &str) -> bool {
+    external_id.starts_with(RESERVED_PREFIX)
+}
+
+/// A fresh placeholder external id.
+pub fn placeholder() -> String {
+    format!("{RESERVED_PREFIX}{}", uuid::Uuid::new_v4())
+}
+
+/// The Elder id of the oldest reservation under `(config, kind)` whose content
+/// fingerprint is `print`, if any.
+pub async fn find_reservation(
+    store: &Store,
+    config_id: i64,
+    kind: Kind,
+    print: &str,
+) -> Result<Option<i64>, StoreError> {
+    let row = sqlx::query(
+        "SELECT elder_id FROM sync_mappings WHERE sync_config_id = $1 AND elder_type = $2 \
+         AND external_id LIKE $3 AND last_write_fingerprint = $4 ORDER BY id LIMIT 1",
+    )
+    .bind(config_id)
+    .bind(kind.as_str())
+    .bind(format!("{RESERVED_PREFIX}%"))
+    .bind(print.to_string())
+    .fetch_optional(store.pool())
+    .await?;
+    Ok(match row {
+        Some(r) => Some(r.try_get::<i64, _>("elder_id")?),
+        None => None,
+    })
+}
