@@ -231,6 +231,11 @@ async fn create_external(
             if !e.is_transient() {
                 release_reservation(engine, rc, resource).await?;
             }
+            if crate::refusals::is_unsupported(&e) {
+                // E.g. GitLab epics without a group: the platform cannot hold this item.
+                tracing::info!(config_id = rc.config.id, kind = %resource.kind, error = %e, "the platform cannot hold this item: not created there");
+                return Ok(());
+            }
             return Err(e);
         }
     };
