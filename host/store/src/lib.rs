@@ -39,6 +39,6 @@ pub use platform::{BATCH_SIZE_RANGE, Platform, SYNC_INTERVAL_RANGE};
 pub use resources::{NewResource, Resource, ResourceFilter, ResourcePatch, ResourceStatus};
 pub use secrets::{SecretSource, SecretStatus, is_secret_key};
 pub use serde_util::double_option;
-pub use status::{ConfigSyncStatus, SyncOverview};
+pub use status::{ConfigSyncStatus, SyncOverview, WebhookStatus};
 pub use store::Store;
 pub use tokens::{ApiToken, Role};

@@ -1,4 +1,7 @@
-//! The sync overview behind `GET /api/v1/sync/status`.
+//! The sync overview behind `GET /api/v1/sync/status`, including each config's webhook
+//! health as the sync engine records it (`webhook_health`, migration 0002).
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -21,6 +24,73 @@ pub struct ConfigSyncStatus {
     pub last_batch_sync_at: Option<DateTime<Utc>>,
     /// Secrets referring to environment variables that are not set.
     pub unresolved_secret_refs: Vec<String>,
+    /// How the config learns about changes, and how its webhooks are doing.
+    pub webhooks: WebhookStatus,
+}
+
+/// Webhook health of one config, as the sync engine last recorded it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WebhookStatus {
+    /// `webhook`: changes arrive by webhook (polling only as the batch fallback);
+    /// `polling`: the config is polled every `sync_interval`.
+    pub mode: String,
+    /// `healthy`, `unhealthy` (webhooks failing or silent: polling instead) or `disabled`
+    /// (`webhook_enabled` is false).
+    pub health: String,
+    /// Why the config is polling, when it is.
+    pub reason: Option<String>,
+    /// When the config switched to polling.
+    pub polling_since: Option<DateTime<Utc>>,
+    /// Failed deliveries in a row (bad signature, unprocessable).
+    pub consecutive_failures: i64,
+    /// Failed deliveries ever.
+    pub failed_deliveries: i64,
+    /// The last failure's reason.
+    pub last_failure: Option<String>,
+    /// Changes polling found that no webhook announced, since webhooks were last trusted.
+    pub unannounced_changes: i64,
+    /// The last processed delivery.
+    pub last_delivery_at: Option<DateTime<Utc>>,
+    /// Seconds since the last processed delivery (`None`: never).
+    pub silent_for_secs: Option<i64>,
+}
+
+impl WebhookStatus {
+    /// The status from the engine's stored state (`None`: nothing recorded yet).
+    fn from_state(webhook_enabled: bool, state: Option<&serde_json::Value>) -> WebhookStatus {
+        let int = |k: &str| state.and_then(|s| s[k].as_i64()).unwrap_or(0);
+        let text = |k: &str| state.and_then(|s| s[k].as_str()).map(str::to_string);
+        let mode = state
+            .and_then(|s| s["mode"]["mode"].as_str())
+            .unwrap_or("webhooks");
+        let polling = mode == "polling";
+        let last_delivery_ms = state.and_then(|s| s["last_delivery_ms"].as_i64());
+        let (mode, health) = match (webhook_enabled, polling) {
+            (false, _) => ("polling", "disabled"),
+            (true, true) => ("polling", "unhealthy"),
+            (true, false) => ("webhook", "healthy"),
+        };
+        WebhookStatus {
+            mode: mode.into(),
+            health: health.into(),
+            reason: if webhook_enabled {
+                state
+                    .and_then(|s| s["mode"]["reason"].as_str())
+                    .map(str::to_string)
+            } else {
+                Some("webhooks are disabled for this config (webhook_enabled is false)".into())
+            },
+            polling_since: state
+                .and_then(|s| s["mode"]["since_ms"].as_i64())
+                .and_then(DateTime::from_timestamp_millis),
+            consecutive_failures: int("consecutive_failures"),
+            failed_deliveries: int("failed_deliveries_total"),
+            last_failure: text("last_failure"),
+            unannounced_changes: int("unannounced_changes"),
+            last_delivery_at: last_delivery_ms.and_then(DateTime::from_timestamp_millis),
+            silent_for_secs: last_delivery_ms.map(|ms| ((now_ms() - ms) / 1000).max(0)),
+        }
+    }
 }
 
 /// The whole picture.
@@ -46,10 +116,26 @@ impl Store {
         Ok(q.fetch_one(&self.pool).await?.try_get("n")?)
     }
 
-    /// Counts and per-config last syncs.
+    /// The engine's webhook health states by config id.
+    async fn webhook_states(&self) -> Result<HashMap<i64, serde_json::Value>> {
+        let rows = sqlx::query("SELECT sync_config_id, state FROM webhook_health")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = HashMap::new();
+        for r in rows {
+            let text: String = r.try_get("state")?;
+            if let Ok(v) = serde_json::from_str(&text) {
+                out.insert(r.try_get("sync_config_id")?, v);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Counts, per-config last syncs and webhook health.
     pub async fn sync_overview(&self) -> Result<SyncOverview> {
         let since = to_ms(Utc::now() - Duration::hours(24)).min(now_ms());
         let configs = self.list_configs().await?;
+        let webhook_states = self.webhook_states().await?;
         Ok(SyncOverview {
             configs_total: configs.len() as i64,
             configs_enabled: configs.iter().filter(|c| c.enabled).count() as i64,
@@ -97,6 +183,10 @@ impl Store {
                     last_sync_at: c.last_sync_at,
                     last_batch_sync_at: c.last_batch_sync_at,
                     unresolved_secret_refs: c.unresolved_secret_refs(),
+                    webhooks: WebhookStatus::from_state(
+                        c.webhook_enabled,
+                        webhook_states.get(&c.id),
+                    ),
                 })
                 .collect(),
         })

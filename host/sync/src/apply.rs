@@ -125,13 +125,23 @@ async fn update_in_elder(
     item: &Item,
     method: SyncMethod,
 ) -> Result<Applied, EngineError> {
-    let incoming = comparable(item);
-    let print = fingerprint(&incoming);
     let base = base_of(m);
-    if m.last_write_fingerprint.as_deref() == Some(print.as_str())
-        || base.as_ref().is_some_and(|b| fingerprint(b) == print)
-    {
+    let mut incoming = comparable(item);
+    if already_known(m, base.as_ref(), &incoming) {
         return Ok(Applied::Unchanged);
+    }
+    if base
+        .as_ref()
+        .is_some_and(|b| incoming.updated_at <= b.updated_at)
+    {
+        // Not newer than what was last synced: a late (out-of-order) or same-instant event.
+        // The platform's current state decides, so an older event never rolls back a newer one.
+        tracing::debug!(kind = %item.kind, external_id = %item.external_id, "stale or same-instant event: reading the current item");
+        let cfg = connector_config(rc);
+        incoming = comparable(&connector.get(&cfg, item.kind, &item.external_id).await?);
+        if already_known(m, base.as_ref(), &incoming) {
+            return Ok(Applied::Unchanged);
+        }
     }
     let resource = match engine.store.get_resource(m.elder_type, m.elder_id).await {
         Ok(r) => Some(r),
@@ -156,6 +166,13 @@ async fn update_in_elder(
         method,
     )
     .await
+}
+
+/// True when `incoming` is our own last write or the content already synced (echo).
+fn already_known(m: &Mapping, base: Option<&Item>, incoming: &Item) -> bool {
+    let print = fingerprint(incoming);
+    m.last_write_fingerprint.as_deref() == Some(print.as_str())
+        || base.is_some_and(|b| fingerprint(b) == print)
 }
 
 /// Resolves with the engine's rules: platform extras are not compared.

@@ -7,15 +7,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use elder_sync_runtime::{ConnectorConfig, LoadedConnector};
-use elder_sync_store::{ResolvedConfig, Store};
+use elder_sync_store::{ResolvedConfig, Store, StoreError};
 use elder_sync_telemetry::Metrics;
 use serde_json::Value;
 use tokio::sync::{Notify, OwnedMutexGuard};
 
 use crate::error::EngineError;
+use crate::persist::{load_health, save_health};
 use crate::registry::ConnectorRegistry;
 use crate::resolver::Strategy;
-use crate::webhook_health::HealthPolicy;
+use crate::webhook_health::{HealthPolicy, WebhookHealth};
 
 /// Engine settings (from the service's environment).
 #[derive(Debug, Clone)]
@@ -59,6 +60,8 @@ pub struct Engine {
     /// Wakes the outbox dispatcher.
     pub outbox_notify: Arc<Notify>,
     locks: Arc<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>,
+    /// Serialises read-modify-write of webhook health (concurrent deliveries).
+    health_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Engine {
@@ -77,7 +80,22 @@ impl Engine {
             inbox_notify: Arc::new(Notify::new()),
             outbox_notify: Arc::new(Notify::new()),
             locks: Arc::default(),
+            health_lock: Arc::default(),
         }
+    }
+
+    /// Updates a config's stored webhook health with `f`, one update at a time, so
+    /// concurrent deliveries never lose a count.
+    pub async fn update_health(
+        &self,
+        config_id: i64,
+        f: impl FnOnce(&mut WebhookHealth),
+    ) -> Result<WebhookHealth, StoreError> {
+        let _guard = self.health_lock.lock().await;
+        let mut health = load_health(&self.store, config_id).await?;
+        f(&mut health);
+        save_health(&self.store, config_id, &health).await?;
+        Ok(health)
     }
 
     /// Serialises work on one config.

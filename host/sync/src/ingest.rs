@@ -14,8 +14,7 @@ use crate::dispatch::backoff;
 use crate::engine::{Engine, connector_config};
 use crate::error::EngineError;
 use crate::persist::{
-    InboxEntry, InboxInsert, claim_inbox, complete_inbox, fail_inbox, insert_inbox, load_health,
-    now_ms, save_health,
+    InboxEntry, InboxInsert, claim_inbox, complete_inbox, fail_inbox, insert_inbox, now_ms,
 };
 use crate::poll::count;
 use crate::run::{Tally, recorded};
@@ -80,9 +79,10 @@ pub async fn ingest(
         Ok(Ingested::Accepted { .. }) => engine.inbox_notify.notify_one(),
         Err(IngestError::BadSignature(why)) => {
             tracing::warn!(config_id, platform, reason = %why, "webhook delivery rejected: bad signature");
-            let mut health = load_health(&engine.store, config_id).await?;
-            health.delivery_failed(&engine.settings.health, now_ms(), why);
-            save_health(&engine.store, config_id, &health).await?;
+            let policy = engine.settings.health;
+            engine
+                .update_health(config_id, |h| h.delivery_failed(&policy, now_ms(), why))
+                .await?;
         }
         _ => {}
     }
@@ -154,9 +154,9 @@ pub async fn process_inbox_batch(engine: &Engine, limit: u32) -> Result<usize, E
         match outcome {
             Ok(()) => {
                 complete_inbox(&engine.store, entry.id).await?;
-                let mut health = load_health(&engine.store, entry.config_id).await?;
-                health.delivery_succeeded(now_ms());
-                save_health(&engine.store, entry.config_id, &health).await?;
+                engine
+                    .update_health(entry.config_id, |h| h.delivery_succeeded(now_ms()))
+                    .await?;
             }
             Err(e) => {
                 let give_up = !e.is_transient() || entry.attempts >= engine.settings.max_attempts;
@@ -170,9 +170,13 @@ pub async fn process_inbox_batch(engine: &Engine, limit: u32) -> Result<usize, E
                 )
                 .await?;
                 if give_up {
-                    let mut health = load_health(&engine.store, entry.config_id).await?;
-                    health.delivery_failed(&engine.settings.health, now_ms(), &e.to_string());
-                    save_health(&engine.store, entry.config_id, &health).await?;
+                    let policy = engine.settings.health;
+                    let why = e.to_string();
+                    engine
+                        .update_health(entry.config_id, |h| {
+                            h.delivery_failed(&policy, now_ms(), &why)
+                        })
+                        .await?;
                 }
             }
         }

@@ -9,7 +9,7 @@ use elder_sync_store::{ResolvedConfig, SyncMethod};
 use crate::apply::{Applied, apply_external, apply_external_delete};
 use crate::engine::{Engine, connector_config};
 use crate::error::EngineError;
-use crate::persist::{load_cursor, load_health, now_ms, save_cursor, save_health};
+use crate::persist::{load_cursor, now_ms, save_cursor};
 use crate::run::{RunReport, Tally, recorded};
 
 /// Kinds in the order they are polled: containers first, so references resolve.
@@ -44,11 +44,16 @@ pub async fn poll_config(
         .store
         .mark_config_synced(config_id, now, method == SyncMethod::Batch)
         .await?;
-    if rc.config.webhook_enabled && report.error.is_none() {
-        let mut health = load_health(&engine.store, config_id).await?;
+    // The first sync (backfill) finds everything "unannounced": it says nothing about webhooks.
+    let first_sync = rc.config.last_sync_at.is_none();
+    if rc.config.webhook_enabled && report.error.is_none() && !first_sync {
         let unannounced = u32::try_from(report.tally.synced).unwrap_or(u32::MAX);
-        health.poll_finished(&engine.settings.health, now_ms(), unannounced);
-        save_health(&engine.store, config_id, &health).await?;
+        let policy = engine.settings.health;
+        engine
+            .update_health(config_id, |h| {
+                h.poll_finished(&policy, now_ms(), unannounced)
+            })
+            .await?;
     }
     Ok(report)
 }

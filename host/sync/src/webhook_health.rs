@@ -1,5 +1,7 @@
 //! Webhook health per sync config: a pure state machine deciding whether a config
-//! relies on webhooks or falls back to polling at its `sync_interval`.
+//! relies on webhooks or falls back to polling at its `sync_interval`. Persisted as JSON
+//! in `webhook_health.state`; the store reads the same JSON for `/api/v1/sync/status`
+//! (`elder_sync_store::WebhookStatus`), so field names here are part of that contract.
 //!
 //! Signals: failed deliveries (bad signature, unparseable, processing failure) and
 //! silence (changes found by polling that no webhook announced). Too many of either
@@ -53,6 +55,9 @@ pub struct WebhookHealth {
     pub good_deliveries_since_switch: u32,
     pub last_delivery_ms: Option<i64>,
     pub last_failure: Option<String>,
+    /// Failed deliveries ever counted for this config.
+    #[serde(default)]
+    pub failed_deliveries_total: u64,
 }
 
 impl Default for WebhookHealth {
@@ -64,6 +69,7 @@ impl Default for WebhookHealth {
             good_deliveries_since_switch: 0,
             last_delivery_ms: None,
             last_failure: None,
+            failed_deliveries_total: 0,
         }
     }
 }
@@ -86,6 +92,7 @@ impl WebhookHealth {
     /// A delivery failed (bad signature, unparseable, or not processable).
     pub fn delivery_failed(&mut self, policy: &HealthPolicy, now_ms: i64, why: &str) {
         self.consecutive_failures += 1;
+        self.failed_deliveries_total += 1;
         self.good_deliveries_since_switch = 0;
         self.last_failure = Some(why.to_string());
         if self.consecutive_failures >= policy.max_consecutive_failures {
@@ -113,6 +120,7 @@ impl WebhookHealth {
         {
             *self = WebhookHealth {
                 last_delivery_ms: self.last_delivery_ms,
+                failed_deliveries_total: self.failed_deliveries_total,
                 ..WebhookHealth::default()
             };
         }
