@@ -9,7 +9,8 @@ use std::time::Duration;
 use elder_sync_model::{ConnectorError, Kind};
 use elder_sync_runtime::{CallError, LoadedConnector};
 use elder_sync_store::{
-    OutboxEntry, OutboxOperation, ResolvedConfig, Resource, StoreError, SyncMethod, SyncStatus,
+    ConflictType, Mapping, NewConflict, OutboxEntry, OutboxOperation, ResolvedConfig, Resource,
+    StoreError, SyncMethod, SyncStatus,
 };
 
 use crate::apply::{apply_resolution, base_of, elder_item, resolve, write_mapping};
@@ -17,7 +18,7 @@ use crate::convert::{comparable, fingerprint, new_item};
 use crate::engine::{Engine, connector_config, strategy_of};
 use crate::error::EngineError;
 use crate::persist::{is_reserved, placeholder};
-use crate::resolver::{Capabilities, Field, diff};
+use crate::resolver::{Capabilities, Field, Strategy, diff};
 
 /// Claims and pushes one batch of outbox rows; returns how many rows were handled.
 pub async fn dispatch_batch(engine: &Engine, limit: u32) -> Result<usize, EngineError> {
@@ -117,7 +118,7 @@ pub async fn push_to_config(
         return create_external(engine, rc, connector, &cfg, resource).await;
     };
     if deleted {
-        return delete_external(connector, &cfg, &m.external_id, resource.kind).await;
+        return push_delete(engine, rc, connector, &cfg, &m, resource).await;
     }
     if m.sync_status == SyncStatus::Conflict {
         // Waiting for a person to resolve it: pushing now would overwrite one side.
@@ -194,6 +195,45 @@ async fn merge_and_push(
     )
     .await
     .map(|_| ())
+}
+
+/// An Elder deletion: deleted (or closed) on the platform, unless the platform changed
+/// the item since the last sync, which is a `deleted_local` conflict (nothing applied)
+/// except under `elder_wins`.
+async fn push_delete(
+    engine: &Engine,
+    rc: &ResolvedConfig,
+    connector: &LoadedConnector,
+    cfg: &elder_sync_runtime::ConnectorConfig,
+    m: &Mapping,
+    resource: &Resource,
+) -> Result<(), EngineError> {
+    if strategy_of(rc) != Strategy::ElderWins
+        && let Some(base) = base_of(m)
+    {
+        let current = match connector.get(cfg, resource.kind, &m.external_id).await {
+            Ok(item) => comparable(&item),
+            Err(CallError::Connector(ConnectorError::NotFound(_))) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        if fingerprint(&current) != fingerprint(&base) {
+            engine
+                .store
+                .insert_conflict(&NewConflict {
+                    mapping_id: m.id,
+                    conflict_type: ConflictType::DeletedLocal,
+                    elder_data: serde_json::json!(resource),
+                    external_data: serde_json::json!(current),
+                })
+                .await?;
+            engine.metrics.sync_conflict(
+                rc.config.platform.as_str(),
+                elder_sync_telemetry::ConflictType::DeletedLocal,
+            );
+            return Ok(());
+        }
+    }
+    delete_external(connector, cfg, &m.external_id, resource.kind).await
 }
 
 /// Creates `resource` on the platform. The mapping is reserved first (placeholder id,
