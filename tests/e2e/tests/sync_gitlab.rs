@@ -40,6 +40,18 @@ async fn backfilled(n: usize, page: i64) -> PlatformHost {
     host
 }
 
+/// Sleeps until the wall clock is past the second holding `ms`.
+async fn wait_for_next_second(ms: i64) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let next = (ms / 1000 + 1) * 1000;
+    if now < next {
+        tokio::time::sleep(std::time::Duration::from_millis((next - now + 5) as u64)).await;
+    }
+}
+
 fn issue_pages(host: &PlatformHost) -> usize {
     host.tap
         .sent()
@@ -128,7 +140,9 @@ async fn both_timestamp_formats_are_read() {
     let api_time = host.gitlab().issue(1).unwrap().updated_at;
     assert_eq!(listed.external_updated_at, Some(api_time));
 
-    // The hook's `2017-09-15 16:50:55 UTC`, to the second.
+    // The hook's `2017-09-15 16:50:55 UTC`, to the second. The engine re-reads an event
+    // that is not newer than what it has, so edit in a later second than the listing.
+    wait_for_next_second(api_time.timestamp_millis()).await;
     host.gitlab().update_issue(
         1,
         IssueEdit {
@@ -155,9 +169,16 @@ async fn both_timestamp_formats_are_read() {
     );
     assert_eq!(seen % 1000, 0, "the hook format has whole seconds");
     assert!(
-        seen >= api_time.timestamp_millis() / 1000 * 1000,
+        seen > api_time.timestamp_millis(),
         "the hook's time was read, not kept from the listing"
     );
+    let reads = host
+        .tap
+        .sent()
+        .iter()
+        .filter(|r| r.method == "GET" && r.url.ends_with("/issues/1"))
+        .count();
+    assert_eq!(reads, 0, "a newer hook is applied from its payload");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
