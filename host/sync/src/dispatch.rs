@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use elder_sync_model::{ConnectorError, Kind};
+use elder_sync_model::{ConnectorError, Item, Kind};
 use elder_sync_runtime::{CallError, LoadedConnector};
 use elder_sync_store::{
     ConflictType, Mapping, NewConflict, OutboxEntry, OutboxOperation, ResolvedConfig, Resource,
@@ -233,7 +233,22 @@ async fn push_delete(
             return Ok(());
         }
     }
-    delete_external(connector, cfg, &m.external_id, resource.kind).await
+    if let Some(closed) = delete_external(connector, cfg, &m.external_id, resource.kind).await? {
+        // Closed instead of deleted: re-base on the closed item so its webhook is an echo.
+        let base = comparable(&closed);
+        let print = fingerprint(&base);
+        write_mapping(
+            engine,
+            rc,
+            resource,
+            &base,
+            Some(print),
+            m.sync_method,
+            SyncStatus::Synced,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Creates `resource` on the platform. The mapping is reserved first (placeholder id,
@@ -310,18 +325,20 @@ async fn release_reservation(
     Ok(())
 }
 
+/// Deletes the item on the platform; where the platform cannot delete (GitHub issues) it
+/// is closed instead and the closed item is returned (its echo must be recognised).
 pub(crate) async fn delete_external(
     connector: &LoadedConnector,
     cfg: &elder_sync_runtime::ConnectorConfig,
     external_id: &str,
     kind: Kind,
-) -> Result<(), EngineError> {
+) -> Result<Option<Item>, EngineError> {
     match connector.delete(cfg, kind, external_id).await {
-        Ok(()) | Err(CallError::Connector(ConnectorError::NotFound(_))) => Ok(()),
-        // Platforms that cannot delete (GitHub issues) get the item closed instead.
+        Ok(()) | Err(CallError::Connector(ConnectorError::NotFound(_))) => Ok(None),
         Err(CallError::Connector(ConnectorError::Unsupported(_))) => {
             match connector.close(cfg, kind, external_id).await {
-                Ok(_) | Err(CallError::Connector(ConnectorError::NotFound(_))) => Ok(()),
+                Ok(closed) => Ok(Some(closed)),
+                Err(CallError::Connector(ConnectorError::NotFound(_))) => Ok(None),
                 Err(e) => Err(e.into()),
             }
         }

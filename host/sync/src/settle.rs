@@ -336,12 +336,28 @@ impl Applier<'_> {
         if let Some(r) = &sides.resource {
             self.engine.store.delete_resource(r.kind, r.id).await?;
         }
-        if sides.external.is_some() {
-            crate::dispatch::delete_external(
+        if sides.external.is_some()
+            && let Some(closed) = crate::dispatch::delete_external(
                 self.connector,
                 &self.cfg,
                 &self.mapping.external_id,
                 self.mapping.elder_type,
+            )
+            .await?
+            && let Some(r) = &sides.resource
+        {
+            // Closed instead of deleted: its webhook must be recognised as our own write.
+            let base = comparable(&closed);
+            let print = fingerprint(&base);
+            let method = self.mapping.sync_method;
+            write_mapping(
+                self.engine,
+                self.rc,
+                r,
+                &base,
+                Some(print),
+                method,
+                SyncStatus::Synced,
             )
             .await?;
         }
