@@ -48,11 +48,25 @@ struct Node {
 }
 
 fn start(dirs: &tempfile::TempDir, tweak: impl FnOnce(&mut PluginSettings)) -> Node {
+    start_with(
+        dirs,
+        RuntimeConfig {
+            allow_plain_http: true,
+            ..RuntimeConfig::default()
+        },
+        tweak,
+    )
+}
+
+fn start_with(
+    dirs: &tempfile::TempDir,
+    cfg: RuntimeConfig,
+    tweak: impl FnOnce(&mut PluginSettings),
+) -> Node {
     let stats = PluginStats::wrapping(None);
     let runtime = Runtime::new(RuntimeConfig {
-        allow_plain_http: true,
         observer: Some(stats.clone()),
-        ..RuntimeConfig::default()
+        ..cfg
     })
     .expect("runtime");
     let registry = Arc::new(ConnectorRegistry::new());
@@ -396,14 +410,30 @@ async fn slow_server() -> (String, Arc<tokio::sync::Notify>, Arc<tokio::sync::No
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_running_during_swaps_finishes_on_its_version_which_then_drains() {
     let dirs = tempfile::tempdir().unwrap();
-    let node = start(&dirs, |_| {});
+    // Long budgets: the held call must outlive the swaps however slow the machine is.
+    let long = std::time::Duration::from_secs(3600);
+    let cfg = RuntimeConfig {
+        allow_plain_http: true,
+        call_deadline: long,
+        http_timeout: long,
+        ..RuntimeConfig::default()
+    };
+    let node = start_with(&dirs, cfg, |s| s.drain_deadline = long);
     let chaos = built("target/test-guests/chaos.wasm");
-    let host = node.host.clone();
-    let v1 = chaos.clone();
-    tokio::task::spawn_blocking(move || host.install(v1, chaos_manifest(""), Origin::Upload))
+    // Compile v3, v2 and v1 first, so the swaps below come from the cache.
+    for bytes in [
+        with_build_tag(&chaos, "v3"),
+        with_build_tag(&chaos, "v2"),
+        chaos.clone(),
+    ] {
+        let host = node.host.clone();
+        tokio::task::spawn_blocking(move || {
+            host.install(bytes, chaos_manifest(""), Origin::Upload)
+        })
         .await
         .unwrap()
         .unwrap();
+    }
     let (base, release, arrived) = slow_server().await;
     let old = node.registry.get("chaos").unwrap();
     let old_hash = old.source_hash().to_string();
@@ -438,7 +468,7 @@ async fn a_call_running_during_swaps_finishes_on_its_version_which_then_drains()
     release.notify_one();
     let answer = call.await.unwrap().unwrap();
     assert!(answer.contains("slow answer"), "{answer}");
-    for _ in 0..200 {
+    for _ in 0..1000 {
         if node.host.view("chaos").unwrap().draining == 0 {
             break;
         }
