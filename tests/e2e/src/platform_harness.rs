@@ -6,7 +6,7 @@
 //! platform's simulator sending its signed webhooks to the host.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use elder_sync_engine::{ConnectorRegistry, Engine, EngineSettings, routes, workers};
 use elder_sync_model::Kind;
@@ -580,6 +580,18 @@ fn serve(listener: tokio::net::TcpListener, engine: &Engine, stop: CancellationT
     });
 }
 
+/// `p`'s component compiled to native code once per test binary (compiling a component
+/// takes seconds in a debug build; every host of the binary loads the same code).
+fn precompiled(p: Platform) -> &'static [u8] {
+    static CODE: [OnceLock<Vec<u8>>; 5] = [const { OnceLock::new() }; 5];
+    CODE[p as usize].get_or_init(|| {
+        let compiler = Runtime::new(RuntimeConfig::default()).expect("runtime");
+        compiler
+            .precompile(&crate::connector_component(p.name()))
+            .unwrap_or_else(|e| panic!("compile {}.wasm: {e}", p.name()))
+    })
+}
+
 /// An engine over `store` with `platforms`' components loaded, plain-http egress through
 /// `tap`, and `public_url` set to the host's address.
 pub fn engine_with(
@@ -596,8 +608,8 @@ pub fn engine_with(
     .expect("runtime");
     let registry = Arc::new(ConnectorRegistry::new());
     for p in platforms {
-        let c = runtime
-            .load(&crate::connector_component(p.name()))
+        // SAFETY: the bytes are this process's own `precompile` output, never altered.
+        let c = unsafe { runtime.load_precompiled(precompiled(*p), format!("e2e-{}", p.name())) }
             .unwrap_or_else(|e| panic!("load {}.wasm: {e}", p.name()));
         registry.install(c, 0);
     }
