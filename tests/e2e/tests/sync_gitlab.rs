@@ -3,6 +3,7 @@
 
 use elder_sync_e2e::platform_harness::{GITLAB_SECRET, Platform, PlatformHost, PlatformOptions};
 use elder_sync_engine::poll::poll_config;
+use elder_sync_store::testing::TestEngine;
 use elder_sync_store::{ResourcePatch, ResourceStatus, SyncMethod};
 use platform_simulators::gitlab::{HookConfig, IssueEdit};
 
@@ -10,7 +11,12 @@ const GL: Platform = Platform::Gitlab;
 
 /// A host whose backfill of `n` GitLab issues ran in pages of `page`; webhooks connected after.
 async fn backfilled(n: usize, page: i64) -> PlatformHost {
+    backfilled_on(TestEngine::Sqlite, n, page).await
+}
+
+async fn backfilled_on(db: TestEngine, n: usize, page: i64) -> PlatformHost {
     let host = PlatformHost::start(PlatformOptions {
+        db,
         webhooks: false,
         batch_size: page,
         ..PlatformOptions::one(GL)
@@ -62,7 +68,16 @@ fn issue_pages(host: &PlatformHost) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backfill_pages_then_edits_flow_both_ways_without_echo() {
-    let host = backfilled(25, 10).await;
+    both_ways(TestEngine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backfill_pages_then_edits_flow_both_ways_on_postgresql() {
+    both_ways(TestEngine::Postgres).await;
+}
+
+async fn both_ways(db: TestEngine) {
+    let host = backfilled_on(db, 25, 10).await;
     let issues = host.elder_issues().await;
     assert_eq!(issues.len(), 25);
     assert!(issue_pages(&host) >= 3, "25 issues in pages of 10");

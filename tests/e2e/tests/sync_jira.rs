@@ -4,6 +4,7 @@
 
 use elder_sync_e2e::platform_harness::{Platform, PlatformHost, PlatformOptions};
 use elder_sync_engine::poll::poll_config;
+use elder_sync_store::testing::TestEngine;
 use elder_sync_store::{ConflictType, PageRequest, ResourcePatch, ResourceStatus, SyncMethod};
 use platform_simulators::jira::IssueFields;
 use serde_json::{Value, json};
@@ -63,8 +64,18 @@ fn key(n: usize) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backfill_pages_then_edits_flow_both_ways_without_echo() {
+    both_ways(TestEngine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backfill_pages_then_edits_flow_both_ways_on_postgresql() {
+    both_ways(TestEngine::Postgres).await;
+}
+
+async fn both_ways(db: TestEngine) {
     let host = backfilled(
         PlatformOptions {
+            db,
             batch_size: 10,
             ..PlatformOptions::one(JI)
         },

@@ -4,6 +4,7 @@
 
 use elder_sync_e2e::platform_harness::{Platform, PlatformHost, PlatformOptions};
 use elder_sync_engine::poll::poll_config;
+use elder_sync_store::testing::TestEngine;
 use elder_sync_store::{ResourcePatch, ResourceStatus, SyncMethod};
 use serde_json::{Value, json};
 
@@ -12,7 +13,12 @@ const OP: Platform = Platform::OpenProject;
 /// A host whose backfill of `n` work packages ran in pages of `page`; webhooks connected
 /// after. Returns the host and the work package ids, oldest first.
 async fn backfilled(n: usize, page: i64) -> (PlatformHost, Vec<u64>) {
+    backfilled_on(TestEngine::Sqlite, n, page).await
+}
+
+async fn backfilled_on(db: TestEngine, n: usize, page: i64) -> (PlatformHost, Vec<u64>) {
     let host = PlatformHost::start(PlatformOptions {
+        db,
         webhooks: false,
         batch_size: page,
         ..PlatformOptions::one(OP)
@@ -60,7 +66,16 @@ fn set_status(host: &PlatformHost, id: u64, status: u64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backfill_pages_then_edits_flow_both_ways_without_echo() {
-    let (host, ids) = backfilled(25, 10).await;
+    both_ways(TestEngine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backfill_pages_then_edits_flow_both_ways_on_postgresql() {
+    both_ways(TestEngine::Postgres).await;
+}
+
+async fn both_ways(db: TestEngine) {
+    let (host, ids) = backfilled_on(db, 25, 10).await;
     assert_eq!(host.elder_issues().await.len(), 25);
     let pages = host
         .tap

@@ -5,6 +5,7 @@
 
 use elder_sync_e2e::platform_harness::{Platform, PlatformHost, PlatformOptions};
 use elder_sync_engine::poll::poll_config;
+use elder_sync_store::testing::TestEngine;
 use elder_sync_store::{ResourcePatch, ResourceStatus, SyncMethod};
 use platform_simulators::trello::signature;
 use serde_json::{Value, json};
@@ -14,7 +15,12 @@ const TR: Platform = Platform::Trello;
 /// A host whose backfill of `n` cards ran in pages of `page`; the webhook registered after.
 /// Returns the host and the card ids, oldest first.
 async fn backfilled(n: usize, page: i64) -> (PlatformHost, Vec<String>) {
+    backfilled_on(TestEngine::Sqlite, n, page).await
+}
+
+async fn backfilled_on(db: TestEngine, n: usize, page: i64) -> (PlatformHost, Vec<String>) {
     let host = PlatformHost::start(PlatformOptions {
+        db,
         webhooks: false,
         batch_size: page,
         ..PlatformOptions::one(TR)
@@ -57,7 +63,16 @@ fn list_of(host: &PlatformHost, id: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backfill_pages_then_edits_flow_both_ways_without_echo() {
-    let (host, ids) = backfilled(25, 10).await;
+    both_ways(TestEngine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backfill_pages_then_edits_flow_both_ways_on_postgresql() {
+    both_ways(TestEngine::Postgres).await;
+}
+
+async fn both_ways(db: TestEngine) {
+    let (host, ids) = backfilled_on(db, 25, 10).await;
     assert_eq!(host.elder_issues().await.len(), 25);
     let board_reads = host
         .tap
