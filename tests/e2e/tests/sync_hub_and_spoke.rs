@@ -1,18 +1,19 @@
 //! Hub and spoke: GitHub and GitLab both linked to one Elder project with `two_way_create`
-//! on. Items are created and edited on every side for many rounds; each change must reach
-//! the other two sides exactly once (no loop: a bounded number of writes per platform, and
-//! the request logs stop growing once quiet; no duplicate: every item exists once on each
-//! side and once in Elder, with one mapping per platform).
+//! on. For many rounds, items are created and edited on every side and closed on one; each
+//! change must reach the other two sides exactly once (no loop: a bounded number of writes
+//! per platform, and the request logs stop growing once quiet; no duplicate: every item
+//! exists once on each side and once in Elder, with one mapping per platform).
 
 use std::collections::BTreeSet;
 
 use elder_sync_e2e::platform_harness::{Platform, PlatformHost, PlatformOptions};
-use elder_sync_store::{Resource, ResourcePatch};
+use elder_sync_model::Kind;
+use elder_sync_store::{Resource, ResourcePatch, ResourceStatus};
 use platform_simulators::{github, gitlab};
 
 const GH: Platform = Platform::Github;
 const GL: Platform = Platform::Gitlab;
-const ROUNDS: usize = 4;
+const ROUNDS: usize = 5;
 
 fn gitlab_issues(host: &PlatformHost) -> Vec<gitlab::Issue> {
     // GitLab iids are dense from 1; a few past the end prove nothing else exists.
@@ -111,7 +112,23 @@ async fn two_platforms_through_elder_never_loop_and_never_duplicate() {
             everywhere(&host, &title).await;
         }
         host.settle(3).await;
-        assert!(host.github().issue(number).is_some());
+
+        // GitLab closes the item born on GitHub: closed everywhere.
+        let a_on_gitlab: u64 = host.external_id(GL, a.id).await.unwrap().parse().unwrap();
+        host.gitlab().update_issue(
+            a_on_gitlab,
+            gitlab::IssueEdit {
+                state_event: Some("close".into()),
+                ..gitlab::IssueEdit::default()
+            },
+        );
+        host.eventually("GitLab's close reaches Elder and GitHub", || async {
+            let elder = host.store.get_resource(Kind::Issue, a.id).await.unwrap();
+            elder.status == ResourceStatus::Closed
+                && host.github().issue(number).unwrap().state == "closed"
+        })
+        .await;
+        host.settle(3).await;
         assert!(host.gitlab().issue(iid).is_some());
     }
 
@@ -168,12 +185,30 @@ async fn two_platforms_through_elder_never_loop_and_never_duplicate() {
         );
     }
 
-    // No loop: each platform got one write per create and per edit made elsewhere.
-    let writes_per_round = 2 + 2;
+    // No loop: each platform got one write per create, edit and close made elsewhere
+    // (GitHub: two creates, two edits, one close a round; GitLab: two creates, two edits).
     let gh_writes = host.tap.writes_to(&gh_url);
     let gl_writes = host.tap.writes_to(&gl_url);
-    assert_eq!(gh_writes.len(), ROUNDS * writes_per_round, "{gh_writes:?}");
-    assert_eq!(gl_writes.len(), ROUNDS * writes_per_round, "{gl_writes:?}");
+    assert_eq!(gh_writes.len(), ROUNDS * 5, "{gh_writes:?}");
+    assert_eq!(gl_writes.len(), ROUNDS * 4, "{gl_writes:?}");
+    let closed = |states: Vec<bool>| states.into_iter().filter(|c| *c).count();
+    assert_eq!(
+        closed(
+            elder
+                .iter()
+                .map(|i| i.status == ResourceStatus::Closed)
+                .collect()
+        ),
+        ROUNDS
+    );
+    assert_eq!(
+        closed(github_issues.iter().map(|i| i.state == "closed").collect()),
+        ROUNDS
+    );
+    assert_eq!(
+        closed(gitlab_issues.iter().map(|i| i.state == "closed").collect()),
+        ROUNDS
+    );
     let failed = host.failed_outbox().await;
     assert!(failed.is_empty(), "{failed:?}");
 }
