@@ -19,6 +19,7 @@ use crate::engine::{Engine, connector_config, strategy_of};
 use crate::error::EngineError;
 use crate::persist::{is_reserved, placeholder};
 use crate::resolver::{Capabilities, Field, Strategy, diff};
+use tracing::Instrument;
 
 /// Claims and pushes one batch of outbox rows; returns how many rows were handled.
 pub async fn dispatch_batch(engine: &Engine, limit: u32) -> Result<usize, EngineError> {
@@ -58,14 +59,17 @@ async fn dispatch_entry(engine: &Engine, entry: &OutboxEntry) -> Result<(), Engi
             continue;
         }
         let _guard = engine.lock_config(config.id).await;
+        // Each push logs under a correlation id of its own.
+        let span = tracing::info_span!("push", correlation_id = %uuid::Uuid::new_v4(), config_id = config.id, outbox_id = entry.id);
         let result = async {
             let rc = engine.store.resolve_config(config.id).await?;
             let connector = engine.connector_for(&rc)?;
             push_to_config(engine, &rc, &connector, &resource, entry.operation).await
         }
+        .instrument(span.clone())
         .await;
         if let Err(e) = result {
-            tracing::warn!(config_id = config.id, error = %e, "pushing an Elder change failed");
+            span.in_scope(|| tracing::warn!(error = %e, "pushing an Elder change failed"));
             first_error.get_or_insert(e);
         }
     }

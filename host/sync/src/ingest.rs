@@ -17,8 +17,10 @@ use crate::persist::{
     InboxEntry, InboxInsert, claim_inbox, complete_inbox, fail_inbox, insert_inbox, now_ms,
 };
 use crate::poll::count;
-use crate::run::{Tally, recorded};
+use crate::run::{Tally, recorded_with};
 use crate::signatures::{delivery_id, verify_any};
+use tracing::Instrument;
+use uuid::Uuid;
 
 /// Why a delivery was refused (each maps to a 4xx answer).
 #[derive(Debug, thiserror::Error)]
@@ -150,45 +152,63 @@ async fn check_and_store(
 pub async fn process_inbox_batch(engine: &Engine, limit: u32) -> Result<usize, EngineError> {
     let entries = claim_inbox(&engine.store, limit, Duration::from_secs(120)).await?;
     for entry in &entries {
-        let outcome = process_delivery(engine, entry).await;
-        match outcome {
-            Ok(()) => {
-                complete_inbox(&engine.store, entry.id).await?;
-                engine
-                    .update_health(entry.config_id, |h| h.delivery_succeeded(now_ms()))
-                    .await?;
-            }
-            Err(e) => {
-                let give_up = !e.is_transient() || entry.attempts >= engine.settings.max_attempts;
-                tracing::warn!(inbox_id = entry.id, delivery_id = %entry.delivery_id, error = %e, give_up, "webhook processing failed");
-                fail_inbox(
-                    &engine.store,
-                    entry.id,
-                    &e.to_string(),
-                    backoff(entry.attempts),
-                    give_up,
-                )
-                .await?;
-                if give_up {
-                    let policy = engine.settings.health;
-                    let why = e.to_string();
-                    engine
-                        .update_health(entry.config_id, |h| {
-                            h.delivery_failed(&policy, now_ms(), &why)
-                        })
-                        .await?;
-                }
-            }
-        }
+        // One correlation id per delivery: its history row and every log line carry it.
+        let correlation_id = Uuid::new_v4();
+        let span = tracing::info_span!("webhook_delivery", correlation_id = %correlation_id, config_id = entry.config_id, inbox_id = entry.id);
+        handle_delivery(engine, entry, correlation_id)
+            .instrument(span)
+            .await?;
     }
     Ok(entries.len())
 }
 
-async fn process_delivery(engine: &Engine, entry: &InboxEntry) -> Result<(), EngineError> {
+/// Processes one claimed delivery and records the outcome (done, retry later, or parked).
+async fn handle_delivery(
+    engine: &Engine,
+    entry: &InboxEntry,
+    correlation_id: Uuid,
+) -> Result<(), EngineError> {
+    match process_delivery(engine, entry, correlation_id).await {
+        Ok(()) => {
+            complete_inbox(&engine.store, entry.id).await?;
+            engine
+                .update_health(entry.config_id, |h| h.delivery_succeeded(now_ms()))
+                .await?;
+        }
+        Err(e) => {
+            let give_up = !e.is_transient() || entry.attempts >= engine.settings.max_attempts;
+            tracing::warn!(delivery_id = %entry.delivery_id, error = %e, give_up, "webhook processing failed");
+            fail_inbox(
+                &engine.store,
+                entry.id,
+                &e.to_string(),
+                backoff(entry.attempts),
+                give_up,
+            )
+            .await?;
+            if give_up {
+                let policy = engine.settings.health;
+                let why = e.to_string();
+                engine
+                    .update_health(entry.config_id, |h| {
+                        h.delivery_failed(&policy, now_ms(), &why)
+                    })
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn process_delivery(
+    engine: &Engine,
+    entry: &InboxEntry,
+    correlation_id: Uuid,
+) -> Result<(), EngineError> {
     let rc = engine.store.resolve_config(entry.config_id).await?;
     let connector = engine.connector_for(&rc)?;
     let cfg = connector_config(&rc);
-    let report = recorded(engine, &rc, "webhook", |_| async {
+    let report = recorded_with(engine, &rc, "webhook", correlation_id, |_| async {
         let changes = connector
             .parse_webhook(&cfg, entry.headers.clone(), entry.body.clone())
             .await?;

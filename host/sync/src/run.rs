@@ -46,7 +46,21 @@ where
     F: FnOnce(Uuid) -> Fut,
     Fut: Future<Output = Result<Tally, EngineError>>,
 {
-    let correlation_id = Uuid::new_v4();
+    recorded_with(engine, rc, sync_type, Uuid::new_v4(), op).await
+}
+
+/// [`recorded`] under a correlation id the caller already logs with.
+pub async fn recorded_with<F, Fut>(
+    engine: &Engine,
+    rc: &ResolvedConfig,
+    sync_type: &str,
+    correlation_id: Uuid,
+    op: F,
+) -> Result<RunReport, EngineError>
+where
+    F: FnOnce(Uuid) -> Fut,
+    Fut: Future<Output = Result<Tally, EngineError>>,
+{
     let platform = rc.config.platform.as_str();
     let span = tracing::info_span!("sync", correlation_id = %correlation_id, config_id = rc.config.id, platform, sync_type);
     let history = engine

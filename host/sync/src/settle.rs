@@ -26,6 +26,7 @@ use crate::engine::{Engine, connector_config};
 use crate::error::EngineError;
 use crate::persist::{repoint_mapping, unresolved_conflicts_of};
 use crate::resolver::{Capabilities, Field, Strategy, diff};
+use tracing::Instrument;
 
 /// The fields a person's resolution may set (`data`), besides the strategy's choice.
 const DATA_FIELDS: [&str; 5] = ["title", "body", "state", "labels", "assignees"];
@@ -50,8 +51,18 @@ pub struct Settlement {
     pub resolved_by: String,
 }
 
-/// Applies `s` to conflict `conflict_id` on both sides and marks it resolved.
+/// Applies `s` to conflict `conflict_id` on both sides and marks it resolved; its log
+/// lines carry a correlation id of their own.
 pub async fn settle_conflict(
+    engine: &Engine,
+    conflict_id: i64,
+    s: &Settlement,
+) -> Result<Conflict, EngineError> {
+    let span = tracing::info_span!("resolve", correlation_id = %uuid::Uuid::new_v4(), conflict_id);
+    settle(engine, conflict_id, s).instrument(span).await
+}
+
+async fn settle(
     engine: &Engine,
     conflict_id: i64,
     s: &Settlement,

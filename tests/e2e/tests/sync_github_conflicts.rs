@@ -4,6 +4,7 @@
 
 use elder_sync_e2e::sync_harness::{HostOptions, SyncHost};
 use elder_sync_engine::dispatch::dispatch_batch;
+use elder_sync_store::testing::TestEngine;
 use elder_sync_store::{ResourcePatch, ResourceStatus, SyncStatus};
 use platform_simulators::github::IssueEdit;
 use serde_json::json;
@@ -11,9 +12,14 @@ use serde_json::json;
 /// A host (manual strategy, no workers) with issue 1 edited on both sides and the
 /// resulting conflict recorded; returns the conflict id.
 async fn conflicted_host() -> (SyncHost, i64) {
+    conflicted_host_on(TestEngine::Sqlite).await
+}
+
+async fn conflicted_host_on(db: TestEngine) -> (SyncHost, i64) {
     let host = SyncHost::start(HostOptions {
         strategy: "manual",
         workers: false,
+        db,
         ..HostOptions::default()
     })
     .await;
@@ -201,4 +207,17 @@ async fn bad_resolutions_are_refused_with_json_errors_and_change_nothing() {
         .await;
     assert_eq!(status, 409, "resolving twice: {body}");
     assert_eq!(body["error"]["code"], "conflict");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resolving_works_on_postgresql_too() {
+    let (host, id) = conflicted_host_on(TestEngine::Postgres).await;
+    let (status, body) = host
+        .post_json(
+            &resolve_path(id),
+            json!({"resolution_strategy": "external_wins"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_settled(&host, "GitHub title").await;
 }

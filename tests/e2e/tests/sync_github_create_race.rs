@@ -13,7 +13,7 @@ use elder_sync_e2e::sync_harness::{HostOptions, SyncHost, engine_over};
 use elder_sync_engine::dispatch::dispatch_batch;
 use elder_sync_engine::ingest::process_inbox_batch;
 use elder_sync_model::Kind;
-use elder_sync_store::testing::test_secret_key;
+use elder_sync_store::testing::{TestEngine, test_secret_key};
 use elder_sync_store::{NewResource, Store, SyncConfigPatch, SyncStatus};
 use platform_simulators::server::SimServer;
 use serde_json::json;
@@ -68,8 +68,18 @@ async fn forward(State(p): State<Proxy>, req: Request) -> Response {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_webhook_for_our_own_create_arriving_before_the_call_returns_makes_no_twin() {
+    race(TestEngine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_twin_on_postgresql_either() {
+    race(TestEngine::Postgres).await;
+}
+
+async fn race(db: TestEngine) {
     let host = SyncHost::start(HostOptions {
         workers: false,
+        db,
         ..HostOptions::default()
     })
     .await;
