@@ -194,9 +194,7 @@ impl PluginHost {
     ) -> Result<InstallOutcome, PluginError> {
         contract::check_compatible(contract::component_version(&component)?)?;
         let source_hash = sha256_hex(&component);
-        if let Some(m) = &manifest
-            && let Some(view) = self.unchanged(&m.id, &source_hash, m)
-        {
+        if let Some(view) = self.unchanged(&source_hash, manifest.as_ref()) {
             return Ok(InstallOutcome::Unchanged(view));
         }
         let (connector, manifest) = self.load_checked(&component, manifest)?;
@@ -211,14 +209,21 @@ impl PluginHost {
         self.swap(version, connector, origin)
     }
 
-    fn unchanged(&self, id: &str, source_hash: &str, manifest: &Manifest) -> Option<PluginView> {
-        let same = {
+    /// The plugin already serving exactly these bytes under this manifest (any manifest
+    /// when none is given: a directory file without one).
+    fn unchanged(&self, source_hash: &str, manifest: Option<&Manifest>) -> Option<PluginView> {
+        let id = {
             let state = self.lock_state();
-            state.plugins.get(id).is_some_and(|r| {
-                r.current.source_hash == source_hash && r.current.manifest == *manifest
-            })
-        };
-        same.then(|| self.view(id)).flatten()
+            state
+                .plugins
+                .iter()
+                .find(|(id, r)| {
+                    r.current.source_hash == source_hash
+                        && manifest.is_none_or(|m| m.id == **id && r.current.manifest == *m)
+                })
+                .map(|(id, _)| id.clone())
+        }?;
+        self.view(&id)
     }
 
     /// Loads through the cache with the manifest's limits and checks `describe` against

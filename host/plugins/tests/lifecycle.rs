@@ -513,3 +513,25 @@ async fn a_new_build_dropped_into_the_watched_directory_is_swapped_in() {
     assert_eq!(serving_hash(&node, "github"), v2_hash);
     assert_eq!(node.host.list().len(), 1);
 }
+
+#[test]
+fn a_component_without_a_manifest_loads_with_what_describe_declares_and_a_rescan_leaves_it() {
+    let dirs = tempfile::tempdir().unwrap();
+    let node = start(&dirs, |_| {});
+    std::fs::write(dirs.path().join("plugins/github.wasm"), github()).unwrap();
+    let report = node.host.load_dir().unwrap();
+    assert_eq!(report.installed, vec!["github"]);
+    let view = node.host.view("github").unwrap();
+    assert_eq!(view.hosts, vec!["api.github.com", "{base_url}"]);
+    let loaded_at = view.loaded_at;
+    let again = node.host.load_dir().unwrap();
+    assert!(
+        again.installed.is_empty() && again.failed.is_empty(),
+        "{again:?}"
+    );
+    assert_eq!(node.host.view("github").unwrap().loaded_at, loaded_at);
+    assert!(
+        node.host.view("github").unwrap().previous.is_none(),
+        "no swap happened"
+    );
+}
