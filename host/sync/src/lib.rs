@@ -5,7 +5,10 @@
 //!
 //! Data flows one way: HTTP in (`routes`) -> `ingest` (verify, durable inbox) -> `workers`
 //! -> `apply` (external -> Elder, three-way via `resolver`) and `dispatch` (Elder outbox ->
-//! platforms); `poll` and `scheduler` pull changes when webhooks cannot be trusted.
+//! platforms); `poll` and `scheduler` pull changes when webhooks cannot be trusted
+//! (`webhook_health` decides when). `settle` applies a person's resolution of a conflict
+//! to both sides (`POST /api/v1/sync/conflicts/{id}/resolve`). Every operation logs under
+//! a correlation id (`run`), the same id as its `sync_history` row.
 
 pub mod resolver;
 pub mod signatures;

@@ -2,13 +2,13 @@
 //! GitHub component loaded in a real runtime, the engine's routes served on a loopback
 //! port, and its workers running, next to a GitHub simulator whose webhooks point at it.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use elder_sync_engine::poll::poll_config;
 use elder_sync_engine::run::RunReport;
 use elder_sync_engine::{ConnectorRegistry, Engine, EngineSettings, routes, workers};
 use elder_sync_model::Kind;
-use elder_sync_runtime::{Runtime, RuntimeConfig};
+use elder_sync_runtime::{LoadedConnector, Runtime, RuntimeConfig};
 use elder_sync_store::testing::{TestDb, TestEngine, test_secret_key};
 use elder_sync_store::{
     Conflict, Mapping, NewResource, NewSyncConfig, PageRequest, Resource, ResourceFilter,
@@ -258,16 +258,36 @@ pub fn engine_over(store: Store) -> Engine {
     })
     .expect("runtime");
     let registry = Arc::new(ConnectorRegistry::new());
-    let github = runtime
-        .load(&crate::connector_component("github"))
-        .expect("load github.wasm");
-    registry.install(github, 0);
+    registry.install(load_github(&runtime), 0);
     Engine::new(
         store,
         registry,
         Metrics::new().expect("metrics"),
         EngineSettings::default(),
     )
+}
+
+/// The GitHub component, compiled once per test process: compiling it is most of a host's
+/// start-up, and every runtime made here has the same engine settings.
+fn load_github(runtime: &Runtime) -> Arc<LoadedConnector> {
+    static COMPILED: OnceLock<(String, Vec<u8>, String)> = OnceLock::new();
+    if let Some((compat, bytes, source_hash)) = COMPILED.get()
+        && *compat == runtime.compatibility_hash()
+    {
+        // SAFETY: the bytes are this process's own `precompile` output for an engine with
+        // the same compatibility hash, never read from outside.
+        return unsafe { runtime.load_precompiled(bytes, source_hash.clone()) }
+            .expect("load precompiled github.wasm");
+    }
+    let wasm = crate::connector_component("github");
+    let loaded = runtime.load(&wasm).expect("load github.wasm");
+    let bytes = runtime.precompile(&wasm).expect("precompile github.wasm");
+    let _ = COMPILED.set((
+        runtime.compatibility_hash(),
+        bytes,
+        loaded.source_hash().to_string(),
+    ));
+    loaded
 }
 
 fn config_body(github: &GithubSim, project_id: i64, opts: &HostOptions) -> NewSyncConfig {
