@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 pub mod platform_harness;
+pub mod platform_people;
 pub mod sync_harness;
 
 /// The workspace root.

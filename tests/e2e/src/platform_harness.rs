@@ -98,6 +98,8 @@ impl PlatformOptions {
 pub struct SentRequest {
     pub method: String,
     pub url: String,
+    /// The answer's status (none when no answer came).
+    pub status: Option<u16>,
 }
 
 type BeforeHook = Box<dyn FnMut(&EgressRequest) -> bool + Send>;
@@ -129,11 +131,12 @@ impl EgressTap {
         self.sent.lock().expect("sent").clone()
     }
 
-    /// Requests other than GET/HEAD sent to URLs under `base_url`.
+    /// Successful (2xx) requests other than GET/HEAD sent to URLs under `base_url`.
     pub fn writes_to(&self, base_url: &str) -> Vec<SentRequest> {
         self.sent()
             .into_iter()
             .filter(|r| r.url.starts_with(base_url) && r.method != "GET" && r.method != "HEAD")
+            .filter(|r| r.status.is_some_and(|s| (200..300).contains(&s)))
             .collect()
     }
 
@@ -153,11 +156,14 @@ impl Egress for EgressTap {
             .lock()
             .expect("hooks")
             .retain_mut(|hook| !hook(&req));
+        let (method, url) = (req.method.clone(), req.url.to_string());
+        let answer = self.inner.send(req).await;
         self.sent.lock().expect("sent").push(SentRequest {
-            method: req.method.clone(),
-            url: req.url.to_string(),
+            method,
+            url,
+            status: answer.as_ref().ok().map(|r| r.status),
         });
-        self.inner.send(req).await
+        answer
     }
 }
 
