@@ -303,15 +303,47 @@ async fn a_bad_signature_is_refused_and_nothing_is_stored() {
     assert_eq!(host.inbox_depth().await, 0, "nothing was stored");
     assert!(host.elder_issues().await.is_empty());
 
-    // The genuine delivery is accepted and creates the issue.
+    // Either scheme alone suffices: the secret token only...
     let (status, body) = host
-        .post_webhook(GL, &genuine.headers, genuine.body.clone())
+        .post_webhook(GL, &with_right_token(&wrong_token), genuine.body.clone())
         .await;
     assert_eq!(status, 202, "{body}");
-    host.eventually("the genuine delivery is applied", || async {
-        host.elder_issue(GL, "1")
-            .await
-            .is_some_and(|i| i.title == "Hooked")
+    // ...or the Standard Webhooks signature only (another delivery).
+    host.gitlab()
+        .create_issue("Hooked again", IssueEdit::default());
+    let second = host.gitlab().deliveries().pop().unwrap();
+    let signature_only: Vec<(String, String)> = second
+        .headers
+        .iter()
+        .filter(|(k, _)| !k.eq_ignore_ascii_case("X-Gitlab-Token"))
+        .cloned()
+        .collect();
+    let (status, body) = host
+        .post_webhook(GL, &signature_only, second.body.clone())
+        .await;
+    assert_eq!(status, 202, "{body}");
+    host.eventually("both genuine deliveries are applied", || async {
+        let first = host.elder_issue(GL, "1").await;
+        let second = host.elder_issue(GL, "2").await;
+        first.is_some_and(|i| i.title == "Hooked")
+            && second.is_some_and(|i| i.title == "Hooked again")
     })
     .await;
+    // A redelivery (same `Idempotency-Key`) is a no-op.
+    let (status, _) = host
+        .post_webhook(GL, &genuine.headers, genuine.body.clone())
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(host.elder_issues().await.len(), 2);
+}
+
+/// The headers with the right `X-Gitlab-Token` again.
+fn with_right_token(headers: &[(String, String)]) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| match k.eq_ignore_ascii_case("X-Gitlab-Token") {
+            true => (k.clone(), GITLAB_SECRET.to_string()),
+            false => (k.clone(), v.clone()),
+        })
+        .collect()
 }
