@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::convert::{comparable, fingerprint, new_resource, resource_patch, resource_to_item};
 use crate::engine::{Engine, connector_config, strategy_of};
 use crate::error::EngineError;
-use crate::persist::find_reservation;
+use crate::persist::{find_reservation, open_conflict_types};
 use crate::resolver::{self, Resolution, ResolveInput, SideAction, Strategy};
 
 /// What applying one item did.
@@ -381,13 +381,18 @@ async fn record_conflicts(
     Ok(())
 }
 
-async fn record_typed_conflict(
+pub(crate) async fn record_typed_conflict(
     engine: &Engine,
     m: &Mapping,
     conflict_type: StoredConflict,
     resource: Option<&Resource>,
     external: Option<&Item>,
 ) -> Result<(), EngineError> {
+    let open = open_conflict_types(&engine.store, m.id).await?;
+    if open.iter().any(|t| t == conflict_type.as_str()) {
+        // Already waiting for a person, who resolves against both sides as they are then.
+        return Ok(());
+    }
     engine
         .store
         .insert_conflict(&NewConflict {

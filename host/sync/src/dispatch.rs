@@ -9,11 +9,13 @@ use std::time::Duration;
 use elder_sync_model::{ConnectorError, Item, Kind};
 use elder_sync_runtime::{CallError, LoadedConnector};
 use elder_sync_store::{
-    ConflictType, Mapping, NewConflict, OutboxEntry, OutboxOperation, ResolvedConfig, Resource,
-    StoreError, SyncMethod, SyncStatus,
+    ConflictType, Mapping, OutboxEntry, OutboxOperation, ResolvedConfig, Resource, StoreError,
+    SyncMethod, SyncStatus,
 };
 
-use crate::apply::{apply_resolution, base_of, elder_item, resolve, write_mapping};
+use crate::apply::{
+    apply_resolution, base_of, elder_item, record_typed_conflict, resolve, write_mapping,
+};
 use crate::convert::{comparable, fingerprint, new_item};
 use crate::engine::{Engine, connector_config, strategy_of};
 use crate::error::EngineError;
@@ -221,15 +223,14 @@ async fn push_delete(
             Err(e) => return Err(e.into()),
         };
         if fingerprint(&current) != fingerprint(&base) {
-            engine
-                .store
-                .insert_conflict(&NewConflict {
-                    mapping_id: m.id,
-                    conflict_type: ConflictType::DeletedLocal,
-                    elder_data: serde_json::json!(resource),
-                    external_data: serde_json::json!(current),
-                })
-                .await?;
+            record_typed_conflict(
+                engine,
+                m,
+                ConflictType::DeletedLocal,
+                Some(resource),
+                Some(&current),
+            )
+            .await?;
             engine.metrics.sync_conflict(
                 rc.config.platform.as_str(),
                 elder_sync_telemetry::ConflictType::DeletedLocal,

@@ -44,8 +44,17 @@ async fn conflicted_host_on(db: TestEngine) -> (SyncHost, i64) {
     );
     let report = host.poll("poll").await;
     assert_eq!(report.tally.conflicts, 1, "{report:?}");
+    // A further GitHub edit while the conflict waits does not record a second one.
+    host.edit_github(
+        1,
+        IssueEdit {
+            assignees: Some(vec!["octocat".into()]),
+            ..IssueEdit::default()
+        },
+    );
+    host.poll("poll").await;
     let open = host.conflicts(Some(false)).await;
-    assert_eq!(open.len(), 1);
+    assert_eq!(open.len(), 1, "{open:?}");
     (host, open[0].id)
 }
 
@@ -195,6 +204,7 @@ async fn bad_resolutions_are_refused_with_json_errors_and_change_nothing() {
             title: Some("Elder title".into()),
             body: Some(Some("Body of issue 0".into())),
             labels: Some(vec!["bug".into(), "from-elder".into()]),
+            assignees: Some(vec![]),
             ..IssueEdit::default()
         },
     );

@@ -24,6 +24,26 @@ pub async fn unresolved_conflicts_of(
         .collect()
 }
 
+/// The types (`sync_conflicts.conflict_type`) of the unresolved conflicts of `mapping_id`.
+pub async fn open_conflict_types(
+    store: &Store,
+    mapping_id: i64,
+) -> Result<Vec<String>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT conflict_type FROM sync_conflicts WHERE mapping_id = $1 AND resolved = $2",
+    )
+    .bind(mapping_id)
+    .bind(false)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            r.try_get::<String, _>("conflict_type")
+                .map_err(StoreError::from)
+        })
+        .collect()
+}
+
 /// Points mapping `mapping_id` at Elder resource `elder_id` (same kind).
 pub async fn repoint_mapping(
     store: &Store,

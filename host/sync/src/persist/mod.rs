@@ -14,7 +14,7 @@ pub use health::{load_health, save_health};
 pub use inbox::{
     InboxEntry, InboxInsert, claim_inbox, complete_inbox, fail_inbox, inbox_depth, insert_inbox,
 };
-pub use links::{repoint_mapping, unresolved_conflicts_of};
+pub use links::{open_conflict_types, repoint_mapping, unresolved_conflicts_of};
 pub use reservations::{RESERVED_PREFIX, find_reservation, is_reserved, placeholder};
 
 /// Milliseconds since the Unix epoch, UTC.
