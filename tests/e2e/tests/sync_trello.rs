@@ -243,3 +243,38 @@ async fn signatures_cover_the_exact_callback_url_and_bad_ones_are_refused() {
         .unwrap();
     assert_eq!(head.status(), 200, "the handshake route answers HEAD");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limited_push_backs_off_and_lands_once() {
+    let (host, ids) = backfilled(1, 100).await;
+    host.settle(3).await;
+    let before = host.tap.sent().len();
+    host.trello().rate_limit_next(1);
+    let elder = host.elder_issue(TR, &ids[0]).await.unwrap();
+    host.edit_in_elder(
+        elder.id,
+        ResourcePatch {
+            title: Some("Pushed after a 429".into()),
+            ..ResourcePatch::default()
+        },
+    )
+    .await;
+    host.eventually("the push lands after backing off", || async {
+        card(&host, &ids[0])["name"] == "Pushed after a 429"
+    })
+    .await;
+    host.settle(3).await;
+    let sent = host.tap.sent();
+    assert!(
+        sent[before..].iter().any(|r| r.status == Some(429)),
+        "Trello answered 429 first"
+    );
+    let writes = host.tap.writes_to(&host.trello().base_url());
+    assert_eq!(
+        writes.iter().filter(|w| w.method == "PUT").count(),
+        1,
+        "{writes:?}"
+    );
+    let failed = host.failed_outbox().await;
+    assert!(failed.is_empty(), "{failed:?}");
+}
