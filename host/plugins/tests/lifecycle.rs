@@ -73,9 +73,16 @@ fn start_with(
     let plugin_dir = dirs.path().join("plugins");
     std::fs::create_dir_all(&plugin_dir).unwrap();
     let mut settings = PluginSettings::new(plugin_dir, &dirs.path().join("data"));
+    // Tests that do not count compiles share one verified cache (compiling is the slow part).
+    settings.cache_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache");
     tweak(&mut settings);
     let host = PluginHost::new(runtime, registry.clone(), stats, settings);
     Node { host, registry }
+}
+
+/// This test's own cache (it counts compiles).
+fn own_cache(settings: &mut PluginSettings) {
+    settings.cache_dir = settings.state_dir.with_file_name("plugin-cache");
 }
 
 fn installed(outcome: InstallOutcome) -> elder_sync_plugins::PluginView {
@@ -97,7 +104,7 @@ fn serving_hash(node: &Node, platform: &str) -> String {
 #[test]
 fn a_restart_with_a_warm_cache_loads_without_compiling_and_a_corrupt_entry_is_rebuilt() {
     let dirs = tempfile::tempdir().unwrap();
-    let first = start(&dirs, |_| {});
+    let first = start(&dirs, own_cache);
     installed(
         first
             .host
@@ -108,7 +115,7 @@ fn a_restart_with_a_warm_cache_loads_without_compiling_and_a_corrupt_entry_is_re
     drop(first);
 
     // Restart: the upload was written to the plugin directory; the code is cached.
-    let warm = start(&dirs, |_| {});
+    let warm = start(&dirs, own_cache);
     let report = warm.host.load_dir().unwrap();
     assert_eq!(report.installed, vec!["github"]);
     let stats = warm.host.cache_stats();
@@ -127,7 +134,7 @@ fn a_restart_with_a_warm_cache_loads_without_compiling_and_a_corrupt_entry_is_re
             std::fs::write(&path, bytes).unwrap();
         }
     }
-    let rebuilt = start(&dirs, |_| {});
+    let rebuilt = start(&dirs, own_cache);
     rebuilt.host.load_dir().unwrap();
     let stats = rebuilt.host.cache_stats();
     assert_eq!(
@@ -138,7 +145,7 @@ fn a_restart_with_a_warm_cache_loads_without_compiling_and_a_corrupt_entry_is_re
     assert!(rebuilt.registry.get("github").is_ok());
 
     // The rebuilt entry is trusted again on the next start.
-    let again = start(&dirs, |_| {});
+    let again = start(&dirs, own_cache);
     again.host.load_dir().unwrap();
     assert_eq!(again.host.cache_stats().hits, 1);
 }
