@@ -542,3 +542,34 @@ fn a_component_without_a_manifest_loads_with_what_describe_declares_and_a_rescan
         "no swap happened"
     );
 }
+
+#[test]
+fn a_directory_manifest_widened_between_restarts_waits_for_approval() {
+    let dirs = tempfile::tempdir().unwrap();
+    let first = start(&dirs, |_| {});
+    installed(
+        first
+            .host
+            .install(github(), github_manifest(), Origin::Upload)
+            .unwrap(),
+    );
+    drop(first);
+    let mut wider = github_manifest();
+    wider.hosts.push("cdn.github.example".into());
+    std::fs::write(dirs.path().join("plugins/github.toml"), wider.to_toml()).unwrap();
+
+    let node = start(&dirs, |_| {});
+    let report = node.host.load_dir().unwrap();
+    assert_eq!(report.pending, vec!["github"]);
+    assert!(
+        node.registry.get("github").is_err(),
+        "nothing serves before approval"
+    );
+    assert_eq!(
+        node.host.pending()[0].diff.added_hosts,
+        vec!["cdn.github.example"]
+    );
+    let view = node.host.approve("github").unwrap();
+    assert!(view.hosts.contains(&"cdn.github.example".to_string()));
+    assert!(node.registry.get("github").is_ok());
+}
