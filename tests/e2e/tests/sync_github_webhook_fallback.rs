@@ -188,4 +188,3 @@ async fn silent_webhooks_switch_to_polling() {
     );
     assert_eq!(status.unannounced_changes, 3);
 }
-
