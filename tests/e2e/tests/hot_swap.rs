@@ -26,7 +26,9 @@ fn manifest() -> Manifest {
 }
 
 /// A plugin host over the sync host's registry, with GitHub installed through it.
-async fn plugins(host: &SyncHost, dirs: &tempfile::TempDir) -> Arc<PluginHost> {
+/// `shared_cache`: use the test binary's shared compiled-code cache (tests that do not
+/// count compiles), instead of one of its own.
+async fn plugins(host: &SyncHost, dirs: &tempfile::TempDir, shared_cache: bool) -> Arc<PluginHost> {
     let stats = PluginStats::wrapping(None);
     let runtime = Runtime::new(RuntimeConfig {
         allow_plain_http: true,
@@ -34,7 +36,10 @@ async fn plugins(host: &SyncHost, dirs: &tempfile::TempDir) -> Arc<PluginHost> {
         ..RuntimeConfig::default()
     })
     .expect("runtime");
-    let settings = PluginSettings::new(dirs.path().join("plugins"), dirs.path());
+    let mut settings = PluginSettings::new(dirs.path().join("plugins"), dirs.path());
+    if shared_cache {
+        settings.cache_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache");
+    }
     let plugins = PluginHost::new(runtime, host.engine.registry.clone(), stats, settings);
     install(
         &plugins,
@@ -172,7 +177,7 @@ async fn ten_swaps_under_load_lose_and_duplicate_nothing() {
     let dirs = tempfile::tempdir().unwrap();
     seed(&host, 10);
     backfill(&host).await;
-    let plugins = plugins(&host, &dirs).await;
+    let plugins = plugins(&host, &dirs, false).await;
     // Two builds swapped in turn: the first two swaps compile, the rest come from the cache.
     let builds = [
         with_build_tag(&connector_component("github"), "a"),
@@ -272,7 +277,7 @@ async fn a_broken_build_is_refused_and_syncing_goes_on() {
     let dirs = tempfile::tempdir().unwrap();
     seed(&host, 2);
     backfill(&host).await;
-    let plugins = plugins(&host, &dirs).await;
+    let plugins = plugins(&host, &dirs, true).await;
     let before = serving_hash(&host);
 
     let mut truncated = connector_component("github");
@@ -332,7 +337,7 @@ async fn disabled_connector_answers_webhooks_409_keeps_mappings_and_resumes_when
     let dirs = tempfile::tempdir().unwrap();
     seed(&host, 3);
     backfill(&host).await;
-    let plugins = plugins(&host, &dirs).await;
+    let plugins = plugins(&host, &dirs, true).await;
     let mapped_before: Vec<i64> = mapped_ids(&host).await;
 
     let p = plugins.clone();
