@@ -9,6 +9,9 @@
 //!    (`process_inbox_batch`: claim, `parse-webhook` in the wasm connector, three-way apply,
 //!    mapping, history, completion) until empty; reports events/s from inbox to applied
 //!    change, and checks every delivery became an Elder issue.
+//! 3. Live: on a fresh host with its workers running, the same load is POSTed and timed from
+//!    the first request until every delivery is applied: events/s end to end, webhook to
+//!    Elder issue, with ingest and processing competing for the same database and cores.
 //!
 //! `cargo bench -p elder-sync-e2e --bench sync_ingest` (components built first with
 //! `scripts/build-wasm.sh`). `ELDER_BENCH_EVENTS` deliveries per engine (default 1000),
@@ -21,7 +24,9 @@ use std::time::{Duration, Instant};
 
 use elder_sync_e2e::sync_harness::{HostOptions, SyncHost, WEBHOOK_SECRET};
 use elder_sync_engine::ingest::process_inbox_batch;
+use elder_sync_model::Kind;
 use elder_sync_store::testing::TestEngine;
+use elder_sync_store::{PageRequest, ResourceFilter};
 use platform_simulators::github::{Delivery, GithubSim, SeedIssue};
 
 /// The batch the inbox worker claims at a time (as in `elder_sync_engine::workers`).
@@ -160,6 +165,59 @@ async fn drain(host: &SyncHost) -> Duration {
     start.elapsed()
 }
 
+/// Elder issues in the host's project (the list's total, one row fetched).
+async fn applied_count(host: &SyncHost) -> usize {
+    let filter = ResourceFilter {
+        project_id: Some(host.project_id),
+        ..ResourceFilter::default()
+    };
+    let page = PageRequest {
+        page: 1,
+        per_page: 1,
+    };
+    let total = host
+        .store
+        .list_resources(Kind::Issue, &filter, page)
+        .await
+        .expect("count Elder issues")
+        .total;
+    usize::try_from(total).unwrap_or_default()
+}
+
+/// Phase 3: POSTs with the workers running; times the first request to the last apply.
+async fn bench_live(db: TestEngine, name: &str, events: usize, concurrency: usize) {
+    let host = SyncHost::start(HostOptions {
+        db,
+        ..HostOptions::default()
+    })
+    .await;
+    let ds = deliveries(&host.github, events);
+    let url = format!(
+        "{}/api/v1/webhooks/{}",
+        host.host.base_url(),
+        host.config_id
+    );
+    let start = Instant::now();
+    let ingest = post_all(url, ds, concurrency).await;
+    let expected = events - ingest.failures;
+    let give_up = start + Duration::from_secs(300);
+    while applied_count(&host).await < expected {
+        assert!(
+            Instant::now() < give_up,
+            "{name}: deliveries not applied within 300 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let elapsed = start.elapsed();
+    println!(
+        "{name:<9} live    {expected:>5} deliveries applied {:>7.2?} after the first POST  {:>7.0} events/s end to end (ingest phase {:>7.2?}, p99 {:>8.2?}, workers running)",
+        elapsed,
+        expected as f64 / elapsed.as_secs_f64(),
+        ingest.elapsed,
+        ingest.percentile(0.99)
+    );
+}
+
 async fn bench_engine(db: TestEngine, name: &str, events: usize, concurrency: usize) {
     let host = SyncHost::start(HostOptions {
         db,
@@ -199,18 +257,12 @@ fn main() {
     println!(
         "sync_ingest: {events} signed GitHub issue deliveries per engine, {concurrency} concurrent loopback clients"
     );
-    rt.block_on(bench_engine(
-        TestEngine::Sqlite,
-        "sqlite",
-        events,
-        concurrency,
-    ));
+    let mut engines = vec![(TestEngine::Sqlite, "sqlite")];
     if std::env::var("ELDER_BENCH_SKIP_POSTGRES").is_err() {
-        rt.block_on(bench_engine(
-            TestEngine::Postgres,
-            "postgres",
-            events,
-            concurrency,
-        ));
+        engines.push((TestEngine::Postgres, "postgres"));
+    }
+    for (db, name) in engines {
+        rt.block_on(bench_engine(db, name, events, concurrency));
+        rt.block_on(bench_live(db, name, events, concurrency));
     }
 }
