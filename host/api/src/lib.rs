@@ -11,6 +11,7 @@ mod engine_routes;
 mod error;
 mod extract;
 mod openapi;
+mod plugin_routes;
 mod query;
 mod routes;
 
@@ -25,6 +26,7 @@ pub use auth::{Caller, require_token};
 pub use engine_routes::ENGINE_ROUTES;
 pub use error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
 pub use extract::{ApiJson, ApiPath, ApiQuery};
+pub use plugin_routes::PLUGIN_ROUTES;
 
 /// What every handler can reach.
 #[derive(Clone, Debug)]
