@@ -31,7 +31,9 @@ async fn main() -> Result<()> {
 async fn create_token(role: Role, name: Option<String>) -> Result<()> {
     let settings = settings::Settings::from_env()?;
     std::fs::create_dir_all(&settings.data_dir)?;
-    let store = elder_sync_store::Store::open(&settings.effective_database_url()).await?;
+    // Tokens never touch stored secrets, so no ELDER_SECRET_KEY is needed for them.
+    let store =
+        elder_sync_store::Store::open_without_secrets(&settings.effective_database_url()).await?;
     let role = match role {
         Role::Admin => elder_sync_store::Role::Admin,
         Role::ReadOnly => elder_sync_store::Role::ReadOnly,

@@ -34,6 +34,19 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens the database at `url` for operations that never read a stored secret (such as
+    /// creating API tokens), without a key and without checking one. Reading or storing a
+    /// secret through this handle fails with [`StoreError::SecretsLocked`] or
+    /// [`StoreError::MissingSecretKey`].
+    pub async fn open_without_secrets(url: &str) -> Result<Store> {
+        let (backend, pool) = connect(url, 4).await?;
+        Ok(Store {
+            pool,
+            backend,
+            secret_box: None,
+        })
+    }
+
     async fn check_secret_key(&self) -> Result<()> {
         let (count,): (i64,) = sqlx::query_as(
             "SELECT CAST(COALESCE(SUM(encrypted_secrets), 0) AS BIGINT) FROM sync_configs",
