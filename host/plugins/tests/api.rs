@@ -254,6 +254,46 @@ async fn lifecycle_over_http(engine: TestEngine) {
     assert!(listed["calls"].is_u64() && listed["errors"].is_u64());
 }
 
+/// Every plugin route of the API's OpenAPI document is served (neither 405 nor "no such
+/// route"), and the list answers the documented fields.
+#[tokio::test]
+async fn documented_plugin_routes_are_served() {
+    let api = api(TestEngine::Sqlite).await;
+    for (method, path) in elder_sync_api::PLUGIN_ROUTES {
+        let path = path.replace("{id}", "nope");
+        let upload = method == "post" && path == "/api/v1/plugins";
+        let (status, body) = api
+            .call(
+                &method.to_uppercase(),
+                &path,
+                &api.admin,
+                upload.then(|| json!({})),
+            )
+            .await;
+        assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert_ne!(
+            body["error"]["code"], "route_not_found",
+            "{method} {path}: {body}"
+        );
+    }
+    // The check tells served from unserved: an undocumented action is not served.
+    let (status, body) = api
+        .call("POST", "/api/v1/plugins/nope/explode", &api.admin, None)
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("route_not_found"))
+    );
+    let doc = serde_json::to_value(elder_sync_api::openapi()).unwrap();
+    let keys = |v: &Value| -> std::collections::BTreeSet<String> {
+        v.as_object().unwrap().keys().cloned().collect()
+    };
+    let documented = keys(&doc["components"]["schemas"]["PluginList"]["properties"]);
+    let (status, body) = api.call("GET", "/api/v1/plugins", &api.reader, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(keys(&body), documented, "{body}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plugins_api_on_sqlite() {
     lifecycle_over_http(TestEngine::Sqlite).await;
