@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+pub mod component_harness;
 pub mod platform_harness;
 pub mod platform_people;
 pub mod sync_harness;

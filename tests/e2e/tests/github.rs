@@ -2,54 +2,33 @@
 //! against the GitHub simulator. Build the component first (`scripts/build-wasm.sh`).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
+use elder_sync_e2e::component_harness::{ComponentEnv, connector_config, connector_error};
 use elder_sync_model::{
     ChangeAction, ConnectorError, Item, ItemPatch, ItemState, Kind, NewItem, RateLimit,
 };
-use elder_sync_runtime::{CallError, ConnectorConfig, LoadedConnector, Runtime, RuntimeConfig};
+use elder_sync_runtime::ConnectorConfig;
 use platform_simulators::github::{
     GithubOptions, GithubSim, HookConfig, IssueEdit, MilestoneEdit, RateLimitKind, SeedIssue,
 };
 
-struct Env {
-    sim: GithubSim,
-    connector: Arc<LoadedConnector>,
-    config: ConnectorConfig,
-}
+type Env = ComponentEnv<GithubSim>;
 
 fn config_for(sim: &GithubSim, token: &str) -> ConnectorConfig {
-    let mut values = BTreeMap::new();
-    values.insert("api_token".to_string(), token.to_string());
-    values.insert("owner".to_string(), "octocat".to_string());
-    values.insert("repo".to_string(), "Hello-World".to_string());
-    values.insert("base_url".to_string(), sim.base_url());
-    ConnectorConfig::new(values)
+    let base_url = sim.base_url();
+    let values = [
+        ("api_token", token),
+        ("owner", "octocat"),
+        ("repo", "Hello-World"),
+        ("base_url", base_url.as_str()),
+    ];
+    connector_config(&values, &[])
 }
 
 async fn env() -> Env {
     let sim = GithubSim::start(GithubOptions::default()).await.unwrap();
-    let runtime = Runtime::new(RuntimeConfig {
-        allow_plain_http: true,
-        ..Default::default()
-    })
-    .unwrap();
-    let connector = runtime
-        .load(&elder_sync_e2e::connector_component("github"))
-        .unwrap();
     let config = config_for(&sim, &sim.token());
-    Env {
-        sim,
-        connector,
-        config,
-    }
-}
-
-fn connector_error(e: CallError) -> ConnectorError {
-    match e {
-        CallError::Connector(c) => c,
-        other => panic!("expected a connector error, got {other:?}"),
-    }
+    Env::new(sim, "github", config)
 }
 
 async fn list_all(
@@ -58,23 +37,8 @@ async fn list_all(
     cursor: Option<String>,
     page_size: u32,
 ) -> (Vec<Item>, Option<String>, usize) {
-    let mut cursor = cursor;
-    let mut items = Vec::new();
-    let mut pages = 0;
-    loop {
-        let page = env
-            .connector
-            .list_changes(&env.config, kind, cursor.clone(), page_size)
-            .await
-            .unwrap();
-        pages += 1;
-        items.extend(page.items);
-        cursor = page.next_cursor;
-        if !page.has_more {
-            return (items, cursor, pages);
-        }
-        assert!(pages < 50, "listing does not terminate");
-    }
+    let listing = env.list_all(kind, cursor, page_size).await;
+    (listing.items, listing.cursor, listing.pages)
 }
 
 #[tokio::test]

@@ -3,64 +3,30 @@
 //! payloads of each event type, rate limits, auth failures and epics without a licence.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
 
-use elder_sync_e2e::connector_component;
+use elder_sync_e2e::component_harness::{ComponentEnv, connector_config, connector_error};
 use elder_sync_model::{ChangeAction, ConnectorError, ItemPatch, ItemState, Kind, NewItem};
-use elder_sync_runtime::{CallError, ConnectorConfig, LoadedConnector, Runtime, RuntimeConfig};
+use elder_sync_runtime::ConnectorConfig;
 use platform_simulators::gitlab::{GitlabOptions, GitlabSim, HookConfig, IssueEdit, MilestoneEdit};
 
-struct Env {
-    sim: GitlabSim,
-    conn: Arc<LoadedConnector>,
-    cfg: ConnectorConfig,
-}
-
-/// One runtime and one compiled component for every test of this file.
-fn loaded() -> Arc<LoadedConnector> {
-    static LOADED: OnceLock<(Runtime, Arc<LoadedConnector>)> = OnceLock::new();
-    let (_, conn) = LOADED.get_or_init(|| {
-        let rt = Runtime::new(RuntimeConfig {
-            allow_plain_http: true,
-            ..Default::default()
-        })
-        .expect("runtime");
-        let conn = rt
-            .load(&connector_component("gitlab"))
-            .expect("component loads");
-        (rt, conn)
-    });
-    conn.clone()
-}
+type Env = ComponentEnv<GitlabSim>;
 
 async fn env_with(options: GitlabOptions, extra: &[(&str, &str)]) -> Env {
     let sim = GitlabSim::start(options.clone())
         .await
         .expect("simulator starts");
-    let conn = loaded();
-    let mut values = BTreeMap::new();
-    values.insert("api_token".to_string(), options.token.clone());
-    values.insert("project_id".to_string(), options.project_id.to_string());
-    values.insert("base_url".to_string(), sim.base_url());
-    for (k, v) in extra {
-        values.insert(k.to_string(), v.to_string());
-    }
-    Env {
-        sim,
-        conn,
-        cfg: ConnectorConfig::new(values),
-    }
+    let (project_id, base_url) = (options.project_id.to_string(), sim.base_url());
+    let values = [
+        ("api_token", options.token.as_str()),
+        ("project_id", project_id.as_str()),
+        ("base_url", base_url.as_str()),
+    ];
+    let config = connector_config(&values, extra);
+    Env::new(sim, "gitlab", config)
 }
 
 async fn env() -> Env {
     env_with(GitlabOptions::default(), &[]).await
-}
-
-fn connector_error(e: CallError) -> ConnectorError {
-    match e {
-        CallError::Connector(c) => c,
-        other => panic!("expected a connector error, got {other:?}"),
-    }
 }
 
 fn new_issue(title: &str) -> NewItem {
@@ -81,7 +47,7 @@ fn new_issue(title: &str) -> NewItem {
 async fn test_connection_names_the_project_and_a_bad_token_is_unauthorized() {
     let e = env().await;
     assert_eq!(
-        e.conn.test_connection(&e.cfg).await.unwrap(),
+        e.connector.test_connection(&e.config).await.unwrap(),
         "acme/widgets"
     );
     let mut bad = BTreeMap::new();
@@ -89,7 +55,7 @@ async fn test_connection_names_the_project_and_a_bad_token_is_unauthorized() {
     bad.insert("project_id".to_string(), "42".to_string());
     bad.insert("base_url".to_string(), e.sim.base_url());
     let err = connector_error(
-        e.conn
+        e.connector
             .test_connection(&ConnectorConfig::new(bad))
             .await
             .unwrap_err(),
@@ -107,8 +73,8 @@ async fn backfill_walks_several_pages_then_polls_only_new_changes() {
     let (mut cursor, mut seen, mut pages) = (None, Vec::new(), 0);
     loop {
         let page = e
-            .conn
-            .list_changes(&e.cfg, Kind::Issue, cursor.clone(), 3)
+            .connector
+            .list_changes(&e.config, Kind::Issue, cursor.clone(), 3)
             .await
             .unwrap();
         pages += 1;
@@ -130,8 +96,8 @@ async fn backfill_walks_several_pages_then_polls_only_new_changes() {
     );
 
     let quiet = e
-        .conn
-        .list_changes(&e.cfg, Kind::Issue, cursor.clone(), 3)
+        .connector
+        .list_changes(&e.config, Kind::Issue, cursor.clone(), 3)
         .await
         .unwrap();
     assert!(quiet.items.is_empty(), "nothing changed: {:?}", quiet.items);
@@ -144,8 +110,8 @@ async fn backfill_walks_several_pages_then_polls_only_new_changes() {
         },
     );
     let next = e
-        .conn
-        .list_changes(&e.cfg, Kind::Issue, quiet.next_cursor, 3)
+        .connector
+        .list_changes(&e.config, Kind::Issue, quiet.next_cursor, 3)
         .await
         .unwrap();
     assert_eq!(next.items.len(), 1);
@@ -167,7 +133,7 @@ async fn elder_writes_reach_gitlab_create_update_close_reopen() {
     n.labels = vec!["bug".into(), "needs review".into()];
     n.assignees = vec!["ann".into()];
     n.milestone_ref = Some(ms.id.to_string());
-    let created = e.conn.create(&e.cfg, n).await.unwrap();
+    let created = e.connector.create(&e.config, n).await.unwrap();
     let iid: u64 = created.external_id.parse().unwrap();
     let stored = e.sim.issue(iid).unwrap();
     assert_eq!(stored.labels, ["bug", "needs review"]);
@@ -182,8 +148,8 @@ async fn elder_writes_reach_gitlab_create_update_close_reopen() {
         ..Default::default()
     };
     let updated = e
-        .conn
-        .update(&e.cfg, Kind::Issue, &created.external_id, patch)
+        .connector
+        .update(&e.config, Kind::Issue, &created.external_id, patch)
         .await
         .unwrap();
     assert_eq!(
@@ -197,15 +163,15 @@ async fn elder_writes_reach_gitlab_create_update_close_reopen() {
     );
 
     let closed = e
-        .conn
-        .close(&e.cfg, Kind::Issue, &created.external_id)
+        .connector
+        .close(&e.config, Kind::Issue, &created.external_id)
         .await
         .unwrap();
     assert_eq!(closed.state, ItemState::Closed);
     assert_eq!(e.sim.issue(iid).unwrap().state, "closed");
     let reopened = e
-        .conn
-        .reopen(&e.cfg, Kind::Issue, &created.external_id)
+        .connector
+        .reopen(&e.config, Kind::Issue, &created.external_id)
         .await
         .unwrap();
     assert_eq!(reopened.state, ItemState::Open);
@@ -217,8 +183,8 @@ async fn elder_writes_reach_gitlab_create_update_close_reopen() {
         ..Default::default()
     };
     let err = connector_error(
-        e.conn
-            .update(&e.cfg, Kind::Issue, &created.external_id, stale)
+        e.connector
+            .update(&e.config, Kind::Issue, &created.external_id, stale)
             .await
             .unwrap_err(),
     );
@@ -230,7 +196,7 @@ async fn an_issue_created_closed_is_created_then_closed() {
     let e = env().await;
     let mut n = new_issue("born closed");
     n.state = ItemState::Closed;
-    let created = e.conn.create(&e.cfg, n).await.unwrap();
+    let created = e.connector.create(&e.config, n).await.unwrap();
     assert_eq!(created.state, ItemState::Closed);
     assert_eq!(
         e.sim
@@ -285,8 +251,8 @@ async fn gitlab_side_changes_arrive_as_webhook_changes_of_each_type() {
                     .is_some_and(|s| s.starts_with("v1,"))
         );
         let changes = e
-            .conn
-            .parse_webhook(&e.cfg, d.headers.clone(), d.body.clone())
+            .connector
+            .parse_webhook(&e.config, d.headers.clone(), d.body.clone())
             .await
             .unwrap();
         assert_eq!(changes.len(), 1);
@@ -309,9 +275,9 @@ async fn gitlab_side_changes_arrive_as_webhook_changes_of_each_type() {
     );
     // The `UTC`-suffixed timestamp of hook payloads is read (to the second).
     let closed = e
-        .conn
+        .connector
         .parse_webhook(
-            &e.cfg,
+            &e.config,
             deliveries[2].headers.clone(),
             deliveries[2].body.clone(),
         )
@@ -322,9 +288,9 @@ async fn gitlab_side_changes_arrive_as_webhook_changes_of_each_type() {
     assert!(item.updated_at > 1_600_000_000_000);
 
     let push = e
-        .conn
+        .connector
         .parse_webhook(
-            &e.cfg,
+            &e.config,
             vec![("X-Gitlab-Event".into(), "Push Hook".into())],
             br#"{"object_kind":"push"}"#.to_vec(),
         )
@@ -340,14 +306,14 @@ async fn rate_limit_is_reported_with_retry_after_and_the_cursor_still_works() {
         e.sim.create_issue(&format!("i{n}"), IssueEdit::default());
     }
     let first = e
-        .conn
-        .list_changes(&e.cfg, Kind::Issue, None, 2)
+        .connector
+        .list_changes(&e.config, Kind::Issue, None, 2)
         .await
         .unwrap();
     e.sim.rate_limit_next(1);
     let err = connector_error(
-        e.conn
-            .list_changes(&e.cfg, Kind::Issue, first.next_cursor.clone(), 2)
+        e.connector
+            .list_changes(&e.config, Kind::Issue, first.next_cursor.clone(), 2)
             .await
             .unwrap_err(),
     );
@@ -360,8 +326,8 @@ async fn rate_limit_is_reported_with_retry_after_and_the_cursor_still_works() {
     let mut cursor = first.next_cursor;
     loop {
         let page = e
-            .conn
-            .list_changes(&e.cfg, Kind::Issue, cursor, 2)
+            .connector
+            .list_changes(&e.config, Kind::Issue, cursor, 2)
             .await
             .unwrap();
         ids.extend(page.items.iter().map(|i| i.external_id.clone()));
@@ -377,9 +343,9 @@ async fn rate_limit_is_reported_with_retry_after_and_the_cursor_still_works() {
 async fn milestones_and_labels_list_and_write() {
     let e = env().await;
     let m = e
-        .conn
+        .connector
         .create(
-            &e.cfg,
+            &e.config,
             NewItem {
                 kind: Kind::Milestone,
                 ..new_issue("v2")
@@ -388,8 +354,8 @@ async fn milestones_and_labels_list_and_write() {
         .await
         .unwrap();
     let closed = e
-        .conn
-        .close(&e.cfg, Kind::Milestone, &m.external_id)
+        .connector
+        .close(&e.config, Kind::Milestone, &m.external_id)
         .await
         .unwrap();
     assert_eq!(closed.state, ItemState::Closed);
@@ -401,14 +367,14 @@ async fn milestones_and_labels_list_and_write() {
         "closed"
     );
     let reopened = e
-        .conn
-        .reopen(&e.cfg, Kind::Milestone, &m.external_id)
+        .connector
+        .reopen(&e.config, Kind::Milestone, &m.external_id)
         .await
         .unwrap();
     assert_eq!(reopened.state, ItemState::Open);
     let listed = e
-        .conn
-        .list_changes(&e.cfg, Kind::Milestone, None, 50)
+        .connector
+        .list_changes(&e.config, Kind::Milestone, None, 50)
         .await
         .unwrap();
     assert_eq!(
@@ -421,9 +387,9 @@ async fn milestones_and_labels_list_and_write() {
     );
 
     let l = e
-        .conn
+        .connector
         .create(
-            &e.cfg,
+            &e.config,
             NewItem {
                 kind: Kind::Label,
                 extras: r##"{"color":"#ff0000"}"##.into(),
@@ -434,14 +400,14 @@ async fn milestones_and_labels_list_and_write() {
         .unwrap();
     assert_eq!(l.title, "prio");
     let labels = e
-        .conn
-        .list_changes(&e.cfg, Kind::Label, None, 50)
+        .connector
+        .list_changes(&e.config, Kind::Label, None, 50)
         .await
         .unwrap();
     assert_eq!(labels.items.len(), 1);
     let err = connector_error(
-        e.conn
-            .close(&e.cfg, Kind::Label, &l.external_id)
+        e.connector
+            .close(&e.config, Kind::Label, &l.external_id)
             .await
             .unwrap_err(),
     );
@@ -452,8 +418,8 @@ async fn milestones_and_labels_list_and_write() {
 async fn epics_need_a_group_and_a_licence() {
     let e = env().await;
     let err = connector_error(
-        e.conn
-            .list_changes(&e.cfg, Kind::Project, None, 20)
+        e.connector
+            .list_changes(&e.config, Kind::Project, None, 20)
             .await
             .unwrap_err(),
     );
@@ -461,8 +427,8 @@ async fn epics_need_a_group_and_a_licence() {
 
     let free = env_with(GitlabOptions::default(), &[("group_id", "7")]).await;
     let err = connector_error(
-        free.conn
-            .list_changes(&free.cfg, Kind::Project, None, 20)
+        free.connector
+            .list_changes(&free.config, Kind::Project, None, 20)
             .await
             .unwrap_err(),
     );
@@ -477,9 +443,9 @@ async fn epics_need_a_group_and_a_licence() {
     )
     .await;
     let epic = premium
-        .conn
+        .connector
         .create(
-            &premium.cfg,
+            &premium.config,
             NewItem {
                 kind: Kind::Project,
                 ..new_issue("Roadmap")
@@ -488,8 +454,8 @@ async fn epics_need_a_group_and_a_licence() {
         .await
         .unwrap();
     let listed = premium
-        .conn
-        .list_changes(&premium.cfg, Kind::Project, None, 20)
+        .connector
+        .list_changes(&premium.config, Kind::Project, None, 20)
         .await
         .unwrap();
     assert_eq!(
@@ -505,11 +471,16 @@ async fn epics_need_a_group_and_a_licence() {
 #[tokio::test]
 async fn unknown_ids_are_not_found() {
     let e = env().await;
-    let err = connector_error(e.conn.get(&e.cfg, Kind::Issue, "999").await.unwrap_err());
+    let err = connector_error(
+        e.connector
+            .get(&e.config, Kind::Issue, "999")
+            .await
+            .unwrap_err(),
+    );
     assert!(matches!(err, ConnectorError::NotFound(_)), "{err:?}");
     let err = connector_error(
-        e.conn
-            .get(&e.cfg, Kind::Issue, "../users")
+        e.connector
+            .get(&e.config, Kind::Issue, "../users")
             .await
             .unwrap_err(),
     );

@@ -3,55 +3,27 @@
 //! descriptions, status through transitions (and `invalid_transition` conflicts),
 //! sprints, components, webhook events and their retries, rate limits and auth.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use elder_sync_e2e::connector_component;
-use elder_sync_model::{ChangeAction, ConnectorError, ItemPatch, ItemState, Kind, NewItem, Page};
-use elder_sync_runtime::{CallError, ConnectorConfig, LoadedConnector, Runtime, RuntimeConfig};
+use elder_sync_e2e::component_harness::{ComponentEnv, connector_config, connector_error};
+use elder_sync_model::{ChangeAction, ConnectorError, ItemPatch, ItemState, Kind, NewItem};
 use platform_simulators::jira::{HookConfig, IssueFields, JiraOptions, JiraSim};
 
-struct Env {
-    sim: JiraSim,
-    conn: Arc<LoadedConnector>,
-    cfg: ConnectorConfig,
-}
-
-/// One runtime and one compiled component for every test of this file.
-fn loaded() -> Arc<LoadedConnector> {
-    static LOADED: OnceLock<(Runtime, Arc<LoadedConnector>)> = OnceLock::new();
-    let (_, conn) = LOADED.get_or_init(|| {
-        let rt = Runtime::new(RuntimeConfig {
-            allow_plain_http: true,
-            ..Default::default()
-        })
-        .expect("runtime");
-        let conn = rt
-            .load(&connector_component("jira"))
-            .expect("component loads");
-        (rt, conn)
-    });
-    conn.clone()
-}
+type Env = ComponentEnv<JiraSim>;
 
 async fn env_with(options: JiraOptions, extra: &[(&str, &str)]) -> Env {
     let sim = JiraSim::start(options.clone())
         .await
         .expect("simulator starts");
-    let mut values = BTreeMap::new();
-    values.insert("api_token".to_string(), options.api_token.clone());
-    values.insert("email".to_string(), options.email.clone());
-    values.insert("project_key".to_string(), options.project_key.clone());
-    values.insert("jira_url".to_string(), sim.base_url());
-    for (k, v) in extra {
-        values.insert(k.to_string(), v.to_string());
-    }
-    Env {
-        sim,
-        conn: loaded(),
-        cfg: ConnectorConfig::new(values),
-    }
+    let base_url = sim.base_url();
+    let values = [
+        ("api_token", options.api_token.as_str()),
+        ("email", options.email.as_str()),
+        ("project_key", options.project_key.as_str()),
+        ("jira_url", base_url.as_str()),
+    ];
+    let config = connector_config(&values, extra);
+    Env::new(sim, "jira", config)
 }
 
 /// A simulator whose search index is immediately up to date.
@@ -64,13 +36,6 @@ async fn env() -> Env {
         &[],
     )
     .await
-}
-
-fn connector_error(e: CallError) -> ConnectorError {
-    match e {
-        CallError::Connector(c) => c,
-        other => panic!("expected a connector error, got {other:?}"),
-    }
 }
 
 fn fields(summary: &str) -> IssueFields {
@@ -97,28 +62,21 @@ fn new_issue(title: &str) -> NewItem {
 
 /// Polls until the walk ends; returns the items and the cursor to store.
 async fn poll(e: &Env, cursor: Option<String>, size: u32) -> (Vec<String>, Option<String>, usize) {
-    let (mut cursor, mut keys, mut pages) = (cursor, Vec::new(), 0);
-    loop {
-        let page: Page = e
-            .conn
-            .list_changes(&e.cfg, Kind::Issue, cursor.clone(), size)
-            .await
-            .unwrap();
-        pages += 1;
-        keys.extend(page.items.iter().map(|i| i.external_id.clone()));
-        cursor = page.next_cursor.clone();
-        if !page.has_more {
-            return (keys, cursor, pages);
-        }
-    }
+    let listing = e.list_all(Kind::Issue, cursor, size).await;
+    let keys = listing
+        .items
+        .iter()
+        .map(|i| i.external_id.clone())
+        .collect();
+    (keys, listing.cursor, listing.pages)
 }
 
 #[tokio::test]
 async fn test_connection_and_bad_credentials() {
     let e = env().await;
     assert!(
-        e.conn
-            .test_connection(&e.cfg)
+        e.connector
+            .test_connection(&e.config)
             .await
             .unwrap()
             .contains("ELD")
@@ -131,7 +89,12 @@ async fn test_connection_and_bad_credentials() {
         &[("api_token", "nope")],
     )
     .await;
-    let err = connector_error(bad.conn.test_connection(&bad.cfg).await.unwrap_err());
+    let err = connector_error(
+        bad.connector
+            .test_connection(&bad.config)
+            .await
+            .unwrap_err(),
+    );
     assert!(matches!(err, ConnectorError::Unauthorized(_)), "{err:?}");
 }
 
@@ -193,9 +156,9 @@ async fn a_just_created_issue_missing_from_search_is_found_by_the_next_poll() {
 async fn elder_writes_markdown_labels_components_and_status() {
     let e = env().await;
     let comp = e
-        .conn
+        .connector
         .create(
-            &e.cfg,
+            &e.config,
             NewItem {
                 kind: Kind::Label,
                 ..new_issue("component:API")
@@ -207,7 +170,7 @@ async fn elder_writes_markdown_labels_components_and_status() {
     let mut n = new_issue("From Elder");
     n.body = "# Plan\n\n- **one**\n- [two](https://example.com)".into();
     n.labels = vec!["backend".into(), "component:API".into()];
-    let created = e.conn.create(&e.cfg, n).await.unwrap();
+    let created = e.connector.create(&e.config, n).await.unwrap();
     let stored = e.sim.issue(&created.external_id).unwrap();
     let adf = stored.description.clone().unwrap();
     assert_eq!(adf["type"], "doc");
@@ -227,8 +190,8 @@ async fn elder_writes_markdown_labels_components_and_status() {
         ..Default::default()
     };
     let updated = e
-        .conn
-        .update(&e.cfg, Kind::Issue, &created.external_id, patch)
+        .connector
+        .update(&e.config, Kind::Issue, &created.external_id, patch)
         .await
         .unwrap();
     assert_eq!(
@@ -237,8 +200,8 @@ async fn elder_writes_markdown_labels_components_and_status() {
     );
 
     let closed = e
-        .conn
-        .close(&e.cfg, Kind::Issue, &created.external_id)
+        .connector
+        .close(&e.config, Kind::Issue, &created.external_id)
         .await
         .unwrap();
     assert_eq!(
@@ -246,8 +209,8 @@ async fn elder_writes_markdown_labels_components_and_status() {
         (ItemState::Closed, Some("Done"))
     );
     let reopened = e
-        .conn
-        .reopen(&e.cfg, Kind::Issue, &created.external_id)
+        .connector
+        .reopen(&e.config, Kind::Issue, &created.external_id)
         .await
         .unwrap();
     assert_eq!(
@@ -259,7 +222,7 @@ async fn elder_writes_markdown_labels_components_and_status() {
         labels: vec!["two words".into()],
         ..new_issue("x")
     };
-    let err = connector_error(e.conn.create(&e.cfg, spaced).await.unwrap_err());
+    let err = connector_error(e.connector.create(&e.config, spaced).await.unwrap_err());
     assert!(matches!(err, ConnectorError::InvalidInput(_)), "{err:?}");
 }
 
@@ -274,13 +237,13 @@ async fn a_transition_that_needs_a_field_is_an_invalid_transition_conflict() {
     )
     .await;
     let created = e
-        .conn
-        .create(&e.cfg, new_issue("cannot close"))
+        .connector
+        .create(&e.config, new_issue("cannot close"))
         .await
         .unwrap();
     let err = connector_error(
-        e.conn
-            .close(&e.cfg, Kind::Issue, &created.external_id)
+        e.connector
+            .close(&e.config, Kind::Issue, &created.external_id)
             .await
             .unwrap_err(),
     );
@@ -299,8 +262,8 @@ async fn a_transition_that_needs_a_field_is_an_invalid_transition_conflict() {
         ..Default::default()
     };
     let err = connector_error(
-        e.conn
-            .update(&e.cfg, Kind::Issue, &created.external_id, missing)
+        e.connector
+            .update(&e.config, Kind::Issue, &created.external_id, missing)
             .await
             .unwrap_err(),
     );
@@ -314,9 +277,9 @@ async fn a_transition_that_needs_a_field_is_an_invalid_transition_conflict() {
 async fn sprints_are_milestones() {
     let e = env().await;
     let sprint = e
-        .conn
+        .connector
         .create(
-            &e.cfg,
+            &e.config,
             NewItem {
                 kind: Kind::Milestone,
                 body: "ship it".into(),
@@ -327,7 +290,7 @@ async fn sprints_are_milestones() {
         .unwrap();
     let mut n = new_issue("in sprint");
     n.milestone_ref = Some(sprint.external_id.clone());
-    let created = e.conn.create(&e.cfg, n).await.unwrap();
+    let created = e.connector.create(&e.config, n).await.unwrap();
     assert_eq!(
         created.milestone_ref.as_deref(),
         Some(sprint.external_id.as_str())
@@ -337,15 +300,15 @@ async fn sprints_are_milestones() {
         ..Default::default()
     };
     let moved = e
-        .conn
-        .update(&e.cfg, Kind::Issue, &created.external_id, out)
+        .connector
+        .update(&e.config, Kind::Issue, &created.external_id, out)
         .await
         .unwrap();
     assert_eq!(moved.milestone_ref, None);
 
     let listed = e
-        .conn
-        .list_changes(&e.cfg, Kind::Milestone, None, 50)
+        .connector
+        .list_changes(&e.config, Kind::Milestone, None, 50)
         .await
         .unwrap();
     assert_eq!(
@@ -357,14 +320,14 @@ async fn sprints_are_milestones() {
         ["Sprint 1"]
     );
     let closed = e
-        .conn
-        .close(&e.cfg, Kind::Milestone, &sprint.external_id)
+        .connector
+        .close(&e.config, Kind::Milestone, &sprint.external_id)
         .await
         .unwrap();
     assert_eq!(closed.state, ItemState::Closed);
     let err = connector_error(
-        e.conn
-            .reopen(&e.cfg, Kind::Milestone, &sprint.external_id)
+        e.connector
+            .reopen(&e.config, Kind::Milestone, &sprint.external_id)
             .await
             .unwrap_err(),
     );
@@ -400,8 +363,8 @@ async fn webhook_events_of_each_type_and_retries_keep_their_identifier() {
                 .is_some_and(|s| s.starts_with("sha256="))
         );
         let changes = e
-            .conn
-            .parse_webhook(&e.cfg, d.headers.clone(), d.body.clone())
+            .connector
+            .parse_webhook(&e.config, d.headers.clone(), d.body.clone())
             .await
             .unwrap();
         actions.extend(
@@ -432,15 +395,15 @@ async fn webhook_events_of_each_type_and_retries_keep_their_identifier() {
     );
     assert_eq!(retry.header("X-Atlassian-Webhook-Retry"), Some("1"));
     let again = e
-        .conn
-        .parse_webhook(&e.cfg, retry.headers.clone(), retry.body.clone())
+        .connector
+        .parse_webhook(&e.config, retry.headers.clone(), retry.body.clone())
         .await
         .unwrap();
     assert_eq!(
         again[0].occurred_at,
-        e.conn
+        e.connector
             .parse_webhook(
-                &e.cfg,
+                &e.config,
                 deliveries[1].headers.clone(),
                 deliveries[1].body.clone()
             )
@@ -449,12 +412,12 @@ async fn webhook_events_of_each_type_and_retries_keep_their_identifier() {
             .occurred_at
     );
 
-    let deleted = e.conn.delete(&e.cfg, Kind::Issue, &key).await;
+    let deleted = e.connector.delete(&e.config, Kind::Issue, &key).await;
     assert!(deleted.is_ok());
     let last = e.sim.deliveries().pop().unwrap();
     let changes = e
-        .conn
-        .parse_webhook(&e.cfg, last.headers, last.body)
+        .connector
+        .parse_webhook(&e.config, last.headers, last.body)
         .await
         .unwrap();
     assert_eq!(
@@ -469,8 +432,8 @@ async fn rate_limit_answers_carry_retry_after() {
     e.sim.create_issue(fields("one"));
     e.sim.rate_limit_next(1);
     let err = connector_error(
-        e.conn
-            .list_changes(&e.cfg, Kind::Issue, None, 10)
+        e.connector
+            .list_changes(&e.config, Kind::Issue, None, 10)
             .await
             .unwrap_err(),
     );
@@ -486,7 +449,11 @@ async fn rate_limit_answers_carry_retry_after() {
 async fn timestamps_with_offsets_without_colon_are_read() {
     let e = env().await;
     let i = e.sim.create_issue(fields("tz"));
-    let item = e.conn.get(&e.cfg, Kind::Issue, &i.key).await.unwrap();
+    let item = e
+        .connector
+        .get(&e.config, Kind::Issue, &i.key)
+        .await
+        .unwrap();
     assert!(
         item.version
             .as_deref()

@@ -2,52 +2,31 @@
 //! against the OpenProject simulator. Build the component first (`scripts/build-wasm.sh`).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
+use elder_sync_e2e::component_harness::{ComponentEnv, connector_config, connector_error};
 use elder_sync_model::{ChangeAction, ConnectorError, Item, ItemPatch, ItemState, Kind, NewItem};
-use elder_sync_runtime::{CallError, ConnectorConfig, LoadedConnector, Runtime, RuntimeConfig};
+use elder_sync_runtime::ConnectorConfig;
 use platform_simulators::openproject::{OpenProjectOptions, OpenProjectSim, signature};
 use serde_json::json;
 
-struct Env {
-    sim: OpenProjectSim,
-    connector: Arc<LoadedConnector>,
-    config: ConnectorConfig,
-}
+type Env = ComponentEnv<OpenProjectSim>;
 
 fn config_for(sim: &OpenProjectSim, key: &str) -> ConnectorConfig {
-    let mut values = BTreeMap::new();
-    values.insert("api_key".to_string(), key.to_string());
-    values.insert("base_url".to_string(), sim.base_url());
-    values.insert("project_id".to_string(), "elder".to_string());
-    ConnectorConfig::new(values)
+    let base_url = sim.base_url();
+    let values = [
+        ("api_key", key),
+        ("base_url", base_url.as_str()),
+        ("project_id", "elder"),
+    ];
+    connector_config(&values, &[])
 }
 
 async fn env() -> Env {
     let options = OpenProjectOptions::default();
     let key = options.api_key.clone();
     let sim = OpenProjectSim::start(options).await.unwrap();
-    let runtime = Runtime::new(RuntimeConfig {
-        allow_plain_http: true,
-        ..Default::default()
-    })
-    .unwrap();
-    let connector = runtime
-        .load(&elder_sync_e2e::connector_component("openproject"))
-        .unwrap();
     let config = config_for(&sim, &key);
-    Env {
-        sim,
-        connector,
-        config,
-    }
-}
-
-fn connector_error(e: CallError) -> ConnectorError {
-    match e {
-        CallError::Connector(c) => c,
-        other => panic!("expected a connector error, got {other:?}"),
-    }
+    Env::new(sim, "openproject", config)
 }
 
 async fn list_all(
@@ -56,25 +35,12 @@ async fn list_all(
     cursor: Option<String>,
     page_size: u32,
 ) -> (Vec<Item>, Option<String>, usize) {
-    let (mut cursor, mut items, mut pages) = (cursor, Vec::new(), 0);
-    loop {
-        let page = env
-            .connector
-            .list_changes(&env.config, kind, cursor.clone(), page_size)
-            .await
-            .unwrap();
-        pages += 1;
-        assert!(
-            page.deleted_ids.is_empty(),
-            "OpenProject polling never infers deletions"
-        );
-        items.extend(page.items);
-        cursor = page.next_cursor;
-        if !page.has_more {
-            return (items, cursor, pages);
-        }
-        assert!(pages < 50, "listing does not terminate");
-    }
+    let listing = env.list_all(kind, cursor, page_size).await;
+    assert!(
+        listing.deleted_ids.is_empty(),
+        "OpenProject polling never infers deletions"
+    );
+    (listing.items, listing.cursor, listing.pages)
 }
 
 fn closed_link() -> serde_json::Value {

@@ -2,59 +2,34 @@
 //! the Trello simulator. Build the component first (`scripts/build-wasm.sh`).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
+use elder_sync_e2e::component_harness::{ComponentEnv, connector_config, connector_error};
 use elder_sync_model::{ChangeAction, ConnectorError, Item, ItemPatch, ItemState, Kind, NewItem};
-use elder_sync_runtime::{CallError, ConnectorConfig, LoadedConnector, Runtime, RuntimeConfig};
+use elder_sync_runtime::ConnectorConfig;
 use platform_simulators::trello::{TrelloOptions, TrelloSim, signature};
 use serde_json::json;
 
-struct Env {
-    sim: TrelloSim,
-    connector: Arc<LoadedConnector>,
-    config: ConnectorConfig,
-}
+type Env = ComponentEnv<TrelloSim>;
 
 fn config_for(sim: &TrelloSim, extra: &[(&str, &str)]) -> ConnectorConfig {
-    let o = sim.options();
-    let mut values = BTreeMap::new();
-    values.insert("api_key".to_string(), o.key.clone());
-    values.insert("api_token".to_string(), o.token.clone());
-    values.insert("board_id".to_string(), o.board_id.clone());
-    values.insert("base_url".to_string(), sim.base_url());
-    for (k, v) in extra {
-        values.insert((*k).to_string(), (*v).to_string());
-    }
-    ConnectorConfig::new(values)
+    let (o, base_url) = (sim.options(), sim.base_url());
+    let values = [
+        ("api_key", o.key.as_str()),
+        ("api_token", o.token.as_str()),
+        ("board_id", o.board_id.as_str()),
+        ("base_url", base_url.as_str()),
+    ];
+    connector_config(&values, extra)
 }
 
 async fn env_with(options: TrelloOptions, extra: &[(&str, &str)]) -> Env {
     let sim = TrelloSim::start(options).await.unwrap();
-    let runtime = Runtime::new(RuntimeConfig {
-        allow_plain_http: true,
-        ..Default::default()
-    })
-    .unwrap();
-    let connector = runtime
-        .load(&elder_sync_e2e::connector_component("trello"))
-        .unwrap();
     let config = config_for(&sim, extra);
-    Env {
-        sim,
-        connector,
-        config,
-    }
+    Env::new(sim, "trello", config)
 }
 
 async fn env() -> Env {
     env_with(TrelloOptions::default(), &[]).await
-}
-
-fn connector_error(e: CallError) -> ConnectorError {
-    match e {
-        CallError::Connector(c) => c,
-        other => panic!("expected a connector error, got {other:?}"),
-    }
 }
 
 /// Pages until `has_more` is false: (items, deleted ids, cursor, pages).
@@ -64,22 +39,8 @@ async fn list_all(
     cursor: Option<String>,
     page_size: u32,
 ) -> (Vec<Item>, Vec<String>, Option<String>, usize) {
-    let (mut cursor, mut items, mut deleted, mut pages) = (cursor, Vec::new(), Vec::new(), 0);
-    loop {
-        let page = env
-            .connector
-            .list_changes(&env.config, kind, cursor.clone(), page_size)
-            .await
-            .unwrap();
-        pages += 1;
-        items.extend(page.items);
-        deleted.extend(page.deleted_ids);
-        cursor = page.next_cursor;
-        if !page.has_more {
-            return (items, deleted, cursor, pages);
-        }
-        assert!(pages < 50, "listing does not terminate");
-    }
+    let l = env.list_all(kind, cursor, page_size).await;
+    (l.items, l.deleted_ids, l.cursor, l.pages)
 }
 
 fn new_card(title: &str, labels: &[&str]) -> NewItem {
