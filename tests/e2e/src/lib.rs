@@ -8,6 +8,37 @@ pub mod platform_harness;
 pub mod platform_people;
 pub mod sync_harness;
 
+/// Every Elder issue of `project_id`, across pages.
+pub async fn project_issues(
+    store: &elder_sync_store::Store,
+    project_id: i64,
+) -> Vec<elder_sync_store::Resource> {
+    let filter = elder_sync_store::ResourceFilter {
+        project_id: Some(project_id),
+        ..elder_sync_store::ResourceFilter::default()
+    };
+    let mut out = Vec::new();
+    for page in 1.. {
+        let p = store
+            .list_resources(
+                elder_sync_model::Kind::Issue,
+                &filter,
+                elder_sync_store::PageRequest {
+                    page,
+                    per_page: 100,
+                },
+            )
+            .await
+            .expect("list issues");
+        let n = p.items.len();
+        out.extend(p.items);
+        if n < 100 {
+            break;
+        }
+    }
+    out
+}
+
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -15,8 +15,7 @@ use elder_sync_runtime::{
 };
 use elder_sync_store::testing::{TestDb, TestEngine, test_secret_key};
 use elder_sync_store::{
-    Mapping, NewResource, NewSyncConfig, OutboxEntry, OutboxStatus, PageRequest, Resource,
-    ResourceFilter, ResourcePatch, Store,
+    Mapping, NewResource, NewSyncConfig, OutboxEntry, OutboxStatus, Resource, ResourcePatch, Store,
 };
 use elder_sync_telemetry::Metrics;
 use platform_simulators::github::{self, GithubOptions, GithubSim};
@@ -391,31 +390,7 @@ impl PlatformHost {
 
     /// Elder issues of the project.
     pub async fn elder_issues(&self) -> Vec<Resource> {
-        let filter = ResourceFilter {
-            project_id: Some(self.project_id),
-            ..ResourceFilter::default()
-        };
-        let mut out = Vec::new();
-        for page in 1.. {
-            let p = self
-                .store
-                .list_resources(
-                    Kind::Issue,
-                    &filter,
-                    PageRequest {
-                        page,
-                        per_page: 100,
-                    },
-                )
-                .await
-                .expect("list issues");
-            let n = p.items.len();
-            out.extend(p.items);
-            if n < 100 {
-                break;
-            }
-        }
-        out
+        crate::project_issues(&self.store, self.project_id).await
     }
 
     /// The mapping of `p`'s issue `external_id`.

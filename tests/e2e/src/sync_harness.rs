@@ -11,8 +11,8 @@ use elder_sync_model::Kind;
 use elder_sync_runtime::{LoadedConnector, Runtime, RuntimeConfig};
 use elder_sync_store::testing::{TestDb, TestEngine, test_secret_key};
 use elder_sync_store::{
-    Conflict, Mapping, NewResource, NewSyncConfig, PageRequest, Resource, ResourceFilter,
-    ResourcePatch, Store, SyncMethod,
+    Conflict, Mapping, NewResource, NewSyncConfig, PageRequest, Resource, ResourcePatch, Store,
+    SyncMethod,
 };
 use elder_sync_telemetry::Metrics;
 use platform_simulators::github::{GithubOptions, GithubSim, HookConfig, IssueEdit, SeedIssue};
@@ -111,32 +111,7 @@ impl SyncHost {
 
     /// Elder issues of the config's project, by id.
     pub async fn elder_issues(&self) -> Vec<Resource> {
-        let filter = ResourceFilter {
-            project_id: Some(self.project_id),
-            ..ResourceFilter::default()
-        };
-        let mut out = Vec::new();
-        let mut page = 1;
-        loop {
-            let p = self
-                .store
-                .list_resources(
-                    Kind::Issue,
-                    &filter,
-                    PageRequest {
-                        page,
-                        per_page: 100,
-                    },
-                )
-                .await
-                .expect("list issues");
-            let n = p.items.len();
-            out.extend(p.items);
-            if n < 100 {
-                return out;
-            }
-            page += 1;
-        }
+        crate::project_issues(&self.store, self.project_id).await
     }
 
     /// The Elder issue mapped to GitHub issue `number`.
