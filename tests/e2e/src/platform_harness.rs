@@ -388,6 +388,21 @@ impl PlatformHost {
         format!("{}/api/v1/webhooks/{}", self.base_url, self.config_id(p))
     }
 
+    /// Polls `p`'s config once as a backfill and asserts the run ended without an error or
+    /// a failed item.
+    pub async fn backfill_clean(&self, p: Platform) {
+        let report = elder_sync_engine::poll::poll_config(
+            &self.engine,
+            self.config_id(p),
+            "backfill",
+            elder_sync_store::SyncMethod::Poll,
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.error, None, "{report:?}");
+        assert_eq!(report.tally.failed, 0, "{report:?}");
+    }
+
     /// Elder issues of the project.
     pub async fn elder_issues(&self) -> Vec<Resource> {
         crate::project_issues(&self.store, self.project_id).await

@@ -2,9 +2,8 @@
 //! GitLab simulator, webhooks (`X-Gitlab-Token` + Standard Webhooks) delivered over HTTP.
 
 use elder_sync_e2e::platform_harness::{GITLAB_SECRET, Platform, PlatformHost, PlatformOptions};
-use elder_sync_engine::poll::poll_config;
 use elder_sync_store::testing::TestEngine;
-use elder_sync_store::{ResourcePatch, ResourceStatus, SyncMethod};
+use elder_sync_store::{ResourcePatch, ResourceStatus};
 use platform_simulators::gitlab::{HookConfig, IssueEdit};
 
 const GL: Platform = Platform::Gitlab;
@@ -32,16 +31,7 @@ async fn backfilled_on(db: TestEngine, n: usize, page: i64) -> PlatformHost {
             },
         );
     }
-    let report = poll_config(
-        &host.engine,
-        host.config_id(GL),
-        "backfill",
-        SyncMethod::Poll,
-    )
-    .await
-    .unwrap();
-    assert_eq!(report.error, None, "{report:?}");
-    assert_eq!(report.tally.failed, 0, "{report:?}");
+    host.backfill_clean(GL).await;
     host.connect_webhooks().await;
     host
 }

@@ -3,9 +3,8 @@
 //! signed with `X-Hub-Signature` delivered over HTTP.
 
 use elder_sync_e2e::platform_harness::{Platform, PlatformHost, PlatformOptions};
-use elder_sync_engine::poll::poll_config;
 use elder_sync_store::testing::TestEngine;
-use elder_sync_store::{ConflictType, PageRequest, ResourcePatch, ResourceStatus, SyncMethod};
+use elder_sync_store::{ConflictType, PageRequest, ResourcePatch, ResourceStatus};
 use platform_simulators::jira::IssueFields;
 use serde_json::{Value, json};
 
@@ -44,16 +43,7 @@ async fn backfilled(opts: PlatformOptions, n: usize) -> PlatformHost {
     }
     // Jira's search is eventually consistent: wait until the new issues are searchable.
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    let report = poll_config(
-        &host.engine,
-        host.config_id(JI),
-        "backfill",
-        SyncMethod::Poll,
-    )
-    .await
-    .unwrap();
-    assert_eq!(report.error, None, "{report:?}");
-    assert_eq!(report.tally.failed, 0, "{report:?}");
+    host.backfill_clean(JI).await;
     host.connect_webhooks().await;
     host
 }

@@ -3,9 +3,8 @@
 //! `X-OP-Signature` delivered over HTTP.
 
 use elder_sync_e2e::platform_harness::{Platform, PlatformHost, PlatformOptions};
-use elder_sync_engine::poll::poll_config;
 use elder_sync_store::testing::TestEngine;
-use elder_sync_store::{ResourcePatch, ResourceStatus, SyncMethod};
+use elder_sync_store::{ResourcePatch, ResourceStatus};
 use serde_json::{Value, json};
 
 const OP: Platform = Platform::OpenProject;
@@ -32,16 +31,7 @@ async fn backfilled_on(db: TestEngine, n: usize, page: i64) -> (PlatformHost, Ve
             }))
         })
         .collect();
-    let report = poll_config(
-        &host.engine,
-        host.config_id(OP),
-        "backfill",
-        SyncMethod::Poll,
-    )
-    .await
-    .unwrap();
-    assert_eq!(report.error, None, "{report:?}");
-    assert_eq!(report.tally.failed, 0, "{report:?}");
+    host.backfill_clean(OP).await;
     host.connect_webhooks().await;
     (host, ids)
 }

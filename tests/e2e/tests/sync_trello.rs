@@ -4,9 +4,8 @@
 //! which the host knows as its `public_url`.
 
 use elder_sync_e2e::platform_harness::{Platform, PlatformHost, PlatformOptions};
-use elder_sync_engine::poll::poll_config;
 use elder_sync_store::testing::TestEngine;
-use elder_sync_store::{ResourcePatch, ResourceStatus, SyncMethod};
+use elder_sync_store::{ResourcePatch, ResourceStatus};
 use platform_simulators::trello::signature;
 use serde_json::{Value, json};
 
@@ -34,16 +33,7 @@ async fn backfilled_on(db: TestEngine, n: usize, page: i64) -> (PlatformHost, Ve
             }))
         })
         .collect();
-    let report = poll_config(
-        &host.engine,
-        host.config_id(TR),
-        "backfill",
-        SyncMethod::Poll,
-    )
-    .await
-    .unwrap();
-    assert_eq!(report.error, None, "{report:?}");
-    assert_eq!(report.tally.failed, 0, "{report:?}");
+    host.backfill_clean(TR).await;
     host.connect_webhooks().await;
     assert_eq!(
         host.trello().webhook_count(),
