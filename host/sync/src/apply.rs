@@ -143,15 +143,7 @@ async fn update_in_elder(
             return Ok(Applied::Unchanged);
         }
     }
-    let resource = match engine.store.get_resource(m.elder_type, m.elder_id).await {
-        Ok(r) => Some(r),
-        Err(StoreError::NotFound(_)) => None,
-        Err(e) => return Err(e.into()),
-    };
-    let elder = match &resource {
-        Some(r) => Some(elder_item(engine, rc.config.id, r).await?),
-        None => None,
-    };
+    let (resource, elder) = elder_side(engine, rc.config.id, m).await?;
     let strategy = strategy_of(rc);
     let resolution = resolve(base.as_ref(), elder.as_ref(), Some(&incoming), strategy);
     apply_resolution(
@@ -421,6 +413,25 @@ pub fn base_of(m: &Mapping) -> Option<Item> {
     m.base_snapshot
         .as_ref()
         .and_then(|v| serde_json::from_value(v.clone()).ok())
+}
+
+/// The Elder side of mapping `m`: its resource (none when deleted) and that resource as a
+/// canonical item.
+pub(crate) async fn elder_side(
+    engine: &Engine,
+    config_id: i64,
+    m: &Mapping,
+) -> Result<(Option<Resource>, Option<Item>), EngineError> {
+    let resource = match engine.store.get_resource(m.elder_type, m.elder_id).await {
+        Ok(r) => Some(r),
+        Err(StoreError::NotFound(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let elder = match &resource {
+        Some(r) => Some(elder_item(engine, config_id, r).await?),
+        None => None,
+    };
+    Ok((resource, elder))
 }
 
 /// The Elder resource in canonical form, its milestone given as the config's external id.

@@ -20,7 +20,7 @@ use elder_sync_store::{
 };
 use serde_json::{Map, Value};
 
-use crate::apply::{base_of, elder_item, elder_milestone_of, resolve, write_mapping};
+use crate::apply::{base_of, elder_milestone_of, elder_side, resolve, write_mapping};
 use crate::convert::{comparable, fingerprint, new_resource, resource_patch};
 use crate::engine::{Engine, connector_config};
 use crate::error::EngineError;
@@ -175,15 +175,7 @@ impl Sides {
         connector: &LoadedConnector,
         m: &Mapping,
     ) -> Result<Sides, EngineError> {
-        let resource = match engine.store.get_resource(m.elder_type, m.elder_id).await {
-            Ok(r) => Some(r),
-            Err(StoreError::NotFound(_)) => None,
-            Err(e) => return Err(e.into()),
-        };
-        let elder = match &resource {
-            Some(r) => Some(elder_item(engine, rc.config.id, r).await?),
-            None => None,
-        };
+        let (resource, elder) = elder_side(engine, rc.config.id, m).await?;
         let cfg = connector_config(rc);
         let external = match connector.get(&cfg, m.elder_type, &m.external_id).await {
             Ok(item) => Some(comparable(&item)),
