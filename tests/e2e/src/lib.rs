@@ -6,6 +6,7 @@ use std::path::PathBuf;
 pub mod component_harness;
 pub mod platform_harness;
 pub mod platform_people;
+pub mod service;
 pub mod sync_harness;
 
 /// Every Elder issue of `project_id`, across pages.
