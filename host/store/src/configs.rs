@@ -16,6 +16,9 @@ use crate::platform::{Platform, check_batch_size, check_interval};
 use crate::secrets::{SealedSecret, SecretInput, SecretStatus, is_secret_key, seal_config};
 use crate::serde_util::double_option;
 use crate::time::{from_ms, from_ms_opt, now_ms};
+use crate::webhook_secret::{
+    WebhookSecretForm, check_webhook_secret, generate_webhook_secret, require_secret,
+};
 
 /// A sync configuration as the API shows it: secrets appear only as [`SecretStatus`].
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -170,6 +173,7 @@ impl ConfigRow {
         }
         check_interval(self.sync_interval)?;
         check_batch_size(self.batch_size)?;
+        require_secret(self.webhook_enabled, self.webhook_secret.is_some())?;
         let mut merged = self.settings.clone();
         for k in self.secrets.keys() {
             merged.insert(k.clone(), Value::String("set".into()));
@@ -205,14 +209,49 @@ fn parse_platform(s: &str) -> Result<Platform> {
 }
 
 fn seal_webhook(v: &Value, store: &Store) -> Result<SealedSecret> {
+    check_webhook_secret(v)?;
     SealedSecret::seal(
         &SecretInput::from_json("webhook_secret", v)?,
         store.secret_box.as_ref(),
     )
 }
 
+/// A config just written, with the webhook secret the store generated for it (if it did):
+/// the only time that value is ever shown.
+#[derive(Debug, Clone)]
+pub struct WrittenConfig {
+    pub config: SyncConfig,
+    pub generated_webhook_secret: Option<String>,
+}
+
 impl Store {
-    /// Validates, seals secrets and inserts a config.
+    /// Like [`Store::create_config`], but when webhooks are on and no `webhook_secret` is
+    /// given, generates one in `form` and returns it (once).
+    pub async fn create_config_generating(
+        &self,
+        new: &NewSyncConfig,
+        form: WebhookSecretForm,
+    ) -> Result<WrittenConfig> {
+        let missing = matches!(new.webhook_secret, None | Some(Value::Null));
+        if !(new.webhook_enabled && missing) {
+            let config = self.create_config(new).await?;
+            return Ok(WrittenConfig {
+                config,
+                generated_webhook_secret: None,
+            });
+        }
+        let secret = generate_webhook_secret(form);
+        let mut with_secret = new.clone();
+        with_secret.webhook_secret = Some(Value::String(secret.clone()));
+        let config = self.create_config(&with_secret).await?;
+        Ok(WrittenConfig {
+            config,
+            generated_webhook_secret: Some(secret),
+        })
+    }
+
+    /// Validates, seals secrets and inserts a config. Webhooks on without a
+    /// `webhook_secret` is refused (422 naming `webhook_secret`).
     pub async fn create_config(&self, new: &NewSyncConfig) -> Result<SyncConfig> {
         let (settings, secrets) = seal_config(&new.config_json, self.secret_box.as_ref())?;
         let row = ConfigRow {
@@ -271,8 +310,29 @@ impl Store {
         rows.iter().map(config_from_row).collect()
     }
 
-    /// Applies a partial update; the result is validated as a whole.
+    /// Applies a partial update; the result is validated as a whole (webhooks on without
+    /// a secret is refused).
     pub async fn update_config(&self, id: i64, patch: &SyncConfigPatch) -> Result<SyncConfig> {
+        Ok(self.write_patch(id, patch, None).await?.config)
+    }
+
+    /// Like [`Store::update_config`], but when the result has webhooks on and no secret,
+    /// generates one in `form` and returns it (once).
+    pub async fn update_config_generating(
+        &self,
+        id: i64,
+        patch: &SyncConfigPatch,
+        form: WebhookSecretForm,
+    ) -> Result<WrittenConfig> {
+        self.write_patch(id, patch, Some(form)).await
+    }
+
+    async fn write_patch(
+        &self,
+        id: i64,
+        patch: &SyncConfigPatch,
+        generate: Option<WebhookSecretForm>,
+    ) -> Result<WrittenConfig> {
         let mut tx = self.pool.begin().await?;
         lock_config(&mut tx, id).await?;
         let r = sqlx::query("SELECT * FROM sync_configs WHERE id = $1")
@@ -280,7 +340,14 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         let current = config_from_row(&r)?;
-        let row = self.apply_patch(current, patch)?;
+        let mut row = self.apply_patch(current, patch)?;
+        let mut generated = None;
+        if let Some(form) = generate.filter(|_| row.webhook_enabled && row.webhook_secret.is_none())
+        {
+            let secret = generate_webhook_secret(form);
+            row.webhook_secret = Some(seal_webhook(&Value::String(secret.clone()), self)?);
+            generated = Some(secret);
+        }
         row.validate()?;
         let mut sql = Sql::new(
             "UPDATE sync_configs SET (name, platform, enabled, sync_interval, \
@@ -296,8 +363,14 @@ impl Store {
             .await
             .map_err(|e| map_config_err(e.into()))?;
         let out = config_from_row(&r)?;
+        if out.webhook_enabled {
+            clear_disabled_reason(&mut tx, id).await?;
+        }
         tx.commit().await?;
-        Ok(out)
+        Ok(WrittenConfig {
+            config: out,
+            generated_webhook_secret: generated,
+        })
     }
 
     fn apply_patch(&self, cur: SyncConfig, p: &SyncConfigPatch) -> Result<ConfigRow> {
@@ -424,6 +497,15 @@ async fn lock_config(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64) -> Resu
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound(format!("sync config {id}")));
     }
+    Ok(())
+}
+
+/// Webhooks are on again: the note saying why they were turned off no longer applies.
+async fn clear_disabled_reason(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64) -> Result<()> {
+    sqlx::query("UPDATE webhook_trust SET disabled_reason = NULL WHERE sync_config_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

@@ -17,16 +17,19 @@ mod page;
 mod platform;
 mod readiness;
 mod resources;
+mod retention;
 mod secrets;
 mod serde_util;
 mod status;
 mod store;
 mod time;
 mod tokens;
+mod trust;
+mod webhook_secret;
 
 pub mod testing;
 
-pub use configs::{NewSyncConfig, ResolvedConfig, SyncConfig, SyncConfigPatch};
+pub use configs::{NewSyncConfig, ResolvedConfig, SyncConfig, SyncConfigPatch, WrittenConfig};
 pub use conflicts::{Conflict, ConflictType, NewConflict, ResolutionStrategy};
 pub use crypto::{SECRET_KEY_ENV, SecretBox};
 pub use db::Backend;
@@ -37,8 +40,14 @@ pub use outbox::{OutboxEntry, OutboxOperation, OutboxStatus};
 pub use page::{PageRequest, Paged};
 pub use platform::{BATCH_SIZE_RANGE, Platform, SYNC_INTERVAL_RANGE};
 pub use resources::{NewResource, Resource, ResourceFilter, ResourcePatch, ResourceStatus};
+pub use retention::Pruned;
 pub use secrets::{SecretSource, SecretStatus, is_secret_key};
 pub use serde_util::double_option;
 pub use status::{ConfigSyncStatus, SyncOverview, WebhookStatus};
 pub use store::Store;
 pub use tokens::{ApiToken, Role};
+pub use trust::WebhookTrust;
+pub use webhook_secret::{
+    GENERATED_SECRET_BYTES, MIN_WHSEC_KEY_BYTES, WebhookSecretForm, check_webhook_secret,
+    generate_webhook_secret,
+};

@@ -1,5 +1,6 @@
 //! The sync overview behind `GET /api/v1/sync/status`, including each config's webhook
-//! health as the sync engine records it (`webhook_health`, migration 0002).
+//! health as the sync engine records it (`webhook_health`, migration 0002) and its webhook
+//! trust (refused deliveries, why webhooks were turned off: `webhook_trust`, migration 0003).
 
 use std::collections::HashMap;
 
@@ -12,6 +13,7 @@ use crate::Store;
 use crate::error::Result;
 use crate::platform::Platform;
 use crate::time::{now_ms, to_ms};
+use crate::trust::WebhookTrust;
 
 /// Per-config summary.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -24,6 +26,9 @@ pub struct ConfigSyncStatus {
     pub last_batch_sync_at: Option<DateTime<Utc>>,
     /// Secrets referring to environment variables that are not set.
     pub unresolved_secret_refs: Vec<String>,
+    /// Why webhooks were turned off for this config by an upgrade (e.g. it had no
+    /// `webhook_secret`); cleared when webhooks are turned on again.
+    pub webhooks_disabled_reason: Option<String>,
     /// How the config learns about changes, and how its webhooks are doing.
     pub webhooks: WebhookStatus,
 }
@@ -41,7 +46,7 @@ pub struct WebhookStatus {
     pub reason: Option<String>,
     /// When the config switched to polling.
     pub polling_since: Option<DateTime<Utc>>,
-    /// Failed deliveries in a row (bad signature, unprocessable).
+    /// Authenticated deliveries that failed in a row (unparseable, failing to apply).
     pub consecutive_failures: i64,
     /// Failed deliveries ever.
     pub failed_deliveries: i64,
@@ -53,11 +58,20 @@ pub struct WebhookStatus {
     pub last_delivery_at: Option<DateTime<Utc>>,
     /// Seconds since the last processed delivery (`None`: never).
     pub silent_for_secs: Option<i64>,
+    /// Deliveries refused because their signature did not verify (forged, unsigned, or
+    /// a secret that cannot be used). They never change `health` or `mode`.
+    pub rejected_deliveries: i64,
+    /// The last refused delivery.
+    pub last_rejected_at: Option<DateTime<Utc>>,
 }
 
 impl WebhookStatus {
     /// The status from the engine's stored state (`None`: nothing recorded yet).
-    fn from_state(webhook_enabled: bool, state: Option<&serde_json::Value>) -> WebhookStatus {
+    fn from_state(
+        webhook_enabled: bool,
+        state: Option<&serde_json::Value>,
+        trust: &WebhookTrust,
+    ) -> WebhookStatus {
         let int = |k: &str| state.and_then(|s| s[k].as_i64()).unwrap_or(0);
         let text = |k: &str| state.and_then(|s| s[k].as_str()).map(str::to_string);
         let mode = state
@@ -78,7 +92,9 @@ impl WebhookStatus {
                     .and_then(|s| s["mode"]["reason"].as_str())
                     .map(str::to_string)
             } else {
-                Some("webhooks are disabled for this config (webhook_enabled is false)".into())
+                Some(trust.disabled_reason.clone().unwrap_or_else(|| {
+                    "webhooks are disabled for this config (webhook_enabled is false)".into()
+                }))
             },
             polling_since: state
                 .and_then(|s| s["mode"]["since_ms"].as_i64())
@@ -89,6 +105,8 @@ impl WebhookStatus {
             unannounced_changes: int("unannounced_changes"),
             last_delivery_at: last_delivery_ms.and_then(DateTime::from_timestamp_millis),
             silent_for_secs: last_delivery_ms.map(|ms| ((now_ms() - ms) / 1000).max(0)),
+            rejected_deliveries: trust.rejected_total,
+            last_rejected_at: trust.last_rejected_at,
         }
     }
 }
@@ -136,6 +154,8 @@ impl Store {
         let since = to_ms(Utc::now() - Duration::hours(24)).min(now_ms());
         let configs = self.list_configs().await?;
         let webhook_states = self.webhook_states().await?;
+        let trust = self.webhook_trust().await?;
+        let no_trust = WebhookTrust::default();
         Ok(SyncOverview {
             configs_total: configs.len() as i64,
             configs_enabled: configs.iter().filter(|c| c.enabled).count() as i64,
@@ -175,7 +195,9 @@ impl Store {
                 .await?,
             configs: configs
                 .iter()
-                .map(|c| ConfigSyncStatus {
+                .map(|c| {
+                    let trust = trust.get(&c.id).unwrap_or(&no_trust);
+                    ConfigSyncStatus {
                     id: c.id,
                     name: c.name.clone(),
                     platform: c.platform,
@@ -183,11 +205,13 @@ impl Store {
                     last_sync_at: c.last_sync_at,
                     last_batch_sync_at: c.last_batch_sync_at,
                     unresolved_secret_refs: c.unresolved_secret_refs(),
+                    webhooks_disabled_reason: trust.disabled_reason.clone(),
                     webhooks: WebhookStatus::from_state(
                         c.webhook_enabled,
                         webhook_states.get(&c.id),
+                        trust,
                     ),
-                })
+                }})
                 .collect(),
         })
     }
