@@ -7,12 +7,13 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use axum::Router;
-use elder_sync_api::ApiState;
+use elder_sync_api::{ApiState, WebhookSecretForms};
+use elder_sync_model::WebhookScheme;
 use elder_sync_engine::scheduler::{BatchSettings, start_scheduler};
 use elder_sync_engine::{ConnectorRegistry, Engine, EngineSettings, routes, workers};
 use elder_sync_plugins::{PluginHost, PluginStats};
 use elder_sync_runtime::{Runtime, RuntimeConfig, RuntimeObserver, TrapKind};
-use elder_sync_store::Store;
+use elder_sync_store::{Store, WebhookSecretForm};
 use elder_sync_telemetry::{LogSettings, Metrics, ReadinessCheck, check_fn};
 use tokio_util::sync::CancellationToken;
 
@@ -57,7 +58,10 @@ pub async fn serve() -> Result<()> {
     let mut scheduler = start_scheduler(engine.clone(), batch, Duration::from_secs(5)).await?;
 
     let health = elder_sync_telemetry::router(metrics.clone(), readiness_checks(&store, &registry));
-    let app = app_router(&store, &engine, &plugins.host, health.clone());
+    let api_state = ApiState::new(store.clone())
+        .with_webhook_forms(Arc::new(ConnectorSecretForms(registry.clone())))
+        .with_public_url(settings.public_url.clone());
+    let app = app_router(api_state, &engine, &plugins.host, health.clone());
     let listener = tokio::net::TcpListener::bind(settings.listen_addr)
         .await
         .with_context(|| format!("binding {} (ELDER_LISTEN_ADDR)", settings.listen_addr))?;
@@ -92,8 +96,12 @@ pub async fn serve() -> Result<()> {
     Ok(())
 }
 
-fn app_router(store: &Store, engine: &Engine, plugins: &Arc<PluginHost>, health: Router) -> Router {
-    let api_state = ApiState::new(store.clone());
+fn app_router(
+    api_state: ApiState,
+    engine: &Engine,
+    plugins: &Arc<PluginHost>,
+    health: Router,
+) -> Router {
     let actions = routes::action_routes(engine.clone()).layer(
         axum::middleware::from_fn_with_state(api_state.clone(), elder_sync_api::require_token),
     );
@@ -122,6 +130,7 @@ fn engine_settings(settings: &Settings) -> EngineSettings {
     EngineSettings {
         public_url: settings.public_url.clone(),
         batch_fallback_size: settings.batch_size,
+        retention: settings.retention,
         ..EngineSettings::default()
     }
 }
@@ -152,6 +161,36 @@ fn readiness_checks(
             }
         }),
     ]
+}
+
+/// Generated webhook secrets take the form the installed connector's schemes need:
+/// `whsec_<base64>` when it only speaks Standard Webhooks, plain text otherwise.
+struct ConnectorSecretForms(Arc<ConnectorRegistry>);
+
+impl std::fmt::Debug for ConnectorSecretForms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ConnectorSecretForms")
+    }
+}
+
+impl WebhookSecretForms for ConnectorSecretForms {
+    fn form(&self, platform: &str) -> WebhookSecretForm {
+        let Some(slot) = self.0.slot(platform) else {
+            return WebhookSecretForm::Plain;
+        };
+        match &slot.current.info().webhooks {
+            Some(w)
+                if !w.schemes.is_empty()
+                    && w
+                        .schemes
+                        .iter()
+                        .all(|s| matches!(s, WebhookScheme::StandardWebhooks)) =>
+            {
+                WebhookSecretForm::StandardWebhooks
+            }
+            _ => WebhookSecretForm::Plain,
+        }
+    }
 }
 
 /// Feeds runtime events into the Prometheus metrics.

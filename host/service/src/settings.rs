@@ -41,6 +41,9 @@ pub struct Settings {
     pub batch_interval: Duration,
     /// `SYNC_BATCH_FALLBACK_SIZE`, default 100.
     pub batch_size: u32,
+    /// `ELDER_RETENTION_DAYS`, default 14: how long completed inbox, outbox and history rows
+    /// are kept (failed and parked ones are kept until handled).
+    pub retention: Duration,
 }
 
 impl Settings {
@@ -71,6 +74,9 @@ impl Settings {
             batch_fallback_enabled: boolean(&get, "SYNC_BATCH_FALLBACK_ENABLED", true)?,
             batch_interval: Duration::from_secs(positive(&get, "SYNC_BATCH_INTERVAL", 3600)?),
             batch_size: positive(&get, "SYNC_BATCH_FALLBACK_SIZE", 100)? as u32,
+            retention: Duration::from_secs(
+                positive(&get, "ELDER_RETENTION_DAYS", 14)?.saturating_mul(24 * 3600),
+            ),
         })
     }
 

@@ -34,7 +34,13 @@ pub struct EngineSettings {
     /// Page size cap for batch-fallback runs (`SYNC_BATCH_FALLBACK_SIZE`); a config's own
     /// `batch_size` applies when it is smaller.
     pub batch_fallback_size: u32,
+    /// How long completed inbox, outbox and history rows are kept (`ELDER_RETENTION_DAYS`);
+    /// failed and parked rows are kept until handled.
+    pub retention: Duration,
 }
+
+/// The default retention of completed work: 14 days.
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(14 * 24 * 3600);
 
 impl Default for EngineSettings {
     fn default() -> Self {
@@ -44,6 +50,7 @@ impl Default for EngineSettings {
             health: HealthPolicy::default(),
             max_attempts: 8,
             batch_fallback_size: 100,
+            retention: DEFAULT_RETENTION,
         }
     }
 }

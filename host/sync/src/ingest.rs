@@ -1,12 +1,14 @@
 //! Webhook ingestion: authenticate a delivery over its raw bytes with the scheme the
-//! connector declares, write it to the durable inbox keyed by its delivery id, answer.
+//! connector declares and the config's (mandatory) secret, drop its secret-bearing
+//! headers, write it to the durable inbox keyed by its delivery id, answer. Unauthenticated
+//! deliveries are stored nowhere and only counted (`trust`).
 //! The inbox worker then translates deliveries with the connector's `parse-webhook` and
 //! applies the changes. Nothing acknowledged is lost; redeliveries are no-ops.
 
 use std::time::Duration;
 
-use elder_sync_model::ChangeAction;
-use elder_sync_store::{ResolvedConfig, StoreError, SyncMethod};
+use elder_sync_model::{ChangeAction, WebhookInfo};
+use elder_sync_store::{StoreError, SyncConfig, SyncMethod};
 use elder_sync_telemetry::WebhookOutcome;
 
 use crate::apply::{apply_external, apply_external_delete};
@@ -19,24 +21,20 @@ use crate::persist::{
 use crate::poll::count;
 use crate::run::{Tally, recorded_with};
 use crate::signatures::{delivery_id, verify_any};
+use crate::trust::{Unverified, strip_secret_headers};
 use tracing::Instrument;
 use uuid::Uuid;
 
-/// Why a delivery was refused (each maps to a 4xx answer).
+/// Why a delivery was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    #[error("no sync config {0}")]
-    UnknownConfig(i64),
-    #[error("sync config {0} is disabled")]
-    ConfigDisabled(i64),
-    #[error("webhooks are disabled for sync config {0} (webhook_enabled is false)")]
-    WebhooksDisabled(i64),
+    /// Not authenticated, for any reason: the caller always gets the same 401 (the
+    /// reason goes to the log, the metric and the config's status only).
+    #[error("webhook delivery not authenticated: {}", .0.detail())]
+    Unauthenticated(Unverified),
+    /// Authenticated, but the config's connector is disabled (409).
     #[error("{0}")]
     ConnectorUnavailable(String),
-    #[error("the {0} connector declares no webhooks")]
-    NoWebhooks(String),
-    #[error("webhook signature rejected: {0}")]
-    BadSignature(String),
     #[error(transparent)]
     Engine(#[from] EngineError),
 }
@@ -50,99 +48,151 @@ impl From<StoreError> for IngestError {
 /// What happened to an accepted delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ingested {
-    /// Stored for processing.
-    Accepted { delivery_id: String, signed: bool },
+    /// Verified and stored for processing.
+    Accepted { delivery_id: String },
     /// Already stored: a redelivery.
     Duplicate { delivery_id: String },
 }
 
-/// Authenticates and stores one delivery for `config_id`.
+/// Authenticates and stores one delivery for `config_id`. A delivery is stored only
+/// after its signature verifies with the config's secret; refusals never touch webhook
+/// health (they are counted instead).
 pub async fn ingest(
     engine: &Engine,
     config_id: i64,
     headers: &[(String, String)],
     body: &[u8],
 ) -> Result<Ingested, IngestError> {
-    let rc = match engine.store.resolve_config(config_id).await {
-        Ok(rc) => rc,
-        Err(StoreError::NotFound(_)) => return Err(IngestError::UnknownConfig(config_id)),
+    let config = match engine.store.get_config(config_id).await {
+        Ok(c) => Some(c),
+        Err(StoreError::NotFound(_)) => None,
         Err(e) => return Err(e.into()),
     };
-    let platform = rc.config.platform.as_str();
-    let result = check_and_store(engine, &rc, headers, body).await;
-    let outcome = match &result {
-        Ok(Ingested::Accepted { .. }) => WebhookOutcome::Accepted,
-        Ok(Ingested::Duplicate { .. }) => WebhookOutcome::Duplicate,
-        Err(IngestError::BadSignature(_)) => WebhookOutcome::BadSignature,
-        Err(_) => WebhookOutcome::Rejected,
+    let platform = config
+        .as_ref()
+        .map_or("unknown", |c| c.platform.as_str())
+        .to_string();
+    let result = match &config {
+        None => Err(IngestError::Unauthenticated(Unverified::UnknownConfig)),
+        Some(c) => check_and_store(engine, c, headers, body).await,
     };
-    engine.metrics.webhook_delivery(platform, outcome);
+    engine
+        .metrics
+        .webhook_delivery(&platform, outcome_of(&result));
     match &result {
         Ok(Ingested::Accepted { .. }) => engine.inbox_notify.notify_one(),
-        Err(IngestError::BadSignature(why)) => {
-            tracing::warn!(config_id, platform, reason = %why, "webhook delivery rejected: bad signature");
-            let policy = engine.settings.health;
-            engine
-                .update_health(config_id, |h| h.delivery_failed(&policy, now_ms(), why))
-                .await?;
+        Err(IngestError::Unauthenticated(why)) => {
+            refused(engine, config_id, &platform, config.is_some(), why).await?
         }
         _ => {}
     }
     result
 }
 
+fn outcome_of(result: &Result<Ingested, IngestError>) -> WebhookOutcome {
+    match result {
+        Ok(Ingested::Accepted { .. }) => WebhookOutcome::Accepted,
+        Ok(Ingested::Duplicate { .. }) => WebhookOutcome::Duplicate,
+        Err(IngestError::Unauthenticated(u)) if u.is_signature_failure() => {
+            WebhookOutcome::BadSignature
+        }
+        Err(_) => WebhookOutcome::Rejected,
+    }
+}
+
+/// Logs and counts a refused delivery (per config when the config exists).
+async fn refused(
+    engine: &Engine,
+    config_id: i64,
+    platform: &str,
+    known: bool,
+    why: &Unverified,
+) -> Result<(), IngestError> {
+    tracing::warn!(config_id, platform, reason = why.reason(), detail = %why.detail(), "webhook delivery refused: not authenticated");
+    engine.metrics.webhook_rejected(platform, why.reason());
+    if known {
+        engine
+            .store
+            .record_webhook_rejection(config_id, &why.detail(), now_ms())
+            .await?;
+    }
+    Ok(())
+}
+
+/// The config's secret, or why there is none usable.
+fn usable_secret(engine: &Engine, config: &SyncConfig) -> Result<String, Unverified> {
+    match engine.store.resolve_webhook_secret(config) {
+        Ok(Some(secret)) if !secret.trim().is_empty() => Ok(secret),
+        Ok(_) => Err(Unverified::NoUsableSecret(
+            "the config has no webhook secret".into(),
+        )),
+        Err(e) => Err(Unverified::NoUsableSecret(e.to_string())),
+    }
+}
+
+/// The webhook schemes of the config's connector (enabled or not: a delivery is
+/// verified before the caller may learn that the connector is disabled).
+fn webhook_info(engine: &Engine, config: &SyncConfig) -> Result<(WebhookInfo, bool), Unverified> {
+    let platform = config.platform.as_str();
+    let slot = engine
+        .registry
+        .slot(platform)
+        .ok_or_else(|| Unverified::NoScheme(format!("no connector is loaded for {platform}")))?;
+    let info = slot.current.info().webhooks.clone().ok_or_else(|| {
+        Unverified::NoScheme(format!("the {platform} connector declares no webhooks"))
+    })?;
+    Ok((info, slot.enabled))
+}
+
+/// Verifies the delivery against the config's secret; the connector's schemes and
+/// whether it is enabled when it does.
+fn authenticate(
+    engine: &Engine,
+    config: &SyncConfig,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Result<(WebhookInfo, bool), Unverified> {
+    if !config.enabled {
+        return Err(Unverified::ConfigDisabled);
+    }
+    if !config.webhook_enabled {
+        return Err(Unverified::WebhooksDisabled);
+    }
+    let secret = usable_secret(engine, config)?;
+    let (info, enabled) = webhook_info(engine, config)?;
+    let callback = engine.callback_url(config.id);
+    verify_any(&info, &secret, headers, body, callback.as_deref(), now_ms())?;
+    Ok((info, enabled))
+}
+
 async fn check_and_store(
     engine: &Engine,
-    rc: &ResolvedConfig,
+    config: &SyncConfig,
     headers: &[(String, String)],
     body: &[u8],
 ) -> Result<Ingested, IngestError> {
-    let id = rc.config.id;
-    if !rc.config.enabled {
-        return Err(IngestError::ConfigDisabled(id));
+    let (info, connector_enabled) =
+        authenticate(engine, config, headers, body).map_err(IngestError::Unauthenticated)?;
+    if !connector_enabled {
+        return Err(IngestError::ConnectorUnavailable(format!(
+            "the {} connector is disabled",
+            config.platform.as_str()
+        )));
     }
-    if !rc.config.webhook_enabled {
-        return Err(IngestError::WebhooksDisabled(id));
-    }
-    let connector = engine
-        .connector_for(rc)
-        .map_err(|e| IngestError::ConnectorUnavailable(e.to_string()))?;
-    let info = connector
-        .info()
-        .webhooks
-        .clone()
-        .ok_or_else(|| IngestError::NoWebhooks(connector.info().id.clone()))?;
-    let signed = match rc.webhook_secret.as_deref() {
-        Some(secret) => {
-            let callback = engine.callback_url(id);
-            verify_any(&info, secret, headers, body, callback.as_deref(), now_ms())
-                .map_err(|e| IngestError::BadSignature(e.to_string()))?;
-            true
-        }
-        None => {
-            tracing::warn!(
-                config_id = id,
-                "webhook accepted without a signature check: the config has no webhook secret"
-            );
-            false
-        }
-    };
     let delivery_id = delivery_id(&info, headers, body);
+    let kept = strip_secret_headers(&info, headers);
     let stored = insert_inbox(
         &engine.store,
         &InboxInsert {
-            config_id: id,
+            config_id: config.id,
             delivery_id: &delivery_id,
-            headers,
+            headers: &kept,
             body,
         },
     )
     .await?;
     Ok(if stored {
-        Ingested::Accepted {
-            delivery_id,
-            signed,
-        }
+        Ingested::Accepted { delivery_id }
     } else {
         Ingested::Duplicate { delivery_id }
     })

@@ -28,6 +28,7 @@ pub mod routes;
 pub mod run;
 pub mod scheduler;
 pub mod settle;
+pub mod trust;
 pub mod webhook_health;
 pub mod workers;
 

@@ -96,12 +96,9 @@ async fn receive(
         })
         .collect();
     match ingest(&engine, id, &headers, &body).await {
-        Ok(Ingested::Accepted {
-            delivery_id,
-            signed,
-        }) => (
+        Ok(Ingested::Accepted { delivery_id }) => (
             StatusCode::ACCEPTED,
-            Json(json!({"status": "accepted", "delivery_id": delivery_id, "signed": signed})),
+            Json(json!({"status": "accepted", "delivery_id": delivery_id})),
         )
             .into_response(),
         Ok(Ingested::Duplicate { delivery_id }) => (
@@ -113,21 +110,22 @@ async fn receive(
     }
 }
 
+/// The one answer to every delivery that is not authenticated, whatever the reason
+/// (unknown config, disabled, webhooks off, no usable secret, unsigned, bad signature), so
+/// a caller without the secret learns nothing about which configs exist.
+pub const UNAUTHENTICATED_MESSAGE: &str = "webhook signature could not be verified";
+
 fn ingest_error(e: IngestError) -> Response {
-    let msg = e.to_string();
     match e {
-        IngestError::UnknownConfig(_) => error(StatusCode::NOT_FOUND, "not_found", msg, None),
-        IngestError::ConfigDisabled(_) => {
-            error(StatusCode::NOT_FOUND, "config_disabled", msg, None)
-        }
-        IngestError::WebhooksDisabled(_) => {
-            error(StatusCode::CONFLICT, "webhooks_disabled", msg, None)
-        }
-        IngestError::ConnectorUnavailable(_) => {
+        IngestError::Unauthenticated(_) => error(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            UNAUTHENTICATED_MESSAGE,
+            None,
+        ),
+        IngestError::ConnectorUnavailable(msg) => {
             error(StatusCode::CONFLICT, "connector_unavailable", msg, None)
         }
-        IngestError::NoWebhooks(_) => error(StatusCode::CONFLICT, "no_webhooks", msg, None),
-        IngestError::BadSignature(_) => error(StatusCode::UNAUTHORIZED, "bad_signature", msg, None),
         IngestError::Engine(e) => engine_error(e),
     }
 }

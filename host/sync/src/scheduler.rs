@@ -1,7 +1,9 @@
 //! The scheduler (tokio-cron-scheduler): a short repeated job that starts, for each enabled
 //! config, the polls that are due: a first backfill; polling every `sync_interval` when the
 //! config has webhooks off or unhealthy; and the batch fallback every `SYNC_BATCH_INTERVAL`.
-//! A config already running is skipped, never run twice at once.
+//! A config already running is skipped, never run twice at once. A second job prunes
+//! completed work older than the retention (`EngineSettings::retention`) once at start and
+//! then every [`PRUNE_EVERY`].
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -14,6 +16,9 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 use crate::engine::Engine;
 use crate::persist::load_health;
 use crate::poll::poll_config;
+
+/// How often completed work is pruned.
+pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Batch fallback settings.
 #[derive(Debug, Clone, Copy)]
@@ -63,6 +68,7 @@ pub async fn start_scheduler(
     tick: Duration,
 ) -> Result<JobScheduler, tokio_cron_scheduler::JobSchedulerError> {
     let scheduler = JobScheduler::new().await?;
+    let engine_for_prune = engine.clone();
     let running: Arc<Mutex<HashSet<i64>>> = Arc::default();
     let job = Job::new_repeated_async(tick, move |_id, _lock| {
         let engine = engine.clone();
@@ -70,8 +76,33 @@ pub async fn start_scheduler(
         Box::pin(async move { run_due(&engine, batch, &running).await })
     })?;
     scheduler.add(job).await?;
+    let pruner = engine_for_prune.clone();
+    scheduler
+        .add(Job::new_repeated_async(PRUNE_EVERY, move |_id, _lock| {
+            let engine = pruner.clone();
+            Box::pin(async move { prune(&engine).await })
+        })?)
+        .await?;
     scheduler.start().await?;
+    tokio::spawn(async move { prune(&engine_for_prune).await });
     Ok(scheduler)
+}
+
+/// Deletes completed work older than the retention; failures are logged, never fatal.
+pub async fn prune(engine: &Engine) {
+    let retention = chrono::Duration::from_std(engine.settings.retention)
+        .unwrap_or(chrono::Duration::days(14));
+    let cutoff = (Utc::now() - retention).timestamp_millis();
+    match engine.store.prune_completed(cutoff).await {
+        Ok(p) if p.total() > 0 => tracing::info!(
+            inbox = p.inbox,
+            outbox = p.outbox,
+            history = p.history,
+            "pruned completed work older than the retention"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "pruning completed work failed"),
+    }
 }
 
 async fn run_due(engine: &Engine, batch: BatchSettings, running: &Arc<Mutex<HashSet<i64>>>) {

@@ -3,10 +3,12 @@
 //! in `webhook_health.state`; the store reads the same JSON for `/api/v1/sync/status`
 //! (`elder_sync_store::WebhookStatus`), so field names here are part of that contract.
 //!
-//! Signals: failed deliveries (bad signature, unparseable, processing failure) and
+//! Signals: failed deliveries (authenticated but unparseable or failing to process) and
 //! silence (changes found by polling that no webhook announced). Too many of either
 //! switches the config to polling; webhooks are trusted again after a run of good
-//! deliveries followed by a poll that finds nothing unannounced.
+//! deliveries followed by a poll that finds nothing unannounced. Deliveries refused for a
+//! bad or missing signature are not a signal (they are an attack or a misconfiguration,
+//! and anyone could send them): they are counted apart (`trust`) and never reach here.
 
 use serde::{Deserialize, Serialize};
 
@@ -145,10 +147,10 @@ mod tests {
     fn failed_deliveries_switch_to_polling_and_good_ones_recover() {
         let policy = HealthPolicy::default();
         let mut h = WebhookHealth::default();
-        h.delivery_failed(&policy, 1, "bad signature");
-        h.delivery_failed(&policy, 2, "bad signature");
+        h.delivery_failed(&policy, 1, "unparseable payload");
+        h.delivery_failed(&policy, 2, "unparseable payload");
         assert!(h.is_healthy(), "two failures are tolerated");
-        h.delivery_failed(&policy, 3, "bad signature");
+        h.delivery_failed(&policy, 3, "unparseable payload");
         assert!(matches!(h.mode, DeliveryMode::Polling { since_ms: 3, .. }));
 
         h.poll_finished(&policy, 4, 0);

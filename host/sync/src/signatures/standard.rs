@@ -48,11 +48,22 @@ pub(crate) fn verify_standard(
     }
 }
 
-/// The key bytes of `whsec_<base64>` (the prefix is optional).
+/// The shortest key accepted, in bytes (an empty `whsec_` would let anyone sign).
+pub const MIN_KEY_BYTES: usize = 16;
+
+/// The key bytes of `whsec_<base64>` (the prefix is optional); at least [`MIN_KEY_BYTES`].
 fn key_bytes(secret: &str) -> Result<Vec<u8>, SignatureError> {
     let encoded = secret.strip_prefix("whsec_").unwrap_or(secret);
-    B64.decode(encoded.trim())
-        .map_err(|_| SignatureError::InvalidSecret("expected whsec_<base64>".into()))
+    let key = B64
+        .decode(encoded.trim())
+        .map_err(|_| SignatureError::InvalidSecret("expected whsec_<base64>".into()))?;
+    if key.len() < MIN_KEY_BYTES {
+        return Err(SignatureError::InvalidSecret(format!(
+            "the key is {} bytes; at least {MIN_KEY_BYTES} are needed",
+            key.len()
+        )));
+    }
+    Ok(key)
 }
 
 fn check_fresh(ts_s: i64, now_ms: i64) -> Result<(), SignatureError> {

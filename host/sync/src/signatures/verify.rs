@@ -18,7 +18,7 @@ pub fn verify(
     callback_url: Option<&str>,
     now_ms: i64,
 ) -> Result<(), SignatureError> {
-    if secret.is_empty() {
+    if secret.trim().is_empty() {
         return Err(SignatureError::NoSecret);
     }
     match scheme {

@@ -44,6 +44,7 @@ struct Inner {
     sync_conflicts: IntCounterVec,
     sync_mappings: IntGaugeVec,
     webhook_deliveries: IntCounterVec,
+    webhook_rejected: IntCounterVec,
     inbox_depth: IntGauge,
     outbox_depth: IntGauge,
     connector_calls: IntCounterVec,
@@ -94,6 +95,14 @@ impl Metrics {
                 "webhook_deliveries_total",
                 "Incoming webhook deliveries by platform and outcome.",
                 &["platform", "outcome"],
+            )?,
+            webhook_rejected: counter(
+                &registry,
+                "sync_webhook_rejected_total",
+                "Webhook deliveries refused before authentication, by platform and reason \
+                 (bad_signature, unsigned, unknown_config, config_disabled, webhooks_disabled, \
+                 no_usable_secret, no_scheme).",
+                &["platform", "reason"],
             )?,
             inbox_depth: plain_gauge(
                 &registry,
@@ -198,6 +207,17 @@ impl Metrics {
         self.inner
             .webhook_deliveries
             .with_label_values(&[platform.as_str(), outcome.as_str()])
+            .inc();
+    }
+
+    /// Records one delivery refused because it could not be authenticated; `reason` is
+    /// one of a fixed set of spellings chosen by the engine (`platform` is `unknown` when no
+    /// config matched).
+    pub fn webhook_rejected(&self, platform: &str, reason: &'static str) {
+        let platform = self.inner.ids.value(platform);
+        self.inner
+            .webhook_rejected
+            .with_label_values(&[platform.as_str(), reason])
             .inc();
     }
 
