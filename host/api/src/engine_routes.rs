@@ -62,12 +62,17 @@ fn run_config() {}
 fn test_config() {}
 
 /// Receive a platform's webhook delivery (no token: authenticated by the signature the
-/// connector declares, with the config's webhook secret). 202 accepted, 200 duplicate.
+/// connector declares, with the config's webhook secret). 202 accepted, 200 duplicate,
+/// 409 `connector_unavailable` (verified, but the connector is disabled). Anything that
+/// cannot be verified (unsigned, bad signature, unknown config, disabled config or
+/// webhooks, unusable secret) is the same 401 `unauthorized` "webhook signature could not
+/// be verified", and is stored nowhere. Secret-bearing headers are dropped after
+/// verification.
 #[utoipa::path(post, path = "/api/v1/webhooks/{config_id}", tag = "webhooks",
     params(("config_id" = i64, Path)), request_body(content = String, content_type = "application/octet-stream"),
     security(()),
     responses((status = 202, body = Object), (status = 200, body = Object),
-              (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 409, body = ErrorBody)))]
 fn receive_webhook() {}
 

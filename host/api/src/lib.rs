@@ -14,12 +14,14 @@ mod openapi;
 mod plugin_routes;
 mod query;
 mod routes;
+mod webhook_forms;
 
 use axum::Router;
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::routing::get;
 use elder_sync_store::Store;
+use std::sync::Arc;
 use utoipa::openapi::OpenApi;
 
 pub use auth::{Caller, require_token};
@@ -27,16 +29,38 @@ pub use engine_routes::ENGINE_ROUTES;
 pub use error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
 pub use extract::{ApiJson, ApiPath, ApiQuery};
 pub use plugin_routes::PLUGIN_ROUTES;
+pub use webhook_forms::{PlainSecrets, WebhookSecretForms};
 
 /// What every handler can reach.
 #[derive(Clone, Debug)]
 pub struct ApiState {
     pub store: Store,
+    /// What form a generated webhook secret takes for a platform (plain text unless told).
+    pub webhook_forms: Arc<dyn WebhookSecretForms>,
+    /// `ELDER_PUBLIC_URL`: webhook URLs shown to operators start with it when set.
+    pub public_url: Option<String>,
 }
 
 impl ApiState {
+    /// State over `store`; generated webhook secrets are plain text, URLs are paths.
     pub fn new(store: Store) -> Self {
-        Self { store }
+        Self {
+            store,
+            webhook_forms: Arc::new(PlainSecrets),
+            public_url: None,
+        }
+    }
+
+    /// Decides the form of generated webhook secrets per platform with `forms`.
+    pub fn with_webhook_forms(mut self, forms: Arc<dyn WebhookSecretForms>) -> Self {
+        self.webhook_forms = forms;
+        self
+    }
+
+    /// Shows webhook URLs under `public_url` (`ELDER_PUBLIC_URL`).
+    pub fn with_public_url(mut self, public_url: Option<String>) -> Self {
+        self.public_url = public_url;
+        self
     }
 }
 

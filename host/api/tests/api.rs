@@ -30,7 +30,7 @@ fn github_body(name: &str) -> Value {
         "name": name,
         "platform": "github",
         "sync_interval": 120,
-        "webhook_secret": format!("whsec_{SECRET_MARKER}"),
+        "webhook_secret": format!("whsec_{SECRET_MARKER}AAAAAAAAAAAAA"),
         "config_json": {
             "api_token": format!("ghp_{SECRET_MARKER}"),
             "owner": "acme",

@@ -1,9 +1,13 @@
-//! `/api/v1/sync/configs`: list, create, get, patch, delete. Secrets are never returned.
+//! `/api/v1/sync/configs`: list, create, get, patch, delete. Secrets are never returned,
+//! with one exception: a `webhook_secret` the API generated (webhooks on and none given)
+//! is returned once, in the answer to the create or patch that generated it, next to the
+//! `webhook_url` to give the platform.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use elder_sync_store::{NewSyncConfig, SyncConfig, SyncConfigPatch};
+use elder_sync_store::{NewSyncConfig, SyncConfig, SyncConfigPatch, WrittenConfig};
+use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -23,18 +27,42 @@ async fn list_configs(State(s): State<ApiState>) -> ApiResult<Json<Vec<SyncConfi
     Ok(Json(s.store.list_configs().await?))
 }
 
-/// Create a sync config. Secret keys take a value or `{"env": "VARIABLE"}`.
+/// The answer to a create or patch: the config, plus `webhook_url` when webhooks are on
+/// and, only when the API just generated it, the `webhook_secret` itself (never again).
+fn written_json(s: &ApiState, written: WrittenConfig) -> ApiResult<Json<Value>> {
+    let mut out = serde_json::to_value(&written.config)
+        .map_err(|_| crate::ApiError::internal())?;
+    if written.config.webhook_enabled {
+        let path = format!("/api/v1/webhooks/{}", written.config.id);
+        let url = match &s.public_url {
+            Some(base) => format!("{}{path}", base.trim_end_matches('/')),
+            None => path,
+        };
+        out["webhook_url"] = Value::String(url);
+    }
+    if let Some(secret) = written.generated_webhook_secret {
+        out["webhook_secret"] = Value::String(secret);
+    }
+    Ok(Json(out))
+}
+
+/// Create a sync config. Secret keys take a value or `{"env": "VARIABLE"}`. With webhooks
+/// on (`webhook_enabled`, the default) and no `webhook_secret`, a strong secret is generated
+/// (plain text, or `whsec_<base64>` for a Standard-Webhooks-only connector) and returned
+/// once as `"webhook_secret": "<value>"` next to `webhook_url`; GET never shows it. A blank
+/// secret, or a `whsec_` secret shorter than 16 bytes, is 422 naming `webhook_secret`.
 #[utoipa::path(post, path = "/api/v1/sync/configs", tag = "sync", request_body = NewSyncConfig,
-    responses((status = 201, body = SyncConfig), (status = 400, body = ErrorBody),
+    responses((status = 201, body = SyncConfig,
+               description = "the config; plus `webhook_url` when webhooks are on, and `webhook_secret` (a string, this once) when it was generated"),
+              (status = 400, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_config(
     State(s): State<ApiState>,
     ApiJson(new): ApiJson<NewSyncConfig>,
-) -> ApiResult<(StatusCode, Json<SyncConfig>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(s.store.create_config(&new).await?),
-    ))
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let form = s.webhook_forms.form(&new.platform);
+    let written = s.store.create_config_generating(&new, form).await?;
+    Ok((StatusCode::CREATED, written_json(&s, written)?))
 }
 
 /// One sync config.
@@ -48,17 +76,27 @@ async fn get_config(
     Ok(Json(s.store.get_config(id).await?))
 }
 
-/// Update the given fields of a sync config.
+/// Update the given fields of a sync config. A patch that leaves webhooks on without a
+/// `webhook_secret` (e.g. `{"webhook_enabled": true}` on a config that has none) generates
+/// one and returns it once, like a create.
 #[utoipa::path(patch, path = "/api/v1/sync/configs/{id}", tag = "sync",
     params(("id" = i64, Path)), request_body = SyncConfigPatch,
-    responses((status = 200, body = SyncConfig), (status = 404, body = ErrorBody),
+    responses((status = 200, body = SyncConfig,
+               description = "the config; plus `webhook_url` when webhooks are on, and `webhook_secret` (a string, this once) when it was generated"),
+              (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 async fn patch_config(
     State(s): State<ApiState>,
     ApiPath(id): ApiPath,
     ApiJson(patch): ApiJson<SyncConfigPatch>,
-) -> ApiResult<Json<SyncConfig>> {
-    Ok(Json(s.store.update_config(id, &patch).await?))
+) -> ApiResult<Json<Value>> {
+    let platform = match &patch.platform {
+        Some(p) => p.clone(),
+        None => s.store.get_config(id).await?.platform.as_str().to_string(),
+    };
+    let form = s.webhook_forms.form(&platform);
+    let written = s.store.update_config_generating(id, &patch, form).await?;
+    written_json(&s, written)
 }
 
 /// Delete a sync config with its mappings, history and conflicts.
