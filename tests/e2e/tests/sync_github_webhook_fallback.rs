@@ -1,14 +1,15 @@
-//! Webhook health end to end: failing deliveries (or silence: changes only polling finds)
-//! switch a config to polling at its `sync_interval`, `/api/v1/sync/status` says so, and
+//! Webhook health end to end: failing deliveries (authenticated but unprocessable; or
+//! silence: changes only polling finds) switch a config to polling at its `sync_interval`, `/api/v1/sync/status` says so, and
 //! once webhooks are healthy again (good deliveries and a poll that finds nothing they did
-//! not announce) the config goes back to webhooks.
+//! not announce) the config goes back to webhooks. Deliveries refused for a bad signature
+//! are not a health signal (anyone can send them): they are counted and change nothing.
 
 use std::time::Duration;
 
 use elder_sync_e2e::sync_harness::{HostOptions, SyncHost, WEBHOOK_SECRET};
 use elder_sync_engine::scheduler::{BatchSettings, start_scheduler};
 use elder_sync_store::{HistoryFilter, PageRequest, WebhookStatus};
-use platform_simulators::github::{HookConfig, IssueEdit};
+use platform_simulators::github::{HookConfig, IssueEdit, sign};
 
 async fn webhooks(host: &SyncHost) -> WebhookStatus {
     let overview = host.store.sync_overview().await.expect("sync overview");
@@ -44,6 +45,26 @@ fn retitle(host: &SyncHost, number: u64, title: &str) {
     );
 }
 
+/// Posts a correctly signed delivery whose body the connector cannot parse.
+async fn post_signed_garbage(host: &SyncHost, n: u32) {
+    let body = format!("not a GitHub payload {n}").into_bytes();
+    let url = format!(
+        "{}/api/v1/webhooks/{}",
+        host.host.base_url(),
+        host.config_id
+    );
+    let resp = reqwest::Client::new()
+        .post(url)
+        .header("X-GitHub-Event", "issues")
+        .header("X-GitHub-Delivery", format!("garbage-{n}"))
+        .header("X-Hub-Signature-256", sign(WEBHOOK_SECRET, &body))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 202, "a signed delivery is accepted");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_webhooks_switch_to_polling_and_healthy_ones_switch_back() {
     let host = SyncHost::start(HostOptions::default()).await;
@@ -55,11 +76,33 @@ async fn failing_webhooks_switch_to_polling_and_healthy_ones_switch_back() {
         ("webhook", "healthy")
     );
 
-    // GitHub signs with a secret the host does not know: every delivery is refused.
+    // GitHub signs with a secret the host does not know: every delivery is refused, and
+    // counted, but refusals do not make webhooks unhealthy.
     host.github
         .set_webhook(hook(&host, true, "rotated on GitHub only"));
     for i in 0..3 {
         retitle(&host, 1, &format!("Edit {i}"));
+    }
+    host.eventually("the forged deliveries are refused", || async {
+        host.github
+            .deliveries()
+            .iter()
+            .filter(|d| d.status == Some(401))
+            .count()
+            >= 3
+    })
+    .await;
+    let refused = webhooks(&host).await;
+    assert_eq!(
+        (refused.mode.as_str(), refused.health.as_str()),
+        ("webhook", "healthy"),
+        "{refused:?}"
+    );
+    assert!(refused.rejected_deliveries >= 3, "{refused:?}");
+
+    // Authenticated deliveries that cannot be processed are a health signal.
+    for i in 0..3 {
+        post_signed_garbage(&host, i).await;
     }
     host.eventually("webhooks are reported unhealthy", || async {
         webhooks(&host).await.health == "unhealthy"

@@ -274,7 +274,7 @@ async fn a_bad_signature_is_refused_and_nothing_is_stored() {
         .post_webhook(GL, &without_token, serde_json::to_vec(&forged).unwrap())
         .await;
     assert_eq!(status, 401, "{body}");
-    assert_eq!(body["error"]["code"], "bad_signature");
+    assert_eq!(body["error"]["code"], "unauthorized");
 
     // A wrong `X-Gitlab-Token` and no signature.
     let wrong_token: Vec<(String, String)> = genuine

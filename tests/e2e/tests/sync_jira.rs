@@ -268,7 +268,7 @@ async fn a_bad_signature_is_refused_and_nothing_is_stored() {
     forged.extend_from_slice(b" ");
     let (status, body) = host.post_webhook(JI, &genuine.headers, forged).await;
     assert_eq!(status, 401, "{body}");
-    assert_eq!(body["error"]["code"], "bad_signature");
+    assert_eq!(body["error"]["code"], "unauthorized");
     let unsigned: Vec<(String, String)> = genuine
         .headers
         .iter()

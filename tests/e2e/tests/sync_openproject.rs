@@ -266,7 +266,7 @@ async fn a_bad_signature_is_refused_and_nothing_is_stored() {
         .post_webhook(OP, &genuine.headers, serde_json::to_vec(&forged).unwrap())
         .await;
     assert_eq!(status, 401, "{body}");
-    assert_eq!(body["error"]["code"], "bad_signature");
+    assert_eq!(body["error"]["code"], "unauthorized");
     let (status, _) = host
         .post_webhook(
             OP,

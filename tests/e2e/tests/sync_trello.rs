@@ -211,7 +211,7 @@ async fn signatures_cover_the_exact_callback_url_and_bad_ones_are_refused() {
         .post_webhook(TR, &signed_for(&elsewhere), genuine.body.clone())
         .await;
     assert_eq!(status, 401, "{body}");
-    assert_eq!(body["error"]["code"], "bad_signature");
+    assert_eq!(body["error"]["code"], "unauthorized");
     // A changed body.
     let mut forged = genuine.body.clone();
     forged.extend_from_slice(b"\n");
