@@ -8,9 +8,9 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use axum::Router;
 use elder_sync_api::{ApiState, WebhookSecretForms};
-use elder_sync_model::WebhookScheme;
 use elder_sync_engine::scheduler::{BatchSettings, start_scheduler};
 use elder_sync_engine::{ConnectorRegistry, Engine, EngineSettings, routes, workers};
+use elder_sync_model::WebhookScheme;
 use elder_sync_plugins::{PluginHost, PluginStats};
 use elder_sync_runtime::{Runtime, RuntimeConfig, RuntimeObserver, TrapKind};
 use elder_sync_store::{Store, WebhookSecretForm};
@@ -181,8 +181,7 @@ impl WebhookSecretForms for ConnectorSecretForms {
         match &slot.current.info().webhooks {
             Some(w)
                 if !w.schemes.is_empty()
-                    && w
-                        .schemes
+                    && w.schemes
                         .iter()
                         .all(|s| matches!(s, WebhookScheme::StandardWebhooks)) =>
             {

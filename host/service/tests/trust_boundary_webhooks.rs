@@ -104,7 +104,10 @@ async fn webhooks_are_signed_always(engine: TestEngine) {
     assert_eq!(shown["webhook_secret"]["set"], true, "{shown}");
     let (_, listed) = service.get("/sync/configs").await;
     for answer in [&shown, &listed] {
-        assert!(!answer.to_string().contains(&secret), "shown again: {answer}");
+        assert!(
+            !answer.to_string().contains(&secret),
+            "shown again: {answer}"
+        );
     }
 
     let (status, run) = service
@@ -136,12 +139,17 @@ async fn webhooks_are_signed_always(engine: TestEngine) {
     assert_eq!(status, 401, "{body}");
     // Ten forged deliveries: refused, counted, and no switch to polling.
     for _ in 0..10 {
-        let forged = github.build_delivery("not the secret", "issues", "edited", &number.to_string());
+        let forged =
+            github.build_delivery("not the secret", "issues", "edited", &number.to_string());
         let (status, body) = post_raw(&service, id, &forged.headers, &forged.body).await;
         assert_eq!(status, 401, "{body}");
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(inbox_rows(&service).await.len(), 0, "a refused delivery was stored");
+    assert_eq!(
+        inbox_rows(&service).await.len(),
+        0,
+        "a refused delivery was stored"
+    );
     assert_eq!(elder_title(&service, issue_id).await, "Crash on save");
 
     let (_, overview) = service.get("/sync/status").await;
@@ -165,7 +173,11 @@ async fn webhooks_are_signed_always(engine: TestEngine) {
         .text()
         .await
         .unwrap();
-    assert_eq!(rejected_metric(&metrics, "bad_signature"), Some(10), "{metrics}");
+    assert_eq!(
+        rejected_metric(&metrics, "bad_signature"),
+        Some(10),
+        "{metrics}"
+    );
     assert_eq!(rejected_metric(&metrics, "unsigned"), Some(1), "{metrics}");
 
     // Signed with the generated secret, carrying credentials in headers: accepted,
@@ -182,9 +194,13 @@ async fn webhooks_are_signed_always(engine: TestEngine) {
     let (status, body) = post_raw(&service, id, &headers, &genuine.body).await;
     assert_eq!(status, 202, "{body}");
     service
-        .eventually(Duration::from_secs(30), "the signed edit applied", || async {
-            (elder_title(&service, issue_id).await == "Renamed on GitHub").then_some(())
-        })
+        .eventually(
+            Duration::from_secs(30),
+            "the signed edit applied",
+            || async {
+                (elder_title(&service, issue_id).await == "Renamed on GitHub").then_some(())
+            },
+        )
         .await;
     let rows = inbox_rows(&service).await;
     assert_eq!(rows.len(), 1);
@@ -209,9 +225,15 @@ async fn refusals_are_indistinguishable(engine: TestEngine) {
     let mut ids = Vec::new();
     for (name, extra) in [
         ("live", json!({"webhook_secret": secret})),
-        ("disabled", json!({"webhook_secret": secret, "enabled": false})),
+        (
+            "disabled",
+            json!({"webhook_secret": secret, "enabled": false}),
+        ),
         ("hooks-off", json!({"webhook_enabled": false})),
-        ("missing-env", json!({"webhook_secret": {"env": MISSING_VAR}})),
+        (
+            "missing-env",
+            json!({"webhook_secret": {"env": MISSING_VAR}}),
+        ),
     ] {
         let (status, body) = service
             .post(
@@ -245,11 +267,17 @@ async fn refusals_are_indistinguishable(engine: TestEngine) {
     }
     let logs = service.logs();
     assert!(!String::from_utf8_lossy(&reference.1).contains(MISSING_VAR));
-    assert!(logs.contains("webhook delivery refused"), "the reason is logged");
+    assert!(
+        logs.contains("webhook delivery refused"),
+        "the reason is logged"
+    );
     assert_eq!(inbox_rows(&service).await.len(), 0);
 
     // Blank or short secrets are refused, naming the field.
-    for (i, bad) in ["", "  ", "whsec_", "whsec_AAAAAAAAAAA="].into_iter().enumerate() {
+    for (i, bad) in ["", "  ", "whsec_", "whsec_AAAAAAAAAAA="]
+        .into_iter()
+        .enumerate()
+    {
         let (status, body) = service
             .post(
                 "/sync/configs",
@@ -281,7 +309,10 @@ async fn refusals_are_indistinguishable(engine: TestEngine) {
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    let generated = body["webhook_secret"].as_str().expect("generated").to_string();
+    let generated = body["webhook_secret"]
+        .as_str()
+        .expect("generated")
+        .to_string();
     let (_, shown) = service.get(&format!("/sync/configs/{}", ids[2])).await;
     assert!(!shown.to_string().contains(&generated), "{shown}");
     let signed = github.build_delivery(&generated, "issues", "edited", &number.to_string());
@@ -343,7 +374,9 @@ fn rejected_metric(metrics: &str, reason: &str) -> Option<u64> {
     metrics
         .lines()
         .filter(|l| l.starts_with("sync_webhook_rejected_total{"))
-        .filter(|l| l.contains(r#"platform="github""#) && l.contains(&format!(r#"reason="{reason}""#)))
+        .filter(|l| {
+            l.contains(r#"platform="github""#) && l.contains(&format!(r#"reason="{reason}""#))
+        })
         .find_map(|l| l.rsplit(' ').next()?.parse().ok())
 }
 

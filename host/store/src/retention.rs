@@ -53,10 +53,7 @@ impl Store {
     }
 
     async fn delete_before(&self, sql: &str, cutoff_ms: i64) -> Result<u64> {
-        let done = sqlx::query(sql)
-            .bind(cutoff_ms)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(sql).bind(cutoff_ms).execute(&self.pool).await?;
         Ok(done.rows_affected())
     }
 }

@@ -198,20 +198,21 @@ impl Store {
                 .map(|c| {
                     let trust = trust.get(&c.id).unwrap_or(&no_trust);
                     ConfigSyncStatus {
-                    id: c.id,
-                    name: c.name.clone(),
-                    platform: c.platform,
-                    enabled: c.enabled,
-                    last_sync_at: c.last_sync_at,
-                    last_batch_sync_at: c.last_batch_sync_at,
-                    unresolved_secret_refs: c.unresolved_secret_refs(),
-                    webhooks_disabled_reason: trust.disabled_reason.clone(),
-                    webhooks: WebhookStatus::from_state(
-                        c.webhook_enabled,
-                        webhook_states.get(&c.id),
-                        trust,
-                    ),
-                }})
+                        id: c.id,
+                        name: c.name.clone(),
+                        platform: c.platform,
+                        enabled: c.enabled,
+                        last_sync_at: c.last_sync_at,
+                        last_batch_sync_at: c.last_batch_sync_at,
+                        unresolved_secret_refs: c.unresolved_secret_refs(),
+                        webhooks_disabled_reason: trust.disabled_reason.clone(),
+                        webhooks: WebhookStatus::from_state(
+                            c.webhook_enabled,
+                            webhook_states.get(&c.id),
+                            trust,
+                        ),
+                    }
+                })
                 .collect(),
         })
     }

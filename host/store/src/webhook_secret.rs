@@ -58,9 +58,7 @@ fn check_literal(s: &str) -> Result<()> {
         if !long_enough {
             return Err(StoreError::invalid(
                 FIELD,
-                format!(
-                    "a whsec_ secret must be base64 of at least {MIN_WHSEC_KEY_BYTES} bytes"
-                ),
+                format!("a whsec_ secret must be base64 of at least {MIN_WHSEC_KEY_BYTES} bytes"),
             ));
         }
     }

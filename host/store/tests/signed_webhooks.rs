@@ -63,7 +63,10 @@ fn field_of(e: StoreError) -> String {
 async fn webhooks_on_without_a_secret_is_refused(engine: TestEngine) {
     let db = TestDb::new(engine).await;
     let store = open(&db).await;
-    let err = store.create_config(&config("a", json!({}))).await.unwrap_err();
+    let err = store
+        .create_config(&config("a", json!({})))
+        .await
+        .unwrap_err();
     assert_eq!(field_of(err), "webhook_secret");
     assert!(store.list_configs().await.unwrap().is_empty());
 
@@ -92,7 +95,9 @@ async fn a_secret_is_generated_when_asked_and_resolves(engine: TestEngine) {
         .create_config_generating(&config("a", json!({})), WebhookSecretForm::Plain)
         .await
         .unwrap();
-    let secret = written.generated_webhook_secret.expect("a generated secret");
+    let secret = written
+        .generated_webhook_secret
+        .expect("a generated secret");
     assert!(secret.len() >= 43, "32 random bytes, base64: {secret}");
     assert!(written.config.webhook_secret.as_ref().unwrap().set);
     let rc = store.resolve_config(written.config.id).await.unwrap();
@@ -139,7 +144,9 @@ async fn a_secret_is_generated_when_asked_and_resolves(engine: TestEngine) {
         .update_config_generating(off.config.id, &on, WebhookSecretForm::Plain)
         .await
         .unwrap();
-    let generated = patched.generated_webhook_secret.expect("generated on patch");
+    let generated = patched
+        .generated_webhook_secret
+        .expect("generated on patch");
     let rc = store.resolve_config(off.config.id).await.unwrap();
     assert_eq!(rc.webhook_secret.as_deref(), Some(generated.as_str()));
     // A later patch does not generate another.
@@ -232,7 +239,10 @@ async fn migration_0003_turns_off_webhooks_without_a_secret(engine: TestEngine) 
     let configs = store.list_configs().await.unwrap();
     let by_name = |n: &str| configs.iter().find(|c| c.name == n).unwrap().clone();
     assert!(!by_name("open-door").webhook_enabled, "turned off");
-    assert!(by_name("signed").webhook_enabled, "a config with a secret keeps webhooks");
+    assert!(
+        by_name("signed").webhook_enabled,
+        "a config with a secret keeps webhooks"
+    );
     assert!(!by_name("already-off").webhook_enabled);
     assert_eq!(by_name("open-door").config_json["repo"], "w", "data kept");
 
@@ -245,9 +255,14 @@ async fn migration_0003_turns_off_webhooks_without_a_secret(engine: TestEngine) 
             .unwrap()
             .clone()
     };
-    let why = status("open-door").webhooks_disabled_reason.expect("a reason");
+    let why = status("open-door")
+        .webhooks_disabled_reason
+        .expect("a reason");
     assert!(why.contains("no webhook_secret"), "{why}");
-    assert_eq!(status("open-door").webhooks.reason.as_deref(), Some(why.as_str()));
+    assert_eq!(
+        status("open-door").webhooks.reason.as_deref(),
+        Some(why.as_str())
+    );
     assert!(status("signed").webhooks_disabled_reason.is_none());
     assert!(status("already-off").webhooks_disabled_reason.is_none());
 
@@ -256,7 +271,10 @@ async fn migration_0003_turns_off_webhooks_without_a_secret(engine: TestEngine) 
         json!({"webhook_enabled": true, "webhook_secret": "now-a-real-secret"}),
     )
     .unwrap();
-    store.update_config(by_name("open-door").id, &on).await.unwrap();
+    store
+        .update_config(by_name("open-door").id, &on)
+        .await
+        .unwrap();
     let overview = store.sync_overview().await.unwrap();
     let entry = overview
         .configs
@@ -294,7 +312,11 @@ async fn refused_deliveries_are_counted_per_config(engine: TestEngine) {
     let get = |id: i64| overview.configs.iter().find(|c| c.id == id).unwrap();
     assert_eq!(get(a.id).webhooks.rejected_deliveries, 10);
     assert!(get(a.id).webhooks.last_rejected_at.is_some());
-    assert_eq!(get(a.id).webhooks.health, "healthy", "refusals are not health");
+    assert_eq!(
+        get(a.id).webhooks.health,
+        "healthy",
+        "refusals are not health"
+    );
     assert_eq!(get(b.id).webhooks.rejected_deliveries, 0);
     assert!(get(b.id).webhooks.last_rejected_at.is_none());
 }
@@ -351,7 +373,11 @@ async fn prune_keeps_failed_and_recent_work(engine: TestEngine) {
         .unwrap();
     }
     // History: finished long ago, finished recently, still running (started long ago).
-    for (corr, completed) in [("old", Some(old)), ("recent", Some(recent)), ("running", None)] {
+    for (corr, completed) in [
+        ("old", Some(old)),
+        ("recent", Some(recent)),
+        ("running", None),
+    ] {
         sqlx::query(
             "INSERT INTO sync_history (sync_config_id, correlation_id, sync_type, started_at, completed_at) \
              VALUES ($1, $2, 'poll', $3, $4)",
@@ -396,5 +422,8 @@ async fn prune_keeps_failed_and_recent_work(engine: TestEngine) {
         ["recent", "running"]
     );
     // A second prune finds nothing more.
-    assert_eq!(store.prune_completed(now - 14 * day).await.unwrap().total(), 0);
+    assert_eq!(
+        store.prune_completed(now - 14 * day).await.unwrap().total(),
+        0
+    );
 }

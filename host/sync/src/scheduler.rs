@@ -90,8 +90,8 @@ pub async fn start_scheduler(
 
 /// Deletes completed work older than the retention; failures are logged, never fatal.
 pub async fn prune(engine: &Engine) {
-    let retention = chrono::Duration::from_std(engine.settings.retention)
-        .unwrap_or(chrono::Duration::days(14));
+    let retention =
+        chrono::Duration::from_std(engine.settings.retention).unwrap_or(chrono::Duration::days(14));
     let cutoff = (Utc::now() - retention).timestamp_millis();
     match engine.store.prune_completed(cutoff).await {
         Ok(p) if p.total() > 0 => tracing::info!(

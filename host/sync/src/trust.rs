@@ -86,7 +86,10 @@ impl From<SignatureError> for Unverified {
 
 /// `headers` without the secret-bearing ones: [`SECRET_HEADERS`] and the header of every
 /// shared-token scheme the connector declares (names compared case-insensitively).
-pub fn strip_secret_headers(info: &WebhookInfo, headers: &[(String, String)]) -> Vec<(String, String)> {
+pub fn strip_secret_headers(
+    info: &WebhookInfo,
+    headers: &[(String, String)],
+) -> Vec<(String, String)> {
     let token_headers: Vec<&str> = info
         .schemes
         .iter()
@@ -133,7 +136,10 @@ mod tests {
         );
         assert_eq!(
             kept,
-            vec![h("X-GitHub-Event", "issues"), h("X-Hub-Signature-256", "sha256=00")]
+            vec![
+                h("X-GitHub-Event", "issues"),
+                h("X-Hub-Signature-256", "sha256=00")
+            ]
         );
     }
 

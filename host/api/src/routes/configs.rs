@@ -30,8 +30,7 @@ async fn list_configs(State(s): State<ApiState>) -> ApiResult<Json<Vec<SyncConfi
 /// The answer to a create or patch: the config, plus `webhook_url` when webhooks are on
 /// and, only when the API just generated it, the `webhook_secret` itself (never again).
 fn written_json(s: &ApiState, written: WrittenConfig) -> ApiResult<Json<Value>> {
-    let mut out = serde_json::to_value(&written.config)
-        .map_err(|_| crate::ApiError::internal())?;
+    let mut out = serde_json::to_value(&written.config).map_err(|_| crate::ApiError::internal())?;
     if written.config.webhook_enabled {
         let path = format!("/api/v1/webhooks/{}", written.config.id);
         let url = match &s.public_url {
