@@ -222,7 +222,7 @@ async fn secrets_need_a_key(engine: TestEngine) {
         Err(StoreError::MissingSecretKey)
     ));
     let by_ref: NewSyncConfig = serde_json::from_value(json!({
-        "name": "env", "platform": "gitlab",
+        "name": "env", "platform": "gitlab", "webhook_enabled": false,
         "config_json": {"api_token": {"env": "ELDER_TEST_DEFINITELY_UNSET"}, "project_id": 42}
     }))
     .unwrap();
