@@ -193,11 +193,19 @@ async fn config_patch_changes_only_given_fields(engine: TestEngine) {
         store.update_config(cfg.id, &drop_repo).await,
         Err(StoreError::Invalid { .. })
     ));
+    // Webhooks on need a secret: clearing it alone is refused, clearing it while turning
+    // webhooks off works.
     let clear_hook: SyncConfigPatch =
         serde_json::from_value(json!({"webhook_secret": null})).unwrap();
+    assert!(matches!(
+        store.update_config(cfg.id, &clear_hook).await,
+        Err(StoreError::Invalid { field, .. }) if field == "webhook_secret"
+    ));
+    let clear_and_off: SyncConfigPatch =
+        serde_json::from_value(json!({"webhook_secret": null, "webhook_enabled": false})).unwrap();
     assert!(
         store
-            .update_config(cfg.id, &clear_hook)
+            .update_config(cfg.id, &clear_and_off)
             .await
             .unwrap()
             .webhook_secret
