@@ -28,6 +28,7 @@ pub mod routes;
 pub mod run;
 pub mod scheduler;
 pub mod settle;
+pub mod unknown_creates;
 pub mod webhook_health;
 pub mod workers;
 
