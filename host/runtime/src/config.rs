@@ -14,8 +14,10 @@ use crate::observer::RuntimeObserver;
 pub struct RuntimeConfig {
     /// Wall-clock budget of one call (epoch-based inside wasm, also enforced around host calls).
     pub call_deadline: Duration,
-    /// Maximum size of one linear memory of a store.
+    /// Maximum linear memory of one call: the sum over all memories of its store.
     pub memory_limit_bytes: usize,
+    /// Calls that may hold an instance at once (sizes the instance pool); more wait.
+    pub max_concurrent_calls: usize,
     /// Maximum response body size accepted at egress.
     pub max_response_bytes: usize,
     /// Timeout of one HTTP request at egress.
@@ -33,6 +35,7 @@ impl Default for RuntimeConfig {
         RuntimeConfig {
             call_deadline: Duration::from_secs(30),
             memory_limit_bytes: 64 << 20,
+            max_concurrent_calls: crate::engine::DEFAULT_MAX_CONCURRENT_CALLS,
             max_response_bytes: 10 << 20,
             http_timeout: Duration::from_secs(20),
             allow_plain_http: false,
@@ -47,6 +50,7 @@ impl std::fmt::Debug for RuntimeConfig {
         f.debug_struct("RuntimeConfig")
             .field("call_deadline", &self.call_deadline)
             .field("memory_limit_bytes", &self.memory_limit_bytes)
+            .field("max_concurrent_calls", &self.max_concurrent_calls)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("http_timeout", &self.http_timeout)
             .field("allow_plain_http", &self.allow_plain_http)

@@ -1,5 +1,7 @@
-//! The shared wasmtime [`Engine`]: component model, async, pooling allocator, epoch
-//! interruption, and the ticker thread that advances the epoch every [`TICK`].
+//! The shared wasmtime [`Engine`]: component model, async, pooling allocator sized by
+//! [`PoolSizes`], epoch interruption, and the ticker thread that advances the epoch every
+//! [`TICK`]. A running guest yields to the async executor at every tick (see the sandbox),
+//! so a spinning guest shares its thread instead of pinning it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,12 +11,59 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 
 use crate::error::RuntimeError;
 
-/// How often the epoch advances; deadlines are rounded up to whole ticks.
-pub(crate) const TICK: Duration = Duration::from_millis(10);
+/// How often the epoch advances: the longest stretch a guest runs before it yields its
+/// thread to other tasks, and the granularity of the call deadline.
+pub(crate) const TICK: Duration = Duration::from_millis(1);
 
-/// The engine plus its epoch ticker, which stops when this is dropped.
+/// Default number of connector calls that may hold an instance at once
+/// (`ELDER_CONNECTOR_MAX_CONCURRENT_CALLS`); further calls wait for a slot.
+pub const DEFAULT_MAX_CONCURRENT_CALLS: usize = 256;
+
+/// Core wasm instances one component may create (a Rust component has a handful; the
+/// WASI adapter adds a few).
+const CORE_INSTANCES_PER_COMPONENT: usize = 16;
+
+/// Linear memories one component instance may declare; their sum is capped per call by
+/// the store's limiter.
+const MEMORIES_PER_COMPONENT: u32 = 8;
+
+/// Tables one component instance may declare.
+const TABLES_PER_COMPONENT: u32 = 16;
+
+/// The pooling allocator's capacity, derived from how many calls may run at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PoolSizes {
+    /// Component instances (one per running call).
+    pub component_instances: u32,
+    /// Core instances over all running calls.
+    pub core_instances: u32,
+    /// Linear memories over all running calls (two per call on average).
+    pub memories: u32,
+    /// Tables over all running calls (four per call on average).
+    pub tables: u32,
+    /// Fiber stacks (one per running async call).
+    pub stacks: u32,
+}
+
+impl PoolSizes {
+    pub(crate) fn for_calls(max_concurrent_calls: usize) -> Self {
+        let calls = u32::try_from(max_concurrent_calls.max(1)).unwrap_or(u32::MAX / 64);
+        let per = |n: usize| calls.saturating_mul(u32::try_from(n).unwrap_or(1));
+        PoolSizes {
+            component_instances: calls,
+            core_instances: per(CORE_INSTANCES_PER_COMPONENT),
+            memories: per(2),
+            tables: per(4),
+            stacks: calls,
+        }
+    }
+}
+
+/// The engine, its epoch ticker (which stops when this is dropped) and the slots of the
+/// instance pool: a call holds one while its store lives.
 pub(crate) struct EngineHandle {
     pub engine: Engine,
+    pub slots: tokio::sync::Semaphore,
     stop: Arc<AtomicBool>,
 }
 
@@ -25,18 +74,22 @@ impl Drop for EngineHandle {
 }
 
 /// Builds the engine and starts the ticker.
-pub(crate) fn start(memory_limit_bytes: usize) -> Result<EngineHandle, RuntimeError> {
+pub(crate) fn start(
+    memory_limit_bytes: usize,
+    max_concurrent_calls: usize,
+) -> Result<EngineHandle, RuntimeError> {
+    let sizes = PoolSizes::for_calls(max_concurrent_calls);
     let mut pool = PoolingAllocationConfig::default();
     // One page above the cap so that the store's limiter, not the pool, refuses growth
     // (the limiter records it as a memory trap).
     let pool_memory = memory_limit_bytes.saturating_add(64 * 1024);
-    pool.total_component_instances(256)
-        .total_core_instances(4096)
-        .total_memories(512)
-        .total_tables(1024)
-        .total_stacks(256)
-        .max_memories_per_component(8)
-        .max_tables_per_component(16)
+    pool.total_component_instances(sizes.component_instances)
+        .total_core_instances(sizes.core_instances)
+        .total_memories(sizes.memories)
+        .total_tables(sizes.tables)
+        .total_stacks(sizes.stacks)
+        .max_memories_per_component(MEMORIES_PER_COMPONENT)
+        .max_tables_per_component(TABLES_PER_COMPONENT)
         .max_memory_size(pool_memory);
     let mut config = Config::new();
     config
@@ -46,7 +99,11 @@ pub(crate) fn start(memory_limit_bytes: usize) -> Result<EngineHandle, RuntimeEr
     let engine = Engine::new(&config).map_err(|e| RuntimeError::Engine(format!("{e:#}")))?;
     let stop = Arc::new(AtomicBool::new(false));
     spawn_ticker(engine.clone(), stop.clone())?;
-    Ok(EngineHandle { engine, stop })
+    Ok(EngineHandle {
+        engine,
+        slots: tokio::sync::Semaphore::new(sizes.component_instances as usize),
+        stop,
+    })
 }
 
 fn spawn_ticker(engine: Engine, stop: Arc<AtomicBool>) -> Result<(), RuntimeError> {
@@ -62,22 +119,17 @@ fn spawn_ticker(engine: Engine, stop: Arc<AtomicBool>) -> Result<(), RuntimeErro
         .map_err(|e| RuntimeError::Engine(format!("cannot start the epoch ticker: {e}")))
 }
 
-/// The epoch deadline, in ticks, for a call budget (at least one tick, rounded up,
-/// plus one because the current tick may be nearly over).
-pub(crate) fn deadline_ticks(budget: Duration) -> u64 {
-    let ticks = budget.as_nanos().div_ceil(TICK.as_nanos()).max(1);
-    u64::try_from(ticks).unwrap_or(u64::MAX - 1) + 1
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn deadlines_round_up_to_ticks() {
-        assert_eq!(deadline_ticks(Duration::ZERO), 2);
-        assert_eq!(deadline_ticks(Duration::from_millis(10)), 2);
-        assert_eq!(deadline_ticks(Duration::from_millis(11)), 3);
-        assert_eq!(deadline_ticks(Duration::from_secs(30)), 3001);
+    fn pool_scales_with_concurrent_calls() {
+        let sizes = PoolSizes::for_calls(10);
+        assert_eq!(sizes.component_instances, 10);
+        assert_eq!(sizes.stacks, 10);
+        assert_eq!(sizes.memories, 20);
+        assert_eq!(sizes.core_instances, 160);
+        assert_eq!(PoolSizes::for_calls(0).component_instances, 1);
     }
 }

@@ -2,9 +2,10 @@
 //!
 //! A [`Runtime`] owns one wasmtime engine (pooling allocator, epoch ticker thread) and
 //! loads connector components built against `wit/connector.wit`. Each loaded connector
-//! keeps an `InstancePre`; every call runs in a fresh store with a memory cap and an
-//! epoch deadline, so a trap, an endless loop or a memory bomb costs that call only
-//! ([`CallError::Trap`]). Guests reach the network only through the host's `http`
+//! keeps an `InstancePre`; every call runs in a fresh store with a memory cap (the sum of
+//! its linear memories) and an epoch deadline, yielding its thread at every epoch tick,
+//! so a trap, an endless loop or a memory bomb costs that call only ([`CallError::Trap`])
+//! and never pins the executor. Guests reach the network only through the host's `http`
 //! import, which enforces the connector's allowed hosts, applies credentials (secrets
 //! never reach the guest), times out and caps response sizes. Components that import
 //! WASI get a locked-down context: no files, no network, no environment, captured stdio.
@@ -29,6 +30,7 @@ mod wasi;
 pub use config::{ConnectorConfig, RuntimeConfig};
 pub use connector::LoadedConnector;
 pub use egress::{Egress, EgressError, EgressRequest, EgressResponse, ReqwestEgress};
+pub use engine::DEFAULT_MAX_CONCURRENT_CALLS;
 pub use error::{CallError, RuntimeError, TrapKind};
 pub use observer::RuntimeObserver;
 pub use runtime::Runtime;

@@ -1,19 +1,21 @@
-//! Running one call in isolation: a fresh [`Store`] per call with the memory cap and the
-//! epoch deadline (plus a wall-clock bound when a tokio runtime is present, covering
-//! time spent in host calls), instantiation from the `InstancePre`, captured WASI stdio
-//! flushed to the log, and classification of traps into [`TrapKind`].
+//! Running one call in isolation: a slot from the engine's bounded pool of concurrent
+//! calls, a fresh [`Store`] per call with the memory cap and the epoch deadline (the guest
+//! yields to the executor at every epoch tick and traps once the deadline has passed,
+//! plus a wall-clock bound when a tokio runtime is present, covering time spent in host
+//! calls), instantiation from the `InstancePre`, captured WASI stdio flushed to the log,
+//! and classification of traps into [`TrapKind`].
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use elder_sync_model::ConnectorInfo;
-use wasmtime::Store;
+use wasmtime::{Store, UpdateDeadline};
 
 use crate::bindings::ConnectorWorldPre;
 use crate::bindings::guest::Guest;
 use crate::convert;
 use crate::egress::EgressContext;
 use crate::egress::policy::EgressPolicy;
-use crate::engine::deadline_ticks;
 use crate::error::{CallError, TrapKind};
 use crate::runtime::Shared;
 use crate::state::HostState;
@@ -52,16 +54,20 @@ impl Sandbox {
         &self.shared
     }
 
-    /// Calls `describe` with all egress refused.
+    /// Calls `describe` with all egress refused. It runs to its deadline without
+    /// yielding: loading calls it from synchronous code (`futures::executor::block_on`,
+    /// possibly on a tokio worker), where a tokio yield would never be woken.
     pub(crate) async fn describe(&self) -> Result<ConnectorInfo, CallError> {
-        self.run(EgressPolicy::deny_all(), async |store, guest| {
-            guest.call_describe(store).await
-        })
+        self.run_with(
+            EpochMode::Trap,
+            EgressPolicy::deny_all(),
+            async |store, guest| guest.call_describe(store).await,
+        )
         .await
         .map(convert::info_from_wit)
     }
 
-    fn store(&self, policy: EgressPolicy) -> Store<HostState> {
+    fn store(&self, policy: EgressPolicy, mode: EpochMode) -> Store<HostState> {
         let cfg = &self.shared.cfg;
         let egress = EgressContext {
             connector: self.name.clone(),
@@ -76,18 +82,35 @@ impl Sandbox {
             HostState::new(egress, cfg.memory_limit_bytes),
         );
         store.limiter(|s| &mut s.limits);
-        store.set_epoch_deadline(deadline_ticks(cfg.call_deadline));
-        store.epoch_deadline_trap();
+        epoch_deadline(&mut store, cfg.call_deadline, mode);
         store
     }
 
-    /// Instantiates the connector in a fresh store and runs `f` against its export.
+    /// Instantiates the connector in a fresh store and runs `f` against its export; the
+    /// guest yields its thread at every epoch tick.
     pub(crate) async fn run<T>(
         &self,
         policy: EgressPolicy,
         f: impl AsyncFnOnce(&mut Store<HostState>, &Guest) -> wasmtime::Result<T>,
     ) -> Result<T, CallError> {
-        let mut store = self.store(policy);
+        self.run_with(EpochMode::Yield, policy, f).await
+    }
+
+    async fn run_with<T>(
+        &self,
+        mode: EpochMode,
+        policy: EgressPolicy,
+        f: impl AsyncFnOnce(&mut Store<HostState>, &Guest) -> wasmtime::Result<T>,
+    ) -> Result<T, CallError> {
+        // Waiting for a slot is not the call's time: the deadline starts with the store.
+        let _slot = self
+            .shared
+            .engine
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| CallError::Runtime("the runtime is shutting down".into()))?;
+        let mut store = self.store(policy, mode);
         let work = async {
             let world = self
                 .pre
@@ -126,6 +149,33 @@ impl Sandbox {
             Failure::Call(e) => trap_of(&e, memory_hit),
         }
     }
+}
+
+/// What a guest does at an epoch tick before its deadline.
+#[derive(Clone, Copy)]
+enum EpochMode {
+    /// Yields its thread to the executor (every call made from async code).
+    Yield,
+    /// Keeps running (calls made from synchronous code).
+    Trap,
+}
+
+/// Checks the deadline at every epoch tick: past it, the guest traps with
+/// `Trap::Interrupt`; before it, it yields (in [`EpochMode::Yield`]) or continues.
+fn epoch_deadline(store: &mut Store<HostState>, budget: Duration, mode: EpochMode) {
+    let deadline = Instant::now() + budget;
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(move |_| {
+        Ok(match mode {
+            _ if Instant::now() >= deadline => UpdateDeadline::Interrupt,
+            EpochMode::Trap => UpdateDeadline::Continue(1),
+            // tokio's yield lets the I/O driver and every other ready task run first.
+            EpochMode::Yield if tokio::runtime::Handle::try_current().is_ok() => {
+                UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now()))
+            }
+            EpochMode::Yield => UpdateDeadline::Yield(1),
+        })
+    });
 }
 
 fn trap_of(e: &wasmtime::Error, memory_hit: bool) -> CallError {

@@ -2,6 +2,7 @@
 //! Settings come from the environment; see README.md.
 
 mod cli;
+mod http_server;
 mod plugin_cli;
 mod plugins;
 mod serve;

@@ -17,6 +17,7 @@ use elder_sync_store::{Store, WebhookSecretForm};
 use elder_sync_telemetry::{LogSettings, Metrics, ReadinessCheck, check_fn};
 use tokio_util::sync::CancellationToken;
 
+use crate::http_server;
 use crate::plugins;
 use crate::settings::Settings;
 
@@ -61,7 +62,11 @@ pub async fn serve() -> Result<()> {
     let api_state = ApiState::new(store.clone())
         .with_webhook_forms(Arc::new(ConnectorSecretForms(registry.clone())))
         .with_public_url(settings.public_url.clone());
-    let app = app_router(api_state, &engine, &plugins.host, health.clone());
+    let app = http_server::bounded(
+        app_router(api_state, &engine, &plugins.host),
+        health.clone(),
+        &settings.http,
+    );
     let listener = tokio::net::TcpListener::bind(settings.listen_addr)
         .await
         .with_context(|| format!("binding {} (ELDER_LISTEN_ADDR)", settings.listen_addr))?;
@@ -69,18 +74,16 @@ pub async fn serve() -> Result<()> {
     let worker_server = (settings.worker_addr != settings.listen_addr).then(|| {
         let stop = stop.clone();
         let addr = settings.worker_addr;
+        let limits = settings.http.clone();
+        let health = http_server::bounded(Router::new(), health, &limits);
         tokio::spawn(async move {
             let listener = tokio::net::TcpListener::bind(addr).await?;
             tracing::info!(%addr, "serving worker health and metrics");
-            axum::serve(listener, health)
-                .with_graceful_shutdown(stop.cancelled_owned())
-                .await
+            http_server::serve(listener, health, &limits, stop.cancelled_owned()).await
         })
     });
 
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    http_server::serve(listener, app, &settings.http, shutdown_signal()).await?;
     tracing::info!("shutting down: stopping workers and the scheduler");
     stop.cancel();
     let _ = scheduler.shutdown().await;
@@ -96,12 +99,8 @@ pub async fn serve() -> Result<()> {
     Ok(())
 }
 
-fn app_router(
-    api_state: ApiState,
-    engine: &Engine,
-    plugins: &Arc<PluginHost>,
-    health: Router,
-) -> Router {
+/// The API, webhook, action and plugin routes (everything but health and metrics).
+fn app_router(api_state: ApiState, engine: &Engine, plugins: &Arc<PluginHost>) -> Router {
     let actions = routes::action_routes(engine.clone()).layer(
         axum::middleware::from_fn_with_state(api_state.clone(), elder_sync_api::require_token),
     );
@@ -113,13 +112,13 @@ fn app_router(
             api_state.clone(),
         ))
         .merge(elder_sync_api::router(api_state))
-        .merge(health)
 }
 
 fn runtime_config(settings: &Settings, observer: Arc<PluginStats>) -> RuntimeConfig {
     RuntimeConfig {
         call_deadline: settings.connector_deadline,
         memory_limit_bytes: settings.connector_memory_mb << 20,
+        max_concurrent_calls: settings.connector_max_calls,
         allow_plain_http: settings.allow_http_egress,
         observer: Some(observer),
         ..RuntimeConfig::default()

@@ -44,6 +44,44 @@ pub struct Settings {
     /// `ELDER_RETENTION_DAYS`, default 14: how long completed inbox, outbox and history rows
     /// are kept (failed and parked ones are kept until handled).
     pub retention: Duration,
+    /// `ELDER_CONNECTOR_MAX_CONCURRENT_CALLS`, default 256: connector calls running at once
+    /// (sizes the instance pool); further calls wait for a slot.
+    pub connector_max_calls: usize,
+    /// The HTTP server's limits.
+    pub http: HttpLimits,
+}
+
+/// What keeps slow or flooding clients from exhausting the HTTP server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// `ELDER_HTTP_HEADER_TIMEOUT_SECS`, default 10: a connection that has not sent a
+    /// request's complete headers within this is closed.
+    pub header_timeout: Duration,
+    /// `ELDER_HTTP_BODY_TIMEOUT_SECS`, default 30: the longest a request body may take to
+    /// arrive (then `408`).
+    pub body_timeout: Duration,
+    /// `ELDER_HTTP_REQUEST_TIMEOUT_SECS`, default 120: the longest a request may take in
+    /// all, manual sync runs included (then `503 request_timeout`).
+    pub request_timeout: Duration,
+    /// `ELDER_HTTP_MAX_BODY_BYTES`, default 2097152 (2 MiB): larger bodies get `413`.
+    pub max_body_bytes: usize,
+    /// `ELDER_HTTP_MAX_CONCURRENT_REQUESTS`, default 512: API and webhook requests served
+    /// at once; beyond that `503 overloaded` (health and metrics are not counted).
+    pub max_concurrent_requests: usize,
+}
+
+impl HttpLimits {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<HttpLimits, SettingsError> {
+        let secs = |var, default| positive(get, var, default).map(Duration::from_secs);
+        Ok(HttpLimits {
+            header_timeout: secs("ELDER_HTTP_HEADER_TIMEOUT_SECS", 10)?,
+            body_timeout: secs("ELDER_HTTP_BODY_TIMEOUT_SECS", 30)?,
+            request_timeout: secs("ELDER_HTTP_REQUEST_TIMEOUT_SECS", 120)?,
+            max_body_bytes: positive(get, "ELDER_HTTP_MAX_BODY_BYTES", 2 << 20)? as usize,
+            max_concurrent_requests: positive(get, "ELDER_HTTP_MAX_CONCURRENT_REQUESTS", 512)?
+                as usize,
+        })
+    }
 }
 
 impl Settings {
@@ -77,6 +115,12 @@ impl Settings {
             retention: Duration::from_secs(
                 positive(&get, "ELDER_RETENTION_DAYS", 14)?.saturating_mul(24 * 3600),
             ),
+            connector_max_calls: positive(
+                &get,
+                "ELDER_CONNECTOR_MAX_CONCURRENT_CALLS",
+                elder_sync_runtime::DEFAULT_MAX_CONCURRENT_CALLS as u64,
+            )? as usize,
+            http: HttpLimits::from_lookup(&get)?,
         })
     }
 
@@ -169,6 +213,26 @@ mod tests {
         );
         assert_eq!(s.connector_deadline, Duration::from_secs(30));
         assert!(s.batch_fallback_enabled);
+    }
+
+    #[test]
+    fn http_limits_have_defaults_and_can_be_set() {
+        let s = with(&[]).unwrap();
+        assert_eq!(s.http.header_timeout, Duration::from_secs(10));
+        assert_eq!(s.http.body_timeout, Duration::from_secs(30));
+        assert_eq!(s.http.request_timeout, Duration::from_secs(120));
+        assert_eq!(s.http.max_body_bytes, 2 << 20);
+        assert_eq!(s.http.max_concurrent_requests, 512);
+        assert_eq!(s.connector_max_calls, 256);
+        let s = with(&[
+            ("ELDER_HTTP_HEADER_TIMEOUT_SECS", "2"),
+            ("ELDER_HTTP_MAX_CONCURRENT_REQUESTS", "4"),
+        ])
+        .unwrap();
+        assert_eq!(s.http.header_timeout, Duration::from_secs(2));
+        assert_eq!(s.http.max_concurrent_requests, 4);
+        let err = with(&[("ELDER_HTTP_MAX_BODY_BYTES", "0")]).unwrap_err();
+        assert_eq!(err.var, "ELDER_HTTP_MAX_BODY_BYTES");
     }
 
     #[test]

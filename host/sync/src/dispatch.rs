@@ -3,6 +3,7 @@
 //! resource's project. A config whose mapping base already equals the resource (the change
 //! came from that platform) gets nothing: that is what keeps writes from echoing back.
 //! Failures retry with backoff; poison rows are parked as `error`, never blocking the rest.
+//! A create is never sent twice blindly: see `unknown_creates`.
 
 use std::time::Duration;
 
@@ -21,6 +22,7 @@ use crate::engine::{Engine, connector_config, strategy_of};
 use crate::error::EngineError;
 use crate::persist::{is_reserved, placeholder};
 use crate::resolver::{Capabilities, Field, Strategy, diff};
+use crate::unknown_creates::{earlier_attempt, find_own_create};
 use tracing::Instrument;
 
 /// Claims and pushes one batch of outbox rows; returns how many rows were handled.
@@ -259,7 +261,9 @@ async fn push_delete(
 /// Creates `resource` on the platform. The mapping is reserved first (placeholder id,
 /// status `pending`, the content's fingerprint), so the platform's webhook for this
 /// create, if it is processed before the call returns, adopts the reservation instead
-/// of creating a twin in Elder.
+/// of creating a twin in Elder. A reservation still there from an earlier attempt means
+/// that attempt's outcome is unknown (timeout, trap, 5xx): the platform is searched for
+/// the item it may have created, which is adopted instead of being sent again.
 async fn create_external(
     engine: &Engine,
     rc: &ResolvedConfig,
@@ -267,6 +271,17 @@ async fn create_external(
     cfg: &elder_sync_runtime::ConnectorConfig,
     resource: &Resource,
 ) -> Result<(), EngineError> {
+    let earlier = engine
+        .store
+        .find_mapping_by_elder(rc.config.id, resource.kind, resource.id)
+        .await?;
+    if let Some(reservation) = earlier_attempt(earlier.as_ref())
+        && let Some(found) =
+            find_own_create(engine, rc.config.id, connector, cfg, reservation).await?
+    {
+        tracing::info!(config_id = rc.config.id, kind = %resource.kind, elder_id = resource.id, external_id = %found.external_id, "an earlier create whose answer was lost did create the item: adopted, not sent again");
+        return map_created(engine, rc, resource, &found).await;
+    }
     let elder = elder_item(engine, rc.config.id, resource).await?;
     let mut planned = elder.clone();
     planned.external_id = placeholder();
@@ -288,7 +303,10 @@ async fn create_external(
         Ok(created) => created,
         Err(e) => {
             let e = EngineError::from(e);
-            if !e.is_transient() {
+            if e.is_transient() {
+                // The item may exist now: the kept reservation records this attempt.
+                tracing::warn!(config_id = rc.config.id, elder_id = resource.id, error = %e, "create outcome unknown: the next attempt looks for the item first");
+            } else {
                 release_reservation(engine, rc, resource).await?;
             }
             if crate::refusals::is_unsupported(&e) {
@@ -299,7 +317,17 @@ async fn create_external(
             return Err(e);
         }
     };
-    let base = comparable(&created);
+    map_created(engine, rc, resource, &created).await
+}
+
+/// Maps `resource` to the platform item created for it.
+async fn map_created(
+    engine: &Engine,
+    rc: &ResolvedConfig,
+    resource: &Resource,
+    created: &Item,
+) -> Result<(), EngineError> {
+    let base = comparable(created);
     let print = fingerprint(&base);
     write_mapping(
         engine,

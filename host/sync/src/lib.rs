@@ -29,6 +29,7 @@ pub mod run;
 pub mod scheduler;
 pub mod settle;
 pub mod trust;
+pub mod unknown_creates;
 pub mod webhook_health;
 pub mod workers;
 

@@ -32,6 +32,9 @@ pub struct ServiceOptions {
     /// Which built connectors (`target/connectors/<name>.wasm`) to put in the plugin
     /// directory; `None` means all of them.
     pub connectors: Option<Vec<String>>,
+    /// More plugins: `(file stem, component bytes, manifest text)`, written to the plugin
+    /// directory as `<stem>.wasm` and `<stem>.toml` (e.g. a test guest).
+    pub plugins: Vec<(String, Vec<u8>, String)>,
 }
 
 impl ServiceOptions {
@@ -41,6 +44,7 @@ impl ServiceOptions {
             engine,
             env: Vec::new(),
             connectors: None,
+            plugins: Vec::new(),
         }
     }
 
@@ -53,6 +57,13 @@ impl ServiceOptions {
     /// Only these connectors in the plugin directory.
     pub fn connectors(mut self, names: &[&str]) -> Self {
         self.connectors = Some(names.iter().map(|n| n.to_string()).collect());
+        self
+    }
+
+    /// Adds a plugin `<stem>.wasm` with its manifest `<stem>.toml`.
+    pub fn plugin(mut self, stem: &str, component: Vec<u8>, manifest: &str) -> Self {
+        self.plugins
+            .push((stem.to_string(), component, manifest.to_string()));
         self
     }
 }
@@ -86,6 +97,10 @@ impl Service {
         std::fs::create_dir_all(&data_dir).unwrap();
         std::fs::create_dir_all(&plugin_dir).unwrap();
         copy_connectors(&plugin_dir, options.connectors.as_deref());
+        for (stem, component, manifest) in &options.plugins {
+            std::fs::write(plugin_dir.join(format!("{stem}.wasm")), component).unwrap();
+            std::fs::write(plugin_dir.join(format!("{stem}.toml")), manifest).unwrap();
+        }
         seed_compiled_cache(&data_dir.join("plugin-cache"));
         let db = TestDb::new(options.engine).await;
         let addr = format!("127.0.0.1:{}", free_port());

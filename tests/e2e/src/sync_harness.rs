@@ -227,11 +227,19 @@ impl Drop for SyncHost {
 /// An engine over `store` with the GitHub component loaded (plain-http egress for the
 /// loopback simulator).
 pub fn engine_over(store: Store) -> Engine {
-    let runtime = Runtime::new(RuntimeConfig {
-        allow_plain_http: true,
-        ..RuntimeConfig::default()
-    })
-    .expect("runtime");
+    engine_with(
+        store,
+        RuntimeConfig {
+            allow_plain_http: true,
+            ..RuntimeConfig::default()
+        },
+    )
+}
+
+/// An engine over `store` with the GitHub component loaded in a runtime made with `cfg`
+/// (e.g. a short call deadline).
+pub fn engine_with(store: Store, cfg: RuntimeConfig) -> Engine {
+    let runtime = Runtime::new(cfg).expect("runtime");
     let registry = Arc::new(ConnectorRegistry::new());
     registry.install(load_github(&runtime), 0);
     Engine::new(

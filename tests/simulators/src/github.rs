@@ -112,6 +112,12 @@ impl GithubSim {
         self.lock().options.token.clone()
     }
 
+    /// From now on `POST .../issues` creates the issue at once but answers only after
+    /// `delay` (zero: at once again).
+    pub fn delay_create_answers(&self, delay: std::time::Duration) {
+        self.lock().create_answer_delay = delay;
+    }
+
     /// Moves the simulated clock forward.
     pub fn advance_clock(&self, secs: i64) {
         self.lock().clock_offset += secs;

@@ -124,6 +124,9 @@ pub struct State {
     pub hook: Option<HookConfig>,
     /// Deliveries built (and sent when a hook URL is set).
     pub deliveries: Vec<Delivery>,
+    /// How long `POST .../issues` holds its answer after the issue is created (a platform
+    /// that commits a create but answers after the caller's deadline).
+    pub create_answer_delay: std::time::Duration,
 }
 
 impl State {
@@ -145,6 +148,7 @@ impl State {
             used: 0,
             hook: None,
             deliveries: Vec::new(),
+            create_answer_delay: std::time::Duration::ZERO,
         }
     }
 

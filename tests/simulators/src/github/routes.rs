@@ -335,9 +335,19 @@ async fn create_issue(AxState(state): AxState<Shared>, body: axum::body::Bytes) 
         let owner = st.options.owner.clone();
         let (n, events) = ops::create_issue(&mut st, &title, edit, false, &owner)?;
         emit(&state, &mut st, &events);
-        Ok(ok(StatusCode::CREATED, issue_json(&st, &st.issues[&n])))
+        Ok((
+            ok(StatusCode::CREATED, issue_json(&st, &st.issues[&n])),
+            st.create_answer_delay,
+        ))
     })();
-    result.unwrap_or_else(|e: ApiError| error(&e))
+    match result {
+        Ok((answer, delay)) => {
+            // Committed already: only the answer is late.
+            tokio::time::sleep(delay).await;
+            answer
+        }
+        Err(e) => error(&e),
+    }
 }
 
 fn number(s: &str) -> Result<u64, ApiError> {

@@ -1,0 +1,185 @@
+//! The HTTP server and what bounds one client: hyper connections with a header-read
+//! timeout (a slowloris client is cut off) and graceful shutdown; tower layers that cap the
+//! body size (`413`), the time a body may stall (`ELDER_HTTP_BODY_TIMEOUT_SECS`), the time
+//! a request may take in all (`503 request_timeout`) and how many API and webhook requests
+//! run at once (`503 overloaded`; health and metrics stay outside that gate). Errors the
+//! framework answers by itself get the API's JSON error body.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
+
+use crate::settings::HttpLimits;
+
+/// How long open connections may take to finish their requests after shutdown begins.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// The largest framework error body read back to turn it into a JSON message.
+const ERROR_TEXT_LIMIT: usize = 4096;
+
+/// The application with every request bound: `gated` routes (API, webhooks) count toward
+/// the concurrency limit, `open` ones (health, metrics) do not; both get the size and time
+/// limits and JSON error bodies.
+pub fn bounded(gated: Router, open: Router, limits: &HttpLimits) -> Router {
+    let gate = Arc::new(Semaphore::new(limits.max_concurrent_requests));
+    gated
+        .layer(middleware::from_fn_with_state(gate, shed_when_full))
+        .merge(open)
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+        .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            limits.request_timeout,
+        ))
+        .layer(middleware::from_fn_with_state(
+            limits.max_body_bytes,
+            json_errors,
+        ))
+}
+
+/// Answers `503 overloaded` at once when every request slot is taken (no queue builds up).
+async fn shed_when_full(State(gate): State<Arc<Semaphore>>, req: Request, next: Next) -> Response {
+    match gate.try_acquire() {
+        Ok(_slot) => next.run(req).await,
+        Err(_) => {
+            let mut response = error_body(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "overloaded",
+                "too many requests are being served; retry shortly",
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
+        }
+    }
+}
+
+/// Gives error responses that are not JSON yet (body limit, timeouts, extractor
+/// rejections) the API's `{"error": {"code", "message", "field"}}` body.
+async fn json_errors(State(max_body): State<usize>, req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, ERROR_TEXT_LIMIT)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let (code, message) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "payload_too_large".to_string(),
+            format!("the request body is larger than {max_body} bytes (ELDER_HTTP_MAX_BODY_BYTES)"),
+        ),
+        StatusCode::SERVICE_UNAVAILABLE if text.is_empty() => (
+            "request_timeout".to_string(),
+            "the request took longer than the server allows (ELDER_HTTP_REQUEST_TIMEOUT_SECS)"
+                .to_string(),
+        ),
+        _ => (code_of(status), message_of(status, text)),
+    };
+    let mut rewritten = error_body(status, &code, &message);
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            rewritten.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    rewritten
+}
+
+fn code_of(status: StatusCode) -> String {
+    status
+        .canonical_reason()
+        .unwrap_or("error")
+        .to_ascii_lowercase()
+        .replace([' ', '-'], "_")
+}
+
+fn message_of(status: StatusCode, text: String) -> String {
+    if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        text
+    }
+}
+
+fn error_body(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({"error": {"code": code, "message": message, "field": null}});
+    (status, axum::Json(body)).into_response()
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then lets open connections
+/// finish (up to [`SHUTDOWN_GRACE`]).
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: &HttpLimits,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    builder.http2().timer(TokioTimer::new());
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => stream,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = TowerToHyperService::new(
+            app.clone()
+                .map_request(|r: axum::http::Request<hyper::body::Incoming>| r.map(Body::new)),
+        );
+        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn.into_owned());
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection closed with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after the shutdown grace period; closing them");
+    }
+    Ok(())
+}
