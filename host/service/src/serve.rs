@@ -34,7 +34,8 @@ pub async fn serve() -> Result<()> {
 
     let store = Store::open(&settings.effective_database_url())
         .await
-        .context("opening the database")?;
+        .context("opening the database")?
+        .with_secret_env_prefix(settings.secret_env_prefix.clone());
     tracing::info!(backend = ?store.backend(), "database ready (migrations applied)");
 
     let stats = PluginStats::wrapping(Some(Arc::new(MetricsObserver(metrics.clone()))));
@@ -113,6 +114,7 @@ fn runtime_config(settings: &Settings, observer: Arc<PluginStats>) -> RuntimeCon
         call_deadline: settings.connector_deadline,
         memory_limit_bytes: settings.connector_memory_mb << 20,
         allow_plain_http: settings.allow_http_egress,
+        allow_private_networks: settings.egress_allow_private,
         observer: Some(observer),
         ..RuntimeConfig::default()
     }

@@ -206,7 +206,7 @@ fn parse_platform(s: &str) -> Result<Platform> {
 
 fn seal_webhook(v: &Value, store: &Store) -> Result<SealedSecret> {
     SealedSecret::seal(
-        &SecretInput::from_json("webhook_secret", v)?,
+        &SecretInput::from_json("webhook_secret", v, &store.env_prefix)?,
         store.secret_box.as_ref(),
     )
 }
@@ -214,7 +214,8 @@ fn seal_webhook(v: &Value, store: &Store) -> Result<SealedSecret> {
 impl Store {
     /// Validates, seals secrets and inserts a config.
     pub async fn create_config(&self, new: &NewSyncConfig) -> Result<SyncConfig> {
-        let (settings, secrets) = seal_config(&new.config_json, self.secret_box.as_ref())?;
+        let (settings, secrets) =
+            seal_config(&new.config_json, self.secret_box.as_ref(), &self.env_prefix)?;
         let row = ConfigRow {
             name: new.name.trim().to_string(),
             platform: parse_platform(&new.platform)?,
@@ -309,7 +310,8 @@ impl Store {
                 settings.remove(&k);
                 secrets.remove(&k);
             }
-            let (new_settings, new_secrets) = seal_config(&set, self.secret_box.as_ref())?;
+            let (new_settings, new_secrets) =
+                seal_config(&set, self.secret_box.as_ref(), &self.env_prefix)?;
             settings.extend(new_settings);
             secrets.extend(new_secrets);
         }

@@ -229,6 +229,7 @@ impl Drop for SyncHost {
 pub fn engine_over(store: Store) -> Engine {
     let runtime = Runtime::new(RuntimeConfig {
         allow_plain_http: true,
+        allow_private_networks: true,
         ..RuntimeConfig::default()
     })
     .expect("runtime");
