@@ -191,6 +191,22 @@ mod tests {
     }
 
     #[test]
+    fn egress_protections_are_on_by_default() {
+        let s = with(&[]).unwrap();
+        assert!(!s.egress_allow_private && !s.allow_http_egress);
+        assert_eq!(s.secret_env_prefix, "ELDER_SECRET_");
+        let s = with(&[
+            ("ELDER_EGRESS_ALLOW_PRIVATE", "true"),
+            ("ELDER_SECRET_ENV_PREFIX", "ACME_"),
+        ])
+        .unwrap();
+        assert!(s.egress_allow_private);
+        assert_eq!(s.secret_env_prefix, "ACME_");
+        let err = with(&[("ELDER_SECRET_ENV_PREFIX", "a")]).unwrap_err();
+        assert_eq!(err.var, "ELDER_SECRET_ENV_PREFIX");
+    }
+
+    #[test]
     fn postgres_url_is_used_as_given() {
         let s = with(&[("DATABASE_URL", "postgres://u@h/db")]).unwrap();
         assert_eq!(s.effective_database_url(), "postgres://u@h/db");

@@ -13,7 +13,6 @@
 //!   echoed token.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
@@ -90,7 +89,7 @@ async fn unauthorized(
     uri: axum::http::Uri,
     headers: HeaderMap,
 ) -> impl IntoResponse {
-    note(&seen, format!("{}", uri.path()));
+    note(&seen, uri.path().to_string());
     let token = credential(&headers);
     (
         StatusCode::UNAUTHORIZED,
