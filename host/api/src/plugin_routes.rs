@@ -81,9 +81,13 @@ pub struct PluginManifestDiff {
     pub removed_hosts: Vec<String>,
     /// A line diff of the two manifests: `-` old only, `+` new only.
     pub lines: Vec<String>,
+    /// Security-surface changes from `describe` (secret flags, auth rules and the host they
+    /// apply to, webhook schemes), one line each.
+    pub surface: Vec<String>,
 }
 
-/// A version waiting for an operator's approval (it asks for new hosts).
+/// A version waiting for an operator's approval (it asks for new hosts or changes its
+/// security surface).
 #[derive(ToSchema)]
 pub struct PendingPlugin {
     pub id: String,

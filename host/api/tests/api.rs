@@ -72,7 +72,7 @@ async fn configs_crud(engine: TestEngine) {
         .post(
             "/api/v1/sync/configs",
             json!({"name": "jira", "platform": "jira", "config_json": {
-                "api_token": {"env": "ELDER_TEST_UNSET_JIRA_TOKEN"}, "email": "a@b.c",
+                "api_token": {"env": "ELDER_SECRET_TEST_UNSET_JIRA_TOKEN"}, "email": "a@b.c",
                 "jira_url": "https://x.atlassian.net", "project_key": "PRJ"}}),
         )
         .await;

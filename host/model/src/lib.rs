@@ -6,6 +6,7 @@
 mod connector_info;
 mod error;
 mod item;
+mod secret_names;
 
 pub use connector_info::{
     AuthRule, ConfigField, ConnectorInfo, HmacAlgorithm, HmacSignature, SignatureEncoding,
@@ -13,3 +14,4 @@ pub use connector_info::{
 };
 pub use error::{ConnectorError, RateLimit};
 pub use item::{Change, ChangeAction, Item, ItemPatch, ItemState, Kind, NewItem, Page};
+pub use secret_names::is_secret_key;

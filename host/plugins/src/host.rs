@@ -1,8 +1,10 @@
 //! [`PluginHost`]: the connector lifecycle. Installs validated versions into the
 //! engine's [`ConnectorRegistry`] (an atomic swap; running calls finish on the old
-//! version, which is then drained), holds versions that ask for new hosts until an
-//! operator approves them, enables, disables and rolls back, loads the plugin directory,
-//! and remembers approvals and disabled plugins across restarts in its state directory.
+//! version, which is then drained), holds versions that ask for new hosts or change the
+//! security surface ([`Surface`]) until an operator approves them, keeps every key an
+//! approved version declared secret withheld from later versions, enables, disables and
+//! rolls back, loads the plugin directory, and remembers approvals (manifest and surface)
+//! and disabled plugins across restarts in its state directory.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,6 +22,7 @@ use crate::error::PluginError;
 use crate::manifest::{Limits, Manifest, ManifestDiff};
 use crate::settings::PluginSettings;
 use crate::stats::PluginStats;
+use crate::surface::Surface;
 
 /// Where a version came from: the plugin directory, or an upload (written to the
 /// directory once installed, so a restart serves it too).
@@ -33,6 +36,8 @@ pub enum Origin {
 #[derive(Clone)]
 struct Installed {
     manifest: Manifest,
+    /// The surface `describe` declares (once approved, with `ever_secret` accumulated).
+    surface: Surface,
     source_hash: String,
     component: Arc<Vec<u8>>,
 }
@@ -200,10 +205,11 @@ impl PluginHost {
         let (connector, manifest) = self.load_checked(&component, manifest)?;
         let version = Installed {
             manifest,
+            surface: Surface::of(connector.info()),
             source_hash,
             component: Arc::new(component),
         };
-        if let Some(diff) = self.approval_needed(&version.manifest) {
+        if let Some(diff) = self.approval_needed(&version) {
             return Ok(self.hold(version, connector, diff, origin));
         }
         self.swap(version, connector, origin)
@@ -279,21 +285,35 @@ impl PluginHost {
         Ok(())
     }
 
-    /// The diff to show when `manifest` asks for hosts the approved one did not.
-    fn approval_needed(&self, manifest: &Manifest) -> Option<ManifestDiff> {
+    /// The diff to show when `version` asks for hosts the approved one did not, or
+    /// changes the security surface.
+    fn approval_needed(&self, version: &Installed) -> Option<ManifestDiff> {
         if self.settings.auto_approve {
             return None;
         }
-        let approved = {
+        let id = &version.manifest.id;
+        let serving = {
             let state = self.lock_state();
             state
                 .plugins
-                .get(&manifest.id)
-                .map(|r| r.current.manifest.clone())
-        }
-        .or_else(|| self.stored_approval(&manifest.id))?;
-        let diff = ManifestDiff::between(&approved, manifest);
+                .get(id)
+                .map(|r| (r.current.manifest.clone(), Some(r.current.surface.clone())))
+        };
+        let (approved, surface) =
+            serving.or_else(|| Some((self.stored_approval(id)?, self.stored_surface(id))))?;
+        let changes = surface.map_or_else(Vec::new, |s| Surface::changes(&s, &version.surface));
+        let diff = ManifestDiff::between(&approved, &version.manifest).with_surface(changes);
         diff.needs_approval().then_some(diff)
+    }
+
+    /// The approved surface before `id`'s next version: the serving one's, or the one
+    /// recorded in the state directory.
+    fn approved_surface(&self, id: &str) -> Option<Surface> {
+        let serving = {
+            let state = self.lock_state();
+            state.plugins.get(id).map(|r| r.current.surface.clone())
+        };
+        serving.or_else(|| self.stored_surface(id))
     }
 
     fn hold(
@@ -310,7 +330,8 @@ impl PluginHost {
             diff: diff.clone(),
         };
         tracing::warn!(plugin = %view.id, version = %view.version, added_hosts = ?diff.added_hosts,
-            "new connector version asks for new hosts; waiting for approval (POST /api/v1/plugins/{}/approve)", view.id);
+            surface = ?diff.surface,
+            "new connector version asks for new hosts or changes its security surface; waiting for approval (POST /api/v1/plugins/{}/approve)", view.id);
         let mut state = self.lock_state();
         state.pending.insert(
             view.id.clone(),
@@ -342,11 +363,16 @@ impl PluginHost {
     /// rollback slot drains.
     fn swap(
         &self,
-        version: Installed,
+        mut version: Installed,
         connector: Arc<LoadedConnector>,
         origin: Origin,
     ) -> Result<InstallOutcome, PluginError> {
         let id = version.manifest.id.clone();
+        version.surface = version
+            .surface
+            .clone()
+            .approved_after(self.approved_surface(&id).as_ref());
+        connector.withhold_keys(version.surface.ever_secret.iter().cloned());
         let platform = connector.info().platform.clone();
         if origin == Origin::Upload {
             self.write_to_dir(&version)?;
@@ -359,7 +385,7 @@ impl PluginHost {
         } else if let Some(retired) = self.registry.install(connector.clone(), now_ms()) {
             self.draining.drain(retired, self.settings.drain_deadline);
         }
-        self.store_approval(&version.manifest);
+        self.store_approval(&version.manifest, &version.surface);
         {
             let mut state = self.lock_state();
             state.pending.remove(&id);
@@ -395,7 +421,7 @@ impl PluginHost {
     pub fn rollback(&self, id: &str) -> Result<PluginView, PluginError> {
         let _lifecycle = self.lock_lifecycle();
         let platform = self.platform_of(id)?;
-        let back = {
+        let mut back = {
             let state = self.lock_state();
             state.plugins.get(id).and_then(|r| r.previous.clone())
         }
@@ -404,7 +430,14 @@ impl PluginHost {
                 id.into(),
             ))
         })?;
+        back.surface = back
+            .surface
+            .clone()
+            .approved_after(self.approved_surface(id).as_ref());
         self.registry.rollback(&platform, now_ms())?;
+        if let Ok(serving) = self.registry.get(&platform) {
+            serving.withhold_keys(back.surface.ever_secret.iter().cloned());
+        }
         {
             let mut state = self.lock_state();
             if let Some(r) = state.plugins.get_mut(id) {
@@ -412,7 +445,7 @@ impl PluginHost {
                 r.previous = Some(current);
             }
         }
-        self.store_approval(&back.manifest);
+        self.store_approval(&back.manifest, &back.surface);
         if let Err(e) = self.write_to_dir(&back) {
             tracing::warn!(plugin = %id, error = %e, "rolled back, but the plugin directory still holds the newer version");
         }
@@ -559,14 +592,29 @@ impl PluginHost {
         Manifest::parse(&text).ok()
     }
 
-    fn store_approval(&self, manifest: &Manifest) {
+    fn surface_path(&self, id: &str) -> PathBuf {
+        self.settings
+            .state_dir
+            .join("approved")
+            .join(format!("{id}.surface.json"))
+    }
+
+    fn stored_surface(&self, id: &str) -> Option<Surface> {
+        let text = std::fs::read_to_string(self.surface_path(id)).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    fn store_approval(&self, manifest: &Manifest, surface: &Surface) {
         let path = self.approval_path(&manifest.id);
+        let surface_path = self.surface_path(&manifest.id);
+        let surface_json = serde_json::to_vec_pretty(surface).unwrap_or_default();
         let written = path
             .parent()
             .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| write_atomically(&path, manifest.to_toml().as_bytes()));
+            .and_then(|()| write_atomically(&path, manifest.to_toml().as_bytes()))
+            .and_then(|()| write_atomically(&surface_path, &surface_json));
         if let Err(e) = written {
-            tracing::warn!(path = %path.display(), error = %e, "cannot record the approved manifest");
+            tracing::warn!(path = %path.display(), error = %e, "cannot record the approved manifest and surface");
         }
     }
 

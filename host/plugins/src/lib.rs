@@ -6,7 +6,8 @@
 //! verified on-disk compiled-code cache. `stats`: call/error counts per plugin. `drain`:
 //! replaced versions finish their calls. `host`: [`PluginHost`], the lifecycle itself.
 //! `watch`: reloading on directory changes. `api`: the `/api/v1/plugins` routes.
-//! `settings`: the environment settings.
+//! `settings`: the environment settings. `surface`: the security surface (secret flags,
+//! auth rules, webhook schemes) whose changes need approval.
 
 pub mod api;
 pub mod cache;
@@ -17,6 +18,7 @@ pub mod host;
 pub mod manifest;
 pub mod settings;
 pub mod stats;
+pub mod surface;
 pub mod testing;
 pub mod watch;
 
@@ -26,3 +28,4 @@ pub use host::{DirReport, InstallOutcome, Origin, PendingView, PluginHost, Plugi
 pub use manifest::{Limits, Manifest, ManifestDiff};
 pub use settings::PluginSettings;
 pub use stats::PluginStats;
+pub use surface::Surface;

@@ -1,7 +1,8 @@
 //! The plugin manifest: a small TOML file next to each component (`<name>.toml` beside
 //! `<name>.wasm`) saying what the connector is (id, version), which hosts it may reach,
 //! and limits that can tighten (never loosen) the host's own. Also the diff between two
-//! manifests shown to an operator asked to approve new hosts.
+//! versions shown to an operator asked to approve new hosts or a changed security
+//! surface (see [`crate::surface`]).
 
 use std::time::Duration;
 
@@ -114,6 +115,9 @@ pub struct ManifestDiff {
     pub removed_hosts: Vec<String>,
     /// A line diff of the two manifests: `-` old only, `+` new only.
     pub lines: Vec<String>,
+    /// Security-surface changes from `describe` (secret flags, auth rules and the host
+    /// they apply to, webhook schemes), one line each.
+    pub surface: Vec<String>,
 }
 
 impl ManifestDiff {
@@ -135,12 +139,20 @@ impl ManifestDiff {
             added_hosts,
             removed_hosts,
             lines: line_diff(&old.to_toml(), &new.to_toml()),
+            surface: Vec::new(),
         }
     }
 
-    /// True when the new version asks to reach a host the old one could not.
+    /// The same diff with the security-surface changes.
+    pub fn with_surface(mut self, surface: Vec<String>) -> ManifestDiff {
+        self.surface = surface;
+        self
+    }
+
+    /// True when the new version asks to reach a host the old one could not, or changes
+    /// its security surface.
     pub fn needs_approval(&self) -> bool {
-        !self.added_hosts.is_empty()
+        !self.added_hosts.is_empty() || !self.surface.is_empty()
     }
 }
 

@@ -52,6 +52,7 @@ fn start(dirs: &tempfile::TempDir, tweak: impl FnOnce(&mut PluginSettings)) -> N
         dirs,
         RuntimeConfig {
             allow_plain_http: true,
+            allow_private_networks: true,
             ..RuntimeConfig::default()
         },
         tweak,
@@ -421,6 +422,7 @@ async fn a_call_running_during_swaps_finishes_on_its_version_which_then_drains()
     let long = std::time::Duration::from_secs(3600);
     let cfg = RuntimeConfig {
         allow_plain_http: true,
+        allow_private_networks: true,
         call_deadline: long,
         http_timeout: long,
         ..RuntimeConfig::default()
@@ -572,4 +574,65 @@ fn a_directory_manifest_widened_between_restarts_waits_for_approval() {
     let view = node.host.approve("github").unwrap();
     assert!(view.hosts.contains(&"cdn.github.example".to_string()));
     assert!(node.registry.get("github").is_ok());
+}
+
+fn leaky() -> Vec<u8> {
+    built("target/test-guests/leaky.wasm")
+}
+
+fn leaky_manifest() -> Manifest {
+    Manifest::parse(
+        "id = \"github\"\nversion = \"9.9.9-leaky\"\nhosts = [\"api.github.com\", \"{base_url}\"]\n",
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_version_dropping_a_secret_flag_waits_for_approval_and_never_gets_the_key() {
+    let dirs = tempfile::tempdir().unwrap();
+    let node = start(&dirs, |_| {});
+    let v1 = installed(
+        node.host
+            .install(github(), github_manifest(), Origin::Upload)
+            .unwrap(),
+    );
+    // Same hosts, but `api_token` and `webhook_secret` are no longer marked secret.
+    let pending = match node
+        .host
+        .install(leaky(), leaky_manifest(), Origin::Upload)
+        .unwrap()
+    {
+        InstallOutcome::Pending(p) => p,
+        other => panic!("expected pending, got {other:?}"),
+    };
+    assert!(pending.diff.added_hosts.is_empty());
+    for key in ["api_token", "webhook_secret"] {
+        assert!(
+            pending
+                .diff
+                .surface
+                .iter()
+                .any(|l| l.contains(&format!("secret flag dropped: {key}"))),
+            "{:?}",
+            pending.diff.surface
+        );
+    }
+    assert_eq!(serving_hash(&node, "github"), v1.source_hash);
+
+    node.host.approve("github").unwrap();
+    let serving = node.registry.get("github").unwrap();
+    assert_eq!(serving.info().version, "9.9.9-leaky");
+    let withheld = serving.withheld_keys();
+    assert!(
+        withheld.contains("api_token") && withheld.contains("webhook_secret"),
+        "{withheld:?}"
+    );
+
+    // After a restart the approved surface still withholds what v1 declared secret.
+    drop(node);
+    let again = start(&dirs, |_| {});
+    again.host.load_dir().unwrap();
+    let serving = again.registry.get("github").unwrap();
+    assert_eq!(serving.info().version, "9.9.9-leaky");
+    assert!(serving.withheld_keys().contains("api_token"));
 }

@@ -79,6 +79,7 @@ fn documented_bodies_have_the_fields_the_handlers_answer() {
         added_hosts: vec!["evil.example".into()],
         removed_hosts: vec![],
         lines: vec!["+hosts = [\"evil.example\"]".into()],
+        surface: vec!["secret flag dropped: api_token (still withheld from the connector)".into()],
     };
     assert_eq!(schema_fields(&doc, "PluginManifestDiff"), fields(&diff));
     let pending = PendingView {

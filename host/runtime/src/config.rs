@@ -1,9 +1,12 @@
 //! Runtime settings ([`RuntimeConfig`]) and the per-sync-config values handed to
-//! calls ([`ConnectorConfig`], secrets included; the runtime splits them).
+//! calls ([`ConnectorConfig`], secrets included). [`ConnectorConfig::split`] is the one
+//! place that decides what a connector receives and what only the egress gets.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
+
+use elder_sync_model::{ConnectorInfo, is_secret_key};
 
 use crate::egress::Egress;
 use crate::error::RuntimeError;
@@ -24,6 +27,10 @@ pub struct RuntimeConfig {
     pub http_timeout: Duration,
     /// Whether `http://` URLs are allowed (loopback simulators in tests); otherwise https only.
     pub allow_plain_http: bool,
+    /// Whether egress may reach loopback, link-local, private, unique-local and other
+    /// internal addresses (`ELDER_EGRESS_ALLOW_PRIVATE`: a self-hosted platform on a
+    /// private network, or local simulators in tests). Off by default.
+    pub allow_private_networks: bool,
     /// The HTTP transport; `None` uses the real reqwest (rustls) egress.
     pub egress: Option<Arc<dyn Egress>>,
     /// Metrics hooks; `None` observes nothing.
@@ -39,6 +46,7 @@ impl Default for RuntimeConfig {
             max_response_bytes: 10 << 20,
             http_timeout: Duration::from_secs(20),
             allow_plain_http: false,
+            allow_private_networks: false,
             egress: None,
             observer: None,
         }
@@ -54,23 +62,80 @@ impl std::fmt::Debug for RuntimeConfig {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("http_timeout", &self.http_timeout)
             .field("allow_plain_http", &self.allow_plain_http)
+            .field("allow_private_networks", &self.allow_private_networks)
             .field("custom_egress", &self.egress.is_some())
             .field("observer", &self.observer.is_some())
             .finish()
     }
 }
 
-/// All configuration values of one sync config, secrets included. Its `Debug` output
-/// shows keys only, never values.
+/// All configuration values of one sync config, secrets included, and which of them are
+/// secrets by where they came from (stored encrypted or given as an environment
+/// reference). Its `Debug` output shows keys only, never values.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct ConnectorConfig {
     values: BTreeMap<String, String>,
+    secret: BTreeSet<String>,
+}
+
+/// What one call hands out: the entries the guest may see, and the values withheld from
+/// it (which the egress may use, and which never come back to the guest in a response).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ConfigSplit {
+    pub guest: Vec<(String, String)>,
+    pub withheld_values: Vec<String>,
 }
 
 impl ConnectorConfig {
-    /// Wraps key/value pairs.
+    /// Wraps key/value pairs (none of them marked secret by origin).
     pub fn new(values: BTreeMap<String, String>) -> Self {
-        ConnectorConfig { values }
+        ConnectorConfig {
+            values,
+            secret: BTreeSet::new(),
+        }
+    }
+
+    /// Adds secret values (decrypted, or read from the environment): never handed to
+    /// the guest, whatever the connector declares.
+    pub fn with_secrets(mut self, secrets: impl IntoIterator<Item = (String, String)>) -> Self {
+        for (k, v) in secrets {
+            self.secret.insert(k.clone());
+            self.values.insert(k, v);
+        }
+        self
+    }
+
+    /// Keys marked secret by origin.
+    pub fn secret_keys(&self) -> impl Iterator<Item = &str> {
+        self.secret.iter().map(String::as_str)
+    }
+
+    /// True when `key` must not reach a connector described by `info`: a secret by origin,
+    /// by the store's name rule, declared secret by any approved version (`ever_secret`),
+    /// or by the current version.
+    pub fn is_withheld(
+        &self,
+        key: &str,
+        info: &ConnectorInfo,
+        ever_secret: &BTreeSet<String>,
+    ) -> bool {
+        self.secret.contains(key)
+            || is_secret_key(key)
+            || ever_secret.contains(key)
+            || info.secret_keys().any(|k| k == key)
+    }
+
+    /// Splits the config for one call of the connector `info` describes.
+    pub fn split(&self, info: &ConnectorInfo, ever_secret: &BTreeSet<String>) -> ConfigSplit {
+        let mut split = ConfigSplit::default();
+        for (k, v) in &self.values {
+            if self.is_withheld(k, info, ever_secret) {
+                split.withheld_values.push(v.clone());
+            } else {
+                split.guest.push((k.clone(), v.clone()));
+            }
+        }
+        split
     }
 
     /// Reads a JSON object whose values are strings, numbers or booleans (stored as text).
@@ -93,7 +158,7 @@ impl ConnectorConfig {
             };
             values.insert(key.clone(), text);
         }
-        Ok(ConnectorConfig { values })
+        Ok(ConnectorConfig::new(values))
     }
 
     /// The value of `key`, if set.

@@ -1,7 +1,9 @@
 //! [`LoadedConnector`]: a described, linked connector and its typed calls. Every call
-//! gets a fresh store, the non-secret config, and an egress policy built from
-//! `describe` and the full config.
+//! gets a fresh store, the config entries [`ConnectorConfig::split`] lets it see, and an
+//! egress policy built from `describe` and the full config.
 
+use std::collections::BTreeSet;
+use std::sync::RwLock;
 use std::time::Instant;
 
 use elder_sync_model::{Change, ConnectorInfo, Item, ItemPatch, Kind, NewItem, Page};
@@ -11,7 +13,7 @@ use crate::bindings::guest::Guest;
 use crate::bindings::types as t;
 use crate::config::ConnectorConfig;
 use crate::convert;
-use crate::egress::policy::EgressPolicy;
+use crate::egress::policy::{EgressPolicy, Network};
 use crate::error::CallError;
 use crate::sandbox::Sandbox;
 use crate::state::HostState;
@@ -21,6 +23,9 @@ pub struct LoadedConnector {
     sandbox: Sandbox,
     info: ConnectorInfo,
     source_hash: String,
+    /// Keys any approved version of this connector declared secret: withheld from this
+    /// version too, whatever its own `describe` says.
+    ever_secret: RwLock<BTreeSet<String>>,
 }
 
 impl std::fmt::Debug for LoadedConnector {
@@ -41,7 +46,23 @@ impl LoadedConnector {
             sandbox,
             info,
             source_hash,
+            ever_secret: RwLock::default(),
         }
+    }
+
+    /// Withholds these keys from the guest as well (keys earlier approved versions
+    /// declared secret); the set only grows.
+    pub fn withhold_keys(&self, keys: impl IntoIterator<Item = String>) {
+        let mut set = self.ever_secret.write().unwrap_or_else(|p| p.into_inner());
+        set.extend(keys);
+    }
+
+    /// The keys withheld beyond this version's own secret flags and the config's secrets.
+    pub fn withheld_keys(&self) -> BTreeSet<String> {
+        self.ever_secret
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// What `describe` said.
@@ -54,18 +75,6 @@ impl LoadedConnector {
         &self.source_hash
     }
 
-    /// The config the guest sees: every entry but the secret ones.
-    fn guest_config(&self, cfg: &ConnectorConfig) -> Vec<t::ConfigEntry> {
-        let secrets: Vec<&str> = self.info.secret_keys().collect();
-        cfg.iter()
-            .filter(|(k, _)| !secrets.contains(k))
-            .map(|(k, v)| t::ConfigEntry {
-                key: k.to_string(),
-                value: v.to_string(),
-            })
-            .collect()
-    }
-
     async fn invoke<T>(
         &self,
         function: &str,
@@ -73,9 +82,19 @@ impl LoadedConnector {
         f: impl AsyncFnOnce(&mut Store<HostState>, &Guest, &t::Config) -> GuestResult<T>,
     ) -> Result<T, CallError> {
         let started = Instant::now();
-        let entries = self.guest_config(cfg);
+        let split = cfg.split(&self.info, &self.withheld_keys());
+        let entries: Vec<t::ConfigEntry> = split
+            .guest
+            .into_iter()
+            .map(|(key, value)| t::ConfigEntry { key, value })
+            .collect();
         let shared = self.sandbox.shared();
-        let policy = EgressPolicy::new(&self.info, cfg.clone(), shared.cfg.allow_plain_http);
+        let network = Network {
+            allow_plain_http: shared.cfg.allow_plain_http,
+            allow_private: shared.cfg.allow_private_networks,
+        };
+        let policy =
+            EgressPolicy::new(&self.info, cfg.clone(), network).redacting(split.withheld_values);
         let result = match self
             .sandbox
             .run(policy, async |store, guest| f(store, guest, &entries).await)

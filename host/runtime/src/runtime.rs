@@ -41,7 +41,7 @@ impl Runtime {
         let egress: Arc<dyn Egress> = match &cfg.egress {
             Some(e) => e.clone(),
             None => Arc::new(
-                ReqwestEgress::new()
+                ReqwestEgress::with_private_networks(cfg.allow_private_networks)
                     .map_err(|e: EgressError| RuntimeError::Engine(e.to_string()))?,
             ),
         };

@@ -180,3 +180,105 @@ async fn an_unreachable_server_is_a_transport_error() {
         .unwrap();
     assert!(answer.starts_with("http-error: transport"), "{answer}");
 }
+
+#[tokio::test]
+async fn internal_addresses_are_refused_without_the_private_network_opt_in() {
+    let base = serve(echo_auth()).await;
+    let port = base.rsplit(':').next().unwrap().to_string();
+    let strict = Runtime::new(RuntimeConfig {
+        allow_private_networks: false,
+        ..test_config()
+    })
+    .unwrap();
+    let conn = chaos(&strict);
+    for (url, expected) in [
+        (base.clone(), "127.0.0.1 resolves to a loopback address"),
+        // A name is judged on the addresses it resolves to.
+        (
+            format!("http://localhost:{port}"),
+            "localhost resolves to a loopback address",
+        ),
+        (
+            "http://169.254.169.254".to_string(),
+            "169.254.169.254 resolves to a link-local address",
+        ),
+    ] {
+        let answer = conn
+            .test_connection(&cfg(&[
+                ("mode", "http"),
+                ("base_url", &url),
+                ("token", "t"),
+            ]))
+            .await
+            .unwrap();
+        assert!(
+            answer.starts_with("http-error: host-not-allowed: ") && answer.contains(expected),
+            "{url}: {answer}"
+        );
+        assert!(
+            answer.contains("ELDER_EGRESS_ALLOW_PRIVATE=true"),
+            "{answer}"
+        );
+    }
+    // The same server is reached once the operator opts in (test_config does).
+    let answer = chaos(&runtime())
+        .test_connection(&cfg(&[
+            ("mode", "http"),
+            ("base_url", &base),
+            ("token", "t"),
+        ]))
+        .await
+        .unwrap();
+    assert!(answer.starts_with("200 "), "{answer}");
+}
+
+#[tokio::test]
+async fn responses_reach_the_guest_without_cookies_or_secret_values() {
+    let app = Router::new().route(
+        "/echo",
+        get(|headers: HeaderMap| async move {
+            let auth = headers
+                .get("authorization")
+                .map(|v| v.to_str().unwrap_or("?").to_string())
+                .unwrap_or_default();
+            (
+                [("set-cookie", "session=abc123")],
+                format!("you sent [{auth}]"),
+            )
+        }),
+    );
+    let base = serve(app).await;
+    let answer = chaos(&runtime())
+        .test_connection(&cfg(&[
+            ("mode", "http"),
+            ("base_url", &base),
+            ("token", "s3cret-value"),
+        ]))
+        .await
+        .unwrap();
+    assert_eq!(answer, "200 you sent [Bearer REDACTED]");
+}
+
+#[tokio::test]
+async fn the_host_decides_what_is_withheld_not_describe() {
+    let conn = chaos(&runtime());
+    // `hint` is stored as a secret (encrypted or an env reference), `api_token` is named like
+    // one, `guest_auth` was declared secret by an earlier approved version: chaos declares
+    // none of them secret, and sees none of them.
+    conn.withhold_keys(["guest_auth".to_string()]);
+    let config = cfg(&[
+        ("mode", "echo-config"),
+        ("api_token", "n4med-like-a-secret"),
+        ("guest_auth", "decl4red-before"),
+        ("owner", "acme"),
+    ])
+    .with_secrets([("hint".to_string(), "st0red-secret".to_string())]);
+    let seen = conn.test_connection(&config).await.unwrap();
+    assert!(
+        seen.contains("owner=acme") && seen.contains("mode=echo-config"),
+        "{seen}"
+    );
+    for leaked in ["n4med-like-a-secret", "decl4red-before", "st0red-secret"] {
+        assert!(!seen.contains(leaked), "{leaked} reached the guest: {seen}");
+    }
+}

@@ -116,13 +116,18 @@ fn print_list(body: &Value) {
 
 fn print_pending(p: &Value) {
     println!(
-        "pending approval: {} {} ({}) asks for new hosts {}; approve with `elder-sync plugin approve {}`",
+        "pending approval: {} {} ({}) asks for new hosts {} and changes its security surface \
+         in {} way(s); approve with `elder-sync plugin approve {}`",
         p["id"].as_str().unwrap_or(""),
         p["version"].as_str().unwrap_or(""),
         short(&p["source_hash"]),
         p["diff"]["added_hosts"],
+        p["diff"]["surface"].as_array().map_or(0, Vec::len),
         p["id"].as_str().unwrap_or(""),
     );
+    for line in p["diff"]["surface"].as_array().into_iter().flatten() {
+        println!("    ! {}", line.as_str().unwrap_or(""));
+    }
     for line in p["diff"]["lines"].as_array().into_iter().flatten() {
         println!("    {}", line.as_str().unwrap_or(""));
     }

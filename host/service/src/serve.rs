@@ -36,7 +36,8 @@ pub async fn serve() -> Result<()> {
 
     let store = Store::open(&settings.effective_database_url())
         .await
-        .context("opening the database")?;
+        .context("opening the database")?
+        .with_secret_env_prefix(settings.secret_env_prefix.clone());
     tracing::info!(backend = ?store.backend(), "database ready (migrations applied)");
 
     let stats = PluginStats::wrapping(Some(Arc::new(MetricsObserver(metrics.clone()))));
@@ -120,6 +121,7 @@ fn runtime_config(settings: &Settings, observer: Arc<PluginStats>) -> RuntimeCon
         memory_limit_bytes: settings.connector_memory_mb << 20,
         max_concurrent_calls: settings.connector_max_calls,
         allow_plain_http: settings.allow_http_egress,
+        allow_private_networks: settings.egress_allow_private,
         observer: Some(observer),
         ..RuntimeConfig::default()
     }

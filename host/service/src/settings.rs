@@ -35,6 +35,12 @@ pub struct Settings {
     pub connector_memory_mb: usize,
     /// `ELDER_ALLOW_HTTP_EGRESS`, default false: allow plain `http://` egress (local simulators).
     pub allow_http_egress: bool,
+    /// `ELDER_EGRESS_ALLOW_PRIVATE`, default false: let egress reach loopback, private,
+    /// link-local and other internal addresses (a self-hosted platform on a private network).
+    pub egress_allow_private: bool,
+    /// `ELDER_SECRET_ENV_PREFIX`, default `ELDER_SECRET_`: what `{"env": "VAR"}` secret
+    /// references must start with.
+    pub secret_env_prefix: String,
     /// `SYNC_BATCH_FALLBACK_ENABLED`, default true.
     pub batch_fallback_enabled: bool,
     /// `SYNC_BATCH_INTERVAL` in seconds, default 3600.
@@ -109,6 +115,8 @@ impl Settings {
             )?),
             connector_memory_mb: positive(&get, "ELDER_CONNECTOR_MEMORY_MB", 64)? as usize,
             allow_http_egress: boolean(&get, "ELDER_ALLOW_HTTP_EGRESS", false)?,
+            egress_allow_private: boolean(&get, "ELDER_EGRESS_ALLOW_PRIVATE", false)?,
+            secret_env_prefix: env_prefix(&get)?,
             batch_fallback_enabled: boolean(&get, "SYNC_BATCH_FALLBACK_ENABLED", true)?,
             batch_interval: Duration::from_secs(positive(&get, "SYNC_BATCH_INTERVAL", 3600)?),
             batch_size: positive(&get, "SYNC_BATCH_FALLBACK_SIZE", 100)? as u32,
@@ -152,6 +160,23 @@ where
             value,
         }),
     }
+}
+
+fn env_prefix(get: &impl Fn(&str) -> Option<String>) -> Result<String, SettingsError> {
+    const VAR: &str = "ELDER_SECRET_ENV_PREFIX";
+    let prefix = get(VAR).unwrap_or_else(|| elder_sync_store::DEFAULT_ENV_PREFIX.to_string());
+    let ok = prefix.len() >= 3
+        && prefix
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    if !ok {
+        return Err(SettingsError {
+            var: VAR,
+            value: prefix,
+            message: "must be at least 3 characters of A-Z, 0-9 and _".into(),
+        });
+    }
+    Ok(prefix)
 }
 
 fn positive(
@@ -233,6 +258,22 @@ mod tests {
         assert_eq!(s.http.max_concurrent_requests, 4);
         let err = with(&[("ELDER_HTTP_MAX_BODY_BYTES", "0")]).unwrap_err();
         assert_eq!(err.var, "ELDER_HTTP_MAX_BODY_BYTES");
+    }
+
+    #[test]
+    fn egress_protections_are_on_by_default() {
+        let s = with(&[]).unwrap();
+        assert!(!s.egress_allow_private && !s.allow_http_egress);
+        assert_eq!(s.secret_env_prefix, "ELDER_SECRET_");
+        let s = with(&[
+            ("ELDER_EGRESS_ALLOW_PRIVATE", "true"),
+            ("ELDER_SECRET_ENV_PREFIX", "ACME_"),
+        ])
+        .unwrap();
+        assert!(s.egress_allow_private);
+        assert_eq!(s.secret_env_prefix, "ACME_");
+        let err = with(&[("ELDER_SECRET_ENV_PREFIX", "a")]).unwrap_err();
+        assert_eq!(err.var, "ELDER_SECRET_ENV_PREFIX");
     }
 
     #[test]

@@ -211,7 +211,7 @@ fn parse_platform(s: &str) -> Result<Platform> {
 fn seal_webhook(v: &Value, store: &Store) -> Result<SealedSecret> {
     check_webhook_secret(v)?;
     SealedSecret::seal(
-        &SecretInput::from_json("webhook_secret", v)?,
+        &SecretInput::from_json("webhook_secret", v, &store.env_prefix)?,
         store.secret_box.as_ref(),
     )
 }
@@ -253,7 +253,8 @@ impl Store {
     /// Validates, seals secrets and inserts a config. Webhooks on without a
     /// `webhook_secret` is refused (422 naming `webhook_secret`).
     pub async fn create_config(&self, new: &NewSyncConfig) -> Result<SyncConfig> {
-        let (settings, secrets) = seal_config(&new.config_json, self.secret_box.as_ref())?;
+        let (settings, secrets) =
+            seal_config(&new.config_json, self.secret_box.as_ref(), &self.env_prefix)?;
         let row = ConfigRow {
             name: new.name.trim().to_string(),
             platform: parse_platform(&new.platform)?,
@@ -382,7 +383,8 @@ impl Store {
                 settings.remove(&k);
                 secrets.remove(&k);
             }
-            let (new_settings, new_secrets) = seal_config(&set, self.secret_box.as_ref())?;
+            let (new_settings, new_secrets) =
+                seal_config(&set, self.secret_box.as_ref(), &self.env_prefix)?;
             settings.extend(new_settings);
             secrets.extend(new_secrets);
         }

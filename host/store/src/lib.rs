@@ -41,7 +41,7 @@ pub use page::{PageRequest, Paged};
 pub use platform::{BATCH_SIZE_RANGE, Platform, SYNC_INTERVAL_RANGE};
 pub use resources::{NewResource, Resource, ResourceFilter, ResourcePatch, ResourceStatus};
 pub use retention::Pruned;
-pub use secrets::{SecretSource, SecretStatus, is_secret_key};
+pub use secrets::{DEFAULT_ENV_PREFIX, SecretSource, SecretStatus, is_secret_key};
 pub use serde_util::double_option;
 pub use status::{ConfigSyncStatus, SyncOverview, WebhookStatus};
 pub use store::Store;

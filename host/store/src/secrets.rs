@@ -10,23 +10,14 @@ use utoipa::ToSchema;
 use crate::crypto::SecretBox;
 use crate::error::{Result, StoreError};
 
-/// True for configuration keys whose values are secret.
-pub fn is_secret_key(key: &str) -> bool {
-    const EXACT: [&str; 7] = [
-        "api_token",
-        "api_key",
-        "token",
-        "password",
-        "secret",
-        "webhook_secret",
-        "private_key",
-    ];
-    let k = key.to_ascii_lowercase();
-    EXACT.contains(&k.as_str())
-        || k.ends_with("_token")
-        || k.ends_with("_secret")
-        || k.contains("password")
-}
+/// True for configuration keys whose values are secret (the one name rule, shared with
+/// the runtime, which withholds such keys from connectors).
+pub use elder_sync_model::is_secret_key;
+
+/// The default prefix an environment-variable secret reference must start with
+/// (`ELDER_SECRET_ENV_PREFIX` changes it): `{"env": "DATABASE_URL"}` or
+/// `{"env": "ELDER_SECRET_KEY"}` must not send the host's own settings to a platform.
+pub const DEFAULT_ENV_PREFIX: &str = "ELDER_SECRET_";
 
 /// A secret as the caller gives it: a value, or `{"env": "VAR"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,13 +28,25 @@ pub enum SecretInput {
 }
 
 impl SecretInput {
-    /// Reads a secret from a JSON value (string or `{"env": "VAR"}`).
-    pub fn from_json(field: &str, v: &Value) -> Result<Self> {
+    /// Reads a secret from a JSON value (string or `{"env": "VAR"}`, where `VAR` must
+    /// start with `env_prefix`).
+    pub fn from_json(field: &str, v: &Value, env_prefix: &str) -> Result<Self> {
         match v {
             Value::String(s) if !s.is_empty() => Ok(SecretInput::Value(s.clone())),
             Value::Object(o) => match (o.len(), o.get("env")) {
                 (1, Some(Value::String(var))) if valid_env_name(var) => {
-                    Ok(SecretInput::Env { env: var.clone() })
+                    if var.starts_with(env_prefix) && var.len() > env_prefix.len() {
+                        Ok(SecretInput::Env { env: var.clone() })
+                    } else {
+                        Err(StoreError::invalid(
+                            field,
+                            format!(
+                                "environment secret references must name a variable starting \
+                                 with {env_prefix} (for example {env_prefix}GITHUB_TOKEN); \
+                                 {var} is not one"
+                            ),
+                        ))
+                    }
                 }
                 _ => Err(StoreError::invalid(
                     field,
@@ -149,13 +152,14 @@ pub struct SecretStatus {
 pub fn seal_config(
     input: &Map<String, Value>,
     key: Option<&SecretBox>,
+    env_prefix: &str,
 ) -> Result<(Map<String, Value>, BTreeMap<String, SealedSecret>)> {
     let mut settings = Map::new();
     let mut secrets = BTreeMap::new();
     for (k, v) in input {
         if is_secret_key(k) {
             let field = format!("config_json.{k}");
-            let sealed = SealedSecret::seal(&SecretInput::from_json(&field, v)?, key)?;
+            let sealed = SealedSecret::seal(&SecretInput::from_json(&field, v, env_prefix)?, key)?;
             secrets.insert(k.clone(), sealed);
         } else {
             settings.insert(k.clone(), v.clone());
@@ -196,15 +200,16 @@ mod tests {
     #[test]
     fn values_need_a_key_but_env_refs_do_not() {
         let cfg = json!({"api_token": "t0ken", "repo": "r"});
-        let err = seal_config(cfg.as_object().unwrap(), None).unwrap_err();
+        let err = seal_config(cfg.as_object().unwrap(), None, DEFAULT_ENV_PREFIX).unwrap_err();
         assert!(matches!(err, StoreError::MissingSecretKey));
-        let cfg = json!({"api_token": {"env": "SOME_VAR"}, "repo": "r"});
-        let (settings, secrets) = seal_config(cfg.as_object().unwrap(), None).unwrap();
+        let cfg = json!({"api_token": {"env": "ELDER_SECRET_SOME_VAR"}, "repo": "r"});
+        let (settings, secrets) =
+            seal_config(cfg.as_object().unwrap(), None, DEFAULT_ENV_PREFIX).unwrap();
         assert_eq!(settings.get("repo"), Some(&json!("r")));
         assert_eq!(
             secrets["api_token"],
             SealedSecret::Env {
-                env: "SOME_VAR".into()
+                env: "ELDER_SECRET_SOME_VAR".into()
             }
         );
     }
@@ -212,10 +217,26 @@ mod tests {
     #[test]
     fn malformed_secret_names_the_field() {
         let cfg = json!({"api_token": {"env": "1bad name"}});
-        match seal_config(cfg.as_object().unwrap(), None).unwrap_err() {
+        match seal_config(cfg.as_object().unwrap(), None, DEFAULT_ENV_PREFIX).unwrap_err() {
             StoreError::Invalid { field, .. } => assert_eq!(field, "config_json.api_token"),
             e => panic!("{e}"),
         }
+    }
+
+    #[test]
+    fn env_refs_outside_the_prefix_are_refused_naming_the_field() {
+        for var in ["ELDER_SECRET_KEY", "DATABASE_URL", "ELDER_SECRET_", "HOME"] {
+            let cfg = json!({"api_token": {"env": var}});
+            match seal_config(cfg.as_object().unwrap(), None, DEFAULT_ENV_PREFIX).unwrap_err() {
+                StoreError::Invalid { field, message } => {
+                    assert_eq!(field, "config_json.api_token");
+                    assert!(message.contains("ELDER_SECRET_"), "{message}");
+                }
+                e => panic!("{var}: {e}"),
+            }
+        }
+        let cfg = json!({"api_token": {"env": "ACME_GH"}});
+        assert!(seal_config(cfg.as_object().unwrap(), None, "ACME_").is_ok());
     }
 
     #[test]

@@ -5,6 +5,7 @@ use sqlx::AnyPool;
 use crate::crypto::SecretBox;
 use crate::db::{Backend, connect};
 use crate::error::{Result, StoreError};
+use crate::secrets::DEFAULT_ENV_PREFIX;
 
 /// A cheap-to-clone handle on the database.
 #[derive(Clone, Debug)]
@@ -12,6 +13,8 @@ pub struct Store {
     pub(crate) pool: AnyPool,
     pub(crate) backend: Backend,
     pub(crate) secret_box: Option<SecretBox>,
+    /// What environment-variable secret references must start with.
+    pub(crate) env_prefix: String,
 }
 
 impl Store {
@@ -29,6 +32,7 @@ impl Store {
             pool,
             backend,
             secret_box,
+            env_prefix: DEFAULT_ENV_PREFIX.to_string(),
         };
         store.check_secret_key().await?;
         Ok(store)
@@ -44,6 +48,7 @@ impl Store {
             pool,
             backend,
             secret_box: None,
+            env_prefix: DEFAULT_ENV_PREFIX.to_string(),
         })
     }
 
@@ -74,6 +79,14 @@ impl Store {
             return Err(e);
         }
         Ok(())
+    }
+
+    /// Sets what environment-variable secret references must start with
+    /// (`ELDER_SECRET_ENV_PREFIX`; default [`DEFAULT_ENV_PREFIX`]). An empty prefix is
+    /// refused by the service's settings, never silently allowed.
+    pub fn with_secret_env_prefix(mut self, prefix: impl Into<String>) -> Store {
+        self.env_prefix = prefix.into();
+        self
     }
 
     /// The engine in use.

@@ -90,7 +90,8 @@ async fn reopen_keeps_everything(engine: TestEngine) {
 
 async fn config_secrets_are_encrypted_and_resolvable(engine: TestEngine) {
     let db = TestDb::new(engine).await;
-    let store = open(&db).await;
+    // PATH is always set: a custom reference prefix lets the test name it.
+    let store = open(&db).await.with_secret_env_prefix("PAT");
     let mut new = github("gh");
     new.config_json
         .insert("password".into(), json!({"env": "PATH"}));
@@ -231,7 +232,7 @@ async fn secrets_need_a_key(engine: TestEngine) {
     ));
     let by_ref: NewSyncConfig = serde_json::from_value(json!({
         "name": "env", "platform": "gitlab", "webhook_enabled": false,
-        "config_json": {"api_token": {"env": "ELDER_TEST_DEFINITELY_UNSET"}, "project_id": 42}
+        "config_json": {"api_token": {"env": "ELDER_SECRET_TEST_DEFINITELY_UNSET"}, "project_id": 42}
     }))
     .unwrap();
     let cfg = store.create_config(&by_ref).await.unwrap();

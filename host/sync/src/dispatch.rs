@@ -41,7 +41,11 @@ pub async fn dispatch_batch(engine: &Engine, limit: u32) -> Result<usize, Engine
                 let retry_at = (!give_up).then(|| chrono::Utc::now() + retry);
                 engine
                     .store
-                    .fail_outbox(entry.id, &e.to_string(), retry_at)
+                    .fail_outbox(
+                        entry.id,
+                        &elder_sync_telemetry::redact::redact_text(&e.to_string()),
+                        retry_at,
+                    )
                     .await?;
             }
         }

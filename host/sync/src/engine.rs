@@ -129,7 +129,8 @@ impl Engine {
 }
 
 /// The connector-facing configuration of a resolved config: its settings as text plus
-/// its secrets (the runtime keeps secrets from the guest and applies them at egress).
+/// its secrets, marked as such (the runtime's `ConnectorConfig::split` withholds them
+/// from the guest whatever the connector declares, and applies them at egress only).
 pub fn connector_config(rc: &ResolvedConfig) -> ConnectorConfig {
     let mut values = std::collections::BTreeMap::new();
     for (k, v) in &rc.settings {
@@ -139,10 +140,7 @@ pub fn connector_config(rc: &ResolvedConfig) -> ConnectorConfig {
         };
         values.insert(k.clone(), text);
     }
-    for (k, v) in &rc.secrets {
-        values.insert(k.clone(), v.clone());
-    }
-    ConnectorConfig::new(values)
+    ConnectorConfig::new(values).with_secrets(rc.secrets.clone())
 }
 
 /// The config's conflict strategy (`config_json.conflict_strategy`, default last-modified-wins).

@@ -238,7 +238,7 @@ async fn handle_delivery(
             .await?;
             if give_up {
                 let policy = engine.settings.health;
-                let why = e.to_string();
+                let why = elder_sync_telemetry::redact::redact_text(&e.to_string());
                 engine
                     .update_health(entry.config_id, |h| {
                         h.delivery_failed(&policy, now_ms(), &why)

@@ -12,6 +12,7 @@ use axum::routing::post;
 use axum::{Extension, Json, Router};
 use elder_sync_api::Caller;
 use elder_sync_store::{ResolutionStrategy, StoreError, SyncMethod};
+use elder_sync_telemetry::redact::redact_text;
 use serde_json::json;
 
 use crate::engine::{Engine, connector_config};
@@ -131,7 +132,7 @@ fn ingest_error(e: IngestError) -> Response {
 }
 
 fn engine_error(e: EngineError) -> Response {
-    let msg = e.to_string();
+    let msg = redact_text(&e.to_string());
     match e {
         EngineError::Store(StoreError::NotFound(_)) => {
             error(StatusCode::NOT_FOUND, "not_found", msg, None)
@@ -189,8 +190,13 @@ async fn test_now(State(engine): State<Engine>, Path(raw): Path<String>) -> Resp
     }
     .await;
     match result {
-        Ok(Ok(reached)) => Json(json!({"ok": true, "reached": reached})).into_response(),
-        Ok(Err(e)) => Json(json!({"ok": false, "error": e.to_string()})).into_response(),
+        // The answer may quote upstream bodies: the same redaction as the logs.
+        Ok(Ok(reached)) => {
+            Json(json!({"ok": true, "reached": redact_text(&reached)})).into_response()
+        }
+        Ok(Err(e)) => {
+            Json(json!({"ok": false, "error": redact_text(&e.to_string())})).into_response()
+        }
         Err(e) => engine_error(e),
     }
 }

@@ -88,7 +88,8 @@ where
                 failed: 1,
                 ..Tally::default()
             },
-            Some(e.to_string()),
+            // Upstream bodies may quote credentials: the same redaction as the logs.
+            Some(elder_sync_telemetry::redact::redact_text(&e.to_string())),
         ),
     };
     let error =

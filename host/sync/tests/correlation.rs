@@ -69,6 +69,7 @@ fn ids_of(line: &Value) -> Vec<String> {
 async fn engine(store: Store) -> Engine {
     let runtime = Runtime::new(RuntimeConfig {
         allow_plain_http: true,
+        allow_private_networks: true,
         ..RuntimeConfig::default()
     })
     .unwrap();

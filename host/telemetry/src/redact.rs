@@ -19,10 +19,14 @@ const SECRET_WORDS: &[&str] = &[
     "session_key",
 ];
 
+/// Names that are secrets only as a whole word (Trello's `key=` query parameter, an
+/// `access_key`), not wherever they appear inside a longer name.
+const SECRET_NAMES: &[&str] = &["key", "access_key", "app_key", "signing_key", "sig"];
+
 /// Whether a field or parameter with this name holds a secret (case-insensitive, `-` == `_`).
 pub fn is_secret_name(name: &str) -> bool {
     let name = name.to_ascii_lowercase().replace('-', "_");
-    SECRET_WORDS.iter().any(|word| name.contains(word))
+    SECRET_WORDS.iter().any(|word| name.contains(word)) || SECRET_NAMES.contains(&name.as_str())
 }
 
 /// Removes secrets from free text (messages, error strings).
@@ -195,6 +199,22 @@ mod tests {
         );
         assert!(out.contains("user=bob"), "{out}");
         assert!(out.contains("password=[redacted]"), "{out}");
+    }
+
+    #[test]
+    fn query_credentials_in_echoed_urls_lose_their_values() {
+        let out = redact_text(
+            "GET /1/boards/b1?key=k3yvalue&token=t0kval&apikey=a1&api_key=a2&password=p&secret=s&fields=name failed",
+        );
+        for leaked in ["k3yvalue", "t0kval", "a1&", "a2&", "=p&", "=s&"] {
+            assert!(!out.contains(leaked), "{leaked} in {out}");
+        }
+        assert!(
+            out.contains("key=[redacted]") && out.contains("fields=name"),
+            "{out}"
+        );
+        // Names merely containing `key` are not secrets.
+        assert!(!is_secret_name("monkey") && !is_secret_name("project_key"));
     }
 
     #[test]

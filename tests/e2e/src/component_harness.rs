@@ -29,6 +29,7 @@ pub fn shared_connector(name: &str) -> Arc<LoadedConnector> {
     let runtime = RUNTIME.get_or_init(|| {
         Runtime::new(RuntimeConfig {
             allow_plain_http: true,
+            allow_private_networks: true,
             ..Default::default()
         })
         .expect("runtime")

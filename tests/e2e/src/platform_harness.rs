@@ -114,7 +114,9 @@ pub struct EgressTap {
 impl EgressTap {
     fn new() -> EgressTap {
         EgressTap {
-            inner: ReqwestEgress::new().expect("reqwest egress"),
+            inner: ReqwestEgress::with_private_networks(true).expect(
+                "reqwest egress (loopback simulators: private networks allowed explicitly)",
+            ),
             sent: Mutex::default(),
             hooks: Mutex::default(),
         }
@@ -598,6 +600,7 @@ pub fn engine_with(
 ) -> Engine {
     let runtime = Runtime::new(RuntimeConfig {
         allow_plain_http: true,
+        allow_private_networks: true,
         egress: Some(tap),
         ..RuntimeConfig::default()
     })

@@ -231,6 +231,7 @@ pub fn engine_over(store: Store) -> Engine {
         store,
         RuntimeConfig {
             allow_plain_http: true,
+            allow_private_networks: true,
             ..RuntimeConfig::default()
         },
     )

@@ -32,6 +32,7 @@ async fn plugins(host: &SyncHost, dirs: &tempfile::TempDir, shared_cache: bool) 
     let stats = PluginStats::wrapping(None);
     let runtime = Runtime::new(RuntimeConfig {
         allow_plain_http: true,
+        allow_private_networks: true,
         observer: Some(stats.clone()),
         ..RuntimeConfig::default()
     })

@@ -1,9 +1,12 @@
 //! HTTP egress: the [`Egress`] transport trait and its request/response types, the
-//! policy that guards every request ([`policy`]), the real reqwest transport
-//! ([`reqwest`]) and the guarded send that host imports call ([`send`]).
+//! policy that guards every request ([`policy`]), which addresses may be reached
+//! ([`address`]), the real reqwest transport ([`reqwest`]), what responses lose before a
+//! guest sees them ([`scrub`]) and the guarded send that host imports call ([`send`]).
 
+pub mod address;
 pub mod policy;
 pub mod reqwest;
+pub mod scrub;
 mod send;
 
 use std::time::Duration;

@@ -1,9 +1,14 @@
 //! The real egress transport: reqwest with rustls, no redirects (a redirect is handed
-//! to the guest, whose next request passes the policy again), streamed body with a cap.
+//! to the guest, whose next request passes the policy again), streamed body with a cap,
+//! and a DNS resolver that refuses names resolving to internal addresses
+//! ([`super::address::GuardedResolver`]) unless private networks are allowed.
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use reqwest::{Client, Method, redirect};
 
+use super::address::{GuardedResolver, RestrictedAddress};
 use super::{Egress, EgressError, EgressRequest, EgressResponse};
 
 /// Sends requests with reqwest (rustls).
@@ -13,11 +18,19 @@ pub struct ReqwestEgress {
 }
 
 impl ReqwestEgress {
-    /// A client that follows no redirects and uses no proxy from the environment.
+    /// A client that follows no redirects, uses no proxy from the environment and refuses
+    /// names that resolve to internal addresses.
     pub fn new() -> Result<Self, EgressError> {
+        Self::with_private_networks(false)
+    }
+
+    /// Like [`ReqwestEgress::new`]; `allow_private` lets names resolve to loopback,
+    /// private and other internal addresses (the operator's `ELDER_EGRESS_ALLOW_PRIVATE`).
+    pub fn with_private_networks(allow_private: bool) -> Result<Self, EgressError> {
         let client = Client::builder()
             .redirect(redirect::Policy::none())
             .no_proxy()
+            .dns_resolver(Arc::new(GuardedResolver::new(allow_private)))
             .user_agent(concat!("elder-sync/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| EgressError::Transport(format!("cannot build the HTTP client: {e}")))?;
@@ -26,13 +39,27 @@ impl ReqwestEgress {
 }
 
 fn map_error(e: reqwest::Error) -> EgressError {
-    if e.is_timeout() {
+    if let Some(refused) = restricted_cause(&e) {
+        EgressError::HostNotAllowed(refused.0.clone())
+    } else if e.is_timeout() {
         EgressError::Timeout
     } else if e.is_builder() {
         EgressError::InvalidRequest(e.without_url().to_string())
     } else {
         EgressError::Transport(e.without_url().to_string())
     }
+}
+
+/// The resolver's refusal somewhere in the error's source chain.
+fn restricted_cause(e: &reqwest::Error) -> Option<&RestrictedAddress> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(err) = source {
+        if let Some(refused) = err.downcast_ref::<RestrictedAddress>() {
+            return Some(refused);
+        }
+        source = err.source();
+    }
+    None
 }
 
 #[async_trait]

@@ -1,11 +1,13 @@
 //! The guarded send behind the guest's `http.send` import: policy check, transport with
-//! a timeout and a size cap, a log line (method, host, path, status; never header values
-//! or the query) and the observer's egress event.
+//! a timeout and a size cap, the response scrubbed of cookies and secrets
+//! ([`super::scrub`]), a log line (method, host, path, status; never header values or the
+//! query) and the observer's egress event.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::policy::{EgressPolicy, GuestRequest};
+use super::scrub::scrub;
 use super::{Egress, EgressError, EgressResponse};
 use crate::observer::RuntimeObserver;
 
@@ -46,7 +48,7 @@ pub(crate) async fn send_guarded(
         if resp.body.len() > ctx.max_response_bytes {
             Err(EgressError::ResponseTooLarge(ctx.max_response_bytes as u64))
         } else {
-            Ok(resp)
+            Ok(scrub(resp, &ctx.policy.secret_values()))
         }
     });
     match &result {

@@ -29,6 +29,7 @@ pub fn test_config() -> RuntimeConfig {
         call_deadline: Duration::from_millis(500),
         memory_limit_bytes: 32 << 20,
         allow_plain_http: true,
+        allow_private_networks: true,
         http_timeout: Duration::from_millis(300),
         ..RuntimeConfig::default()
     }

@@ -118,7 +118,8 @@ pub async fn fail_inbox(
         "UPDATE webhook_inbox SET status = $1, last_error = $2, next_attempt_at = $3 WHERE id = $4",
     )
     .bind(status)
-    .bind(error.to_string())
+    // Upstream bodies may quote credentials: the same redaction as the logs.
+    .bind(elder_sync_telemetry::redact::redact_text(error))
     .bind(next)
     .bind(id)
     .execute(store.pool())
