@@ -60,7 +60,9 @@ async fn auth_header_arrives_with_the_secret_and_overrides_the_guest() {
         ]))
         .await
         .unwrap();
-    assert_eq!(answer, "200 auth=[Bearer s3cret-value] count=1");
+    // The echo server got the host's credential, not the guest's forged one; the echo handed
+    // back to the guest has the secret value scrubbed (REDACTED stands exactly where it was).
+    assert_eq!(answer, "200 auth=[Bearer REDACTED] count=1");
     let text = logs.text();
     assert!(text.contains("/echo"), "egress not logged: {text}");
     assert!(!text.contains("s3cret-value"), "secret in the log: {text}");

@@ -48,6 +48,8 @@ async fn start(engine: TestEngine) -> Service {
         BIN,
         ServiceOptions::new(engine)
             .env("ELDER_ALLOW_HTTP_EGRESS", "true")
+            // The GitHub simulator listens on loopback.
+            .env("ELDER_EGRESS_ALLOW_PRIVATE", "true")
             .env("ELDER_PUBLIC_URL", PUBLIC_URL),
     )
     .await

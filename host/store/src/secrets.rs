@@ -19,6 +19,10 @@ pub use elder_sync_model::is_secret_key;
 /// `{"env": "ELDER_SECRET_KEY"}` must not send the host's own settings to a platform.
 pub const DEFAULT_ENV_PREFIX: &str = "ELDER_SECRET_";
 
+/// The service's own settings that hold secrets: never a reference target, whatever the
+/// prefix (`ELDER_SECRET_KEY` itself starts with the default prefix).
+const HOST_SECRET_SETTINGS: [&str; 3] = ["ELDER_SECRET_KEY", "DATABASE_URL", "KILLKRILL_API_KEY"];
+
 /// A secret as the caller gives it: a value, or `{"env": "VAR"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -35,15 +39,16 @@ impl SecretInput {
             Value::String(s) if !s.is_empty() => Ok(SecretInput::Value(s.clone())),
             Value::Object(o) => match (o.len(), o.get("env")) {
                 (1, Some(Value::String(var))) if valid_env_name(var) => {
-                    if var.starts_with(env_prefix) && var.len() > env_prefix.len() {
+                    let own_setting = HOST_SECRET_SETTINGS.contains(&var.as_str());
+                    if !own_setting && var.starts_with(env_prefix) && var.len() > env_prefix.len() {
                         Ok(SecretInput::Env { env: var.clone() })
                     } else {
                         Err(StoreError::invalid(
                             field,
                             format!(
                                 "environment secret references must name a variable starting \
-                                 with {env_prefix} (for example {env_prefix}GITHUB_TOKEN); \
-                                 {var} is not one"
+                                 with {env_prefix} (for example {env_prefix}GITHUB_TOKEN) and not \
+                                 one of the service's own settings; {var} is not one"
                             ),
                         ))
                     }

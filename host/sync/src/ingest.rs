@@ -291,6 +291,8 @@ async fn process_delivery(
     })
     .await?;
     match report.error {
+        // A delivery the connector refuses as malformed is given up at once, not retried.
+        Some(e) if report.permanent => Err(EngineError::Invalid(e)),
         Some(e) => Err(EngineError::Retryable(e)),
         _ => Ok(()),
     }

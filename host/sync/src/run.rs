@@ -33,6 +33,9 @@ pub struct RunReport {
     pub correlation_id: Uuid,
     pub tally: Tally,
     pub error: Option<String>,
+    /// The operation failed with an error that trying again cannot fix (e.g. the connector
+    /// refused its input as malformed).
+    pub permanent: bool,
 }
 
 /// Runs `op` as one recorded operation of `sync_type` on `rc`.
@@ -81,6 +84,7 @@ where
     let started = Instant::now();
     let outcome = op(correlation_id).instrument(span.clone()).await;
     let secs = started.elapsed().as_secs_f64();
+    let permanent = outcome.as_ref().is_err_and(|e| !e.is_transient());
     let (tally, error) = match outcome {
         Ok(t) => (t, None),
         Err(e) => (
@@ -125,6 +129,7 @@ where
         correlation_id,
         tally,
         error,
+        permanent,
     })
 }
 
