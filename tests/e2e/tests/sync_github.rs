@@ -296,8 +296,14 @@ async fn a_rate_limited_backfill_resumes_from_its_cursor() {
     );
     let first = poll_config(&host.engine, host.config_id, "backfill", SyncMethod::Poll);
     let limiter = async {
+        // Two pages of issues (other kinds' listings are not counted).
         host.eventually("two pages were read", || async {
-            host.github.request_count() >= 2
+            host.github
+                .requests()
+                .iter()
+                .filter(|r| r.uri.contains("/issues?"))
+                .count()
+                >= 2
         })
         .await;
         host.github.rate_limit_next(
