@@ -40,9 +40,11 @@ fn v4_class(ip: Ipv4Addr) -> Option<&'static str> {
         Some("multicast")
     } else if ip.is_unspecified() || a == 0 {
         Some("unspecified")
-    } else if ip.is_broadcast() || a >= 240 {
-        Some("reserved")
-    } else if ip.is_documentation() || (a == 192 && b == 0 && ip.octets()[2] == 0) {
+    } else if ip.is_broadcast()
+        || a >= 240
+        || ip.is_documentation()
+        || (a == 192 && b == 0 && ip.octets()[2] == 0)
+    {
         Some("reserved")
     } else {
         None
