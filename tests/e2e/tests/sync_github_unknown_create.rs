@@ -20,13 +20,11 @@ const DEADLINE: Duration = Duration::from_secs(1);
 const LATE_ANSWER: Duration = Duration::from_secs(4);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "fails: after the first timed-out create GitHub already holds two issues (cause not found yet); the unknown-outcome create lookup is not proven, see the closing note"]
 async fn a_create_answered_after_the_deadline_is_adopted_not_repeated_on_sqlite() {
     unknown_outcome_create(TestEngine::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "fails: after the first timed-out create GitHub already holds two issues (cause not found yet); the unknown-outcome create lookup is not proven, see the closing note"]
 async fn a_create_answered_after_the_deadline_is_adopted_not_repeated_on_postgres() {
     unknown_outcome_create(TestEngine::Postgres).await;
 }
@@ -49,6 +47,9 @@ async fn unknown_outcome_create(db: TestEngine) {
             ..RuntimeConfig::default()
         },
     );
+    // The Elder project's own outbox row (made when the harness created it) is pushed
+    // first, so the batch below holds only the create under test.
+    dispatch_batch(&engine, 10).await.unwrap();
     host.github.delay_create_answers(LATE_ANSWER);
 
     let ours = host
