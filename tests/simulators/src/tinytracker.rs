@@ -196,11 +196,16 @@ impl TinytrackerSim {
     }
 
     /// Opens a ticket as a person in the web UI would (a webhook is emitted).
-    pub fn person_create(&self, title: &str, body: Option<String>, labels: Vec<String>) -> u64 {
+    pub fn person_create(
+        &self,
+        title: &str,
+        body: Option<String>,
+        labels: Vec<String>,
+    ) -> Result<u64, ApiError> {
         let mut st = self.lock();
-        let (n, event) = ops::create(&mut st, title, body, labels).expect("valid ticket");
+        let (n, event) = ops::create(&mut st, title, body, labels)?;
         self.emit(&mut st, event);
-        n
+        Ok(n)
     }
 
     /// Edits a ticket as a person in the web UI would: no revision check, the revision is

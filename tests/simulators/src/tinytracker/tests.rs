@@ -347,7 +347,11 @@ async fn every_change_posts_a_signed_delivery() {
         url: Some(format!("{}/hook", rx.base_url())),
         secret: "whsecret".into(),
     }));
-    let n = s.person_create("by a person", None, vec![]);
+    let n = s.person_create("by a person", None, vec![]).unwrap();
+    assert!(
+        s.person_create(" ", None, vec![]).is_err(),
+        "blank titles are refused"
+    );
     wait_for(&got, 1).await;
     let api = Api::new(&s);
     api.patch(n, json!({"revision": 1, "state": "done"})).await;
@@ -437,4 +441,79 @@ async fn person_edits_bump_the_revision_and_seeds_emit_nothing() {
         sign("k", &d[0].body)
     );
     assert_eq!(s.request_count(), 0);
+}
+
+#[tokio::test]
+async fn api_delete_removes_the_ticket_and_emits_ticket_deleted() {
+    let s = sim().await;
+    s.set_webhook(Some(HookConfig {
+        url: None,
+        secret: "k".into(),
+    }));
+    let api = Api::new(&s);
+    let t: Value = api
+        .post(json!({"title": "short-lived"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let n = t["number"].as_u64().unwrap();
+    let r = api
+        .c
+        .delete(format!("{}/{n}", api.tickets))
+        .header("Authorization", &api.auth)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(api.get(&format!("/{n}")).await.status(), 404);
+    assert!(
+        api.get("")
+            .await
+            .json::<Vec<Value>>()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let events: Vec<String> = s.deliveries().iter().map(|d| d.event.clone()).collect();
+    assert_eq!(events, vec!["ticket.created", "ticket.deleted"]);
+    let again: Value = api
+        .post(json!({"title": "next"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["number"], n + 1, "numbers are never reused");
+}
+
+#[tokio::test]
+async fn a_change_while_paging_shifts_rows_across_pages() {
+    let s = sim().await;
+    for i in 0..4 {
+        s.seed_ticket(SeedTicket {
+            title: format!("t{i}"),
+            updated_at: Some(1_700_000_000 + i),
+            ..Default::default()
+        });
+    }
+    let api = Api::new(&s);
+    let numbers = |rows: Vec<Value>| -> Vec<u64> {
+        rows.iter().map(|t| t["number"].as_u64().unwrap()).collect()
+    };
+    let first = numbers(api.get("?per_page=2&page=1").await.json().await.unwrap());
+    assert_eq!(first, vec![1, 2]);
+    s.person_edit(
+        1,
+        TicketEdit {
+            state: Some("done".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let second = numbers(api.get("?per_page=2&page=2").await.json().await.unwrap());
+    assert_eq!(
+        second,
+        vec![4, 1],
+        "ticket 3 slid back onto page 1: naive paging misses it"
+    );
 }
