@@ -1,4 +1,5 @@
-//! Stateful simulators of the platforms Elder Sync connects, for tests and benchmarks.
+//! Stateful simulators of the platforms Elder Sync connects, for tests and benchmarks
+//! (the five built-ins, plus Tinytracker, a small third-party tracker for plugin tests).
 //!
 //! Each module serves one platform's REST API on a loopback port, as the platform
 //! documents it (see `shared/docs/platform-facts.md`): pagination, auth checks,
@@ -11,4 +12,5 @@ pub mod github;
 pub mod gitlab;
 pub mod jira;
 pub mod openproject;
+pub mod tinytracker;
 pub mod trello;
