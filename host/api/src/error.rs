@@ -93,6 +93,12 @@ impl From<StoreError> for ApiError {
                 "the server has no ELDER_SECRET_KEY, so secrets cannot be stored; set it or give \
                  secrets as {\"env\": \"VARIABLE\"}",
             ),
+            StoreError::UnresolvedSecret { ref key, .. }
+            | StoreError::ForbiddenSecretRef { ref key, .. } => {
+                let field = format!("config_json.{key}");
+                ApiError::new(StatusCode::CONFLICT, "unresolved_secret", e.to_string())
+                    .with_field(field)
+            }
             e => {
                 tracing::error!(error = %e, "store failure");
                 ApiError::internal()

@@ -432,12 +432,12 @@ impl Store {
         let key = self.secret_box.as_ref();
         let mut secrets = BTreeMap::new();
         for (k, s) in &config.sealed {
-            secrets.insert(k.clone(), s.resolve(k, key)?);
+            secrets.insert(k.clone(), s.resolve(k, key, &self.env_prefix)?);
         }
         let webhook_secret = config
             .sealed_webhook
             .as_ref()
-            .map(|s| s.resolve("webhook_secret", key))
+            .map(|s| s.resolve("webhook_secret", key, &self.env_prefix))
             .transpose()?;
         Ok(ResolvedConfig {
             settings: config.config_json.clone(),

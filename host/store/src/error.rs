@@ -29,6 +29,14 @@ pub enum StoreError {
     /// A secret refers to an environment variable that is not set.
     #[error("secret `{key}` refers to environment variable `{var}`, which is not set")]
     UnresolvedSecret { key: String, var: String },
+    /// A stored secret refers to an environment variable secret references may not name
+    /// (outside the configured prefix, or one of the service's own settings).
+    #[error(
+        "secret `{key}` refers to environment variable `{var}`, which secret references may not \
+         name (they must start with the configured prefix and never name the service's own \
+         settings); set the secret again"
+    )]
+    ForbiddenSecretRef { key: String, var: String },
     /// The URL names no engine we support.
     #[error("unsupported database URL (use sqlite://... or postgres://...): {0}")]
     UnsupportedUrl(String),

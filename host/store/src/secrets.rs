@@ -39,8 +39,7 @@ impl SecretInput {
             Value::String(s) if !s.is_empty() => Ok(SecretInput::Value(s.clone())),
             Value::Object(o) => match (o.len(), o.get("env")) {
                 (1, Some(Value::String(var))) if valid_env_name(var) => {
-                    let own_setting = HOST_SECRET_SETTINGS.contains(&var.as_str());
-                    if !own_setting && var.starts_with(env_prefix) && var.len() > env_prefix.len() {
+                    if env_ref_allowed(var, env_prefix) {
                         Ok(SecretInput::Env { env: var.clone() })
                     } else {
                         Err(StoreError::invalid(
@@ -64,6 +63,16 @@ impl SecretInput {
             )),
         }
     }
+}
+
+/// Whether a secret reference may name environment variable `var`: it starts with the
+/// configured prefix (and is longer) and is none of the service's own secret settings.
+/// Checked when a reference is stored and again whenever one is resolved, so a row
+/// stored before the rule (or written behind the API's back) cannot name them either.
+fn env_ref_allowed(var: &str, env_prefix: &str) -> bool {
+    !HOST_SECRET_SETTINGS.contains(&var)
+        && var.starts_with(env_prefix)
+        && var.len() > env_prefix.len()
 }
 
 fn valid_env_name(s: &str) -> bool {
@@ -94,10 +103,17 @@ impl SealedSecret {
         }
     }
 
-    /// The plaintext: decrypted, or read from the environment.
-    pub fn resolve(&self, name: &str, key: Option<&SecretBox>) -> Result<String> {
+    /// The plaintext: decrypted, or read from the environment (only a variable a
+    /// reference may name under `env_prefix`).
+    pub fn resolve(&self, name: &str, key: Option<&SecretBox>, env_prefix: &str) -> Result<String> {
         match self {
             SealedSecret::Encrypted { enc } => key.ok_or(StoreError::SecretsLocked)?.decrypt(enc),
+            SealedSecret::Env { env } if !env_ref_allowed(env, env_prefix) => {
+                Err(StoreError::ForbiddenSecretRef {
+                    key: name.to_string(),
+                    var: env.clone(),
+                })
+            }
             SealedSecret::Env { env } => match std::env::var(env) {
                 Ok(v) if !v.is_empty() => Ok(v),
                 _ => Err(StoreError::UnresolvedSecret {
@@ -247,11 +263,11 @@ mod tests {
     #[test]
     fn missing_env_var_is_unresolved() {
         let s = SealedSecret::Env {
-            env: "ELDER_TEST_SURELY_UNSET_VAR".into(),
+            env: "ELDER_SECRET_SURELY_UNSET_VAR".into(),
         };
         assert!(!s.status().resolved);
         assert!(matches!(
-            s.resolve("api_token", None),
+            s.resolve("api_token", None, DEFAULT_ENV_PREFIX),
             Err(StoreError::UnresolvedSecret { .. })
         ));
     }

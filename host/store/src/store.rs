@@ -73,7 +73,7 @@ impl Store {
                 .map(|(k, s)| (k.clone(), s.clone()))
         });
         if let Some((k, s)) = sample
-            && let Err(e) = s.resolve(&k, self.secret_box.as_ref())
+            && let Err(e) = s.resolve(&k, self.secret_box.as_ref(), &self.env_prefix)
         {
             self.pool.close().await;
             return Err(e);

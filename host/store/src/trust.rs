@@ -26,7 +26,7 @@ impl Store {
         config
             .sealed_webhook
             .as_ref()
-            .map(|s| s.resolve("webhook_secret", self.secret_box.as_ref()))
+            .map(|s| s.resolve("webhook_secret", self.secret_box.as_ref(), &self.env_prefix))
             .transpose()
     }
 

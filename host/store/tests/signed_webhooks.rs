@@ -33,6 +33,7 @@ both_engines!(
     migration_0003_turns_off_webhooks_without_a_secret,
     refused_deliveries_are_counted_per_config,
     prune_keeps_failed_and_recent_work,
+    stored_env_refs_to_service_settings_never_resolve,
 );
 
 async fn open(db: &TestDb) -> Store {
@@ -426,4 +427,43 @@ async fn prune_keeps_failed_and_recent_work(engine: TestEngine) {
         store.prune_completed(now - 14 * day).await.unwrap().total(),
         0
     );
+}
+
+/// A reference to the service's own settings stored before the prefix rule (or written
+/// behind the API's back) is refused when the config is resolved for a run, not read.
+async fn stored_env_refs_to_service_settings_never_resolve(engine: TestEngine) {
+    let db = TestDb::new(engine).await;
+    let store = open(&db).await;
+    let cfg = store
+        .create_config(&config(
+            "old-row",
+            json!({
+                "webhook_enabled": false,
+                "config_json": {"api_token": {"env": "ELDER_SECRET_OLD_ROW"}, "owner": "acme", "repo": "widgets"}
+            }),
+        ))
+        .await
+        .unwrap();
+    for var in ["DATABASE_URL", "ELDER_SECRET_KEY", "HOME"] {
+        let stored = json!({"api_token": {"env": var}, "owner": "acme", "repo": "widgets"});
+        store
+            .pool()
+            .execute(
+                sqlx::query("UPDATE sync_configs SET config_json = $1 WHERE id = $2")
+                    .bind(stored.to_string())
+                    .bind(cfg.id),
+            )
+            .await
+            .unwrap();
+        match store.resolve_config(cfg.id).await {
+            Err(StoreError::ForbiddenSecretRef { key, var: named }) => {
+                assert_eq!(key, "api_token");
+                assert_eq!(named, var);
+            }
+            other => panic!(
+                "{var}: expected a refusal, got {:?}",
+                other.map(|r| r.secrets)
+            ),
+        }
+    }
 }

@@ -143,9 +143,9 @@ fn engine_error(e: EngineError) -> Response {
             message,
             Some(&field),
         ),
-        EngineError::Store(StoreError::UnresolvedSecret { key, .. }) => {
-            error(StatusCode::CONFLICT, "unresolved_secret", msg, Some(&key))
-        }
+        EngineError::Store(
+            StoreError::UnresolvedSecret { key, .. } | StoreError::ForbiddenSecretRef { key, .. },
+        ) => error(StatusCode::CONFLICT, "unresolved_secret", msg, Some(&key)),
         EngineError::Store(StoreError::Conflict(m)) => {
             error(StatusCode::CONFLICT, "conflict", m, None)
         }
