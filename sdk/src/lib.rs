@@ -11,7 +11,7 @@
 pub mod bindings {
     //! Bindings generated from `wit/connector.wit` (package `elder:connector@1.0.0`).
     wit_bindgen::generate!({
-        path: "../wit",
+        path: "../wit/since_v1.0.0",
         world: "connector-world",
         pub_export_macro: true,
         export_macro_name: "__export_connector_world",

@@ -1,4 +1,4 @@
-//! The host's canonical data model, mirroring the WIT contract (`wit/connector.wit`) as
+//! The host's canonical data model, mirroring the WIT contract (`wit/since_v1.0.0/connector.wit`) as
 //! plain Rust types with serde. The runtime converts to and from the generated
 //! bindings; the store keeps these as JSON snapshots; the sync engine and resolver
 //! reason over them. No I/O lives here.
