@@ -650,7 +650,7 @@ fn derived_manifest(info: &ConnectorInfo) -> Manifest {
 }
 
 /// `describe` must report the manifest's id and version and reach only listed hosts.
-fn check_describe(manifest: &Manifest, info: &ConnectorInfo) -> Result<(), PluginError> {
+pub(crate) fn check_describe(manifest: &Manifest, info: &ConnectorInfo) -> Result<(), PluginError> {
     let mismatch = |field: &str, message: String| {
         Err(PluginError::Mismatch {
             field: field.into(),

@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod cache;
+pub mod conformance;
 pub mod contract;
 pub mod drain;
 pub mod error;

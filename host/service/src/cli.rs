@@ -1,5 +1,6 @@
 //! The command line: `elder-sync serve`, `elder-sync token create`, `elder-sync plugin ...`
-//! (`list`, `install`, `enable`, `disable`, `rollback`, `approve`).
+//! (`list`, `install`, `enable`, `disable`, `rollback`, `approve` over the API; `check`
+//! locally).
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -55,6 +56,27 @@ pub enum PluginCommand {
     Rollback { id: String },
     /// Approve a version that waits because it asks for new hosts.
     Approve { id: String },
+    /// Run the conformance kit on a component, locally (no service needed): the contract
+    /// checks a host relies on, printed as a pass/fail table; exits 1 when one fails.
+    Check {
+        /// The component (`.wasm`).
+        file: std::path::PathBuf,
+        /// Its manifest (default: the `.toml` beside the component, when there is one).
+        #[arg(long)]
+        manifest: Option<std::path::PathBuf>,
+        /// A config value `key=value` reaching a platform (repeat it); with one, the kit
+        /// also pages through list-changes and calls get for every declared kind.
+        /// Keys the component declares secret are applied by the host's egress as secrets.
+        #[arg(long = "config", value_name = "KEY=VALUE")]
+        config: Vec<String>,
+        /// Let those calls reach loopback and private addresses (a local simulator or a
+        /// self-hosted platform); off by default, as in the service.
+        #[arg(long)]
+        allow_private_networks: bool,
+        /// Let those calls use plain http; off by default, as in the service.
+        #[arg(long)]
+        allow_http: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

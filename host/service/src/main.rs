@@ -3,6 +3,7 @@
 
 mod cli;
 mod http_server;
+mod plugin_check;
 mod plugin_cli;
 mod plugins;
 mod serve;
@@ -21,6 +22,27 @@ async fn main() -> Result<()> {
         Command::Token {
             command: TokenCommand::Create { role, name },
         } => create_token(role, name).await,
+        Command::Plugin {
+            command:
+                cli::PluginCommand::Check {
+                    file,
+                    manifest,
+                    config,
+                    allow_private_networks,
+                    allow_http,
+                },
+            ..
+        } => {
+            let passed = plugin_check::run(plugin_check::CheckArgs {
+                file,
+                manifest,
+                config,
+                allow_private_networks,
+                allow_http,
+            })
+            .await?;
+            std::process::exit(if passed { 0 } else { 1 })
+        }
         Command::Plugin {
             api_url,
             token,

@@ -22,6 +22,7 @@ pub async fn run(api_url: &str, token: Option<&str>, command: PluginCommand) -> 
         PluginCommand::Disable { id } => print_one(&client.action(&id, "disable").await?),
         PluginCommand::Rollback { id } => print_one(&client.action(&id, "rollback").await?),
         PluginCommand::Approve { id } => print_one(&client.action(&id, "approve").await?),
+        PluginCommand::Check { .. } => bail!("`plugin check` runs locally (see plugin_check)"),
     }
     Ok(())
 }

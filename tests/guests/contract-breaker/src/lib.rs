@@ -1,6 +1,6 @@
 //! A connector that breaks, one way each, every rule the conformance kit
-//! (`elder-sync plugin check`) checks: its describe disagrees with its manifest and names a
-//! host template key it does not declare, validate-config accepts a config without its
+//! (`elder-sync plugin check`) checks: its describe disagrees with its manifest and
+//! declares webhooks no host could verify, validate-config accepts a config without its
 //! required key, parse-webhook traps on garbage, list-changes never ends, and get traps.
 //! Built from the frozen 1.0 contract with wit-bindgen (test only).
 
@@ -40,8 +40,7 @@ impl Guest for Breaker {
                 schemes: Vec::new(),
                 delivery_id_headers: Vec::new(),
             }),
-            // `{server}` is no config key it declares.
-            hosts: vec!["{server}".into()],
+            hosts: Vec::new(),
         }
     }
 

@@ -1,0 +1,119 @@
+//! Checks of what a component declares: `describe` agrees with the manifest, and is
+//! well-formed enough for the host to act on (ids, kinds, a unique config schema, and
+//! templates naming only declared keys; webhooks only with a way to verify them).
+
+use std::collections::BTreeSet;
+
+use elder_sync_model::{AuthRule, ConnectorInfo};
+
+use super::Report;
+use crate::host::check_describe;
+use crate::manifest::Manifest;
+
+pub(super) fn check(info: &ConnectorInfo, manifest: Option<&Manifest>, report: &mut Report) {
+    match manifest {
+        Some(m) => report.record(
+            "describe agrees with manifest",
+            check_describe(m, info)
+                .map(|()| format!("{} {}", m.id, m.version))
+                .map_err(|e| e.to_string()),
+        ),
+        None => report.skip(
+            "describe agrees with manifest",
+            "no manifest given (--manifest, or a .toml beside the component)",
+        ),
+    }
+    report.record("describe is well-formed", well_formed(info));
+    report.record("webhooks can be verified", webhooks(info));
+}
+
+fn well_formed(info: &ConnectorInfo) -> Result<String, String> {
+    if !is_slug(&info.id) || !is_slug(&info.platform) {
+        return Err(format!(
+            "id {:?} and platform {:?} must be lowercase slugs",
+            info.id, info.platform
+        ));
+    }
+    if info.kinds.is_empty() {
+        return Err("declares no kinds: nothing could ever sync".into());
+    }
+    let mut keys = BTreeSet::new();
+    for field in &info.config_schema {
+        if field.key.trim().is_empty() || !keys.insert(field.key.as_str()) {
+            return Err(format!(
+                "config schema key {:?} is empty or declared twice",
+                field.key
+            ));
+        }
+    }
+    for template in templates(info) {
+        for key in template_keys(template) {
+            if !keys.contains(key) {
+                return Err(format!(
+                    "{template:?} names config key {key:?}, which the config schema does not declare"
+                ));
+            }
+        }
+    }
+    Ok(format!(
+        "{} kinds, {} config keys ({} secret)",
+        info.kinds.len(),
+        info.config_schema.len(),
+        info.secret_keys().count()
+    ))
+}
+
+fn webhooks(info: &ConnectorInfo) -> Result<String, String> {
+    match &info.webhooks {
+        None => Ok("declares no webhooks (polling only)".into()),
+        Some(w) if w.schemes.is_empty() => Err(
+            "declares webhooks but no signature scheme: the host would refuse every delivery"
+                .into(),
+        ),
+        Some(w) => Ok(format!("{} signature scheme(s)", w.schemes.len())),
+    }
+}
+
+/// Every host and auth template of `info`.
+fn templates(info: &ConnectorInfo) -> Vec<&str> {
+    let mut all: Vec<&str> = info.hosts.iter().map(String::as_str).collect();
+    for rule in &info.auth {
+        let (a, b) = match rule {
+            AuthRule::Header(a, b) | AuthRule::Query(a, b) | AuthRule::Basic(a, b) => (a, b),
+        };
+        all.extend([a.as_str(), b.as_str()]);
+    }
+    all
+}
+
+/// The `{key}` names in a template.
+fn template_keys(template: &str) -> impl Iterator<Item = &str> {
+    template
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(key, _)| key))
+}
+
+fn is_slug(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_keys_are_read_from_braces() {
+        let keys: Vec<_> = template_keys("Bearer {api_token} for {user}").collect();
+        assert_eq!(keys, vec!["api_token", "user"]);
+        assert_eq!(template_keys("api.github.com").count(), 0);
+    }
+
+    #[test]
+    fn slugs() {
+        assert!(is_slug("github") && is_slug("tiny-tracker_2"));
+        assert!(!is_slug("") && !is_slug("GitHub") && !is_slug("2x") && !is_slug("a b"));
+    }
+}
