@@ -139,16 +139,34 @@ async fn config_validation(engine: TestEngine) {
         e => panic!("expected Invalid, got {e}"),
     };
     let mut bad = github("x");
-    bad.platform = "bitbucket".into();
+    bad.platform = "Bit Bucket".into();
     assert_eq!(
         field_of(store.create_config(&bad).await.unwrap_err()),
         "platform"
     );
     let mut bad = github("x");
     bad.config_json.remove("repo");
+    let needs_repo = ConfigRequirements {
+        required: vec![RequiredKey {
+            key: "repo".into(),
+            alternatives: vec![],
+        }],
+    };
+    let refused = store
+        .create_config_generating(&bad, WebhookSecretForm::Plain, &needs_repo)
+        .await
+        .unwrap_err();
     assert_eq!(
-        field_of(store.create_config(&bad).await.unwrap_err()),
-        "config_json.repo"
+        refused.to_string(),
+        "invalid config_json.repo: github requires repo"
+    );
+    assert!(
+        store
+            .list_configs()
+            .await
+            .unwrap()
+            .iter()
+            .all(|c| c.name != "x")
     );
     let mut bad = github("x");
     bad.sync_interval = 5;
