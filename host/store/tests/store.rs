@@ -208,10 +208,19 @@ async fn config_patch_changes_only_given_fields(engine: TestEngine) {
 
     let drop_repo: SyncConfigPatch =
         serde_json::from_value(json!({"config_json": {"repo": null}})).unwrap();
-    assert!(matches!(
-        store.update_config(cfg.id, &drop_repo).await,
-        Err(StoreError::Invalid { .. })
-    ));
+    let needs_repo = ConfigRequirements {
+        required: vec![RequiredKey {
+            key: "repo".into(),
+            alternatives: vec![],
+        }],
+    };
+    let refused = store
+        .update_config_generating(cfg.id, &drop_repo, WebhookSecretForm::Plain, &needs_repo)
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, StoreError::Invalid { field, .. } if field == "config_json.repo"));
+    let kept = store.get_config(cfg.id).await.unwrap();
+    assert_eq!(kept.config_json.get("repo"), Some(&json!("gadgets")));
     // Webhooks on need a secret: clearing it alone is refused, clearing it while turning
     // webhooks off works.
     let clear_hook: SyncConfigPatch =
