@@ -20,6 +20,7 @@ both_engines!(
     builtin_messages_are_unchanged,
     a_new_platform_is_accepted_and_its_schema_enforced,
     a_config_outlives_its_connector,
+    a_secret_the_store_cannot_seal_is_refused,
 );
 
 fn field(key: &str, required: bool, secret: bool) -> ConfigField {
@@ -209,4 +210,30 @@ async fn a_config_outlives_its_connector(engine: TestEngine) {
         "a config can be disabled after its connector went: {resp}"
     );
     assert_eq!(resp["enabled"], false);
+}
+
+/// A connector may declare a secret whose name the store does not seal (`passphrase`):
+/// setting it is refused rather than stored and shown in plain text.
+async fn a_secret_the_store_cannot_seal_is_refused(engine: TestEngine) {
+    let catalog = builtin_catalog().with(
+        "vault",
+        vec![
+            field("passphrase", false, true),
+            field("api_token", true, true),
+        ],
+        WebhookSecretForm::Plain,
+    );
+    let api = api_with(engine, catalog).await;
+    let body = json!({"name": "v", "platform": "vault", "webhook_enabled": false,
+        "config_json": {"api_token": "t", "passphrase": format!("{SECRET_MARKER}-pass")}});
+    let (st, resp) = api.post("/api/v1/sync/configs", body).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{resp}");
+    assert_eq!(err(&resp).1.as_deref(), Some("config_json.passphrase"));
+    let (_, list) = api.get("/api/v1/sync/configs").await;
+    assert_eq!(list, json!([]));
+    let body = json!({"name": "v", "platform": "vault", "webhook_enabled": false,
+        "config_json": {"api_token": "t"}});
+    let (st, resp) = api.post("/api/v1/sync/configs", body).await;
+    assert_eq!(st, StatusCode::CREATED, "{resp}");
+    api.assert_no_secret_leaked();
 }

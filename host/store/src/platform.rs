@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use elder_sync_model::ConfigField;
+use elder_sync_model::{ConfigField, is_secret_key};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -94,6 +94,10 @@ pub struct RequiredKey {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConfigRequirements {
     pub required: Vec<RequiredKey>,
+    /// Keys the schema marks secret whose names the store's rule ([`is_secret_key`]) does
+    /// not seal: a config may not set them, or the secret would be stored and shown in
+    /// plain text.
+    pub unsealable_secrets: Vec<String>,
 }
 
 impl ConfigRequirements {
@@ -118,12 +122,35 @@ impl ConfigRequirements {
                     .collect(),
             })
             .collect();
-        Self { required }
+        let unsealable_secrets = schema
+            .iter()
+            .filter(|f| f.secret && !is_secret_key(&f.key))
+            .map(|f| f.key.clone())
+            .collect();
+        Self {
+            required,
+            unsealable_secrets,
+        }
     }
 
     /// Checks that every required key (or one of its alternatives) is present with a
     /// non-empty value; the error names the key and says what `platform` requires.
     pub fn check(&self, platform: &PlatformId, config: &Map<String, Value>) -> Result<()> {
+        if let Some(key) = self
+            .unsealable_secrets
+            .iter()
+            .find(|k| config.contains_key(k.as_str()))
+        {
+            return Err(StoreError::invalid(
+                format!("config_json.{key}"),
+                format!(
+                    "the {platform} connector declares {key} secret, but only keys named like a \
+                     credential (api_token, api_key, token, password, secret, private_key, or \
+                     ending in _token, _secret, _api_key) are stored sealed: the connector must \
+                     rename it before a config can set it"
+                ),
+            ));
+        }
         for r in &self.required {
             let mut names = std::iter::once(&r.key).chain(&r.alternatives);
             if !names.clone().any(|k| present(config.get(k))) {
@@ -241,6 +268,26 @@ mod tests {
             matches!(err, Err(StoreError::Invalid { field, .. }) if field == "config_json.owner")
         );
         assert!(ConfigRequirements::none().check(&p, &Map::new()).is_ok());
+    }
+
+    #[test]
+    fn a_secret_the_store_would_not_seal_cannot_be_set() {
+        let mut passphrase = field("passphrase", "vault passphrase", false);
+        passphrase.secret = true;
+        let mut token = field("api_token", "token", true);
+        token.secret = true;
+        let req = ConfigRequirements::from_schema(&[passphrase, token]);
+        assert_eq!(req.unsealable_secrets, ["passphrase"]);
+        let p = PlatformId::parse("vault").unwrap();
+        let plain = json!({"api_token": "t", "passphrase": "hunter2"});
+        let err = req.check(&p, plain.as_object().unwrap());
+        assert!(
+            matches!(err, Err(StoreError::Invalid { field, .. }) if field == "config_json.passphrase")
+        );
+        assert!(
+            req.check(&p, json!({"api_token": "t"}).as_object().unwrap())
+                .is_ok()
+        );
     }
 
     #[test]

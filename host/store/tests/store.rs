@@ -151,6 +151,7 @@ async fn config_validation(engine: TestEngine) {
             key: "repo".into(),
             alternatives: vec![],
         }],
+        unsealable_secrets: vec![],
     };
     let refused = store
         .create_config_generating(&bad, WebhookSecretForm::Plain, &needs_repo)
@@ -213,6 +214,7 @@ async fn config_patch_changes_only_given_fields(engine: TestEngine) {
             key: "repo".into(),
             alternatives: vec![],
         }],
+        unsealable_secrets: vec![],
     };
     let refused = store
         .update_config_generating(cfg.id, &drop_repo, WebhookSecretForm::Plain, &needs_repo)
