@@ -237,3 +237,18 @@ async fn a_secret_the_store_cannot_seal_is_refused(engine: TestEngine) {
     assert_eq!(st, StatusCode::CREATED, "{resp}");
     api.assert_no_secret_leaked();
 }
+
+/// In the OpenAPI document a config's `platform` is a plain string (any installed
+/// connector's platform id), not an enumeration.
+#[test]
+fn the_documented_platform_is_a_string() {
+    let doc = serde_json::to_value(elder_sync_api::openapi()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let mut platform = schemas["SyncConfig"]["properties"]["platform"].clone();
+    if let Some(target) = platform["$ref"].as_str() {
+        let name = target.rsplit('/').next().unwrap();
+        platform = schemas[name].clone();
+    }
+    assert_eq!(platform["type"], "string", "{platform}");
+    assert!(platform.get("enum").is_none(), "{platform}");
+}
