@@ -7,6 +7,7 @@
 //! to add documented routes of their own.
 
 mod auth;
+mod catalog;
 mod engine_routes;
 mod error;
 mod extract;
@@ -14,7 +15,6 @@ mod openapi;
 mod plugin_routes;
 mod query;
 mod routes;
-mod webhook_forms;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -25,35 +25,37 @@ use std::sync::Arc;
 use utoipa::openapi::OpenApi;
 
 pub use auth::{Caller, require_token};
+pub use catalog::{ConnectorCatalog, StaticCatalog, requirements_for};
 pub use engine_routes::ENGINE_ROUTES;
 pub use error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
 pub use extract::{ApiJson, ApiPath, ApiQuery};
 pub use plugin_routes::PLUGIN_ROUTES;
-pub use webhook_forms::{PlainSecrets, WebhookSecretForms};
 
 /// What every handler can reach.
 #[derive(Clone, Debug)]
 pub struct ApiState {
     pub store: Store,
-    /// What form a generated webhook secret takes for a platform (plain text unless told).
-    pub webhook_forms: Arc<dyn WebhookSecretForms>,
+    /// The installed connectors: which platforms configs can target, what their configs
+    /// require, what form a generated webhook secret takes (none unless told).
+    pub catalog: Arc<dyn ConnectorCatalog>,
     /// `ELDER_PUBLIC_URL`: webhook URLs shown to operators start with it when set.
     pub public_url: Option<String>,
 }
 
 impl ApiState {
-    /// State over `store`; generated webhook secrets are plain text, URLs are paths.
+    /// State over `store` with no connector installed (every config's platform is
+    /// refused until [`ApiState::with_catalog`]); URLs are paths.
     pub fn new(store: Store) -> Self {
         Self {
             store,
-            webhook_forms: Arc::new(PlainSecrets),
+            catalog: Arc::new(StaticCatalog::new()),
             public_url: None,
         }
     }
 
-    /// Decides the form of generated webhook secrets per platform with `forms`.
-    pub fn with_webhook_forms(mut self, forms: Arc<dyn WebhookSecretForms>) -> Self {
-        self.webhook_forms = forms;
+    /// Answers which platforms exist and what their configs need from `catalog`.
+    pub fn with_catalog(mut self, catalog: Arc<dyn ConnectorCatalog>) -> Self {
+        self.catalog = catalog;
         self
     }
 

@@ -9,8 +9,8 @@ use crate::engine_routes::{
 };
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::plugin_routes::{
-    __path_approve_plugin, __path_disable_plugin, __path_enable_plugin, __path_list_plugins,
-    __path_rollback_plugin, __path_upload_plugin,
+    __path_approve_plugin, __path_disable_plugin, __path_enable_plugin, __path_get_plugin,
+    __path_list_plugins, __path_rollback_plugin, __path_upload_plugin,
 };
 
 #[derive(OpenApi)]
@@ -19,7 +19,7 @@ use crate::plugin_routes::{
          description = "Sync configs, history, conflicts, mappings, Elder resources and connector plugins."),
     components(schemas(ErrorBody, ErrorDetail)),
     paths(resolve_conflict, run_config, test_config, receive_webhook, webhook_handshake,
-          list_plugins, upload_plugin, enable_plugin, disable_plugin, rollback_plugin,
+          list_plugins, get_plugin, upload_plugin, enable_plugin, disable_plugin, rollback_plugin,
           approve_plugin),
     modifiers(&BearerAuth),
     security(("bearer" = []))

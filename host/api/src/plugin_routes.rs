@@ -11,9 +11,10 @@ use utoipa::ToSchema;
 use crate::error::ErrorBody;
 
 /// Method and path of every plugin route documented here.
-pub const PLUGIN_ROUTES: [(&str, &str); 6] = [
+pub const PLUGIN_ROUTES: [(&str, &str); 7] = [
     ("get", "/api/v1/plugins"),
     ("post", "/api/v1/plugins"),
+    ("get", "/api/v1/plugins/{id}"),
     ("post", "/api/v1/plugins/{id}/enable"),
     ("post", "/api/v1/plugins/{id}/disable"),
     ("post", "/api/v1/plugins/{id}/rollback"),
@@ -51,7 +52,8 @@ pub struct PluginVersion {
 pub struct Plugin {
     pub id: String,
     pub version: String,
-    /// The platform it serves (`github`, `gitlab`, `jira`, `trello`, `openproject`...).
+    /// The platform it serves (`github`, `gitlab`, `jira`, `trello`, `openproject`, or any
+    /// other connector's platform id): configs with this `platform` use it.
     pub platform: String,
     /// Disabled, its configs do not sync and its webhooks answer 409.
     pub enabled: bool,
@@ -70,6 +72,60 @@ pub struct Plugin {
     pub previous: Option<PluginVersion>,
     /// Replaced versions whose calls are still running.
     pub draining: u64,
+}
+
+/// One key of a connector's config schema.
+#[derive(ToSchema)]
+pub struct PluginConfigField {
+    /// The `config_json` key.
+    pub key: String,
+    /// What it is, for operators.
+    pub description: String,
+    /// A config without it (or, for a key another field declares itself ``Alias of `key` ``
+    /// for, without either) is refused with 422 naming `config_json.<key>`.
+    pub required: bool,
+    /// Stored sealed (encrypted, or an `{"env": ...}` reference), never returned by the API,
+    /// never handed to the connector: the host applies it in the connector's auth rules.
+    pub secret: bool,
+}
+
+/// One webhook scheme a connector accepts.
+#[derive(ToSchema)]
+pub struct PluginWebhookScheme {
+    /// `hmac`, `shared_token` or `standard_webhooks`.
+    pub scheme: String,
+    /// The header carrying the signature or token (none for Standard Webhooks).
+    pub header: Option<String>,
+    /// `sha1` or `sha256` for `hmac`.
+    pub algorithm: Option<String>,
+}
+
+/// How a connector's webhook deliveries are authenticated.
+#[derive(ToSchema)]
+pub struct PluginWebhooks {
+    pub schemes: Vec<PluginWebhookScheme>,
+    /// Headers carrying a delivery id (duplicates are dropped).
+    pub delivery_id_headers: Vec<String>,
+}
+
+/// What the serving version of a connector declares in `describe`.
+#[derive(ToSchema)]
+pub struct PluginConnector {
+    /// What a sync config for its platform needs in `config_json`.
+    pub config_schema: Vec<PluginConfigField>,
+    /// Kinds it syncs: `issue`, `project`, `milestone`, `label`.
+    pub kinds: Vec<String>,
+    /// `null` when the platform has no webhooks.
+    pub webhooks: Option<PluginWebhooks>,
+    /// Hosts it declares: literal names or `{key}` templates naming a config key.
+    pub hosts: Vec<String>,
+}
+
+/// One plugin with what its connector declares.
+#[derive(ToSchema)]
+pub struct PluginDetail {
+    pub plugin: Plugin,
+    pub connector: PluginConnector,
 }
 
 /// What changed between the approved manifest and a new one.
@@ -143,6 +199,15 @@ pub struct PluginActionResult {
 #[utoipa::path(get, path = "/api/v1/plugins", tag = "plugins",
     responses((status = 200, body = PluginList), (status = 401, body = ErrorBody)))]
 fn list_plugins() {}
+
+/// One installed plugin and what its connector declares (any token): the config schema a
+/// sync config for its platform must satisfy (keys, descriptions, required, secret), the
+/// kinds it syncs, its webhook schemes and its hosts. 404 when no such plugin is installed.
+#[utoipa::path(get, path = "/api/v1/plugins/{id}", tag = "plugins",
+    params(("id" = String, Path)),
+    responses((status = 200, body = PluginDetail), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+fn get_plugin() {}
 
 /// Upload a connector component with its manifest (admin token). It is validated
 /// (component, contract version, manifest against `describe`), then serves (201), or was

@@ -30,6 +30,7 @@ fn expected() -> BTreeSet<(String, String)> {
     // Served by the plugin host's router (host/plugins), documented in the same document.
     add("get", "/api/v1/plugins");
     add("post", "/api/v1/plugins");
+    add("get", "/api/v1/plugins/{id}");
     for action in ["enable", "disable", "rollback", "approve"] {
         add("post", &format!("/api/v1/plugins/{{id}}/{action}"));
     }

@@ -1,4 +1,4 @@
-//! The `/api/v1/plugins` routes: list (any token), upload, enable, disable, rollback and
+//! The `/api/v1/plugins` routes: list and detail (any token), upload, enable, disable, rollback and
 //! approve (admin tokens). Errors are the API's JSON errors.
 
 use std::sync::Arc;
@@ -39,6 +39,7 @@ pub fn router(host: Arc<PluginHost>, api: ApiState) -> Router {
                 .post(upload)
                 .layer(DefaultBodyLimit::max(MAX_UPLOAD)),
         )
+        .route("/api/v1/plugins/{id}", get(detail))
         .route("/api/v1/plugins/{id}/{action}", post(action))
         .layer(axum::middleware::from_fn_with_state(api, require_token))
         .with_state(host)
@@ -55,6 +56,21 @@ fn admin(caller: &Caller) -> Result<(), ApiError> {
 async fn list(State(host): State<Arc<PluginHost>>) -> Response {
     Json(json!({"plugins": host.list(), "pending": host.pending(), "cache": host.cache_stats()}))
         .into_response()
+}
+
+/// One plugin and what its connector declares: config schema, kinds, webhooks, hosts.
+async fn detail(
+    State(host): State<Arc<PluginHost>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    match host.detail(&id) {
+        Some(detail) => Ok(Json(detail).into_response()),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no plugin {id} is installed"),
+        )),
+    }
 }
 
 async fn upload(

@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use crate::cache::{CacheStats, CodeCache, sha256_hex, write_atomically};
 use crate::contract;
+use crate::detail::{ConnectorView, PluginDetail};
 use crate::drain::Draining;
 use crate::error::PluginError;
 use crate::manifest::{Limits, Manifest, ManifestDiff};
@@ -510,6 +511,16 @@ impl PluginHost {
                 source_hash: p.source_hash.clone(),
             }),
             draining: self.draining.count(id),
+        })
+    }
+
+    /// One plugin with what its serving connector declares, if installed.
+    pub fn detail(&self, id: &str) -> Option<PluginDetail> {
+        let plugin = self.view(id)?;
+        let slot = self.registry.slot(&plugin.platform)?;
+        Some(PluginDetail {
+            connector: ConnectorView::of(slot.current.info()),
+            plugin,
         })
     }
 

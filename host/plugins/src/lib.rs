@@ -5,6 +5,7 @@
 //! shown for approval. `contract`: the `elder:connector` version check. `cache`: the
 //! verified on-disk compiled-code cache. `stats`: call/error counts per plugin. `drain`:
 //! replaced versions finish their calls. `host`: [`PluginHost`], the lifecycle itself.
+//! `detail`: what a plugin's connector declares (config schema, kinds, webhooks, hosts).
 //! `watch`: reloading on directory changes. `api`: the `/api/v1/plugins` routes.
 //! `settings`: the environment settings. `surface`: the security surface (secret flags,
 //! auth rules, webhook schemes) whose changes need approval.
@@ -13,6 +14,7 @@ pub mod api;
 pub mod cache;
 pub mod conformance;
 pub mod contract;
+pub mod detail;
 pub mod drain;
 pub mod error;
 pub mod host;
@@ -24,6 +26,7 @@ pub mod testing;
 pub mod watch;
 
 pub use cache::{CacheStats, CodeCache};
+pub use detail::{ConnectorView, PluginDetail};
 pub use error::PluginError;
 pub use host::{DirReport, InstallOutcome, Origin, PendingView, PluginHost, PluginView};
 pub use manifest::{Limits, Manifest, ManifestDiff};

@@ -303,3 +303,69 @@ async fn plugins_api_on_sqlite() {
 async fn plugins_api_on_postgres() {
     lifecycle_over_http(TestEngine::Postgres).await;
 }
+
+/// `GET /api/v1/plugins/{id}` (any token) shows what a config for the plugin's platform
+/// needs, from the connector's `describe`: keys, descriptions, required and secret flags,
+/// plus its kinds, webhook schemes and hosts; an unknown id is 404.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn detail_shows_the_connector_config_schema() {
+    let api = api(TestEngine::Sqlite).await;
+    let manifest = String::from_utf8(built("connectors/github/plugin.toml")).unwrap();
+    let github = built("target/connectors/github.wasm");
+    let (status, body) = api
+        .call(
+            "POST",
+            "/api/v1/plugins",
+            &api.admin,
+            Some(upload_body(&github, &manifest)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let (status, body) = api
+        .call("GET", "/api/v1/plugins/github", &api.reader, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["plugin"]["platform"], "github");
+    let connector = &body["connector"];
+    let field = |key: &str| {
+        connector["config_schema"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == key)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {key} in {connector}"))
+    };
+    assert_eq!(field("api_token")["required"], true);
+    assert_eq!(field("api_token")["secret"], true);
+    assert_eq!(field("repo")["required"], true);
+    assert_eq!(field("repo")["secret"], false);
+    assert_eq!(field("org")["required"], false);
+    assert!(
+        field("owner")["description"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty())
+    );
+    assert_eq!(connector["kinds"], json!(["issue", "milestone", "label"]));
+    assert_eq!(
+        connector["webhooks"]["schemes"],
+        json!([{"scheme": "hmac", "header": "X-Hub-Signature-256", "algorithm": "sha256"}])
+    );
+    assert!(
+        connector["hosts"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("api.github.com")),
+        "{connector}"
+    );
+
+    let (status, body) = api
+        .call("GET", "/api/v1/plugins/gitlab", &api.reader, None)
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found")),
+        "{body}"
+    );
+}

@@ -6,8 +6,11 @@
 use std::collections::BTreeSet;
 
 use elder_sync_api::PLUGIN_ROUTES;
+use elder_sync_model::{ConfigField, ConnectorInfo, Kind, WebhookInfo, WebhookScheme};
 use elder_sync_plugins::host::VersionView;
-use elder_sync_plugins::{CacheStats, Limits, ManifestDiff, PendingView, PluginView};
+use elder_sync_plugins::{
+    CacheStats, ConnectorView, Limits, ManifestDiff, PendingView, PluginDetail, PluginView,
+};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -92,5 +95,43 @@ fn documented_bodies_have_the_fields_the_handlers_answer() {
     assert_eq!(
         schema_fields(&doc, "PluginCacheStats"),
         fields(&CacheStats::default())
+    );
+
+    let info = ConnectorInfo {
+        id: "tracker".into(),
+        version: "1.0.0".into(),
+        platform: "tracker".into(),
+        kinds: vec![Kind::Issue],
+        config_schema: vec![ConfigField {
+            key: "api_token".into(),
+            description: "token".into(),
+            required: true,
+            secret: true,
+        }],
+        auth: vec![],
+        webhooks: Some(WebhookInfo {
+            schemes: vec![WebhookScheme::SharedToken("X-Token".into())],
+            delivery_id_headers: vec![],
+        }),
+        hosts: vec!["{base_url}".into()],
+    };
+    let detail = PluginDetail {
+        plugin: view,
+        connector: ConnectorView::of(&info),
+    };
+    assert_eq!(schema_fields(&doc, "PluginDetail"), fields(&detail));
+    assert_eq!(
+        schema_fields(&doc, "PluginConnector"),
+        fields(&detail.connector)
+    );
+    assert_eq!(
+        schema_fields(&doc, "PluginConfigField"),
+        fields(&detail.connector.config_schema[0])
+    );
+    let webhooks = detail.connector.webhooks.as_ref().unwrap();
+    assert_eq!(schema_fields(&doc, "PluginWebhooks"), fields(webhooks));
+    assert_eq!(
+        schema_fields(&doc, "PluginWebhookScheme"),
+        fields(&webhooks.schemes[0])
     );
 }

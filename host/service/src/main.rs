@@ -1,6 +1,7 @@
 //! `elder-sync`: the service (`serve`) and its operator commands (`token create`, `plugin ...`).
 //! Settings come from the environment; see README.md.
 
+mod catalog;
 mod cli;
 mod http_server;
 mod plugin_check;

@@ -7,16 +7,16 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use axum::Router;
-use elder_sync_api::{ApiState, WebhookSecretForms};
+use elder_sync_api::ApiState;
 use elder_sync_engine::scheduler::{BatchSettings, start_scheduler};
 use elder_sync_engine::{ConnectorRegistry, Engine, EngineSettings, routes, workers};
-use elder_sync_model::WebhookScheme;
 use elder_sync_plugins::{PluginHost, PluginStats};
 use elder_sync_runtime::{Runtime, RuntimeConfig, RuntimeObserver, TrapKind};
-use elder_sync_store::{Store, WebhookSecretForm};
+use elder_sync_store::Store;
 use elder_sync_telemetry::{LogSettings, Metrics, ReadinessCheck, check_fn};
 use tokio_util::sync::CancellationToken;
 
+use crate::catalog::RegistryCatalog;
 use crate::http_server;
 use crate::plugins;
 use crate::settings::Settings;
@@ -61,7 +61,7 @@ pub async fn serve() -> Result<()> {
 
     let health = elder_sync_telemetry::router(metrics.clone(), readiness_checks(&store, &registry));
     let api_state = ApiState::new(store.clone())
-        .with_webhook_forms(Arc::new(ConnectorSecretForms(registry.clone())))
+        .with_catalog(Arc::new(RegistryCatalog(registry.clone())))
         .with_public_url(settings.public_url.clone());
     let app = http_server::bounded(
         app_router(api_state, &engine, &plugins.host),
@@ -162,35 +162,6 @@ fn readiness_checks(
             }
         }),
     ]
-}
-
-/// Generated webhook secrets take the form the installed connector's schemes need:
-/// `whsec_<base64>` when it only speaks Standard Webhooks, plain text otherwise.
-struct ConnectorSecretForms(Arc<ConnectorRegistry>);
-
-impl std::fmt::Debug for ConnectorSecretForms {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ConnectorSecretForms")
-    }
-}
-
-impl WebhookSecretForms for ConnectorSecretForms {
-    fn form(&self, platform: &str) -> WebhookSecretForm {
-        let Some(slot) = self.0.slot(platform) else {
-            return WebhookSecretForm::Plain;
-        };
-        match &slot.current.info().webhooks {
-            Some(w)
-                if !w.schemes.is_empty()
-                    && w.schemes
-                        .iter()
-                        .all(|s| matches!(s, WebhookScheme::StandardWebhooks)) =>
-            {
-                WebhookSecretForm::StandardWebhooks
-            }
-            _ => WebhookSecretForm::Plain,
-        }
-    }
 }
 
 /// Feeds runtime events into the Prometheus metrics.

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use crate::Store;
 use crate::db::{Sql, get_bool};
 use crate::error::{Result, StoreError};
-use crate::platform::{Platform, check_batch_size, check_interval};
+use crate::platform::{ConfigRequirements, PlatformId, check_batch_size, check_interval};
 use crate::secrets::{SealedSecret, SecretInput, SecretStatus, is_secret_key, seal_config};
 use crate::serde_util::double_option;
 use crate::time::{from_ms, from_ms_opt, now_ms};
@@ -25,7 +25,7 @@ use crate::webhook_secret::{
 pub struct SyncConfig {
     pub id: i64,
     pub name: String,
-    pub platform: Platform,
+    pub platform: PlatformId,
     pub enabled: bool,
     /// Polling interval, seconds.
     pub sync_interval: i64,
@@ -84,7 +84,7 @@ fn default_batch() -> i64 {
 #[serde(deny_unknown_fields)]
 pub struct NewSyncConfig {
     pub name: String,
-    /// github | gitlab | jira | trello | openproject
+    /// The platform id of an installed, enabled connector (e.g. `github`).
     pub platform: String,
     #[serde(default = "yes")]
     pub enabled: bool,
@@ -153,7 +153,7 @@ impl std::fmt::Debug for ResolvedConfig {
 /// The validated, sealed form written to the database.
 struct ConfigRow {
     name: String,
-    platform: Platform,
+    platform: PlatformId,
     enabled: bool,
     sync_interval: i64,
     batch_fallback_enabled: bool,
@@ -167,7 +167,7 @@ struct ConfigRow {
 }
 
 impl ConfigRow {
-    fn validate(&self) -> Result<()> {
+    fn validate(&self, requirements: &ConfigRequirements) -> Result<()> {
         if self.name.trim().is_empty() || self.name.len() > 200 {
             return Err(StoreError::invalid("name", "must be 1 to 200 characters"));
         }
@@ -178,7 +178,7 @@ impl ConfigRow {
         for k in self.secrets.keys() {
             merged.insert(k.clone(), Value::String("set".into()));
         }
-        self.platform.check_required(&merged)
+        requirements.check(&self.platform, &merged)
     }
 
     fn stored_json(&self) -> Result<String> {
@@ -199,15 +199,6 @@ impl ConfigRow {
     }
 }
 
-fn parse_platform(s: &str) -> Result<Platform> {
-    Platform::parse(s).ok_or_else(|| {
-        StoreError::invalid(
-            "platform",
-            "must be one of github, gitlab, jira, trello, openproject",
-        )
-    })
-}
-
 fn seal_webhook(v: &Value, store: &Store) -> Result<SealedSecret> {
     check_webhook_secret(v)?;
     SealedSecret::seal(
@@ -225,16 +216,18 @@ pub struct WrittenConfig {
 }
 
 impl Store {
-    /// Like [`Store::create_config`], but when webhooks are on and no `webhook_secret` is
-    /// given, generates one in `form` and returns it (once).
+    /// Like [`Store::create_config`], but checks the config against `requirements` (what
+    /// the serving connector's schema requires) and, when webhooks are on and no
+    /// `webhook_secret` is given, generates one in `form` and returns it (once).
     pub async fn create_config_generating(
         &self,
         new: &NewSyncConfig,
         form: WebhookSecretForm,
+        requirements: &ConfigRequirements,
     ) -> Result<WrittenConfig> {
         let missing = matches!(new.webhook_secret, None | Some(Value::Null));
         if !(new.webhook_enabled && missing) {
-            let config = self.create_config(new).await?;
+            let config = self.insert_config(new, requirements).await?;
             return Ok(WrittenConfig {
                 config,
                 generated_webhook_secret: None,
@@ -243,7 +236,7 @@ impl Store {
         let secret = generate_webhook_secret(form);
         let mut with_secret = new.clone();
         with_secret.webhook_secret = Some(Value::String(secret.clone()));
-        let config = self.create_config(&with_secret).await?;
+        let config = self.insert_config(&with_secret, requirements).await?;
         Ok(WrittenConfig {
             config,
             generated_webhook_secret: Some(secret),
@@ -251,13 +244,23 @@ impl Store {
     }
 
     /// Validates, seals secrets and inserts a config. Webhooks on without a
-    /// `webhook_secret` is refused (422 naming `webhook_secret`).
+    /// `webhook_secret` is refused (422 naming `webhook_secret`). Which `config_json` keys
+    /// the platform requires is not checked here: the store knows no platform's connector
+    /// (the API checks them through [`Store::create_config_generating`]).
     pub async fn create_config(&self, new: &NewSyncConfig) -> Result<SyncConfig> {
+        self.insert_config(new, &ConfigRequirements::none()).await
+    }
+
+    async fn insert_config(
+        &self,
+        new: &NewSyncConfig,
+        requirements: &ConfigRequirements,
+    ) -> Result<SyncConfig> {
         let (settings, secrets) =
             seal_config(&new.config_json, self.secret_box.as_ref(), &self.env_prefix)?;
         let row = ConfigRow {
             name: new.name.trim().to_string(),
-            platform: parse_platform(&new.platform)?,
+            platform: PlatformId::parse(&new.platform)?,
             enabled: new.enabled,
             sync_interval: new.sync_interval,
             batch_fallback_enabled: new.batch_fallback_enabled,
@@ -272,7 +275,7 @@ impl Store {
             secrets,
             elder_project_id: new.elder_project_id,
         };
-        row.validate()?;
+        row.validate(requirements)?;
         let now = now_ms();
         let mut sql = Sql::new(
             "INSERT INTO sync_configs (name, platform, enabled, sync_interval, \
@@ -312,20 +315,24 @@ impl Store {
     }
 
     /// Applies a partial update; the result is validated as a whole (webhooks on without
-    /// a secret is refused).
+    /// a secret is refused; platform-required keys are not checked, see
+    /// [`Store::update_config_generating`]).
     pub async fn update_config(&self, id: i64, patch: &SyncConfigPatch) -> Result<SyncConfig> {
-        Ok(self.write_patch(id, patch, None).await?.config)
+        let none = ConfigRequirements::none();
+        Ok(self.write_patch(id, patch, None, &none).await?.config)
     }
 
-    /// Like [`Store::update_config`], but when the result has webhooks on and no secret,
-    /// generates one in `form` and returns it (once).
+    /// Like [`Store::update_config`], but checks the result against `requirements` (those
+    /// of the platform the patched config targets) and, when the result has webhooks on and
+    /// no secret, generates one in `form` and returns it (once).
     pub async fn update_config_generating(
         &self,
         id: i64,
         patch: &SyncConfigPatch,
         form: WebhookSecretForm,
+        requirements: &ConfigRequirements,
     ) -> Result<WrittenConfig> {
-        self.write_patch(id, patch, Some(form)).await
+        self.write_patch(id, patch, Some(form), requirements).await
     }
 
     async fn write_patch(
@@ -333,6 +340,7 @@ impl Store {
         id: i64,
         patch: &SyncConfigPatch,
         generate: Option<WebhookSecretForm>,
+        requirements: &ConfigRequirements,
     ) -> Result<WrittenConfig> {
         let mut tx = self.pool.begin().await?;
         lock_config(&mut tx, id).await?;
@@ -349,7 +357,7 @@ impl Store {
             row.webhook_secret = Some(seal_webhook(&Value::String(secret.clone()), self)?);
             generated = Some(secret);
         }
-        row.validate()?;
+        row.validate(requirements)?;
         let mut sql = Sql::new(
             "UPDATE sync_configs SET (name, platform, enabled, sync_interval, \
              batch_fallback_enabled, batch_size, two_way_create, webhook_enabled, webhook_secret, \
@@ -396,7 +404,7 @@ impl Store {
         Ok(ConfigRow {
             name: p.name.clone().map_or(cur.name, |n| n.trim().to_string()),
             platform: match &p.platform {
-                Some(s) => parse_platform(s)?,
+                Some(s) => PlatformId::parse(s)?,
                 None => cur.platform,
             },
             enabled: p.enabled.unwrap_or(cur.enabled),
@@ -552,8 +560,8 @@ pub(crate) fn config_from_row(r: &AnyRow) -> Result<SyncConfig> {
     Ok(SyncConfig {
         id: r.try_get("id")?,
         name: r.try_get("name")?,
-        platform: Platform::parse(&platform)
-            .ok_or_else(|| StoreError::Corrupt(format!("platform {platform}")))?,
+        platform: PlatformId::parse(&platform)
+            .map_err(|_| StoreError::Corrupt(format!("platform {platform}")))?,
         enabled: get_bool(r, "enabled")?,
         sync_interval: r.try_get("sync_interval")?,
         batch_fallback_enabled: get_bool(r, "batch_fallback_enabled")?,

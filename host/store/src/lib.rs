@@ -38,7 +38,10 @@ pub use history::{HistoryEntry, HistoryFilter, NewHistory};
 pub use mappings::{Mapping, MappingFilter, MappingUpsert, SyncMethod, SyncStatus};
 pub use outbox::{OutboxEntry, OutboxOperation, OutboxStatus};
 pub use page::{PageRequest, Paged};
-pub use platform::{BATCH_SIZE_RANGE, Platform, SYNC_INTERVAL_RANGE};
+pub use platform::{
+    BATCH_SIZE_RANGE, ConfigRequirements, PLATFORM_ID_MAX, PlatformId, RequiredKey,
+    SYNC_INTERVAL_RANGE,
+};
 pub use resources::{NewResource, Resource, ResourceFilter, ResourcePatch, ResourceStatus};
 pub use retention::Pruned;
 pub use secrets::{DEFAULT_ENV_PREFIX, SecretSource, SecretStatus, is_secret_key};

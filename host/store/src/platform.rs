@@ -1,73 +1,174 @@
-//! The platforms a sync config can target and the configuration keys each one requires.
+//! The platform a sync config targets ([`PlatformId`]: the id a connector serves, any
+//! installed connector's), what a config must hold for it ([`ConfigRequirements`], derived
+//! from the serving connector's declared config schema and supplied by the caller: the store
+//! keeps no table of platforms), and the ranges of the generic config settings.
 
+use std::fmt;
+
+use elder_sync_model::{ConfigField, is_secret_key};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::error::{Result, StoreError};
 
-/// A supported external platform.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Platform {
-    Github,
-    Gitlab,
-    Jira,
-    Trello,
-    Openproject,
+/// Longest platform id accepted.
+pub const PLATFORM_ID_MAX: usize = 64;
+
+/// The platform a config targets: the platform id of the connector serving it, a lowercase
+/// slug (`^[a-z][a-z0-9_-]{0,63}$`, e.g. `github`). Serialises as the plain string.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, example = "github")]
+pub struct PlatformId(String);
+
+impl PlatformId {
+    /// Checks the slug syntax; a bad one is an invalid `platform` (422).
+    pub fn parse(s: &str) -> Result<PlatformId> {
+        if is_slug(s) {
+            Ok(PlatformId(s.to_string()))
+        } else {
+            Err(StoreError::invalid(
+                "platform",
+                format!(
+                    "must be a lowercase platform id: a letter, then up to {} letters, digits, `_` or `-`",
+                    PLATFORM_ID_MAX - 1
+                ),
+            ))
+        }
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
-/// Allowed polling interval, seconds.
-pub const SYNC_INTERVAL_RANGE: std::ops::RangeInclusive<i64> = 30..=86_400;
-/// Allowed batch size.
-pub const BATCH_SIZE_RANGE: std::ops::RangeInclusive<i64> = 1..=1_000;
+fn is_slug(s: &str) -> bool {
+    let mut chars = s.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase());
+    first_ok
+        && s.len() <= PLATFORM_ID_MAX
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
 
-impl Platform {
-    pub const ALL: [Platform; 5] = [
-        Platform::Github,
-        Platform::Gitlab,
-        Platform::Jira,
-        Platform::Trello,
-        Platform::Openproject,
-    ];
+impl TryFrom<String> for PlatformId {
+    type Error = String;
+    fn try_from(s: String) -> std::result::Result<Self, String> {
+        PlatformId::parse(&s).map_err(|e| e.to_string())
+    }
+}
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Platform::Github => "github",
-            Platform::Gitlab => "gitlab",
-            Platform::Jira => "jira",
-            Platform::Trello => "trello",
-            Platform::Openproject => "openproject",
+impl From<PlatformId> for String {
+    fn from(p: PlatformId) -> String {
+        p.0
+    }
+}
+
+impl fmt::Display for PlatformId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for PlatformId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for PlatformId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+/// One required key and the keys that may stand in for it (any one suffices).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiredKey {
+    pub key: String,
+    pub alternatives: Vec<String>,
+}
+
+/// The keys a config for one platform must hold, from its connector's config schema.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfigRequirements {
+    pub required: Vec<RequiredKey>,
+    /// Keys the schema marks secret whose names the store's rule ([`is_secret_key`]) does
+    /// not seal: a config may not set them, or the secret would be stored and shown in
+    /// plain text.
+    pub unsealable_secrets: Vec<String>,
+}
+
+impl ConfigRequirements {
+    /// Nothing required (the connector's schema is not at hand).
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// The requirements a connector declares: every `required` field, each satisfied by
+    /// itself or by an optional field whose description starts with ``Alias of `KEY` ``
+    /// (the schema's way to declare alternatives, e.g. GitHub's `org` for `owner`).
+    pub fn from_schema(schema: &[ConfigField]) -> Self {
+        let required = schema
+            .iter()
+            .filter(|f| f.required)
+            .map(|f| RequiredKey {
+                key: f.key.clone(),
+                alternatives: schema
+                    .iter()
+                    .filter(|a| !a.required && alias_target(&a.description) == Some(&f.key))
+                    .map(|a| a.key.clone())
+                    .collect(),
+            })
+            .collect();
+        let unsealable_secrets = schema
+            .iter()
+            .filter(|f| f.secret && !is_secret_key(&f.key))
+            .map(|f| f.key.clone())
+            .collect();
+        Self {
+            required,
+            unsealable_secrets,
         }
     }
 
-    pub fn parse(s: &str) -> Option<Platform> {
-        Platform::ALL.into_iter().find(|p| p.as_str() == s)
-    }
-
-    /// Required keys; an inner slice lists alternatives (any one suffices).
-    pub fn required_keys(self) -> &'static [&'static [&'static str]] {
-        match self {
-            Platform::Github => &[&["api_token"], &["owner", "org"], &["repo"]],
-            Platform::Gitlab => &[&["api_token"], &["project_id"]],
-            Platform::Jira => &[&["api_token"], &["email"], &["jira_url"], &["project_key"]],
-            Platform::Trello => &[&["api_key"], &["api_token"], &["board_id"]],
-            Platform::Openproject => &[&["api_key"], &["base_url"], &["project_id"]],
+    /// Checks that every required key (or one of its alternatives) is present with a
+    /// non-empty value; the error names the key and says what `platform` requires.
+    pub fn check(&self, platform: &PlatformId, config: &Map<String, Value>) -> Result<()> {
+        if let Some(key) = self
+            .unsealable_secrets
+            .iter()
+            .find(|k| config.contains_key(k.as_str()))
+        {
+            return Err(StoreError::invalid(
+                format!("config_json.{key}"),
+                format!(
+                    "the {platform} connector declares {key} secret, but only keys named like a \
+                     credential (api_token, api_key, token, password, secret, private_key, or \
+                     ending in _token, _secret, _api_key) are stored sealed: the connector must \
+                     rename it before a config can set it"
+                ),
+            ));
         }
-    }
-
-    /// Checks that every required key is present with a non-empty value.
-    pub fn check_required(self, config: &Map<String, Value>) -> Result<()> {
-        for alternatives in self.required_keys() {
-            if !alternatives.iter().any(|k| present(config.get(*k))) {
+        for r in &self.required {
+            let mut names = std::iter::once(&r.key).chain(&r.alternatives);
+            if !names.clone().any(|k| present(config.get(k))) {
+                let listed: Vec<&str> = names.by_ref().map(String::as_str).collect();
                 return Err(StoreError::invalid(
-                    format!("config_json.{}", alternatives[0]),
-                    format!("{} requires {}", self.as_str(), alternatives.join(" or ")),
+                    format!("config_json.{}", r.key),
+                    format!("{platform} requires {}", listed.join(" or ")),
                 ));
             }
         }
         Ok(())
     }
+}
+
+/// `KEY` when `description` starts with ``Alias of `KEY` ``.
+fn alias_target(description: &str) -> Option<&str> {
+    let rest = description.strip_prefix("Alias of `")?;
+    rest.split_once('`').map(|(key, _)| key)
 }
 
 fn present(v: Option<&Value>) -> bool {
@@ -77,6 +178,11 @@ fn present(v: Option<&Value>) -> bool {
         _ => false,
     }
 }
+
+/// Allowed polling interval, seconds.
+pub const SYNC_INTERVAL_RANGE: std::ops::RangeInclusive<i64> = 30..=86_400;
+/// Allowed batch size.
+pub const BATCH_SIZE_RANGE: std::ops::RangeInclusive<i64> = 1..=1_000;
 
 /// Checks the polling interval range.
 pub fn check_interval(v: i64) -> Result<()> {
@@ -115,29 +221,86 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn field(key: &str, description: &str, required: bool) -> ConfigField {
+        ConfigField {
+            key: key.into(),
+            description: description.into(),
+            required,
+            secret: false,
+        }
+    }
+
+    fn github_like() -> ConfigRequirements {
+        ConfigRequirements::from_schema(&[
+            field("api_token", "token", true),
+            field("owner", "Repository owner (alias: `org`)", true),
+            field("org", "Alias of `owner`", false),
+            field("repo", "Repository name", true),
+            field("base_url", "API root", false),
+        ])
+    }
+
     #[test]
-    fn github_accepts_owner_or_org() {
+    fn an_alias_stands_in_for_its_required_key() {
+        let github = PlatformId::parse("github").unwrap();
         let ok = json!({"api_token": "t", "org": "o", "repo": "r"});
         assert!(
-            Platform::Github
-                .check_required(ok.as_object().unwrap())
+            github_like()
+                .check(&github, ok.as_object().unwrap())
                 .is_ok()
         );
         let missing = json!({"api_token": "t", "repo": "r"});
-        match Platform::Github.check_required(missing.as_object().unwrap()) {
+        match github_like().check(&github, missing.as_object().unwrap()) {
             Err(StoreError::Invalid { field, message }) => {
                 assert_eq!(field, "config_json.owner");
-                assert!(message.contains("owner or org"));
+                assert_eq!(message, "github requires owner or org");
             }
             other => panic!("{other:?}"),
         }
     }
 
     #[test]
-    fn each_platform_rejects_an_empty_config() {
-        for p in Platform::ALL {
-            assert!(p.check_required(&Map::new()).is_err(), "{p:?}");
+    fn blank_values_do_not_count() {
+        let p = PlatformId::parse("tracker").unwrap();
+        let blank = json!({"api_token": "t", "owner": " ", "repo": "r"});
+        let err = github_like().check(&p, blank.as_object().unwrap());
+        assert!(
+            matches!(err, Err(StoreError::Invalid { field, .. }) if field == "config_json.owner")
+        );
+        assert!(ConfigRequirements::none().check(&p, &Map::new()).is_ok());
+    }
+
+    #[test]
+    fn a_secret_the_store_would_not_seal_cannot_be_set() {
+        let mut passphrase = field("passphrase", "vault passphrase", false);
+        passphrase.secret = true;
+        let mut token = field("api_token", "token", true);
+        token.secret = true;
+        let req = ConfigRequirements::from_schema(&[passphrase, token]);
+        assert_eq!(req.unsealable_secrets, ["passphrase"]);
+        let p = PlatformId::parse("vault").unwrap();
+        let plain = json!({"api_token": "t", "passphrase": "hunter2"});
+        let err = req.check(&p, plain.as_object().unwrap());
+        assert!(
+            matches!(err, Err(StoreError::Invalid { field, .. }) if field == "config_json.passphrase")
+        );
+        assert!(
+            req.check(&p, json!({"api_token": "t"}).as_object().unwrap())
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn platform_ids_are_lowercase_slugs() {
+        for ok in ["github", "my-tracker", "a", "x_1", &"a".repeat(64)] {
+            assert!(PlatformId::parse(ok).is_ok(), "{ok}");
         }
+        for bad in ["", "GitHub", "1abc", "-x", "a b", "ü", &"a".repeat(65)] {
+            assert!(PlatformId::parse(bad).is_err(), "{bad}");
+        }
+        let p: PlatformId = serde_json::from_value(json!("gitlab")).unwrap();
+        assert_eq!(serde_json::to_value(&p).unwrap(), json!("gitlab"));
+        assert!(serde_json::from_value::<PlatformId>(json!("Bad!")).is_err());
     }
 
     #[test]

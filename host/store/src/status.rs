@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use crate::Store;
 use crate::error::Result;
-use crate::platform::Platform;
+use crate::platform::PlatformId;
 use crate::time::{now_ms, to_ms};
 use crate::trust::WebhookTrust;
 
@@ -20,7 +20,7 @@ use crate::trust::WebhookTrust;
 pub struct ConfigSyncStatus {
     pub id: i64,
     pub name: String,
-    pub platform: Platform,
+    pub platform: PlatformId,
     pub enabled: bool,
     pub last_sync_at: Option<DateTime<Utc>>,
     pub last_batch_sync_at: Option<DateTime<Utc>>,
@@ -200,7 +200,7 @@ impl Store {
                     ConfigSyncStatus {
                         id: c.id,
                         name: c.name.clone(),
-                        platform: c.platform,
+                        platform: c.platform.clone(),
                         enabled: c.enabled,
                         last_sync_at: c.last_sync_at,
                         last_batch_sync_at: c.last_batch_sync_at,

@@ -93,7 +93,11 @@ async fn a_secret_is_generated_when_asked_and_resolves(engine: TestEngine) {
     let db = TestDb::new(engine).await;
     let store = open(&db).await;
     let written = store
-        .create_config_generating(&config("a", json!({})), WebhookSecretForm::Plain)
+        .create_config_generating(
+            &config("a", json!({})),
+            WebhookSecretForm::Plain,
+            &ConfigRequirements::none(),
+        )
         .await
         .unwrap();
     let secret = written
@@ -113,7 +117,11 @@ async fn a_secret_is_generated_when_asked_and_resolves(engine: TestEngine) {
     assert!(!stored.contains(&secret), "{stored}");
 
     let whsec = store
-        .create_config_generating(&config("b", json!({})), WebhookSecretForm::StandardWebhooks)
+        .create_config_generating(
+            &config("b", json!({})),
+            WebhookSecretForm::StandardWebhooks,
+            &ConfigRequirements::none(),
+        )
         .await
         .unwrap()
         .generated_webhook_secret
@@ -125,6 +133,7 @@ async fn a_secret_is_generated_when_asked_and_resolves(engine: TestEngine) {
         .create_config_generating(
             &config("c", json!({"webhook_secret": "operator-chosen"})),
             WebhookSecretForm::Plain,
+            &ConfigRequirements::none(),
         )
         .await
         .unwrap();
@@ -133,6 +142,7 @@ async fn a_secret_is_generated_when_asked_and_resolves(engine: TestEngine) {
         .create_config_generating(
             &config("d", json!({"webhook_enabled": false})),
             WebhookSecretForm::Plain,
+            &ConfigRequirements::none(),
         )
         .await
         .unwrap();
@@ -142,7 +152,12 @@ async fn a_secret_is_generated_when_asked_and_resolves(engine: TestEngine) {
     // Turning webhooks on by PATCH generates one.
     let on: SyncConfigPatch = serde_json::from_value(json!({"webhook_enabled": true})).unwrap();
     let patched = store
-        .update_config_generating(off.config.id, &on, WebhookSecretForm::Plain)
+        .update_config_generating(
+            off.config.id,
+            &on,
+            WebhookSecretForm::Plain,
+            &ConfigRequirements::none(),
+        )
         .await
         .unwrap();
     let generated = patched
@@ -153,7 +168,12 @@ async fn a_secret_is_generated_when_asked_and_resolves(engine: TestEngine) {
     // A later patch does not generate another.
     let rename: SyncConfigPatch = serde_json::from_value(json!({"name": "d2"})).unwrap();
     let again = store
-        .update_config_generating(off.config.id, &rename, WebhookSecretForm::Plain)
+        .update_config_generating(
+            off.config.id,
+            &rename,
+            WebhookSecretForm::Plain,
+            &ConfigRequirements::none(),
+        )
         .await
         .unwrap();
     assert!(again.generated_webhook_secret.is_none());

@@ -139,16 +139,35 @@ async fn config_validation(engine: TestEngine) {
         e => panic!("expected Invalid, got {e}"),
     };
     let mut bad = github("x");
-    bad.platform = "bitbucket".into();
+    bad.platform = "Bit Bucket".into();
     assert_eq!(
         field_of(store.create_config(&bad).await.unwrap_err()),
         "platform"
     );
     let mut bad = github("x");
     bad.config_json.remove("repo");
+    let needs_repo = ConfigRequirements {
+        required: vec![RequiredKey {
+            key: "repo".into(),
+            alternatives: vec![],
+        }],
+        unsealable_secrets: vec![],
+    };
+    let refused = store
+        .create_config_generating(&bad, WebhookSecretForm::Plain, &needs_repo)
+        .await
+        .unwrap_err();
     assert_eq!(
-        field_of(store.create_config(&bad).await.unwrap_err()),
-        "config_json.repo"
+        refused.to_string(),
+        "invalid config_json.repo: github requires repo"
+    );
+    assert!(
+        store
+            .list_configs()
+            .await
+            .unwrap()
+            .iter()
+            .all(|c| c.name != "x")
     );
     let mut bad = github("x");
     bad.sync_interval = 5;
@@ -190,10 +209,20 @@ async fn config_patch_changes_only_given_fields(engine: TestEngine) {
 
     let drop_repo: SyncConfigPatch =
         serde_json::from_value(json!({"config_json": {"repo": null}})).unwrap();
-    assert!(matches!(
-        store.update_config(cfg.id, &drop_repo).await,
-        Err(StoreError::Invalid { .. })
-    ));
+    let needs_repo = ConfigRequirements {
+        required: vec![RequiredKey {
+            key: "repo".into(),
+            alternatives: vec![],
+        }],
+        unsealable_secrets: vec![],
+    };
+    let refused = store
+        .update_config_generating(cfg.id, &drop_repo, WebhookSecretForm::Plain, &needs_repo)
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, StoreError::Invalid { field, .. } if field == "config_json.repo"));
+    let kept = store.get_config(cfg.id).await.unwrap();
+    assert_eq!(kept.config_json.get("repo"), Some(&json!("gadgets")));
     // Webhooks on need a secret: clearing it alone is refused, clearing it while turning
     // webhooks off works.
     let clear_hook: SyncConfigPatch =

@@ -6,12 +6,16 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use elder_sync_store::{NewSyncConfig, SyncConfig, SyncConfigPatch, WrittenConfig};
+use elder_sync_store::{
+    ConfigRequirements, NewSyncConfig, SyncConfig, SyncConfigPatch, WebhookSecretForm,
+    WrittenConfig,
+};
 use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::ApiState;
+use crate::catalog::requirements_for;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath};
 
@@ -45,7 +49,10 @@ fn written_json(s: &ApiState, written: WrittenConfig) -> ApiResult<Json<Value>> 
     Ok(Json(out))
 }
 
-/// Create a sync config. Secret keys take a value or `{"env": "VARIABLE"}`. With webhooks
+/// Create a sync config. `platform` must be served by an installed, enabled connector
+/// (otherwise 422 naming `platform` and listing the installed ones); the keys that
+/// connector's config schema marks required must be set (422 naming `config_json.<key>`).
+/// Secret keys take a value or `{"env": "VARIABLE"}`. With webhooks
 /// on (`webhook_enabled`, the default) and no `webhook_secret`, a strong secret is generated
 /// (plain text, or `whsec_<base64>` for a Standard-Webhooks-only connector) and returned
 /// once as `"webhook_secret": "<value>"` next to `webhook_url`; GET never shows it. A blank
@@ -59,8 +66,11 @@ async fn create_config(
     State(s): State<ApiState>,
     ApiJson(new): ApiJson<NewSyncConfig>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let form = s.webhook_forms.form(&new.platform);
-    let written = s.store.create_config_generating(&new, form).await?;
+    let (requirements, form) = requirements_for(s.catalog.as_ref(), &new.platform)?;
+    let written = s
+        .store
+        .create_config_generating(&new, form, &requirements)
+        .await?;
     Ok((StatusCode::CREATED, written_json(&s, written)?))
 }
 
@@ -75,7 +85,9 @@ async fn get_config(
     Ok(Json(s.store.get_config(id).await?))
 }
 
-/// Update the given fields of a sync config. A patch that leaves webhooks on without a
+/// Update the given fields of a sync config. The result is checked against the config
+/// schema of the connector serving its platform; a patch naming a `platform` no installed,
+/// enabled connector serves is 422 like a create. A patch that leaves webhooks on without a
 /// `webhook_secret` (e.g. `{"webhook_enabled": true}` on a config that has none) generates
 /// one and returns it once, like a create.
 #[utoipa::path(patch, path = "/api/v1/sync/configs/{id}", tag = "sync",
@@ -89,13 +101,26 @@ async fn patch_config(
     ApiPath(id): ApiPath,
     ApiJson(patch): ApiJson<SyncConfigPatch>,
 ) -> ApiResult<Json<Value>> {
-    let platform = match &patch.platform {
-        Some(p) => p.clone(),
-        None => s.store.get_config(id).await?.platform.as_str().to_string(),
+    let (requirements, form) = match &patch.platform {
+        Some(p) => requirements_for(s.catalog.as_ref(), p)?,
+        None => current_requirements(&s, id).await?,
     };
-    let form = s.webhook_forms.form(&platform);
-    let written = s.store.update_config_generating(id, &patch, form).await?;
+    let written = s
+        .store
+        .update_config_generating(id, &patch, form, &requirements)
+        .await?;
     written_json(&s, written)
+}
+
+/// What the config's current platform requires. A config whose connector is no longer
+/// installed (or is disabled) can still be edited, e.g. disabled, with nothing required.
+async fn current_requirements(
+    s: &ApiState,
+    id: i64,
+) -> ApiResult<(ConfigRequirements, WebhookSecretForm)> {
+    let platform = s.store.get_config(id).await?.platform;
+    Ok(requirements_for(s.catalog.as_ref(), platform.as_str())
+        .unwrap_or((ConfigRequirements::none(), WebhookSecretForm::Plain)))
 }
 
 /// Delete a sync config with its mappings, history and conflicts.

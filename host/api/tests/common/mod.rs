@@ -3,7 +3,9 @@
 
 #![allow(dead_code, unused_macros, unused_imports)]
 
-use std::sync::Mutex;
+pub mod builtins;
+
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Body;
@@ -27,6 +29,11 @@ pub struct Api {
     seen: Mutex<Vec<String>>,
 }
 
+/// The API over `store` with the five built-in connectors' schemas installed.
+pub fn state(store: &Store) -> ApiState {
+    ApiState::new(store.clone()).with_catalog(Arc::new(builtins::builtin_catalog()))
+}
+
 impl Api {
     pub async fn new(engine: TestEngine) -> Api {
         let db = TestDb::new(engine).await;
@@ -36,7 +43,7 @@ impl Api {
         let (_, admin) = store.create_token(Role::Admin).await.unwrap();
         let (_, reader) = store.create_token(Role::ReadOnly).await.unwrap();
         Api {
-            router: router(ApiState::new(store.clone())),
+            router: router(state(&store)),
             db,
             store,
             admin,
@@ -51,7 +58,7 @@ impl Api {
         self.store = Store::open_with(&self.db.url, Some(test_secret_key()))
             .await
             .unwrap();
-        self.router = router(ApiState::new(self.store.clone()));
+        self.router = router(state(&self.store));
     }
 
     pub async fn raw(&self, req: Request<Body>) -> (StatusCode, Value) {

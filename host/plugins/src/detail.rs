@@ -1,0 +1,85 @@
+//! What `GET /api/v1/plugins/{id}` shows about the connector behind a plugin, from its
+//! `describe`: the config schema (what a sync config for its platform needs), the kinds it
+//! syncs, its webhook schemes and the hosts it declares.
+
+use elder_sync_model::{ConfigField, ConnectorInfo, HmacAlgorithm, WebhookScheme};
+use serde::Serialize;
+
+use crate::host::PluginView;
+
+/// One plugin with its connector's description.
+#[derive(Debug, Clone, Serialize)]
+pub struct PluginDetail {
+    pub plugin: PluginView,
+    pub connector: ConnectorView,
+}
+
+/// What the serving version of a connector declares.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectorView {
+    /// Config keys: which are required, which are secret (stored sealed, never handed to
+    /// the connector), and what they mean.
+    pub config_schema: Vec<ConfigField>,
+    /// `issue`, `project`, `milestone`, `label`.
+    pub kinds: Vec<&'static str>,
+    /// How webhook deliveries are authenticated; `None` when the platform has no webhooks.
+    pub webhooks: Option<WebhooksView>,
+    /// Hosts from `describe` (literal names or `{key}` templates naming a config key).
+    pub hosts: Vec<String>,
+}
+
+/// Webhook authentication and delivery-id headers.
+#[derive(Debug, Clone, Serialize)]
+pub struct WebhooksView {
+    pub schemes: Vec<SchemeView>,
+    pub delivery_id_headers: Vec<String>,
+}
+
+/// One accepted webhook scheme.
+#[derive(Debug, Clone, Serialize)]
+pub struct SchemeView {
+    /// `hmac`, `shared_token` or `standard_webhooks`.
+    pub scheme: &'static str,
+    /// The header carrying the signature or token (none for Standard Webhooks).
+    pub header: Option<String>,
+    /// `sha1` or `sha256` for `hmac`.
+    pub algorithm: Option<&'static str>,
+}
+
+impl ConnectorView {
+    /// The view of `info`.
+    pub fn of(info: &ConnectorInfo) -> ConnectorView {
+        ConnectorView {
+            config_schema: info.config_schema.clone(),
+            kinds: info.kinds.iter().map(|k| k.as_str()).collect(),
+            webhooks: info.webhooks.as_ref().map(|w| WebhooksView {
+                schemes: w.schemes.iter().map(scheme_view).collect(),
+                delivery_id_headers: w.delivery_id_headers.clone(),
+            }),
+            hosts: info.hosts.clone(),
+        }
+    }
+}
+
+fn scheme_view(s: &WebhookScheme) -> SchemeView {
+    match s {
+        WebhookScheme::Hmac(h) => SchemeView {
+            scheme: "hmac",
+            header: Some(h.header.clone()),
+            algorithm: Some(match h.algorithm {
+                HmacAlgorithm::Sha1 => "sha1",
+                HmacAlgorithm::Sha256 => "sha256",
+            }),
+        },
+        WebhookScheme::SharedToken(header) => SchemeView {
+            scheme: "shared_token",
+            header: Some(header.clone()),
+            algorithm: None,
+        },
+        WebhookScheme::StandardWebhooks => SchemeView {
+            scheme: "standard_webhooks",
+            header: None,
+            algorithm: None,
+        },
+    }
+}
