@@ -17,8 +17,8 @@ pub mod write;
 
 use elder_connector_sdk::http::Request;
 use elder_connector_sdk::{
-    Change, Config, Connector, ConnectorError, ConnectorInfo, Item, ItemPatch, Kind, NewItem, Page,
-    clock, export_connector,
+    Change, Config, ConnectorError, ConnectorInfo, Item, ItemPatch, Kind, NewItem, Page,
+    RawConnector, clock, export_raw_connector,
 };
 
 use crate::model::GhRepo;
@@ -27,7 +27,7 @@ use crate::settings::{Settings, with_github_headers};
 /// The GitHub connector.
 pub struct GitHub;
 
-impl Connector for GitHub {
+impl RawConnector for GitHub {
     fn describe() -> ConnectorInfo {
         describe::info()
     }
@@ -106,4 +106,4 @@ fn is_label_event(headers: &[(String, String)]) -> bool {
     elder_connector_sdk::http::header(headers, "x-github-event").map(str::trim) == Some("label")
 }
 
-export_connector!(GitHub);
+export_raw_connector!(GitHub);

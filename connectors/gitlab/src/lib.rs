@@ -9,8 +9,8 @@ pub mod ops;
 pub mod webhook;
 
 use elder_connector_sdk::{
-    AuthRule, Change, Config, ConfigField, Connector, ConnectorError, ConnectorInfo, Item,
-    ItemPatch, ItemState, Kind, NewItem, Page, WebhookInfo, WebhookScheme,
+    AuthRule, Change, Config, ConfigField, ConnectorError, ConnectorInfo, Item, ItemPatch,
+    ItemState, Kind, NewItem, Page, RawConnector, WebhookInfo, WebhookScheme,
 };
 
 use config::Settings;
@@ -27,7 +27,7 @@ fn field(key: &str, description: &str, required: bool, secret: bool) -> ConfigFi
     }
 }
 
-impl Connector for GitlabConnector {
+impl RawConnector for GitlabConnector {
     fn describe() -> ConnectorInfo {
         ConnectorInfo {
             id: "gitlab".into(),
@@ -151,4 +151,4 @@ impl Connector for GitlabConnector {
     }
 }
 
-elder_connector_sdk::export_connector!(GitlabConnector);
+elder_connector_sdk::export_raw_connector!(GitlabConnector);

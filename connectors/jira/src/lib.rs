@@ -14,9 +14,9 @@ pub mod webhook;
 pub mod workflow;
 
 use elder_connector_sdk::{
-    AuthRule, Change, Config, ConfigField, Connector, ConnectorError, ConnectorInfo, HmacAlgorithm,
-    HmacSignature, Item, ItemPatch, ItemState, Kind, NewItem, Page, SignatureEncoding,
-    SignedContent, WebhookInfo, WebhookScheme,
+    AuthRule, Change, Config, ConfigField, ConnectorError, ConnectorInfo, HmacAlgorithm,
+    HmacSignature, Item, ItemPatch, ItemState, Kind, NewItem, Page, RawConnector,
+    SignatureEncoding, SignedContent, WebhookInfo, WebhookScheme,
 };
 
 use config::Settings;
@@ -33,7 +33,7 @@ fn field(key: &str, description: &str, required: bool, secret: bool) -> ConfigFi
     }
 }
 
-impl Connector for JiraConnector {
+impl RawConnector for JiraConnector {
     fn describe() -> ConnectorInfo {
         ConnectorInfo {
             id: "jira".into(),
@@ -177,4 +177,4 @@ impl Connector for JiraConnector {
     }
 }
 
-elder_connector_sdk::export_connector!(JiraConnector);
+elder_connector_sdk::export_raw_connector!(JiraConnector);

@@ -11,7 +11,8 @@ mod webhook;
 mod write;
 
 use elder_connector_sdk::{
-    Change, Config, Connector, ConnectorError, ConnectorInfo, Item, ItemPatch, Kind, NewItem, Page,
+    Change, Config, ConnectorError, ConnectorInfo, Item, ItemPatch, Kind, NewItem, Page,
+    RawConnector,
 };
 
 pub use config::OpConfig;
@@ -19,7 +20,7 @@ pub use config::OpConfig;
 /// The OpenProject connector.
 pub struct OpenProject;
 
-impl Connector for OpenProject {
+impl RawConnector for OpenProject {
     fn describe() -> ConnectorInfo {
         describe::describe()
     }
@@ -84,4 +85,4 @@ impl Connector for OpenProject {
     }
 }
 
-elder_connector_sdk::export_connector!(OpenProject);
+elder_connector_sdk::export_raw_connector!(OpenProject);

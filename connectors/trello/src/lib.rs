@@ -12,7 +12,8 @@ mod webhook;
 mod write;
 
 use elder_connector_sdk::{
-    Change, Config, Connector, ConnectorError, ConnectorInfo, Item, ItemPatch, Kind, NewItem, Page,
+    Change, Config, ConnectorError, ConnectorInfo, Item, ItemPatch, Kind, NewItem, Page,
+    RawConnector,
 };
 
 pub use config::{CloseMode, TrelloConfig};
@@ -20,7 +21,7 @@ pub use config::{CloseMode, TrelloConfig};
 /// The Trello connector.
 pub struct Trello;
 
-impl Connector for Trello {
+impl RawConnector for Trello {
     fn describe() -> ConnectorInfo {
         describe::describe()
     }
@@ -82,4 +83,4 @@ impl Connector for Trello {
     }
 }
 
-elder_connector_sdk::export_connector!(Trello);
+elder_connector_sdk::export_raw_connector!(Trello);
