@@ -72,9 +72,21 @@ impl Field {
     }
 
     fn missing(&self) -> ConnectorError {
-        let names: Vec<&str> = self.names().collect();
-        ConnectorError::invalid_config(format!("missing required key `{}`", names.join("` or `")))
+        missing(&[self])
     }
+
+    /// `` `key` `` or `` `key` or `alias` ``.
+    fn quoted_names(&self) -> String {
+        let names: Vec<&str> = self.names().collect();
+        format!("`{}`", names.join("` or `"))
+    }
+}
+
+/// `invalid-config` naming every missing required key.
+fn missing(fields: &[&Field]) -> ConnectorError {
+    let names: Vec<String> = fields.iter().map(|f| f.quoted_names()).collect();
+    let plural = if names.len() == 1 { "" } else { "s" };
+    ConnectorError::invalid_config(format!("missing required key{plural} {}", names.join(", ")))
 }
 
 /// A connector's typed configuration, parsed once per call by the SDK glue and handed
@@ -117,17 +129,20 @@ pub fn schema(fields: &[Field]) -> Vec<ConfigField> {
     out
 }
 
-/// Parses `S` from a config: every required non-secret key must be present, then
+/// Parses `S` from a config: every required non-secret key must be present (all missing
+/// ones are named at once), then
 /// [`Settings::parse`] runs. This is what `validate-config` answers.
 pub fn parse<S: Settings>(config: &Config) -> Result<S, ConnectorError> {
     let values = Values {
         config,
         fields: S::FIELDS,
     };
-    for f in S::FIELDS.iter().filter(|f| f.required && !f.secret) {
-        if f.default.is_none() && values.raw(f).is_none() {
-            return Err(f.missing());
-        }
+    let absent: Vec<&Field> = S::FIELDS
+        .iter()
+        .filter(|f| f.required && !f.secret && f.default.is_none() && values.raw(f).is_none())
+        .collect();
+    if !absent.is_empty() {
+        return Err(missing(&absent));
     }
     S::parse(&values)
 }
@@ -297,6 +312,10 @@ mod tests {
         assert_eq!(
             invalid(parse(&cfg(&[("owner", "o"), ("repo", "  ")]))),
             "missing required key `repo`"
+        );
+        assert_eq!(
+            invalid(parse(&cfg(&[]))),
+            "missing required keys `owner` or `org`, `repo`"
         );
         let bad_url = cfg(&[("owner", "o"), ("repo", "r"), ("base_url", "ftp://x")]);
         assert!(invalid(parse(&bad_url)).contains("`base_url` must be an http(s) URL"));
