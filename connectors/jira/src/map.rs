@@ -309,21 +309,14 @@ pub fn update_issue_body(p: &ItemPatch) -> Result<Option<Value>, ConnectorError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use elder_connector_sdk::ConfigEntry;
 
     fn settings() -> Settings {
-        let c: Vec<ConfigEntry> = [
+        elder_connector_sdk::testing::settings::<crate::JiraConnector>(&[
             ("jira_url", "https://acme.atlassian.net"),
             ("email", "a@b.c"),
             ("project_key", "ELD"),
-        ]
-        .iter()
-        .map(|(k, v)| ConfigEntry {
-            key: k.to_string(),
-            value: v.to_string(),
-        })
-        .collect();
-        Settings::from_config(&c).unwrap()
+        ])
+        .unwrap()
     }
 
     fn jira_issue() -> Value {
