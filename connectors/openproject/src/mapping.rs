@@ -207,20 +207,13 @@ pub fn set_link(body: &mut Map<String, Value>, rel: &str, value: Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use elder_connector_sdk::ConfigEntry;
 
     fn cfg() -> OpConfig {
-        let c = vec![
-            ConfigEntry {
-                key: "base_url".into(),
-                value: "https://op.example.com".into(),
-            },
-            ConfigEntry {
-                key: "project_id".into(),
-                value: "elder".into(),
-            },
-        ];
-        OpConfig::parse(&c).unwrap()
+        elder_connector_sdk::testing::settings::<crate::OpenProject>(&[
+            ("base_url", "https://op.example.com"),
+            ("project_id", "elder"),
+        ])
+        .unwrap()
     }
 
     fn statuses() -> Vec<Status> {
