@@ -150,7 +150,7 @@ mod tests {
             key: (*k).into(),
             value: (*v).into(),
         }));
-        TrelloConfig::parse(&c).unwrap()
+        elder_connector_sdk::settings::parse::<TrelloConfig>(&c).unwrap()
     }
 
     fn lists() -> Vec<List> {
