@@ -40,22 +40,7 @@ fn text<'a>(v: &'a Value, ptr: &str) -> &'a str {
 }
 
 fn blank_item(kind: Kind, id: String, title: String) -> Item {
-    Item {
-        kind,
-        external_id: id,
-        title,
-        body: String::new(),
-        state: ItemState::Open,
-        status_name: None,
-        labels: Vec::new(),
-        assignees: Vec::new(),
-        milestone_ref: None,
-        parent_ref: None,
-        url: None,
-        updated_at: 0,
-        version: None,
-        extras: "{}".into(),
-    }
+    Item::new(kind, id, title, ItemState::Open, 0)
 }
 
 /// An issue from REST, search or a webhook's `issue`.
