@@ -23,9 +23,6 @@ pub mod bindings {
     });
 }
 
-// Lets the SDK's own macros and tests name the crate as users do.
-extern crate self as elder_connector_sdk;
-
 mod client;
 pub mod clock;
 pub mod config;
@@ -78,7 +75,17 @@ macro_rules! connector {
     };
     ($connector:ty, manifest = $path:tt) => {
         impl $crate::Manifested for $connector {
-            const MANIFEST: $crate::Manifest = $crate::__manifest!($path);
+            const MANIFEST: $crate::Manifest = {
+                let (id, version, hosts, call_deadline_secs, memory_mb) =
+                    $crate::__manifest!($path);
+                $crate::Manifest {
+                    id,
+                    version,
+                    hosts,
+                    call_deadline_secs,
+                    memory_mb,
+                }
+            };
         }
         $crate::export_raw_connector!($crate::Glue<$connector>);
     };

@@ -9,8 +9,9 @@ use std::path::PathBuf;
 use proc_macro::TokenStream;
 use toml::{Table, Value};
 
-/// Expands to an `elder_connector_sdk::Manifest` built from the TOML file named by the
-/// string literal argument, relative to the crate's `Cargo.toml` directory.
+/// Expands to the `(id, version, hosts, call_deadline_secs, memory_mb)` of the TOML
+/// file named by the string literal argument, relative to the crate's `Cargo.toml`
+/// directory; `elder_connector_sdk::connector!` turns it into a `Manifest`.
 #[proc_macro]
 pub fn manifest(input: TokenStream) -> TokenStream {
     match expand(&input.to_string()) {
@@ -80,18 +81,27 @@ impl Parsed {
         })
     }
 
+    /// A `(id, version, hosts, call_deadline_secs, memory_mb)` tuple expression naming
+    /// no crate path (so a renamed SDK dependency works), with the file included so
+    /// cargo rebuilds when it changes.
     fn to_rust(&self, path: &str) -> String {
         let hosts: Vec<String> = self.hosts.iter().map(|h| format!("{h:?}")).collect();
         format!(
             "{{ const _: &str = ::core::include_str!({path:?}); \
-             ::elder_connector_sdk::Manifest {{ id: {:?}, version: {:?}, hosts: &[{}], \
-             call_deadline_secs: {:?}, memory_mb: {:?} }} }}",
+             ({:?}, {:?}, &[{}] as &[&str], {}, {}) }}",
             self.id,
             self.version,
             hosts.join(", "),
-            self.call_deadline_secs,
-            self.memory_mb
+            option(self.call_deadline_secs),
+            option(self.memory_mb)
         )
+    }
+}
+
+fn option(n: Option<u64>) -> String {
+    match n {
+        Some(n) => format!("::core::option::Option::Some({n}u64)"),
+        None => "::core::option::Option::None".into(),
     }
 }
 
@@ -150,7 +160,8 @@ mod tests {
         assert_eq!(m.call_deadline_secs, Some(30));
         assert_eq!(m.memory_mb, None);
         let code = m.to_rust("/x/plugin.toml");
-        assert!(code.contains("hosts: &[\"api.github.com\", \"{base_url}\"]"));
+        assert!(code.contains("&[\"api.github.com\", \"{base_url}\"] as &[&str]"));
+        assert!(code.contains("Some(30u64), ::core::option::Option::None)"));
         assert!(code.contains("include_str!(\"/x/plugin.toml\")"));
     }
 
