@@ -4,6 +4,7 @@
 #
 #   connectors/<name>   -> target/connectors/<name>.wasm (+ its plugin.toml as <name>.toml)
 #   tests/guests/<name> -> target/test-guests/<name>.wasm
+#   sdk/template        -> target/templates/template.wasm (proves the template builds)
 #
 # Toolchain: rustup's wasm32-unknown-unknown target when it is installed or can be
 # added (tried under a short timeout, since on some networks the download hangs);
@@ -61,7 +62,7 @@ choose_toolchain() {
 
 # Packages to build: "<dir> <package name>" per line.
 packages() {
-    for dir in connectors/*/ tests/guests/*/; do
+    for dir in connectors/*/ tests/guests/*/ sdk/template/; do
         [ -f "$dir/Cargo.toml" ] || continue
         local name
         name=$(sed -n 's/^name *= *"\(.*\)"/\1/p' "$dir/Cargo.toml" | head -n1)
@@ -108,6 +109,9 @@ while read -r dir name; do
             else
                 "$componentize" "$module" "target/test-guests/$base.wasm"
             fi ;;
+        sdk/template)
+            mkdir -p target/templates
+            "$componentize" "$module" "target/templates/template.wasm" ;;
     esac
 done < <(packages)
 say "components ready in target/connectors and target/test-guests (toolchain: $toolchain)"

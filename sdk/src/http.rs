@@ -180,7 +180,7 @@ impl Request {
 
     /// Sends the request through the host and returns the response, whatever its status.
     pub fn send_raw(self) -> Result<Response, ConnectorError> {
-        let resp = wit::send(&self.into_wit()).map_err(http_error)?;
+        let resp = deliver(&self.into_wit()).map_err(http_error)?;
         Ok(Response {
             status: resp.status,
             headers: resp
@@ -196,6 +196,24 @@ impl Request {
     /// [`status_error`] (the clock comes from the host).
     pub fn send(self) -> Result<Response, ConnectorError> {
         self.send_raw()?.error_for_status(crate::clock::now_ms())
+    }
+
+    /// Sends the request ([`Request::send`]) and decodes the JSON body.
+    pub fn send_json<T: DeserializeOwned>(self) -> Result<T, ConnectorError> {
+        self.send()?.json()
+    }
+}
+
+/// Hands a request to the host, or natively to the installed
+/// [`FakeHttp`](crate::testing::FakeHttp).
+fn deliver(req: &wit::Request) -> Result<wit::Response, wit::HttpError> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        crate::testing::deliver(req)
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        wit::send(req)
     }
 }
 
@@ -237,6 +255,17 @@ impl Response {
     /// The body as text (invalid UTF-8 replaced).
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The `rel="next"` target of the `Link` header (GitHub, GitLab), if any.
+    pub fn next_link(&self) -> Option<String> {
+        self.header("link")
+            .and_then(|v| crate::pagination::link_with_rel(v, "next"))
+    }
+
+    /// The next page number from GitLab's `x-next-page` header, if any.
+    pub fn next_page_number(&self) -> Option<u32> {
+        crate::pagination::next_page_number(self.header("x-next-page"))
     }
 
     /// `Ok(self)` for 1xx-3xx, otherwise the mapped error.

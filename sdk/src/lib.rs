@@ -1,9 +1,11 @@
 //! The Elder Sync connector SDK.
 //!
-//! A connector is a type implementing [`Connector`]; one line,
-//! [`export_connector!`], registers it as the component's export. Every
-//! function has a default returning `unsupported`, so a connector implements
-//! only what its platform can do.
+//! A connector is a type implementing [`Connector`] with typed [`Settings`]; one
+//! line, [`connector!`], registers it as the component's export and reads its
+//! `plugin.toml` for id, version and hosts. Every operation defaults to
+//! `unsupported`, so a connector implements only what its platform can do.
+//! [`RawConnector`] and [`export_raw_connector!`] are the low-level escape hatch
+//! mirroring the WIT export one to one.
 //!
 //! The SDK owns the generated WIT bindings ([`bindings`]) and the helpers every
 //! connector needs; it holds no platform knowledge.
@@ -21,17 +23,34 @@ pub mod bindings {
     });
 }
 
+mod client;
 pub mod clock;
 pub mod config;
 mod connector;
+pub mod cursor;
+mod describe;
 mod error;
 pub mod http;
+mod item;
 pub mod log;
+mod manifest;
 pub mod pagination;
+mod raw;
+pub mod settings;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testing;
 pub mod time;
 
-pub use connector::Connector;
+pub use client::Client;
+pub use connector::{Connector, Glue, describe, load, unsupported};
 pub use error::{ConnectorError, RateLimit, UpstreamError};
+pub use item::OptText;
+pub use manifest::{Manifest, Manifested};
+pub use raw::RawConnector;
+pub use settings::{Field, Settings, Values};
+
+#[doc(hidden)]
+pub use elder_connector_sdk_macros::manifest as __manifest;
 
 pub use bindings::elder::connector::types::{
     Change, ChangeAction, Config, ConfigEntry, Item, ItemPatch, ItemState, Kind, NewItem, Page,
@@ -41,15 +60,47 @@ pub use bindings::exports::elder::connector::connector::{
     SignedContent, WebhookInfo, WebhookScheme,
 };
 
-/// Registers a type implementing [`Connector`] as this component's export.
+/// Registers a type implementing [`Connector`] as this component's export, with the id,
+/// version and hosts of the crate's `plugin.toml` (read at compile time; a missing or
+/// malformed manifest is a compile error). `manifest = "path"` names another file,
+/// relative to the crate's `Cargo.toml`.
+///
+/// ```ignore
+/// elder_connector_sdk::connector!(MyConnector);
+/// ```
+#[macro_export]
+macro_rules! connector {
+    ($connector:ty) => {
+        $crate::connector!($connector, manifest = "plugin.toml");
+    };
+    ($connector:ty, manifest = $path:tt) => {
+        impl $crate::Manifested for $connector {
+            const MANIFEST: $crate::Manifest = {
+                let (id, version, hosts, call_deadline_secs, memory_mb) =
+                    $crate::__manifest!($path);
+                $crate::Manifest {
+                    id,
+                    version,
+                    hosts,
+                    call_deadline_secs,
+                    memory_mb,
+                }
+            };
+        }
+        $crate::export_raw_connector!($crate::Glue<$connector>);
+    };
+}
+
+/// Registers a type implementing [`RawConnector`] (the low-level escape hatch) as this
+/// component's export.
 ///
 /// ```ignore
 /// struct MyConnector;
-/// impl elder_connector_sdk::Connector for MyConnector { /* ... */ }
-/// elder_connector_sdk::export_connector!(MyConnector);
+/// impl elder_connector_sdk::RawConnector for MyConnector { /* ... */ }
+/// elder_connector_sdk::export_raw_connector!(MyConnector);
 /// ```
 #[macro_export]
-macro_rules! export_connector {
+macro_rules! export_raw_connector {
     ($connector:ty) => {
         const _: () = {
             use $crate::bindings::elder::connector::types as __t;
@@ -59,13 +110,13 @@ macro_rules! export_connector {
 
             impl __c::Guest for __ElderConnectorExport {
                 fn describe() -> __c::ConnectorInfo {
-                    <$connector as $crate::Connector>::describe()
+                    <$connector as $crate::RawConnector>::describe()
                 }
                 fn validate_config(config: __t::Config) -> Result<(), __t::ConnectorError> {
-                    <$connector as $crate::Connector>::validate_config(&config)
+                    <$connector as $crate::RawConnector>::validate_config(&config)
                 }
                 fn test_connection(config: __t::Config) -> Result<String, __t::ConnectorError> {
-                    <$connector as $crate::Connector>::test_connection(&config)
+                    <$connector as $crate::RawConnector>::test_connection(&config)
                 }
                 fn list_changes(
                     config: __t::Config,
@@ -73,7 +124,7 @@ macro_rules! export_connector {
                     cursor: Option<String>,
                     page_size: u32,
                 ) -> Result<__t::Page, __t::ConnectorError> {
-                    <$connector as $crate::Connector>::list_changes(
+                    <$connector as $crate::RawConnector>::list_changes(
                         &config, kind, cursor, page_size,
                     )
                 }
@@ -82,13 +133,13 @@ macro_rules! export_connector {
                     kind: __t::Kind,
                     external_id: String,
                 ) -> Result<__t::Item, __t::ConnectorError> {
-                    <$connector as $crate::Connector>::get(&config, kind, &external_id)
+                    <$connector as $crate::RawConnector>::get(&config, kind, &external_id)
                 }
                 fn create(
                     config: __t::Config,
                     item: __t::NewItem,
                 ) -> Result<__t::Item, __t::ConnectorError> {
-                    <$connector as $crate::Connector>::create(&config, item)
+                    <$connector as $crate::RawConnector>::create(&config, item)
                 }
                 fn update(
                     config: __t::Config,
@@ -96,35 +147,35 @@ macro_rules! export_connector {
                     external_id: String,
                     patch: __t::ItemPatch,
                 ) -> Result<__t::Item, __t::ConnectorError> {
-                    <$connector as $crate::Connector>::update(&config, kind, &external_id, patch)
+                    <$connector as $crate::RawConnector>::update(&config, kind, &external_id, patch)
                 }
                 fn close(
                     config: __t::Config,
                     kind: __t::Kind,
                     external_id: String,
                 ) -> Result<__t::Item, __t::ConnectorError> {
-                    <$connector as $crate::Connector>::close(&config, kind, &external_id)
+                    <$connector as $crate::RawConnector>::close(&config, kind, &external_id)
                 }
                 fn reopen(
                     config: __t::Config,
                     kind: __t::Kind,
                     external_id: String,
                 ) -> Result<__t::Item, __t::ConnectorError> {
-                    <$connector as $crate::Connector>::reopen(&config, kind, &external_id)
+                    <$connector as $crate::RawConnector>::reopen(&config, kind, &external_id)
                 }
                 fn delete(
                     config: __t::Config,
                     kind: __t::Kind,
                     external_id: String,
                 ) -> Result<(), __t::ConnectorError> {
-                    <$connector as $crate::Connector>::delete(&config, kind, &external_id)
+                    <$connector as $crate::RawConnector>::delete(&config, kind, &external_id)
                 }
                 fn parse_webhook(
                     config: __t::Config,
                     headers: Vec<(String, String)>,
                     body: Vec<u8>,
                 ) -> Result<Vec<__t::Change>, __t::ConnectorError> {
-                    <$connector as $crate::Connector>::parse_webhook(&config, &headers, &body)
+                    <$connector as $crate::RawConnector>::parse_webhook(&config, &headers, &body)
                 }
             }
 

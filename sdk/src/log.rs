@@ -1,6 +1,6 @@
-//! Thin wrappers over the host's structured log import.
+//! Thin wrappers over the host's structured log import (stderr in native unit tests).
 
-use crate::bindings::elder::connector::log::{self as wit, Field, Level};
+use crate::bindings::elder::connector::log::{Field, Level};
 
 fn write(level: Level, message: &str, fields: &[(&str, &str)]) {
     let fields: Vec<Field> = fields
@@ -10,7 +10,11 @@ fn write(level: Level, message: &str, fields: &[(&str, &str)]) {
             value: v.to_string(),
         })
         .collect();
-    wit::write(level, message, &fields);
+    #[cfg(target_arch = "wasm32")]
+    crate::bindings::elder::connector::log::write(level, message, &fields);
+    // Natively (unit tests) there is no host log: records go to stderr.
+    #[cfg(not(target_arch = "wasm32"))]
+    eprintln!("[{level:?}] {message} {fields:?}");
 }
 
 /// Logs at debug level with structured fields.

@@ -1,11 +1,10 @@
 //! Elder Sync connector for GitHub issues, milestones and labels (REST API
 //! version 2022-11-28). Module map: [`settings`] config and headers, [`model`]
 //! GitHub shapes, [`mapping`] shapes to items, [`cursor`] and [`list`] change
-//! listing, [`write`] reads and writes, [`webhook`] deliveries to changes,
-//! [`describe`] the connector's description.
+//! listing, [`write`] reads and writes, [`webhook`] deliveries to changes. Id,
+//! version and hosts come from `plugin.toml`.
 
 pub mod cursor;
-pub mod describe;
 #[cfg(test)]
 mod fixtures;
 pub mod list;
@@ -17,8 +16,8 @@ pub mod write;
 
 use elder_connector_sdk::http::Request;
 use elder_connector_sdk::{
-    Change, Config, Connector, ConnectorError, ConnectorInfo, Item, ItemPatch, Kind, NewItem, Page,
-    clock, export_connector,
+    AuthRule, Change, Connector, ConnectorError, HmacAlgorithm, Item, ItemPatch, Kind, NewItem,
+    Page, SignatureEncoding, WebhookInfo, WebhookScheme, clock,
 };
 
 use crate::model::GhRepo;
@@ -28,82 +27,141 @@ use crate::settings::{Settings, with_github_headers};
 pub struct GitHub;
 
 impl Connector for GitHub {
-    fn describe() -> ConnectorInfo {
-        describe::info()
+    type Settings = Settings;
+    const KINDS: &'static [Kind] = &[Kind::Issue, Kind::Milestone, Kind::Label];
+
+    fn auth() -> Vec<AuthRule> {
+        vec![AuthRule::bearer("api_token")]
     }
 
-    fn validate_config(config: &Config) -> Result<(), ConnectorError> {
-        Settings::from_config(config).map(|_| ())
+    fn webhooks() -> Option<WebhookInfo> {
+        let sha256 = WebhookScheme::hmac(
+            "X-Hub-Signature-256",
+            "sha256=",
+            HmacAlgorithm::Sha256,
+            SignatureEncoding::Hex,
+        );
+        Some(WebhookInfo::new(vec![sha256]).delivery_id("X-GitHub-Delivery"))
     }
 
-    fn test_connection(config: &Config) -> Result<String, ConnectorError> {
-        let s = Settings::from_config(config)?;
-        let repo: GhRepo = with_github_headers(Request::get(s.repo_url("")))
-            .send()?
-            .json()?;
+    fn test_connection(s: &Settings) -> Result<String, ConnectorError> {
+        let repo: GhRepo = with_github_headers(Request::get(s.repo_url(""))).send_json()?;
         Ok(format!("GitHub repository {}", repo.full_name))
     }
 
     fn list_changes(
-        config: &Config,
+        s: &Settings,
         kind: Kind,
-        cursor: Option<String>,
+        cursor: Option<&str>,
         page_size: u32,
     ) -> Result<Page, ConnectorError> {
-        list::list_changes(
-            &Settings::from_config(config)?,
-            kind,
-            cursor.as_deref(),
-            page_size,
-        )
+        list::list_changes(s, kind, cursor, page_size)
     }
 
-    fn get(config: &Config, kind: Kind, external_id: &str) -> Result<Item, ConnectorError> {
-        write::get(&Settings::from_config(config)?, kind, external_id)
+    fn get(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+        write::get(s, kind, id)
     }
 
-    fn create(config: &Config, item: NewItem) -> Result<Item, ConnectorError> {
-        write::create(&Settings::from_config(config)?, &item)
+    fn create(s: &Settings, item: &NewItem) -> Result<Item, ConnectorError> {
+        write::create(s, item)
     }
 
     fn update(
-        config: &Config,
+        s: &Settings,
         kind: Kind,
-        external_id: &str,
-        patch: ItemPatch,
+        id: &str,
+        patch: &ItemPatch,
     ) -> Result<Item, ConnectorError> {
-        write::update(&Settings::from_config(config)?, kind, external_id, &patch)
+        write::update(s, kind, id, patch)
     }
 
-    fn close(config: &Config, kind: Kind, external_id: &str) -> Result<Item, ConnectorError> {
-        write::close(&Settings::from_config(config)?, kind, external_id)
+    fn close(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+        write::close(s, kind, id)
     }
 
-    fn reopen(config: &Config, kind: Kind, external_id: &str) -> Result<Item, ConnectorError> {
-        write::reopen(&Settings::from_config(config)?, kind, external_id)
+    fn reopen(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+        write::reopen(s, kind, id)
     }
 
-    fn delete(config: &Config, kind: Kind, external_id: &str) -> Result<(), ConnectorError> {
-        write::delete(&Settings::from_config(config)?, kind, external_id)
+    fn delete(s: &Settings, kind: Kind, id: &str) -> Result<(), ConnectorError> {
+        write::delete(s, kind, id)
     }
 
     fn parse_webhook(
-        _config: &Config,
+        _: &Settings,
         headers: &[(String, String)],
         body: &[u8],
     ) -> Result<Vec<Change>, ConnectorError> {
-        let now = if is_label_event(headers) {
-            clock::now_ms()
-        } else {
-            0
-        };
-        webhook::parse(headers, body, now)
+        // Only label events need the clock (they carry no timestamp).
+        let label = elder_connector_sdk::http::header(headers, "x-github-event").map(str::trim)
+            == Some("label");
+        webhook::parse(headers, body, if label { clock::now_ms() } else { 0 })
     }
 }
 
-/// Only label events need the clock (they carry no timestamp).
-fn is_label_event(headers: &[(String, String)]) -> bool {
-    elder_connector_sdk::http::header(headers, "x-github-event").map(str::trim) == Some("label")
-}
+elder_connector_sdk::connector!(GitHub);
 
-export_connector!(GitHub);
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use elder_connector_sdk::testing::{FakeHttp, Reply, settings};
+    use elder_connector_sdk::{RawConnector, describe, testing::config};
+
+    #[test]
+    fn describes_itself_from_the_manifest_and_settings() {
+        let info = describe::<GitHub>();
+        assert_eq!(
+            (info.id.as_str(), info.platform.as_str()),
+            ("github", "github")
+        );
+        assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
+        assert_eq!(info.hosts, ["api.github.com", "{base_url}"]);
+        let schema: Vec<(&str, bool, bool)> = info
+            .config_schema
+            .iter()
+            .map(|f| (f.key.as_str(), f.required, f.secret))
+            .collect();
+        assert_eq!(
+            schema,
+            [
+                ("api_token", true, true),
+                ("owner", true, false),
+                ("org", false, false),
+                ("repo", true, false),
+                ("base_url", false, false),
+                ("webhook_secret", false, true),
+            ]
+        );
+        assert_eq!(
+            info.webhooks.unwrap().delivery_id_headers,
+            ["X-GitHub-Delivery"]
+        );
+    }
+
+    #[test]
+    fn projects_are_unsupported_before_any_request() {
+        let _http = FakeHttp::new();
+        let c = config(&[("owner", "o"), ("repo", "r")]);
+        assert!(matches!(
+            elder_connector_sdk::Glue::<GitHub>::get(&c, Kind::Project, "1"),
+            Err(ConnectorError::Unsupported(_))
+        ));
+    }
+
+    #[test]
+    fn test_connection_reads_the_repository_with_github_headers() {
+        let s = settings::<GitHub>(&[("owner", "octo"), ("repo", "hello")]).unwrap();
+        let http = FakeHttp::new();
+        http.reply(Reply::json(
+            200,
+            serde_json::json!({"full_name": "octo/hello"}),
+        ));
+        assert_eq!(
+            GitHub::test_connection(&s).unwrap(),
+            "GitHub repository octo/hello"
+        );
+        let sent = http.only_request();
+        assert_eq!(sent.url, "https://api.github.com/repos/octo/hello");
+        assert_eq!(sent.header("x-github-api-version"), Some("2022-11-28"));
+    }
+}

@@ -23,22 +23,21 @@ pub fn issue_item(i: &GhIssue) -> Result<Item, ConnectorError> {
         "comments": i.comments,
         "author": i.user.as_ref().map(|u| u.login.clone()),
     });
-    Ok(Item {
-        kind: Kind::Issue,
-        external_id: i.number.to_string(),
-        title: i.title.clone(),
-        body: i.body.clone().unwrap_or_default(),
-        state: state_of(&i.state),
-        status_name: None,
-        labels: i.labels.iter().map(|l| l.name.clone()).collect(),
-        assignees: i.assignees.iter().map(|u| u.login.clone()).collect(),
-        milestone_ref: i.milestone.as_ref().map(|m| m.number.to_string()),
-        parent_ref: None,
-        url: i.html_url.clone(),
-        updated_at: time::parse_timestamp(&i.updated_at)?,
-        version: Some(i.updated_at.clone()),
-        extras: extras.to_string(),
-    })
+    let updated_at = time::parse_timestamp(&i.updated_at)?;
+    Ok(Item::new(
+        Kind::Issue,
+        i.number.to_string(),
+        &i.title,
+        state_of(&i.state),
+        updated_at,
+    )
+    .body(i.body.clone().unwrap_or_default())
+    .labels(i.labels.iter().map(|l| l.name.clone()))
+    .assignees(i.assignees.iter().map(|u| u.login.clone()))
+    .milestone(i.milestone.as_ref().map(|m| m.number.to_string()))
+    .url(i.html_url.clone())
+    .version(&i.updated_at)
+    .extras(extras))
 }
 
 /// A milestone as a canonical item.
@@ -49,22 +48,18 @@ pub fn milestone_item(m: &GhMilestone) -> Result<Item, ConnectorError> {
         "open_issues": m.open_issues,
         "closed_issues": m.closed_issues,
     });
-    Ok(Item {
-        kind: Kind::Milestone,
-        external_id: m.number.to_string(),
-        title: m.title.clone(),
-        body: m.description.clone().unwrap_or_default(),
-        state: state_of(&m.state),
-        status_name: None,
-        labels: vec![],
-        assignees: vec![],
-        milestone_ref: None,
-        parent_ref: None,
-        url: m.html_url.clone(),
-        updated_at: time::parse_timestamp(&m.updated_at)?,
-        version: Some(m.updated_at.clone()),
-        extras: extras.to_string(),
-    })
+    let updated_at = time::parse_timestamp(&m.updated_at)?;
+    Ok(Item::new(
+        Kind::Milestone,
+        m.number.to_string(),
+        &m.title,
+        state_of(&m.state),
+        updated_at,
+    )
+    .body(m.description.clone().unwrap_or_default())
+    .url(m.html_url.clone())
+    .version(&m.updated_at)
+    .extras(extras))
 }
 
 /// A stable fingerprint of a label's content (FNV-1a over name, colour,
@@ -93,22 +88,10 @@ pub fn label_item(l: &GhLabel, observed_at: i64) -> Item {
         "node_id": l.node_id,
         "color": l.color,
     });
-    Item {
-        kind: Kind::Label,
-        external_id: l.name.clone(),
-        title: l.name.clone(),
-        body: l.description.clone().unwrap_or_default(),
-        state: ItemState::Open,
-        status_name: None,
-        labels: vec![],
-        assignees: vec![],
-        milestone_ref: None,
-        parent_ref: None,
-        url: None,
-        updated_at: observed_at,
-        version: Some(label_fingerprint(l)),
-        extras: extras.to_string(),
-    }
+    Item::new(Kind::Label, &l.name, &l.name, ItemState::Open, observed_at)
+        .body(l.description.clone().unwrap_or_default())
+        .version(label_fingerprint(l))
+        .extras(extras)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! request builder that adds GitHub's standard headers to every call.
 
 use elder_connector_sdk::http::{Request, percent_encode};
-use elder_connector_sdk::{Config, ConnectorError, config};
+use elder_connector_sdk::{ConnectorError, Field, Values};
 
 /// GitHub's public API.
 pub const DEFAULT_BASE_URL: &str = "https://api.github.com";
@@ -20,12 +20,36 @@ pub struct Settings {
     pub repo: String,
 }
 
-impl Settings {
-    /// Reads and checks the configuration.
-    pub fn from_config(cfg: &Config) -> Result<Self, ConnectorError> {
-        let owner = config::required_any(cfg, &["owner", "org"])?;
-        let repo = config::required(cfg, "repo")?;
-        for (key, v) in [("owner", owner), ("repo", repo)] {
+impl elder_connector_sdk::Settings for Settings {
+    const FIELDS: &'static [Field] = &[
+        Field::new(
+            "api_token",
+            "GitHub token (fine-grained or classic) with issues read/write",
+        )
+        .required()
+        .secret(),
+        Field::new(
+            "owner",
+            "Repository owner, user or organisation (alias: `org`)",
+        )
+        .required()
+        .aliases(&["org"]),
+        Field::new("repo", "Repository name").required(),
+        Field::new(
+            "base_url",
+            "API root (default https://api.github.com; GitHub Enterprise: https://HOST/api/v3)",
+        )
+        .default(DEFAULT_BASE_URL),
+        Field::new(
+            "webhook_secret",
+            "Secret of the repository webhook (HMAC-SHA256)",
+        )
+        .secret(),
+    ];
+
+    fn parse(v: &Values<'_>) -> Result<Self, ConnectorError> {
+        let (owner, repo) = (v.text("owner")?, v.text("repo")?);
+        for (key, v) in [("owner", &owner), ("repo", &repo)] {
             if v.contains('/') || v.contains(char::is_whitespace) {
                 return Err(ConnectorError::invalid_config(format!(
                     "`{key}` must be a bare GitHub name, got {v:?}"
@@ -33,12 +57,14 @@ impl Settings {
             }
         }
         Ok(Settings {
-            base_url: config::base_url(cfg, "base_url", DEFAULT_BASE_URL)?,
-            owner: owner.to_string(),
-            repo: repo.to_string(),
+            base_url: v.url("base_url")?,
+            owner,
+            repo,
         })
     }
+}
 
+impl Settings {
     /// `{base}/repos/{owner}/{repo}` followed by `path` (which starts with `/` or is empty).
     pub fn repo_url(&self, path: &str) -> String {
         format!(
@@ -60,21 +86,12 @@ pub fn with_github_headers(req: Request) -> Request {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use elder_connector_sdk::ConfigEntry;
-
-    fn cfg(pairs: &[(&str, &str)]) -> Config {
-        pairs
-            .iter()
-            .map(|(k, v)| ConfigEntry {
-                key: k.to_string(),
-                value: v.to_string(),
-            })
-            .collect()
-    }
+    use crate::GitHub;
+    use elder_connector_sdk::testing::settings;
 
     #[test]
     fn reads_owner_or_org_and_defaults_base_url() {
-        let s = Settings::from_config(&cfg(&[("org", "acme"), ("repo", "web")])).unwrap();
+        let s = settings::<GitHub>(&[("org", "acme"), ("repo", "web")]).unwrap();
         assert_eq!(s.owner, "acme");
         assert_eq!(s.base_url, DEFAULT_BASE_URL);
         assert_eq!(
@@ -85,11 +102,11 @@ mod tests {
 
     #[test]
     fn names_missing_or_bad_keys() {
-        let missing = Settings::from_config(&cfg(&[("owner", "a")]));
+        let missing = settings::<GitHub>(&[("owner", "a")]);
         assert!(matches!(missing, Err(ConnectorError::InvalidConfig(m)) if m.contains("repo")));
-        let bad = Settings::from_config(&cfg(&[("owner", "a/b"), ("repo", "r")]));
+        let bad = settings::<GitHub>(&[("owner", "a/b"), ("repo", "r")]);
         assert!(matches!(bad, Err(ConnectorError::InvalidConfig(m)) if m.contains("owner")));
-        let url = Settings::from_config(&cfg(&[("owner", "a"), ("repo", "r"), ("base_url", "x")]));
+        let url = settings::<GitHub>(&[("owner", "a"), ("repo", "r"), ("base_url", "x")]);
         assert!(matches!(url, Err(ConnectorError::InvalidConfig(m)) if m.contains("base_url")));
     }
 }

@@ -1,6 +1,6 @@
 //! The GitLab connector's configuration keys and their validation.
 
-use elder_connector_sdk::{Config, ConnectorError};
+use elder_connector_sdk::{ConnectorError, Field, Values};
 
 /// Validated settings read from a config.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,22 +13,33 @@ pub struct Settings {
     pub group_id: Option<String>,
 }
 
-/// The value of `key`, if set and not blank.
-pub fn value<'a>(config: &'a Config, key: &str) -> Option<&'a str> {
-    config
-        .iter()
-        .find(|e| e.key == key)
-        .map(|e| e.value.trim())
-        .filter(|v| !v.is_empty())
-}
+impl elder_connector_sdk::Settings for Settings {
+    const FIELDS: &'static [Field] = &[
+        Field::new(
+            "api_token",
+            "Personal, project or group access token with the `api` scope",
+        )
+        .required()
+        .secret(),
+        Field::new("project_id", "Numeric project id or `namespace/name`").required(),
+        Field::new(
+            "base_url",
+            "GitLab instance URL (default https://gitlab.com)",
+        )
+        .default("https://gitlab.com"),
+        Field::new(
+            "group_id",
+            "Numeric group id whose epics sync as projects (Premium)",
+        ),
+        Field::new(
+            "webhook_secret",
+            "Webhook secret token (X-Gitlab-Token) or signing token (whsec_...)",
+        )
+        .secret(),
+    ];
 
-impl Settings {
-    /// Reads and checks the config.
-    pub fn from_config(config: &Config) -> Result<Settings, ConnectorError> {
-        let base_url = value(config, "base_url")
-            .unwrap_or("https://gitlab.com")
-            .trim_end_matches('/')
-            .to_string();
+    fn parse(v: &Values<'_>) -> Result<Settings, ConnectorError> {
+        let base_url = v.text("base_url")?.trim_end_matches('/').to_string();
         if !(base_url.starts_with("https://") || base_url.starts_with("http://"))
             || base_url.contains(' ')
         {
@@ -36,11 +47,7 @@ impl Settings {
                 "base_url must be an http(s) URL, e.g. https://gitlab.example.com",
             ));
         }
-        let project = value(config, "project_id").ok_or_else(|| {
-            ConnectorError::invalid_config(
-                "project_id is required (a numeric id or namespace/name)",
-            )
-        })?;
+        let project = v.text("project_id")?;
         let valid = project
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
@@ -51,8 +58,8 @@ impl Settings {
                 "project_id must be a numeric id or a namespace/name path",
             ));
         }
-        let group_id = match value(config, "group_id") {
-            Some(g) if g.chars().all(|c| c.is_ascii_digit()) => Some(g.to_string()),
+        let group_id = match v.optional("group_id")? {
+            Some(g) if g.chars().all(|c| c.is_ascii_digit()) => Some(g),
             Some(_) => {
                 return Err(ConnectorError::invalid_config(
                     "group_id must be a numeric group id",
@@ -66,7 +73,9 @@ impl Settings {
             group_id,
         })
     }
+}
 
+impl Settings {
     /// `<base>/api/v4/projects/<project><path>`.
     pub fn project_url(&self, path: &str) -> String {
         format!("{}/api/v4/projects/{}{}", self.base_url, self.project, path)
@@ -86,21 +95,15 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use elder_connector_sdk::ConfigEntry;
+    use crate::GitlabConnector;
 
-    fn cfg(pairs: &[(&str, &str)]) -> Config {
-        pairs
-            .iter()
-            .map(|(k, v)| ConfigEntry {
-                key: k.to_string(),
-                value: v.to_string(),
-            })
-            .collect()
+    fn parse(pairs: &[(&str, &str)]) -> Result<Settings, ConnectorError> {
+        elder_connector_sdk::testing::settings::<GitlabConnector>(pairs)
     }
 
     #[test]
     fn defaults_to_gitlab_com_and_encodes_paths() {
-        let s = Settings::from_config(&cfg(&[("project_id", "acme/widgets")])).unwrap();
+        let s = parse(&[("project_id", "acme/widgets")]).unwrap();
         assert_eq!(s.base_url, "https://gitlab.com");
         assert_eq!(
             s.project_url("/issues"),
@@ -112,27 +115,27 @@ mod tests {
     #[test]
     fn rejects_missing_and_malformed_keys() {
         assert!(
-            matches!(Settings::from_config(&cfg(&[])), Err(ConnectorError::InvalidConfig(m)) if m.contains("project_id"))
+            matches!(parse(&[]), Err(ConnectorError::InvalidConfig(m)) if m.contains("project_id"))
         );
         assert!(
-            matches!(Settings::from_config(&cfg(&[("project_id", "1"), ("base_url", "ftp://x")])), Err(ConnectorError::InvalidConfig(m)) if m.contains("base_url"))
+            matches!(parse(&[("project_id", "1"), ("base_url", "ftp://x")]), Err(ConnectorError::InvalidConfig(m)) if m.contains("base_url"))
         );
         assert!(
-            matches!(Settings::from_config(&cfg(&[("project_id", "1"), ("group_id", "abc")])), Err(ConnectorError::InvalidConfig(m)) if m.contains("group_id"))
+            matches!(parse(&[("project_id", "1"), ("group_id", "abc")]), Err(ConnectorError::InvalidConfig(m)) if m.contains("group_id"))
         );
         assert!(matches!(
-            Settings::from_config(&cfg(&[("project_id", "a b")])),
+            parse(&[("project_id", "a b")]),
             Err(ConnectorError::InvalidConfig(_))
         ));
     }
 
     #[test]
     fn trims_trailing_slash_of_self_managed_url() {
-        let s = Settings::from_config(&cfg(&[
+        let s = parse(&[
             ("project_id", "5"),
             ("base_url", "http://127.0.0.1:9/"),
             ("group_id", "7"),
-        ]))
+        ])
         .unwrap();
         assert_eq!(s.project_url(""), "http://127.0.0.1:9/api/v4/projects/5");
         assert_eq!(

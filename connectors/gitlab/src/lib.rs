@@ -1,5 +1,6 @@
 //! Elder Sync connector for GitLab (REST v4): issues, milestones and labels of one
 //! project, and epics of its group as Elder projects. See README.md for the mapping.
+//! Id, version and hosts come from `plugin.toml`.
 
 pub mod config;
 pub mod http;
@@ -9,8 +10,8 @@ pub mod ops;
 pub mod webhook;
 
 use elder_connector_sdk::{
-    AuthRule, Change, Config, ConfigField, Connector, ConnectorError, ConnectorInfo, Item,
-    ItemPatch, ItemState, Kind, NewItem, Page, WebhookInfo, WebhookScheme,
+    AuthRule, Change, Connector, ConnectorError, Item, ItemPatch, ItemState, Kind, NewItem, Page,
+    WebhookInfo, WebhookScheme,
 };
 
 use config::Settings;
@@ -18,132 +19,70 @@ use config::Settings;
 /// The GitLab connector.
 pub struct GitlabConnector;
 
-fn field(key: &str, description: &str, required: bool, secret: bool) -> ConfigField {
-    ConfigField {
-        key: key.into(),
-        description: description.into(),
-        required,
-        secret,
-    }
-}
-
 impl Connector for GitlabConnector {
-    fn describe() -> ConnectorInfo {
-        ConnectorInfo {
-            id: "gitlab".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            platform: "gitlab".into(),
-            kinds: vec![Kind::Issue, Kind::Milestone, Kind::Label, Kind::Project],
-            config_schema: vec![
-                field(
-                    "api_token",
-                    "Personal, project or group access token with the `api` scope",
-                    true,
-                    true,
-                ),
-                field(
-                    "project_id",
-                    "Numeric project id or `namespace/name`",
-                    true,
-                    false,
-                ),
-                field(
-                    "base_url",
-                    "GitLab instance URL (default https://gitlab.com)",
-                    false,
-                    false,
-                ),
-                field(
-                    "group_id",
-                    "Numeric group id whose epics sync as projects (Premium)",
-                    false,
-                    false,
-                ),
-                field(
-                    "webhook_secret",
-                    "Webhook secret token (X-Gitlab-Token) or signing token (whsec_...)",
-                    false,
-                    true,
-                ),
-            ],
-            auth: vec![AuthRule::Header((
-                "PRIVATE-TOKEN".into(),
-                "{api_token}".into(),
-            ))],
-            webhooks: Some(WebhookInfo {
-                schemes: vec![
-                    WebhookScheme::SharedToken("X-Gitlab-Token".into()),
-                    WebhookScheme::StandardWebhooks,
-                ],
-                delivery_id_headers: vec!["Idempotency-Key".into(), "X-Gitlab-Event-UUID".into()],
-            }),
-            hosts: vec!["gitlab.com".into(), "{base_url}".into()],
-        }
+    type Settings = Settings;
+    const KINDS: &'static [Kind] = &[Kind::Issue, Kind::Milestone, Kind::Label, Kind::Project];
+
+    fn auth() -> Vec<AuthRule> {
+        vec![AuthRule::header("PRIVATE-TOKEN", "{api_token}")]
     }
 
-    fn validate_config(config: &Config) -> Result<(), ConnectorError> {
-        Settings::from_config(config).map(|_| ())
+    fn webhooks() -> Option<WebhookInfo> {
+        let schemes = vec![
+            WebhookScheme::shared_token("X-Gitlab-Token"),
+            WebhookScheme::StandardWebhooks,
+        ];
+        Some(
+            WebhookInfo::new(schemes)
+                .delivery_id("Idempotency-Key")
+                .delivery_id("X-Gitlab-Event-UUID"),
+        )
     }
 
-    fn test_connection(config: &Config) -> Result<String, ConnectorError> {
-        ops::test_connection(&Settings::from_config(config)?)
+    fn test_connection(s: &Settings) -> Result<String, ConnectorError> {
+        ops::test_connection(s)
     }
 
     fn list_changes(
-        config: &Config,
+        s: &Settings,
         kind: Kind,
-        cursor: Option<String>,
+        cursor: Option<&str>,
         page_size: u32,
     ) -> Result<Page, ConnectorError> {
-        listing::list(
-            &Settings::from_config(config)?,
-            kind,
-            cursor.as_deref(),
-            page_size,
-        )
+        listing::list(s, kind, cursor, page_size)
     }
 
-    fn get(config: &Config, kind: Kind, external_id: &str) -> Result<Item, ConnectorError> {
-        ops::get(&Settings::from_config(config)?, kind, external_id)
+    fn get(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+        ops::get(s, kind, id)
     }
 
-    fn create(config: &Config, item: NewItem) -> Result<Item, ConnectorError> {
-        ops::create(&Settings::from_config(config)?, item)
+    fn create(s: &Settings, item: &NewItem) -> Result<Item, ConnectorError> {
+        ops::create(s, item.clone())
     }
 
     fn update(
-        config: &Config,
+        s: &Settings,
         kind: Kind,
-        external_id: &str,
-        patch: ItemPatch,
+        id: &str,
+        patch: &ItemPatch,
     ) -> Result<Item, ConnectorError> {
-        ops::update(&Settings::from_config(config)?, kind, external_id, patch)
+        ops::update(s, kind, id, patch.clone())
     }
 
-    fn close(config: &Config, kind: Kind, external_id: &str) -> Result<Item, ConnectorError> {
-        ops::set_state(
-            &Settings::from_config(config)?,
-            kind,
-            external_id,
-            ItemState::Closed,
-        )
+    fn close(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+        ops::set_state(s, kind, id, ItemState::Closed)
     }
 
-    fn reopen(config: &Config, kind: Kind, external_id: &str) -> Result<Item, ConnectorError> {
-        ops::set_state(
-            &Settings::from_config(config)?,
-            kind,
-            external_id,
-            ItemState::Open,
-        )
+    fn reopen(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+        ops::set_state(s, kind, id, ItemState::Open)
     }
 
-    fn delete(config: &Config, kind: Kind, external_id: &str) -> Result<(), ConnectorError> {
-        ops::delete(&Settings::from_config(config)?, kind, external_id)
+    fn delete(s: &Settings, kind: Kind, id: &str) -> Result<(), ConnectorError> {
+        ops::delete(s, kind, id)
     }
 
     fn parse_webhook(
-        _config: &Config,
+        _: &Settings,
         headers: &[(String, String)],
         body: &[u8],
     ) -> Result<Vec<Change>, ConnectorError> {
@@ -151,4 +90,57 @@ impl Connector for GitlabConnector {
     }
 }
 
-elder_connector_sdk::export_connector!(GitlabConnector);
+elder_connector_sdk::connector!(GitlabConnector);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use elder_connector_sdk::describe;
+    use elder_connector_sdk::testing::{FakeHttp, Reply, settings};
+
+    #[test]
+    fn describes_itself_from_the_manifest_and_settings() {
+        let info = describe::<GitlabConnector>();
+        assert_eq!(
+            (info.id.as_str(), info.version.as_str()),
+            ("gitlab", "0.1.0")
+        );
+        assert_eq!(info.hosts, ["gitlab.com", "{base_url}"]);
+        let keys: Vec<(&str, bool, bool)> = info
+            .config_schema
+            .iter()
+            .map(|f| (f.key.as_str(), f.required, f.secret))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("api_token", true, true),
+                ("project_id", true, false),
+                ("base_url", false, false),
+                ("group_id", false, false),
+                ("webhook_secret", false, true),
+            ]
+        );
+        assert_eq!(
+            info.auth,
+            [AuthRule::Header((
+                "PRIVATE-TOKEN".into(),
+                "{api_token}".into()
+            ))]
+        );
+    }
+
+    #[test]
+    fn deletes_an_issue_with_one_request() {
+        let s = settings::<GitlabConnector>(&[("project_id", "acme/web")]).unwrap();
+        let http = FakeHttp::new();
+        http.reply(Reply::status(204));
+        GitlabConnector::delete(&s, Kind::Issue, "12").unwrap();
+        let sent = http.only_request();
+        assert_eq!(sent.method, "DELETE");
+        assert_eq!(
+            sent.url,
+            "https://gitlab.com/api/v4/projects/acme%2Fweb/issues/12"
+        );
+    }
+}

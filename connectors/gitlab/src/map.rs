@@ -55,26 +55,14 @@ fn state_of(v: &Value) -> ItemState {
 }
 
 fn item(kind: Kind, id: String, v: &Value, updated_at: i64) -> Item {
-    Item {
-        kind,
-        external_id: id,
-        title: s(v, "title").to_string(),
-        body: s(v, "description").to_string(),
-        state: state_of(v),
-        status_name: None,
-        labels: Vec::new(),
-        assignees: Vec::new(),
-        milestone_ref: None,
-        parent_ref: None,
-        url: v
-            .get("web_url")
-            .or_else(|| v.get("url"))
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        updated_at,
-        version: Some(updated_at.to_string()),
-        extras: "{}".into(),
-    }
+    let url = v
+        .get("web_url")
+        .or_else(|| v.get("url"))
+        .and_then(Value::as_str);
+    Item::new(kind, id, s(v, "title"), state_of(v), updated_at)
+        .body(s(v, "description"))
+        .url(url)
+        .version(updated_at.to_string())
 }
 
 /// An issue from the REST API or a hook's `object_attributes` (plus the hook's

@@ -1,6 +1,6 @@
 //! The Jira connector's configuration keys and their validation.
 
-use elder_connector_sdk::{Config, ConnectorError};
+use elder_connector_sdk::{ConnectorError, Field, Values};
 use serde_json::Value;
 
 /// Validated settings.
@@ -23,26 +23,36 @@ pub struct Settings {
     pub board_id: Option<String>,
 }
 
-/// The value of `key`, if set and not blank.
-pub fn value<'a>(config: &'a Config, key: &str) -> Option<&'a str> {
-    config
-        .iter()
-        .find(|e| e.key == key)
-        .map(|e| e.value.trim())
-        .filter(|v| !v.is_empty())
-}
+impl elder_connector_sdk::Settings for Settings {
+    const FIELDS: &'static [Field] = &[
+        Field::new("api_token", "Atlassian API token of the account below")
+            .required()
+            .secret(),
+        Field::new("email", "Atlassian account e-mail the token belongs to").required(),
+        Field::new("jira_url", "Site URL, e.g. https://acme.atlassian.net").required(),
+        Field::new("project_key", "Project key, e.g. ELD").required(),
+        Field::new("issue_type", "Issue type of new issues (default Task)").default("Task"),
+        Field::new(
+            "status_map",
+            r#"Statuses for close/reopen, JSON: {"closed":"Done","open":"To Do"}"#,
+        ),
+        Field::new(
+            "sprint_field",
+            "Sprint custom field id (default: looked up)",
+        ),
+        Field::new(
+            "board_id",
+            "Agile board whose sprints are milestones (default: the project's first)",
+        ),
+        Field::new(
+            "webhook_secret",
+            "Secret of the admin webhook (X-Hub-Signature)",
+        )
+        .secret(),
+    ];
 
-impl Settings {
-    /// Reads and checks the config.
-    pub fn from_config(config: &Config) -> Result<Settings, ConnectorError> {
-        let jira_url = value(config, "jira_url")
-            .ok_or_else(|| {
-                ConnectorError::invalid_config(
-                    "jira_url is required, e.g. https://acme.atlassian.net",
-                )
-            })?
-            .trim_end_matches('/')
-            .to_string();
+    fn parse(v: &Values<'_>) -> Result<Settings, ConnectorError> {
+        let jira_url = v.text("jira_url")?.trim_end_matches('/').to_string();
         if !(jira_url.starts_with("https://") || jira_url.starts_with("http://"))
             || jira_url.contains(' ')
         {
@@ -50,15 +60,12 @@ impl Settings {
                 "jira_url must be an http(s) URL",
             ));
         }
-        value(config, "email")
-            .filter(|e| e.contains('@'))
-            .ok_or_else(|| {
-                ConnectorError::invalid_config(
-                    "email is required (the Atlassian account of the API token)",
-                )
-            })?;
-        let project_key = value(config, "project_key")
-            .ok_or_else(|| ConnectorError::invalid_config("project_key is required"))?;
+        if !v.text("email")?.contains('@') {
+            return Err(ConnectorError::invalid_config(
+                "email is required (the Atlassian account of the API token)",
+            ));
+        }
+        let project_key = v.text("project_key")?;
         if !project_key
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -68,8 +75,8 @@ impl Settings {
                 "project_key must be a Jira project key such as ELD",
             ));
         }
-        let (open_status, closed_status) = status_map(value(config, "status_map"))?;
-        let sprint_field = value(config, "sprint_field").map(str::to_string);
+        let (open_status, closed_status) = status_map(v.optional("status_map")?.as_deref())?;
+        let sprint_field = v.optional("sprint_field")?;
         if sprint_field
             .as_ref()
             .is_some_and(|f| !f.starts_with("customfield_"))
@@ -78,7 +85,7 @@ impl Settings {
                 "sprint_field must look like customfield_10020",
             ));
         }
-        let board_id = value(config, "board_id").map(str::to_string);
+        let board_id = v.optional("board_id")?;
         if board_id
             .as_ref()
             .is_some_and(|b| !b.chars().all(|c| c.is_ascii_digit()))
@@ -87,15 +94,17 @@ impl Settings {
         }
         Ok(Settings {
             jira_url,
-            project_key: project_key.to_string(),
-            issue_type: value(config, "issue_type").unwrap_or("Task").to_string(),
+            project_key,
+            issue_type: v.text("issue_type")?,
             closed_status,
             open_status,
             sprint_field,
             board_id,
         })
     }
+}
 
+impl Settings {
     /// `<jira_url><path>`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.jira_url, path)
@@ -130,9 +139,9 @@ fn status_map(raw: Option<&str>) -> Result<(Option<String>, Option<String>), Con
 #[cfg(test)]
 mod tests {
     use super::*;
-    use elder_connector_sdk::ConfigEntry;
+    use elder_connector_sdk::testing::settings;
 
-    fn cfg(extra: &[(&str, &str)]) -> Config {
+    fn parse(extra: &[(&str, &str)]) -> Result<Settings, ConnectorError> {
         // Extras come first: they override the defaults after them.
         let mut pairs = extra.to_vec();
         pairs.extend_from_slice(&[
@@ -140,18 +149,12 @@ mod tests {
             ("email", "a@b.c"),
             ("project_key", "ELD"),
         ]);
-        pairs
-            .iter()
-            .map(|(k, v)| ConfigEntry {
-                key: k.to_string(),
-                value: v.to_string(),
-            })
-            .collect()
+        settings::<crate::JiraConnector>(&pairs)
     }
 
     #[test]
     fn defaults_and_status_map() {
-        let s = Settings::from_config(&cfg(&[])).unwrap();
+        let s = parse(&[]).unwrap();
         assert_eq!(
             (
                 s.jira_url.as_str(),
@@ -160,10 +163,10 @@ mod tests {
             ),
             ("https://acme.atlassian.net", "Task", None)
         );
-        let s = Settings::from_config(&cfg(&[
+        let s = parse(&[
             ("status_map", r#"{"closed":"Won't Do","open":"To Do"}"#),
             ("issue_type", "Bug"),
-        ]))
+        ])
         .unwrap();
         assert_eq!(
             (
@@ -184,15 +187,14 @@ mod tests {
             ("sprint_field", "sprint"),
             ("board_id", "b1"),
         ] {
-            let e = Settings::from_config(&cfg(&[(k, v)])).unwrap_err();
+            let e = parse(&[(k, v)]).unwrap_err();
             assert!(
                 matches!(&e, ConnectorError::InvalidConfig(m) if m.contains(k)),
                 "{k}={v}: {e:?}"
             );
         }
-        let missing: Config = Vec::new();
         assert!(
-            matches!(Settings::from_config(&missing), Err(ConnectorError::InvalidConfig(m)) if m.contains("jira_url"))
+            matches!(settings::<crate::JiraConnector>(&[]), Err(ConnectorError::InvalidConfig(m)) if m.contains("jira_url"))
         );
     }
 }

@@ -1,6 +1,7 @@
 //! Elder Sync connector for Jira Cloud (REST v3, Agile 1.0): issues of one project,
 //! the project itself, sprints as milestones, components (and issue labels) as labels.
-//! See README.md for the mapping and its limits.
+//! See README.md for the mapping and its limits. Id, version and hosts come from
+//! `plugin.toml`.
 
 pub mod adf;
 pub mod config;
@@ -14,9 +15,8 @@ pub mod webhook;
 pub mod workflow;
 
 use elder_connector_sdk::{
-    AuthRule, Change, Config, ConfigField, Connector, ConnectorError, ConnectorInfo, HmacAlgorithm,
-    HmacSignature, Item, ItemPatch, ItemState, Kind, NewItem, Page, SignatureEncoding,
-    SignedContent, WebhookInfo, WebhookScheme,
+    AuthRule, Change, Connector, ConnectorError, HmacAlgorithm, Item, ItemPatch, ItemState, Kind,
+    NewItem, Page, SignatureEncoding, WebhookInfo, WebhookScheme,
 };
 
 use config::Settings;
@@ -24,157 +24,109 @@ use config::Settings;
 /// The Jira Cloud connector.
 pub struct JiraConnector;
 
-fn field(key: &str, description: &str, required: bool, secret: bool) -> ConfigField {
-    ConfigField {
-        key: key.into(),
-        description: description.into(),
-        required,
-        secret,
-    }
-}
-
 impl Connector for JiraConnector {
-    fn describe() -> ConnectorInfo {
-        ConnectorInfo {
-            id: "jira".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            platform: "jira".into(),
-            kinds: vec![Kind::Issue, Kind::Project, Kind::Milestone, Kind::Label],
-            config_schema: vec![
-                field(
-                    "api_token",
-                    "Atlassian API token of the account below",
-                    true,
-                    true,
-                ),
-                field(
-                    "email",
-                    "Atlassian account e-mail the token belongs to",
-                    true,
-                    false,
-                ),
-                field(
-                    "jira_url",
-                    "Site URL, e.g. https://acme.atlassian.net",
-                    true,
-                    false,
-                ),
-                field("project_key", "Project key, e.g. ELD", true, false),
-                field(
-                    "issue_type",
-                    "Issue type of new issues (default Task)",
-                    false,
-                    false,
-                ),
-                field(
-                    "status_map",
-                    r#"Statuses for close/reopen, JSON: {"closed":"Done","open":"To Do"}"#,
-                    false,
-                    false,
-                ),
-                field(
-                    "sprint_field",
-                    "Sprint custom field id (default: looked up)",
-                    false,
-                    false,
-                ),
-                field(
-                    "board_id",
-                    "Agile board whose sprints are milestones (default: the project's first)",
-                    false,
-                    false,
-                ),
-                field(
-                    "webhook_secret",
-                    "Secret of the admin webhook (X-Hub-Signature)",
-                    false,
-                    true,
-                ),
-            ],
-            auth: vec![AuthRule::Basic(("{email}".into(), "{api_token}".into()))],
-            webhooks: Some(WebhookInfo {
-                schemes: vec![WebhookScheme::Hmac(HmacSignature {
-                    header: "X-Hub-Signature".into(),
-                    prefix: "sha256=".into(),
-                    algorithm: HmacAlgorithm::Sha256,
-                    encoding: SignatureEncoding::Hex,
-                    content: SignedContent::Body,
-                })],
-                delivery_id_headers: vec!["X-Atlassian-Webhook-Identifier".into()],
-            }),
-            hosts: vec!["{jira_url}".into()],
-        }
+    type Settings = Settings;
+    const KINDS: &'static [Kind] = &[Kind::Issue, Kind::Project, Kind::Milestone, Kind::Label];
+
+    fn auth() -> Vec<AuthRule> {
+        vec![AuthRule::basic("{email}", "{api_token}")]
     }
 
-    fn validate_config(config: &Config) -> Result<(), ConnectorError> {
-        Settings::from_config(config).map(|_| ())
+    fn webhooks() -> Option<WebhookInfo> {
+        let hmac = WebhookScheme::hmac(
+            "X-Hub-Signature",
+            "sha256=",
+            HmacAlgorithm::Sha256,
+            SignatureEncoding::Hex,
+        );
+        Some(WebhookInfo::new(vec![hmac]).delivery_id("X-Atlassian-Webhook-Identifier"))
     }
 
-    fn test_connection(config: &Config) -> Result<String, ConnectorError> {
-        ops::test_connection(&Settings::from_config(config)?)
+    fn test_connection(s: &Settings) -> Result<String, ConnectorError> {
+        ops::test_connection(s)
     }
 
     fn list_changes(
-        config: &Config,
+        s: &Settings,
         kind: Kind,
-        cursor: Option<String>,
+        cursor: Option<&str>,
         page_size: u32,
     ) -> Result<Page, ConnectorError> {
-        listing::list(
-            &Settings::from_config(config)?,
-            kind,
-            cursor.as_deref(),
-            page_size,
-        )
+        listing::list(s, kind, cursor, page_size)
     }
 
-    fn get(config: &Config, kind: Kind, external_id: &str) -> Result<Item, ConnectorError> {
-        ops::get(&Settings::from_config(config)?, kind, external_id)
+    fn get(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+        ops::get(s, kind, id)
     }
 
-    fn create(config: &Config, item: NewItem) -> Result<Item, ConnectorError> {
-        ops::create(&Settings::from_config(config)?, item)
+    fn create(s: &Settings, item: &NewItem) -> Result<Item, ConnectorError> {
+        ops::create(s, item.clone())
     }
 
     fn update(
-        config: &Config,
+        s: &Settings,
         kind: Kind,
-        external_id: &str,
-        patch: ItemPatch,
+        id: &str,
+        patch: &ItemPatch,
     ) -> Result<Item, ConnectorError> {
-        ops::update(&Settings::from_config(config)?, kind, external_id, patch)
+        ops::update(s, kind, id, patch.clone())
     }
 
-    fn close(config: &Config, kind: Kind, external_id: &str) -> Result<Item, ConnectorError> {
-        ops::set_state(
-            &Settings::from_config(config)?,
-            kind,
-            external_id,
-            ItemState::Closed,
-        )
+    fn close(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+        ops::set_state(s, kind, id, ItemState::Closed)
     }
 
-    fn reopen(config: &Config, kind: Kind, external_id: &str) -> Result<Item, ConnectorError> {
-        ops::set_state(
-            &Settings::from_config(config)?,
-            kind,
-            external_id,
-            ItemState::Open,
-        )
+    fn reopen(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+        ops::set_state(s, kind, id, ItemState::Open)
     }
 
-    fn delete(config: &Config, kind: Kind, external_id: &str) -> Result<(), ConnectorError> {
-        ops::delete(&Settings::from_config(config)?, kind, external_id)
+    fn delete(s: &Settings, kind: Kind, id: &str) -> Result<(), ConnectorError> {
+        ops::delete(s, kind, id)
     }
 
     fn parse_webhook(
-        config: &Config,
+        s: &Settings,
         _headers: &[(String, String)],
         body: &[u8],
     ) -> Result<Vec<Change>, ConnectorError> {
-        let s = Settings::from_config(config)?;
-        webhook::parse(&s, body, s.sprint_field.as_deref())
+        webhook::parse(s, body, s.sprint_field.as_deref())
     }
 }
 
-elder_connector_sdk::export_connector!(JiraConnector);
+elder_connector_sdk::connector!(JiraConnector);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use elder_connector_sdk::describe;
+
+    #[test]
+    fn describes_itself_from_the_manifest_and_settings() {
+        let info = describe::<JiraConnector>();
+        assert_eq!((info.id.as_str(), info.version.as_str()), ("jira", "0.1.0"));
+        assert_eq!(info.hosts, ["{jira_url}"]);
+        let keys: Vec<(&str, bool, bool)> = info
+            .config_schema
+            .iter()
+            .map(|f| (f.key.as_str(), f.required, f.secret))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("api_token", true, true),
+                ("email", true, false),
+                ("jira_url", true, false),
+                ("project_key", true, false),
+                ("issue_type", false, false),
+                ("status_map", false, false),
+                ("sprint_field", false, false),
+                ("board_id", false, false),
+                ("webhook_secret", false, true),
+            ]
+        );
+        assert_eq!(
+            info.auth,
+            [AuthRule::Basic(("{email}".into(), "{api_token}".into()))]
+        );
+    }
+}

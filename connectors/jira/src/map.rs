@@ -40,22 +40,7 @@ fn text<'a>(v: &'a Value, ptr: &str) -> &'a str {
 }
 
 fn blank_item(kind: Kind, id: String, title: String) -> Item {
-    Item {
-        kind,
-        external_id: id,
-        title,
-        body: String::new(),
-        state: ItemState::Open,
-        status_name: None,
-        labels: Vec::new(),
-        assignees: Vec::new(),
-        milestone_ref: None,
-        parent_ref: None,
-        url: None,
-        updated_at: 0,
-        version: None,
-        extras: "{}".into(),
-    }
+    Item::new(kind, id, title, ItemState::Open, 0)
 }
 
 /// An issue from REST, search or a webhook's `issue`.
@@ -309,21 +294,14 @@ pub fn update_issue_body(p: &ItemPatch) -> Result<Option<Value>, ConnectorError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use elder_connector_sdk::ConfigEntry;
 
     fn settings() -> Settings {
-        let c: Vec<ConfigEntry> = [
+        elder_connector_sdk::testing::settings::<crate::JiraConnector>(&[
             ("jira_url", "https://acme.atlassian.net"),
             ("email", "a@b.c"),
             ("project_key", "ELD"),
-        ]
-        .iter()
-        .map(|(k, v)| ConfigEntry {
-            key: k.to_string(),
-            value: v.to_string(),
-        })
-        .collect();
-        Settings::from_config(&c).unwrap()
+        ])
+        .unwrap()
     }
 
     fn jira_issue() -> Value {

@@ -144,22 +144,15 @@ fn component_change(v: &Value, event: &str, at: i64) -> Result<Change, Connector
 #[cfg(test)]
 mod tests {
     use super::*;
-    use elder_connector_sdk::ConfigEntry;
     use serde_json::json;
 
     fn settings() -> Settings {
-        let c: Vec<ConfigEntry> = [
+        elder_connector_sdk::testing::settings::<crate::JiraConnector>(&[
             ("jira_url", "https://acme.atlassian.net"),
             ("email", "a@b.c"),
             ("project_key", "ELD"),
-        ]
-        .iter()
-        .map(|(k, v)| ConfigEntry {
-            key: k.to_string(),
-            value: v.to_string(),
-        })
-        .collect();
-        Settings::from_config(&c).unwrap()
+        ])
+        .unwrap()
     }
 
     fn event(name: &str, key: &str, cat: &str, items: Value) -> Vec<u8> {

@@ -1,7 +1,7 @@
 //! The OpenProject connector's configuration: instance URL, project, and which statuses
 //! closing and reopening use.
 
-use elder_connector_sdk::{Config, ConnectorError, config};
+use elder_connector_sdk::{ConnectorError, Field, Settings, Values};
 
 /// The parsed configuration.
 #[derive(Debug, Clone)]
@@ -16,41 +16,52 @@ pub struct OpConfig {
     pub reopen_status: Option<String>,
 }
 
-impl OpConfig {
-    /// Parses and validates the configuration.
-    pub fn parse(c: &Config) -> Result<OpConfig, ConnectorError> {
-        let base_url = config::required(c, "base_url")?
-            .trim()
-            .trim_end_matches('/')
-            .to_string();
+impl Settings for OpConfig {
+    const FIELDS: &'static [Field] = &[
+        Field::new(
+            "api_key",
+            "OpenProject API key (Basic auth as user `apikey`)",
+        )
+        .required()
+        .secret(),
+        Field::new("base_url", "Instance root, e.g. https://op.example.com").required(),
+        Field::new("project_id", "Project id or identifier").required(),
+        Field::new(
+            "closed_status",
+            "Status name or id that closing sets (default: the first closed status)",
+        ),
+        Field::new(
+            "reopen_status",
+            "Status name or id that reopening sets (default: the default status)",
+        ),
+    ];
+
+    fn parse(v: &Values<'_>) -> Result<OpConfig, ConnectorError> {
+        let base_url = v.text("base_url")?.trim_end_matches('/').to_string();
         if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
             return Err(ConnectorError::invalid_config(
                 "base_url must be an http(s) URL",
             ));
         }
-        let project_id = config::required(c, "project_id")?.trim().to_string();
-        if project_id.is_empty()
-            || !project_id
-                .chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+        let project_id = v.text("project_id")?;
+        if !project_id
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
         {
             return Err(ConnectorError::invalid_config(
                 "project_id must be a project id or identifier",
             ));
         }
-        let opt = |k: &str| {
-            config::optional(c, k)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
         Ok(OpConfig {
             base_url,
             project_id,
-            closed_status: opt("closed_status"),
-            reopen_status: opt("reopen_status"),
+            closed_status: v.optional("closed_status")?,
+            reopen_status: v.optional("reopen_status")?,
         })
     }
+}
 
+impl OpConfig {
     /// `<base_url>/api/v3/<path>`.
     pub fn api(&self, path: &str) -> String {
         format!("{}/api/v3/{path}", self.base_url)
@@ -69,38 +80,31 @@ impl OpConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use elder_connector_sdk::ConfigEntry;
 
-    fn cfg(pairs: &[(&str, &str)]) -> Config {
-        pairs
-            .iter()
-            .map(|(k, v)| ConfigEntry {
-                key: (*k).into(),
-                value: (*v).into(),
-            })
-            .collect()
+    fn parse(pairs: &[(&str, &str)]) -> Result<OpConfig, ConnectorError> {
+        elder_connector_sdk::testing::settings::<crate::OpenProject>(pairs)
     }
 
     #[test]
     fn required_keys_are_named_when_missing_or_bad() {
-        let e = OpConfig::parse(&cfg(&[("project_id", "elder")])).unwrap_err();
+        let e = parse(&[("project_id", "elder")]).unwrap_err();
         assert!(matches!(e, ConnectorError::InvalidConfig(ref m) if m.contains("base_url")));
-        let e = OpConfig::parse(&cfg(&[("base_url", "https://op.example.com")])).unwrap_err();
+        let e = parse(&[("base_url", "https://op.example.com")]).unwrap_err();
         assert!(matches!(e, ConnectorError::InvalidConfig(ref m) if m.contains("project_id")));
-        let e = OpConfig::parse(&cfg(&[
+        let e = parse(&[
             ("base_url", "https://op.example.com"),
             ("project_id", "../x"),
-        ]))
+        ])
         .unwrap_err();
         assert!(matches!(e, ConnectorError::InvalidConfig(ref m) if m.contains("project_id")));
     }
 
     #[test]
     fn relative_links_resolve_against_the_instance() {
-        let c = OpConfig::parse(&cfg(&[
+        let c = parse(&[
             ("base_url", "https://op.example.com/"),
             ("project_id", "elder"),
-        ]))
+        ])
         .unwrap();
         assert_eq!(c.api("statuses"), "https://op.example.com/api/v3/statuses");
         assert_eq!(

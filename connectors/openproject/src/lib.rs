@@ -1,9 +1,9 @@
 //! Elder Sync connector for OpenProject (API v3, HAL+JSON): work packages as issues, the
 //! project as the project, versions as milestones, categories as labels. See README.md.
+//! Id, version and hosts come from `plugin.toml`.
 
 mod api;
 mod config;
-mod describe;
 mod mapping;
 mod model;
 mod poll;
@@ -11,7 +11,8 @@ mod webhook;
 mod write;
 
 use elder_connector_sdk::{
-    Change, Config, Connector, ConnectorError, ConnectorInfo, Item, ItemPatch, Kind, NewItem, Page,
+    AuthRule, Change, Connector, ConnectorError, HmacAlgorithm, Item, ItemPatch, Kind, NewItem,
+    Page, SignatureEncoding, WebhookInfo, WebhookScheme,
 };
 
 pub use config::OpConfig;
@@ -20,17 +21,25 @@ pub use config::OpConfig;
 pub struct OpenProject;
 
 impl Connector for OpenProject {
-    fn describe() -> ConnectorInfo {
-        describe::describe()
+    type Settings = OpConfig;
+    const KINDS: &'static [Kind] = &[Kind::Issue, Kind::Project, Kind::Milestone, Kind::Label];
+
+    fn auth() -> Vec<AuthRule> {
+        vec![AuthRule::basic("apikey", "{api_key}")]
     }
 
-    fn validate_config(config: &Config) -> Result<(), ConnectorError> {
-        OpConfig::parse(config).map(|_| ())
+    fn webhooks() -> Option<WebhookInfo> {
+        let sha1 = WebhookScheme::hmac(
+            "X-OP-Signature",
+            "sha1=",
+            HmacAlgorithm::Sha1,
+            SignatureEncoding::Hex,
+        );
+        Some(WebhookInfo::new(vec![sha1]))
     }
 
-    fn test_connection(config: &Config) -> Result<String, ConnectorError> {
-        let cfg = OpConfig::parse(config)?;
-        let p = api::Api::new(&cfg).project()?;
+    fn test_connection(cfg: &OpConfig) -> Result<String, ConnectorError> {
+        let p = api::Api::new(cfg).project()?;
         Ok(format!(
             "OpenProject project \"{}\" ({})",
             p.name, p.identifier
@@ -38,45 +47,45 @@ impl Connector for OpenProject {
     }
 
     fn list_changes(
-        config: &Config,
+        cfg: &OpConfig,
         kind: Kind,
-        cursor: Option<String>,
+        cursor: Option<&str>,
         page_size: u32,
     ) -> Result<Page, ConnectorError> {
-        poll::list_changes(&OpConfig::parse(config)?, kind, cursor, page_size)
+        poll::list_changes(cfg, kind, cursor.map(str::to_string), page_size)
     }
 
-    fn get(config: &Config, kind: Kind, external_id: &str) -> Result<Item, ConnectorError> {
-        write::get(&OpConfig::parse(config)?, kind, external_id)
+    fn get(cfg: &OpConfig, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+        write::get(cfg, kind, id)
     }
 
-    fn create(config: &Config, item: NewItem) -> Result<Item, ConnectorError> {
-        write::create(&OpConfig::parse(config)?, item)
+    fn create(cfg: &OpConfig, item: &NewItem) -> Result<Item, ConnectorError> {
+        write::create(cfg, item.clone())
     }
 
     fn update(
-        config: &Config,
+        cfg: &OpConfig,
         kind: Kind,
-        external_id: &str,
-        patch: ItemPatch,
+        id: &str,
+        patch: &ItemPatch,
     ) -> Result<Item, ConnectorError> {
-        write::update(&OpConfig::parse(config)?, kind, external_id, patch)
+        write::update(cfg, kind, id, patch.clone())
     }
 
-    fn close(config: &Config, kind: Kind, external_id: &str) -> Result<Item, ConnectorError> {
-        write::close(&OpConfig::parse(config)?, kind, external_id)
+    fn close(cfg: &OpConfig, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+        write::close(cfg, kind, id)
     }
 
-    fn reopen(config: &Config, kind: Kind, external_id: &str) -> Result<Item, ConnectorError> {
-        write::reopen(&OpConfig::parse(config)?, kind, external_id)
+    fn reopen(cfg: &OpConfig, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+        write::reopen(cfg, kind, id)
     }
 
-    fn delete(config: &Config, kind: Kind, external_id: &str) -> Result<(), ConnectorError> {
-        write::delete(&OpConfig::parse(config)?, kind, external_id)
+    fn delete(cfg: &OpConfig, kind: Kind, id: &str) -> Result<(), ConnectorError> {
+        write::delete(cfg, kind, id)
     }
 
     fn parse_webhook(
-        _config: &Config,
+        _: &OpConfig,
         _headers: &[(String, String)],
         body: &[u8],
     ) -> Result<Vec<Change>, ConnectorError> {
@@ -84,4 +93,61 @@ impl Connector for OpenProject {
     }
 }
 
-elder_connector_sdk::export_connector!(OpenProject);
+elder_connector_sdk::connector!(OpenProject);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use elder_connector_sdk::describe;
+    use elder_connector_sdk::testing::{FakeHttp, Reply, settings};
+    use serde_json::json;
+
+    #[test]
+    fn describes_itself_from_the_manifest_and_settings() {
+        let info = describe::<OpenProject>();
+        assert_eq!(
+            (info.id.as_str(), info.version.as_str()),
+            ("openproject", "0.1.0")
+        );
+        assert_eq!(info.hosts, ["{base_url}"]);
+        let keys: Vec<(&str, bool, bool)> = info
+            .config_schema
+            .iter()
+            .map(|f| (f.key.as_str(), f.required, f.secret))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("api_key", true, true),
+                ("base_url", true, false),
+                ("project_id", true, false),
+                ("closed_status", false, false),
+                ("reopen_status", false, false),
+            ]
+        );
+        let hooks = info.webhooks.unwrap();
+        assert!(hooks.delivery_id_headers.is_empty());
+    }
+
+    #[test]
+    fn test_connection_names_the_project() {
+        let cfg = settings::<OpenProject>(&[
+            ("base_url", "https://op.example.com/"),
+            ("project_id", "elder"),
+        ])
+        .unwrap();
+        let http = FakeHttp::new();
+        http.reply(Reply::json(
+            200,
+            json!({"id": 3, "name": "Elder", "identifier": "elder", "updatedAt": "2024-01-01T00:00:00Z"}),
+        ));
+        assert_eq!(
+            OpenProject::test_connection(&cfg).unwrap(),
+            "OpenProject project \"Elder\" (elder)"
+        );
+        assert_eq!(
+            http.only_request().url,
+            "https://op.example.com/api/v3/projects/elder"
+        );
+    }
+}

@@ -18,22 +18,7 @@ fn raw(f: &Option<Formattable>) -> String {
 }
 
 fn blank(kind: Kind, external_id: String, title: String) -> Item {
-    Item {
-        kind,
-        external_id,
-        title,
-        body: String::new(),
-        state: ItemState::Open,
-        status_name: None,
-        labels: Vec::new(),
-        assignees: Vec::new(),
-        milestone_ref: None,
-        parent_ref: None,
-        url: None,
-        updated_at: 0,
-        version: None,
-        extras: "{}".into(),
-    }
+    Item::new(kind, external_id, title, ItemState::Open, 0)
 }
 
 /// A work package as a canonical issue.
@@ -207,20 +192,13 @@ pub fn set_link(body: &mut Map<String, Value>, rel: &str, value: Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use elder_connector_sdk::ConfigEntry;
 
     fn cfg() -> OpConfig {
-        let c = vec![
-            ConfigEntry {
-                key: "base_url".into(),
-                value: "https://op.example.com".into(),
-            },
-            ConfigEntry {
-                key: "project_id".into(),
-                value: "elder".into(),
-            },
-        ];
-        OpConfig::parse(&c).unwrap()
+        elder_connector_sdk::testing::settings::<crate::OpenProject>(&[
+            ("base_url", "https://op.example.com"),
+            ("project_id", "elder"),
+        ])
+        .unwrap()
     }
 
     fn statuses() -> Vec<Status> {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use elder_connector_sdk::{Config, ConnectorError};
+use elder_connector_sdk::{ConnectorError, Field, Settings, Values};
 
 /// The default API root.
 pub const DEFAULT_BASE_URL: &str = "https://api.trello.com";
@@ -27,14 +27,6 @@ pub struct TrelloConfig {
     pub close_mode: CloseMode,
 }
 
-fn value<'a>(config: &'a Config, key: &str) -> Option<&'a str> {
-    config
-        .iter()
-        .find(|e| e.key == key)
-        .map(|e| e.value.trim())
-        .filter(|v| !v.is_empty())
-}
-
 /// `{"List name or id": "open" | "closed", ...}`.
 fn parse_state_map(text: &str) -> Result<BTreeMap<String, bool>, ConnectorError> {
     let bad = |why: &str| ConnectorError::invalid_config(format!("list_state_map: {why}"));
@@ -51,26 +43,50 @@ fn parse_state_map(text: &str) -> Result<BTreeMap<String, bool>, ConnectorError>
         .collect()
 }
 
-impl TrelloConfig {
-    /// Parses and validates the configuration.
-    pub fn parse(config: &Config) -> Result<TrelloConfig, ConnectorError> {
-        let board_id = value(config, "board_id")
-            .ok_or_else(|| ConnectorError::invalid_config("board_id is required"))?;
+impl Settings for TrelloConfig {
+    const FIELDS: &'static [Field] = &[
+        Field::new(
+            "api_key",
+            "Trello API key (also the app whose secret signs webhooks)",
+        )
+        .required()
+        .secret(),
+        Field::new("api_token", "Trello user token")
+            .required()
+            .secret(),
+        Field::new("board_id", "The board to sync (id or short link)").required(),
+        Field::new("base_url", "API root, default https://api.trello.com")
+            .default(DEFAULT_BASE_URL),
+        Field::new(
+            "done_lists",
+            "Comma-separated list names or ids that mean closed (default: lists named like \"Done\")",
+        ),
+        Field::new(
+            "list_state_map",
+            "JSON object {\"list name or id\": \"open\"|\"closed\"}; wins over done_lists",
+        ),
+        Field::new(
+            "close_mode",
+            "move (to the done list, the default) or archive",
+        )
+        .default("move"),
+    ];
+
+    fn parse(v: &Values<'_>) -> Result<TrelloConfig, ConnectorError> {
+        let board_id = v.text("board_id")?;
         if !board_id.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(ConnectorError::invalid_config(
                 "board_id must be a board id or short link",
             ));
         }
-        let base_url = value(config, "base_url")
-            .unwrap_or(DEFAULT_BASE_URL)
-            .trim_end_matches('/')
-            .to_string();
+        let base_url = v.text("base_url")?.trim_end_matches('/').to_string();
         if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
             return Err(ConnectorError::invalid_config(
                 "base_url must be an http(s) URL",
             ));
         }
-        let done_lists = value(config, "done_lists")
+        let done_lists = v
+            .optional("done_lists")?
             .map(|v| {
                 v.split(',')
                     .map(|s| s.trim().to_lowercase())
@@ -78,28 +94,32 @@ impl TrelloConfig {
                     .collect()
             })
             .unwrap_or_default();
-        let list_state_map = value(config, "list_state_map")
+        let list_state_map = v
+            .optional("list_state_map")?
+            .as_deref()
             .map(parse_state_map)
             .transpose()?
             .unwrap_or_default();
-        let close_mode = match value(config, "close_mode") {
-            None | Some("move") => CloseMode::Move,
-            Some("archive") => CloseMode::Archive,
-            Some(other) => {
+        let close_mode = match v.text("close_mode")?.as_str() {
+            "move" => CloseMode::Move,
+            "archive" => CloseMode::Archive,
+            other => {
                 return Err(ConnectorError::invalid_config(format!(
                     "close_mode must be move or archive, not {other:?}"
                 )));
             }
         };
         Ok(TrelloConfig {
-            board_id: board_id.to_string(),
+            board_id,
             base_url,
             done_lists,
             list_state_map,
             close_mode,
         })
     }
+}
 
+impl TrelloConfig {
     /// Whether a list (by id and name) means "closed".
     pub fn list_closes(&self, id: &str, name: &str) -> bool {
         let (id, name) = (id.to_lowercase(), name.trim().to_lowercase());
@@ -121,24 +141,17 @@ impl TrelloConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use elder_connector_sdk::ConfigEntry;
 
-    fn cfg(pairs: &[(&str, &str)]) -> Config {
-        pairs
-            .iter()
-            .map(|(k, v)| ConfigEntry {
-                key: (*k).into(),
-                value: (*v).into(),
-            })
-            .collect()
+    fn parse(pairs: &[(&str, &str)]) -> Result<TrelloConfig, ConnectorError> {
+        elder_connector_sdk::testing::settings::<crate::Trello>(pairs)
     }
 
     #[test]
     fn board_id_is_required_and_base_url_defaults() {
         assert!(
-            matches!(TrelloConfig::parse(&cfg(&[])), Err(ConnectorError::InvalidConfig(m)) if m.contains("board_id"))
+            matches!(parse(&[]), Err(ConnectorError::InvalidConfig(m)) if m.contains("board_id"))
         );
-        let c = TrelloConfig::parse(&cfg(&[("board_id", "abc123")])).unwrap();
+        let c = parse(&[("board_id", "abc123")]).unwrap();
         assert_eq!(c.base_url, DEFAULT_BASE_URL);
         assert_eq!(c.close_mode, CloseMode::Move);
     }
@@ -151,7 +164,7 @@ mod tests {
             ("list_state_map", r#"{"Done":"maybe"}"#),
             ("base_url", "ftp://x"),
         ] {
-            let err = TrelloConfig::parse(&cfg(&[("board_id", "b1"), (k, v)])).unwrap_err();
+            let err = parse(&[("board_id", "b1"), (k, v)]).unwrap_err();
             assert!(
                 matches!(err, ConnectorError::InvalidConfig(ref m) if m.contains(k)),
                 "{k}={v}: {err:?}"
@@ -161,7 +174,7 @@ mod tests {
 
     #[test]
     fn default_rule_closes_lists_named_like_done() {
-        let c = TrelloConfig::parse(&cfg(&[("board_id", "b1")])).unwrap();
+        let c = parse(&[("board_id", "b1")]).unwrap();
         assert!(c.list_closes("l1", "Done"));
         assert!(c.list_closes("l1", "done ✅"));
         assert!(!c.list_closes("l1", "Doing"));
@@ -170,11 +183,11 @@ mod tests {
 
     #[test]
     fn explicit_map_wins_over_done_lists_and_default() {
-        let c = TrelloConfig::parse(&cfg(&[
+        let c = parse(&[
             ("board_id", "b1"),
             ("done_lists", "Shipped"),
             ("list_state_map", r#"{"Done": "open", "L9": "closed"}"#),
-        ]))
+        ])
         .unwrap();
         assert!(!c.list_closes("x", "Done"));
         assert!(c.list_closes("l9", "Whatever"));

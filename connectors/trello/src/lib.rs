@@ -1,10 +1,10 @@
 //! Elder Sync connector for Trello: cards as issues, the board as the project, board
-//! labels as labels, lists as workflow states. See README.md for what it maps.
+//! labels as labels, lists as workflow states. See README.md for what it maps. Id,
+//! version and hosts come from `plugin.toml`.
 
 mod api;
 mod config;
 mod cursor;
-mod describe;
 mod mapping;
 mod model;
 mod poll;
@@ -12,7 +12,8 @@ mod webhook;
 mod write;
 
 use elder_connector_sdk::{
-    Change, Config, Connector, ConnectorError, ConnectorInfo, Item, ItemPatch, Kind, NewItem, Page,
+    AuthRule, Change, Connector, ConnectorError, HmacAlgorithm, HmacSignature, Item, ItemPatch,
+    Kind, NewItem, Page, SignatureEncoding, SignedContent, WebhookInfo, WebhookScheme,
 };
 
 pub use config::{CloseMode, TrelloConfig};
@@ -21,65 +22,130 @@ pub use config::{CloseMode, TrelloConfig};
 pub struct Trello;
 
 impl Connector for Trello {
-    fn describe() -> ConnectorInfo {
-        describe::describe()
+    type Settings = TrelloConfig;
+    const KINDS: &'static [Kind] = &[Kind::Issue, Kind::Project, Kind::Label];
+
+    fn auth() -> Vec<AuthRule> {
+        vec![
+            AuthRule::query("key", "{api_key}"),
+            AuthRule::query("token", "{api_token}"),
+        ]
     }
 
-    fn validate_config(config: &Config) -> Result<(), ConnectorError> {
-        TrelloConfig::parse(config).map(|_| ())
+    fn webhooks() -> Option<WebhookInfo> {
+        // Trello signs the body followed by the callback URL, base64, no prefix.
+        let signature = WebhookScheme::Hmac(HmacSignature {
+            header: "X-Trello-Webhook".into(),
+            prefix: String::new(),
+            algorithm: HmacAlgorithm::Sha1,
+            encoding: SignatureEncoding::Base64,
+            content: SignedContent::BodyThenCallbackUrl,
+        });
+        Some(WebhookInfo::new(vec![signature]))
     }
 
-    fn test_connection(config: &Config) -> Result<String, ConnectorError> {
-        let cfg = TrelloConfig::parse(config)?;
-        let board = api::Api::new(&cfg).board()?;
+    fn test_connection(cfg: &TrelloConfig) -> Result<String, ConnectorError> {
+        let board = api::Api::new(cfg).board()?;
         Ok(format!("Trello board \"{}\" ({})", board.name, board.id))
     }
 
     fn list_changes(
-        config: &Config,
+        cfg: &TrelloConfig,
         kind: Kind,
-        cursor: Option<String>,
+        cursor: Option<&str>,
         page_size: u32,
     ) -> Result<Page, ConnectorError> {
-        poll::list_changes(&TrelloConfig::parse(config)?, kind, cursor, page_size)
+        poll::list_changes(cfg, kind, cursor.map(str::to_string), page_size)
     }
 
-    fn get(config: &Config, kind: Kind, external_id: &str) -> Result<Item, ConnectorError> {
-        write::get(&TrelloConfig::parse(config)?, kind, external_id)
+    fn get(cfg: &TrelloConfig, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+        write::get(cfg, kind, id)
     }
 
-    fn create(config: &Config, item: NewItem) -> Result<Item, ConnectorError> {
-        write::create(&TrelloConfig::parse(config)?, item)
+    fn create(cfg: &TrelloConfig, item: &NewItem) -> Result<Item, ConnectorError> {
+        write::create(cfg, item.clone())
     }
 
     fn update(
-        config: &Config,
+        cfg: &TrelloConfig,
         kind: Kind,
-        external_id: &str,
-        patch: ItemPatch,
+        id: &str,
+        patch: &ItemPatch,
     ) -> Result<Item, ConnectorError> {
-        write::update(&TrelloConfig::parse(config)?, kind, external_id, patch)
+        write::update(cfg, kind, id, patch.clone())
     }
 
-    fn close(config: &Config, kind: Kind, external_id: &str) -> Result<Item, ConnectorError> {
-        write::close(&TrelloConfig::parse(config)?, kind, external_id)
+    fn close(cfg: &TrelloConfig, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+        write::close(cfg, kind, id)
     }
 
-    fn reopen(config: &Config, kind: Kind, external_id: &str) -> Result<Item, ConnectorError> {
-        write::reopen(&TrelloConfig::parse(config)?, kind, external_id)
+    fn reopen(cfg: &TrelloConfig, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+        write::reopen(cfg, kind, id)
     }
 
-    fn delete(config: &Config, kind: Kind, external_id: &str) -> Result<(), ConnectorError> {
-        write::delete(&TrelloConfig::parse(config)?, kind, external_id)
+    fn delete(cfg: &TrelloConfig, kind: Kind, id: &str) -> Result<(), ConnectorError> {
+        write::delete(cfg, kind, id)
     }
 
     fn parse_webhook(
-        config: &Config,
+        cfg: &TrelloConfig,
         _headers: &[(String, String)],
         body: &[u8],
     ) -> Result<Vec<Change>, ConnectorError> {
-        webhook::parse(&TrelloConfig::parse(config)?, body)
+        webhook::parse(cfg, body)
     }
 }
 
-elder_connector_sdk::export_connector!(Trello);
+elder_connector_sdk::connector!(Trello);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use elder_connector_sdk::describe;
+    use elder_connector_sdk::testing::{FakeHttp, Reply, settings};
+    use serde_json::json;
+
+    #[test]
+    fn describes_itself_from_the_manifest_and_settings() {
+        let info = describe::<Trello>();
+        assert_eq!(
+            (info.id.as_str(), info.version.as_str()),
+            ("trello", "0.1.0")
+        );
+        assert_eq!(info.hosts, ["api.trello.com", "{base_url}"]);
+        let keys: Vec<(&str, bool, bool)> = info
+            .config_schema
+            .iter()
+            .map(|f| (f.key.as_str(), f.required, f.secret))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("api_key", true, true),
+                ("api_token", true, true),
+                ("board_id", true, false),
+                ("base_url", false, false),
+                ("done_lists", false, false),
+                ("list_state_map", false, false),
+                ("close_mode", false, false),
+            ]
+        );
+        assert_eq!(info.kinds, [Kind::Issue, Kind::Project, Kind::Label]);
+    }
+
+    #[test]
+    fn test_connection_names_the_board() {
+        let cfg =
+            settings::<Trello>(&[("board_id", "b1"), ("base_url", "http://127.0.0.1:9")]).unwrap();
+        let http = FakeHttp::new();
+        http.reply(Reply::json(200, json!({"id": "b1", "name": "Roadmap"})));
+        let said = Trello::test_connection(&cfg);
+        let sent = http.only_request();
+        assert!(
+            sent.url.starts_with("http://127.0.0.1:9/1/boards/b1"),
+            "{}",
+            sent.url
+        );
+        assert_eq!(said.unwrap(), "Trello board \"Roadmap\" (b1)");
+    }
+}

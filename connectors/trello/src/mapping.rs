@@ -13,22 +13,7 @@ fn ms(text: &str) -> Result<i64, ConnectorError> {
 }
 
 fn blank(kind: Kind, external_id: String, title: String) -> Item {
-    Item {
-        kind,
-        external_id,
-        title,
-        body: String::new(),
-        state: ItemState::Open,
-        status_name: None,
-        labels: Vec::new(),
-        assignees: Vec::new(),
-        milestone_ref: None,
-        parent_ref: None,
-        url: None,
-        updated_at: 0,
-        version: None,
-        extras: "{}".into(),
-    }
+    Item::new(kind, external_id, title, ItemState::Open, 0)
 }
 
 /// Whether a card counts as closed: archived, or in a list that closes.
@@ -150,7 +135,7 @@ mod tests {
             key: (*k).into(),
             value: (*v).into(),
         }));
-        TrelloConfig::parse(&c).unwrap()
+        elder_connector_sdk::settings::parse::<TrelloConfig>(&c).unwrap()
     }
 
     fn lists() -> Vec<List> {

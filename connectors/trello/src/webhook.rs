@@ -98,7 +98,7 @@ mod tests {
     use serde_json::json;
 
     fn cfg() -> TrelloConfig {
-        TrelloConfig::parse(&vec![ConfigEntry {
+        elder_connector_sdk::settings::parse::<TrelloConfig>(&vec![ConfigEntry {
             key: "board_id".into(),
             value: "b1".into(),
         }])

@@ -18,7 +18,8 @@
 
 use elder_connector_sdk::bindings::elder::connector::{clock, http, log};
 use elder_connector_sdk::{
-    AuthRule, Config, ConfigField, Connector, ConnectorError, ConnectorInfo, Kind, export_connector,
+    AuthRule, Config, ConfigField, ConnectorError, ConnectorInfo, Kind, RawConnector,
+    export_raw_connector,
 };
 
 struct Chaos;
@@ -88,7 +89,7 @@ fn echo_config(config: &Config) -> String {
         .join("\n")
 }
 
-impl Connector for Chaos {
+impl RawConnector for Chaos {
     fn describe() -> ConnectorInfo {
         ConnectorInfo {
             id: "chaos".into(),
@@ -157,4 +158,4 @@ impl Connector for Chaos {
     }
 }
 
-export_connector!(Chaos);
+export_raw_connector!(Chaos);

@@ -10,8 +10,8 @@
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
 use elder_connector_sdk::{
-    AuthRule, Config, ConfigField, Connector, ConnectorError, ConnectorInfo, Kind, Page,
-    export_connector,
+    AuthRule, Config, ConfigField, ConnectorError, ConnectorInfo, Kind, Page, RawConnector,
+    export_raw_connector,
 };
 
 struct Hostile;
@@ -54,7 +54,7 @@ fn bomb() -> String {
     }
 }
 
-impl Connector for Hostile {
+impl RawConnector for Hostile {
     fn describe() -> ConnectorInfo {
         ConnectorInfo {
             id: "github".into(),
@@ -97,4 +97,4 @@ impl Connector for Hostile {
     }
 }
 
-export_connector!(Hostile);
+export_raw_connector!(Hostile);

@@ -14,9 +14,9 @@
 
 use elder_connector_sdk::bindings::elder::connector::http;
 use elder_connector_sdk::{
-    AuthRule, Config, ConfigField, Connector, ConnectorError, ConnectorInfo, HmacAlgorithm,
-    HmacSignature, Kind, SignatureEncoding, SignedContent, WebhookInfo, WebhookScheme,
-    export_connector,
+    AuthRule, Config, ConfigField, ConnectorError, ConnectorInfo, HmacAlgorithm, HmacSignature,
+    Kind, RawConnector, SignatureEncoding, SignedContent, WebhookInfo, WebhookScheme,
+    export_raw_connector,
 };
 
 struct Leaky;
@@ -55,7 +55,7 @@ fn show(resp: &http::Response) -> String {
     out
 }
 
-impl Connector for Leaky {
+impl RawConnector for Leaky {
     fn describe() -> ConnectorInfo {
         ConnectorInfo {
             id: "github".into(),
@@ -106,4 +106,4 @@ impl Connector for Leaky {
     }
 }
 
-export_connector!(Leaky);
+export_raw_connector!(Leaky);

@@ -8,7 +8,7 @@
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
 use elder_connector_sdk::{
-    Config, ConfigField, Connector, ConnectorError, ConnectorInfo, Kind, export_connector,
+    Config, ConfigField, ConnectorError, ConnectorInfo, Kind, RawConnector, export_raw_connector,
 };
 
 #[cfg(target_arch = "wasm32")]
@@ -76,7 +76,7 @@ fn probe() -> String {
 
 struct Probe;
 
-impl Connector for Probe {
+impl RawConnector for Probe {
     fn describe() -> ConnectorInfo {
         ConnectorInfo {
             id: "wasi-probe".into(),
@@ -100,4 +100,4 @@ impl Connector for Probe {
     }
 }
 
-export_connector!(Probe);
+export_raw_connector!(Probe);
