@@ -11,7 +11,13 @@
 # otherwise Debian's rustc-web toolchain building std from source (-Zbuild-std),
 # installed with apt-get when missing. Set ELDER_WASM_TOOLCHAIN=rustup|debian to force one.
 # Cargo rebuilds only what changed; components are re-encoded only when their module changed.
+#
+#   scripts/build-wasm.sh --crate <dir> <out.wasm>
+# builds one connector crate outside the workspace (such as one made by
+# `elder-sync plugin new`) the same way, and writes its component to <out.wasm> with its
+# plugin.toml beside it as <out>.toml.
 set -euo pipefail
+caller_dir=$PWD
 cd "$(dirname "$0")/.."
 root=$(pwd)
 target=wasm32-unknown-unknown
@@ -70,31 +76,60 @@ packages() {
     done
 }
 
+# cargo build for wasm with the chosen toolchain: cargo_wasm <target dir> <cargo args...>
+cargo_wasm() {
+    local dir=$1
+    shift
+    case "$toolchain" in
+        rustup)
+            cargo build --profile connector --target "$target" --target-dir "$dir" "$@"
+            ;;
+        debian)
+            debian_ready || install_debian
+            RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
+                CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/bin/rust-lld \
+                /usr/bin/cargo build --profile connector -Zbuild-std=std,panic_abort \
+                --target "$target" --target-dir "$dir" "$@"
+            ;;
+    esac
+}
+
+componentize_tool() {
+    cargo build --quiet --release -p componentize
+    echo "$root/target/release/componentize"
+}
+
+# One crate outside the workspace: --crate <dir> <out.wasm>.
+build_one_crate() {
+    local dir out name module
+    [ $# -eq 2 ] || { say "usage: scripts/build-wasm.sh --crate <dir> <out.wasm>"; exit 2; }
+    dir=$(cd "$caller_dir" && cd "$1" && pwd)
+    case "$2" in /*) out=$2 ;; *) out=$caller_dir/$2 ;; esac
+    name=$(sed -n 's/^name *= *"\(.*\)"/\1/p' "$dir/Cargo.toml" | head -n1)
+    say "building $name ($dir) with the $toolchain toolchain"
+    cargo_wasm "$root/target/wasm-$toolchain-crates" --manifest-path "$dir/Cargo.toml"
+    module="$root/target/wasm-$toolchain-crates/$target/connector/${name//-/_}.wasm"
+    "$(componentize_tool)" "$module" "$out"
+    if [ -f "$dir/plugin.toml" ]; then cp "$dir/plugin.toml" "${out%.wasm}.toml"; fi
+    say "component ready: $out (manifest ${out%.wasm}.toml)"
+}
+
 toolchain=$(choose_toolchain)
+if [ "${1:-}" = "--crate" ]; then
+    shift
+    build_one_crate "$@"
+    exit 0
+fi
 pkg_args=()
 while read -r _dir name; do pkg_args+=(-p "$name"); done < <(packages)
 [ ${#pkg_args[@]} -gt 0 ] || { say "no wasm packages found"; exit 0; }
 
-case "$toolchain" in
-    rustup)
-        say "building ${#pkg_args[@]} wasm packages with rustup's $target target"
-        wasm_dir=target/wasm-rustup
-        cargo build --profile connector --target "$target" --target-dir "$wasm_dir" "${pkg_args[@]}"
-        ;;
-    debian)
-        debian_ready || install_debian
-        say "building wasm packages with Debian's $(/usr/bin/rustc --version) and -Zbuild-std (rustup has no $target std here)"
-        wasm_dir=target/wasm-debian
-        RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
-            CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/bin/rust-lld \
-            /usr/bin/cargo build --profile connector -Zbuild-std=std,panic_abort \
-            --target "$target" --target-dir "$wasm_dir" "${pkg_args[@]}"
-        ;;
-esac
+say "building ${#pkg_args[@]} wasm packages with the $toolchain toolchain for $target"
+wasm_dir=target/wasm-$toolchain
+cargo_wasm "$wasm_dir" "${pkg_args[@]}"
 
 say "encoding components"
-cargo build --quiet --release -p componentize
-componentize="$root/target/release/componentize"
+componentize=$(componentize_tool)
 while read -r dir name; do
     module="$wasm_dir/$target/connector/${name//-/_}.wasm"
     base=$(basename "$dir")

@@ -1,6 +1,6 @@
 //! The command line: `elder-sync serve`, `elder-sync token create`, `elder-sync plugin ...`
 //! (`list`, `install`, `enable`, `disable`, `rollback`, `approve` over the API; `check`
-//! locally).
+//! and `new` locally).
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -76,6 +76,20 @@ pub enum PluginCommand {
         /// Let those calls use plain http; off by default, as in the service.
         #[arg(long)]
         allow_http: bool,
+    },
+    /// Scaffold a connector crate from the SDK's template, locally: it builds to wasm and
+    /// passes `plugin check` as it is.
+    New {
+        /// The connector id (lowercase letters, digits and dashes).
+        name: String,
+        /// Where to write it (default: ./<name>; `connectors/<name>` in an Elder Sync
+        /// checkout makes it a workspace member that `make wasm` builds).
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+        /// The SDK to depend on by path when the crate is outside a checkout (default: the
+        /// SDK this binary was built from).
+        #[arg(long)]
+        sdk_path: Option<std::path::PathBuf>,
     },
 }
 

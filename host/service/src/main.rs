@@ -6,6 +6,7 @@ mod cli;
 mod http_server;
 mod plugin_check;
 mod plugin_cli;
+mod plugin_new;
 mod plugins;
 mod serve;
 mod settings;
@@ -44,6 +45,19 @@ async fn main() -> Result<()> {
             .await?;
             std::process::exit(if passed { 0 } else { 1 })
         }
+        Command::Plugin {
+            command:
+                cli::PluginCommand::New {
+                    name,
+                    dir,
+                    sdk_path,
+                },
+            ..
+        } => plugin_new::run(plugin_new::NewArgs {
+            name,
+            dir,
+            sdk_path,
+        }),
         Command::Plugin {
             api_url,
             token,

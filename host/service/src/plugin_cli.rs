@@ -22,7 +22,9 @@ pub async fn run(api_url: &str, token: Option<&str>, command: PluginCommand) -> 
         PluginCommand::Disable { id } => print_one(&client.action(&id, "disable").await?),
         PluginCommand::Rollback { id } => print_one(&client.action(&id, "rollback").await?),
         PluginCommand::Approve { id } => print_one(&client.action(&id, "approve").await?),
-        PluginCommand::Check { .. } => bail!("`plugin check` runs locally (see plugin_check)"),
+        PluginCommand::Check { .. } | PluginCommand::New { .. } => {
+            bail!("`plugin check` and `plugin new` run locally, without the service")
+        }
     }
     Ok(())
 }
