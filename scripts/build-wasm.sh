@@ -95,7 +95,8 @@ cargo_wasm() {
 }
 
 componentize_tool() {
-    cargo build --quiet --release -p componentize
+    # Always the checkout's own target dir, whatever CARGO_TARGET_DIR the caller set.
+    env -u CARGO_TARGET_DIR cargo build --quiet --release -p componentize
     echo "$root/target/release/componentize"
 }
 

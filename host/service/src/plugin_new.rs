@@ -41,7 +41,10 @@ pub struct NewArgs {
 /// Writes the crate and prints what to do next.
 pub fn run(args: NewArgs) -> Result<()> {
     check_name(&args.name)?;
-    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from(&args.name));
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(&args.name));
     if dir.exists() && std::fs::read_dir(&dir)?.next().is_some() {
         bail!("{} exists and is not empty", dir.display());
     }

@@ -1,7 +1,7 @@
-//! Issue 12: `elder-sync plugin new <name>` scaffolds a connector crate that, outside any
-//! checkout, builds to a component with the project's wasm recipe
-//! (`scripts/build-wasm.sh --crate`), passes its own native tests, and passes the
-//! conformance kit as it is, under the id it was given.
+//! Issue 12: `elder-sync plugin new <name>` scaffolds a connector crate renamed for its id,
+//! a crate of its own outside a checkout, and refuses bad names and occupied directories.
+//! (That the crate builds, passes its tests and the kit as generated is run by
+//! `sdk_readme.rs`, which follows the SDK README's steps.)
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -33,7 +33,7 @@ fn new_crate(name: &str, dir: &Path) -> String {
 }
 
 #[test]
-fn a_new_connector_builds_and_passes_the_kit_out_of_the_box() {
+fn the_crate_is_renamed_for_its_id_and_stands_alone_outside_a_checkout() {
     let work = tempfile::tempdir().unwrap();
     let dir = work.path().join("acme-tracker");
     let said = new_crate("acme-tracker", &dir);
@@ -46,32 +46,13 @@ fn a_new_connector_builds_and_passes_the_kit_out_of_the_box() {
         "{cargo}"
     );
     assert!(cargo.contains("[workspace]"), "a crate of its own: {cargo}");
-
-    // Its native tests (FakeHttp) pass as generated; a target dir shared between runs.
-    let native_target = root().join("target/plugin-new-native");
-    run(Command::new("cargo")
-        .args(["test", "--quiet", "--manifest-path"])
-        .arg(dir.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(&native_target));
-
-    // The project's wasm recipe builds it to a component.
-    let wasm = work.path().join("acme-tracker.wasm");
-    run(Command::new("bash")
-        .arg(root().join("scripts/build-wasm.sh"))
-        .arg("--crate")
-        .arg(&dir)
-        .arg(&wasm));
-    assert!(work.path().join("acme-tracker.toml").exists());
-
-    // And the conformance kit passes it, under its new id.
-    let table = run(Command::new(BIN)
-        .args(["plugin", "check"])
-        .arg(&wasm)
-        .arg("--manifest")
-        .arg(dir.join("plugin.toml")));
-    assert!(table.contains("conformance: passed"), "{table}");
-    assert!(table.contains("acme-tracker 0.1.0"), "{table}");
+    let sdk = root().join("sdk");
+    assert!(
+        cargo.contains(&format!("path = \"{}\"", sdk.display())),
+        "{cargo}"
+    );
+    assert!(cargo.contains("[profile.connector]"), "{cargo}");
+    // That it builds, passes its tests and the kit: sdk_readme.rs runs the README's steps.
 }
 
 #[test]
