@@ -11,7 +11,7 @@ use wasmtime::Store;
 
 use crate::bindings::guest::Guest;
 use crate::bindings::types as t;
-use crate::config::ConnectorConfig;
+use crate::connector_config::ConnectorConfig;
 use crate::convert;
 use crate::egress::policy::{EgressPolicy, Network};
 use crate::error::CallError;

@@ -11,21 +11,13 @@ use crate::bindings::{ConnectorWorld, ConnectorWorldPre};
 use crate::config::RuntimeConfig;
 use crate::connector::LoadedConnector;
 use crate::egress::{Egress, EgressError, ReqwestEgress};
-use crate::engine::{self, EngineHandle};
+use crate::engine;
 use crate::error::RuntimeError;
 use crate::info;
 use crate::observer::{NoopObserver, RuntimeObserver};
 use crate::sandbox::Sandbox;
+use crate::shared::Shared;
 use crate::state::HostState;
-
-/// What every loaded connector of a runtime shares.
-pub(crate) struct Shared {
-    pub engine: Arc<EngineHandle>,
-    pub linker: Linker<HostState>,
-    pub cfg: RuntimeConfig,
-    pub egress: Arc<dyn Egress>,
-    pub observer: Arc<dyn RuntimeObserver>,
-}
 
 /// The connector runtime. Cheap to clone; all clones share one engine.
 #[derive(Clone)]

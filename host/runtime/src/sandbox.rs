@@ -17,7 +17,7 @@ use crate::convert;
 use crate::egress::EgressContext;
 use crate::egress::policy::EgressPolicy;
 use crate::error::{CallError, TrapKind};
-use crate::runtime::Shared;
+use crate::shared::Shared;
 use crate::state::HostState;
 
 /// A linked, ready-to-instantiate connector.

@@ -14,7 +14,6 @@ use utoipa::ToSchema;
 use crate::Store;
 use crate::db::{Backend, Sql};
 use crate::error::{Result, StoreError};
-use crate::resources::Resource;
 use crate::time::{from_ms, now_ms, to_ms};
 
 /// What happened to the resource.
@@ -91,10 +90,20 @@ pub struct OutboxEntry {
     pub last_error: Option<String>,
 }
 
+/// What an outbox row records of the resource it pushes: the table stays ignorant of
+/// the resource type itself (resources write here, never the reverse).
+pub(crate) struct Enqueued<'a> {
+    pub kind: Kind,
+    pub id: i64,
+    pub version: i64,
+    /// The resource as JSON, as it was when the change was made.
+    pub snapshot: &'a Value,
+}
+
 /// Inserts an outbox row inside the caller's transaction.
 pub(crate) async fn enqueue(
     tx: &mut Transaction<'_, Any>,
-    res: &Resource,
+    res: Enqueued<'_>,
     op: OutboxOperation,
 ) -> Result<()> {
     let now = now_ms();
@@ -105,7 +114,7 @@ pub(crate) async fn enqueue(
     .bind(res.kind.as_str())
     .bind(res.id)
     .bind(op.as_str())
-    .bind(serde_json::to_string(res)?)
+    .bind(res.snapshot.to_string())
     .bind(res.version)
     .bind(now)
     .execute(&mut **tx)

@@ -14,7 +14,7 @@ use crate::Store;
 use crate::db::Sql;
 use crate::error::{Result, StoreError};
 use crate::mappings::{Mapping, MappingUpsert, upsert_mapping_on};
-use crate::outbox::{OutboxOperation, enqueue};
+use crate::outbox::{Enqueued, OutboxOperation, enqueue};
 use crate::page::{PageRequest, Paged};
 use crate::serde_util::double_option;
 use crate::time::{from_ms, from_ms_opt, now_ms};
@@ -282,7 +282,7 @@ async fn insert_resource(
     let row = sql.query().fetch_one(&mut **tx).await?;
     check_references(tx, &fields).await?;
     let res = resource_from_row(kind, &row)?;
-    enqueue(tx, &res, OutboxOperation::Create).await?;
+    enqueue_change(tx, &res, OutboxOperation::Create).await?;
     Ok(res)
 }
 
@@ -415,7 +415,7 @@ impl Store {
             .bind(id)
             .push(" RETURNING *");
         let res = resource_from_row(kind, &sql.query().fetch_one(&mut *tx).await?)?;
-        enqueue(&mut tx, &res, op).await?;
+        enqueue_change(&mut tx, &res, op).await?;
         tx.commit().await?;
         Ok(res)
     }
@@ -436,7 +436,7 @@ impl Store {
             .await?
             .ok_or_else(|| not_found(kind, id))?;
         let res = resource_from_row(kind, &row)?;
-        enqueue(&mut tx, &res, OutboxOperation::Delete).await?;
+        enqueue_change(&mut tx, &res, OutboxOperation::Delete).await?;
         tx.commit().await?;
         Ok(res)
     }
@@ -509,4 +509,20 @@ pub(crate) fn resource_from_row(kind: Kind, r: &AnyRow) -> Result<Resource> {
         closed_at: from_ms_opt(r.try_get("closed_at")?)?,
         deleted_at: from_ms_opt(r.try_get("deleted_at")?)?,
     })
+}
+
+/// Enqueues the outbox row of a change to `res` in the change's transaction.
+async fn enqueue_change(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    res: &Resource,
+    op: OutboxOperation,
+) -> Result<()> {
+    let snapshot = serde_json::to_value(res)?;
+    let row = Enqueued {
+        kind: res.kind,
+        id: res.id,
+        version: res.version,
+        snapshot: &snapshot,
+    };
+    enqueue(tx, row, op).await
 }

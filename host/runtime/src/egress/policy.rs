@@ -13,7 +13,7 @@ use elder_sync_model::{AuthRule, ConnectorInfo};
 
 use super::address::check_literal_host;
 use super::{EgressError, EgressRequest};
-use crate::config::ConnectorConfig;
+use crate::connector_config::ConnectorConfig;
 
 const METHODS: [&str; 6] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
 /// Headers the transport sets itself; a guest's value is dropped.

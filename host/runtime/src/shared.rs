@@ -1,0 +1,22 @@
+//! [`Shared`]: what every loaded connector of one runtime shares (the engine, the linker,
+//! the settings, the egress transport and the observer). The runtime builds it; the
+//! sandbox reads it on every call.
+
+use std::sync::Arc;
+
+use wasmtime::component::Linker;
+
+use crate::config::RuntimeConfig;
+use crate::egress::Egress;
+use crate::engine::EngineHandle;
+use crate::observer::RuntimeObserver;
+use crate::state::HostState;
+
+/// What every loaded connector of a runtime shares.
+pub(crate) struct Shared {
+    pub engine: Arc<EngineHandle>,
+    pub linker: Linker<HostState>,
+    pub cfg: RuntimeConfig,
+    pub egress: Arc<dyn Egress>,
+    pub observer: Arc<dyn RuntimeObserver>,
+}
