@@ -6,11 +6,13 @@
 //! the parent issue as parent. Sprints are milestones (closed when the sprint is closed),
 //! components are labels named `component:<name>`, the project is the one project item.
 
+pub mod adf;
+pub mod time;
+
 use elder_connector_sdk::{ConnectorError, Item, ItemPatch, ItemState, Kind, NewItem};
 use serde_json::{Map, Value, json};
 
-use crate::config::Settings;
-use crate::{adf, time};
+use crate::settings::Settings;
 
 /// The label prefix that marks a Jira component.
 pub const COMPONENT_PREFIX: &str = "component:";
