@@ -1,13 +1,12 @@
 //! Elder Sync connector for GitHub issues, milestones and labels (REST API
 //! version 2022-11-28). Wiring only: the [`Connector`] impl and `connector!`.
 //! Module map (the layout every connector shares, see `connectors/README.md`):
-//! [`settings`] config and headers, [`model`] GitHub shapes, [`mapping`] shapes to
+//! [`settings`] config and the API client, [`model`] GitHub shapes (and, for the
+//! tests, documented JSON examples in `model::fixtures`), [`mapping`] shapes to
 //! items and patches to bodies, [`listing`] change listing (its cursor in
 //! [`listing::cursor`]), [`writes`] reads and writes, [`webhook`] deliveries to
 //! changes. Id, version and hosts come from `plugin.toml`.
 
-#[cfg(test)]
-mod fixtures;
 pub mod listing;
 pub mod mapping;
 pub mod model;

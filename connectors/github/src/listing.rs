@@ -195,7 +195,7 @@ pub fn list_changes(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures;
+    use crate::model::fixtures;
 
     fn settings() -> Settings {
         elder_connector_sdk::testing::settings::<crate::GitHub>(&[

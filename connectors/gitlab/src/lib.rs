@@ -1,13 +1,16 @@
 //! Elder Sync connector for GitLab (REST v4): issues, milestones and labels of one
 //! project, and epics of its group as Elder projects. See README.md for the mapping.
 //! Id, version and hosts come from `plugin.toml`. Wiring only: the [`Connector`]
-//! impl and `connector!`. Module map (the layout every connector shares, see
-//! `connectors/README.md`): [`settings`] config keys and the API client, [`mapping`]
-//! GitLab JSON to items and patches to bodies, [`listing`] change listing and its
-//! cursor, [`writes`] reads and writes, [`webhook`] deliveries to changes.
+//! impl and `connector!`.
+//!
+//! Module map (the layout every connector shares, see `connectors/README.md`):
+//! [`settings`] config keys and the API client, [`model`] the JSON readers,
+//! [`mapping`] GitLab JSON to items and patches to bodies, [`listing`] change listing
+//! and its cursor, [`writes`] reads and writes, [`webhook`] deliveries to changes.
 
 pub mod listing;
 pub mod mapping;
+pub mod model;
 pub mod settings;
 pub mod webhook;
 pub mod writes;

@@ -5,13 +5,15 @@
 //!
 //! Module map (the layout every connector shares, see `connectors/README.md`):
 //! [`settings`] config keys and the API client (site lookups of what the config leaves
-//! out in [`settings::meta`]), [`mapping`] Jira JSON to items and patches to bodies
-//! (descriptions in [`mapping::adf`], Jira's time formats in [`mapping::time`]),
-//! [`listing`] change listing and its cursor, [`writes`] reads and writes (status
-//! changes in [`writes::workflow`]), [`webhook`] deliveries to changes.
+//! out in [`settings::meta`]), [`model`] the issue fields read and the JSON readers,
+//! [`mapping`] Jira JSON to items and patches to bodies (descriptions in
+//! [`mapping::adf`], Jira's time formats in [`mapping::time`]), [`listing`] change
+//! listing and its cursor, [`writes`] reads and writes (status changes in
+//! [`writes::workflow`]), [`webhook`] deliveries to changes.
 
 pub mod listing;
 pub mod mapping;
+pub mod model;
 pub mod settings;
 pub mod webhook;
 pub mod writes;

@@ -116,7 +116,7 @@ fn issues(s: &Settings, mut cur: Cursor, max: u32) -> Result<Page, ConnectorErro
         cur.sprint_field = meta::sprint_field(s)?;
     }
     let q = jql(&s.project_key, cur.since.as_deref());
-    let mut body = json!({"jql": q, "maxResults": max, "fields": mapping::issue_fields(cur.sprint_field.as_deref())});
+    let mut body = json!({"jql": q, "maxResults": max, "fields": crate::model::issue_fields(cur.sprint_field.as_deref())});
     if let Some(t) = &cur.token {
         body["nextPageToken"] = json!(t);
     }

@@ -42,7 +42,7 @@ fn check_num(id: &str) -> Result<&str, ConnectorError> {
 /// The raw issue and its item.
 fn fetch_issue(s: &Settings, key: &str) -> Result<(Value, Item), ConnectorError> {
     let sf = meta::sprint_field(s)?;
-    let fields = mapping::issue_fields(sf.as_deref()).join(",");
+    let fields = crate::model::issue_fields(sf.as_deref()).join(",");
     let raw = s
         .api
         .get(&format!(
