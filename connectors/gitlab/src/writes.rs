@@ -50,7 +50,7 @@ fn user_ids(s: &Settings, names: &[String]) -> Result<Vec<u64>, ConnectorError> 
                 .collect();
             let found = s
                 .api
-                .get(&format!("{}/api/v4/users?username={enc}", s.base_url))
+                .get(&format!("/api/v4/users?username={enc}"))
                 .send()?
                 .json::<Value>()?;
             found

@@ -178,10 +178,10 @@ fn finish_pass(cur: &mut Cursor) {
 
 fn sprints(s: &Settings, cur: Cursor, max: u32) -> Result<Page, ConnectorError> {
     let board = meta::board_id(s)?;
-    let url = s.url(&format!(
+    let url = format!(
         "/rest/agile/1.0/board/{board}/sprint?startAt={}&maxResults={max}",
         cur.start_at
-    ));
+    );
     let resp = s.api.get(&url).send()?.json::<Value>()?;
     let rows = resp
         .get("values")

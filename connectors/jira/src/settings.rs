@@ -111,13 +111,6 @@ impl elder_connector_sdk::Settings for Settings {
     }
 }
 
-impl Settings {
-    /// `<jira_url><path>`.
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.jira_url, path)
-    }
-}
-
 /// `status_map`: a JSON object `{"open": "To Do", "closed": "Done"}` (either key optional).
 fn status_map(raw: Option<&str>) -> Result<(Option<String>, Option<String>), ConnectorError> {
     let Some(raw) = raw else {

@@ -155,8 +155,8 @@ fn create_issue(s: &Settings, n: NewItem) -> Result<Item, ConnectorError> {
 fn set_sprint(s: &Settings, key: &str, sprint: Option<&str>) -> Result<(), ConnectorError> {
     let body = json!({"issues": [key]});
     let url = match sprint {
-        Some(id) => s.url(&format!("/rest/agile/1.0/sprint/{}/issue", check_num(id)?)),
-        None => s.url("/rest/agile/1.0/backlog/issue"),
+        Some(id) => format!("/rest/agile/1.0/sprint/{}/issue", check_num(id)?),
+        None => "/rest/agile/1.0/backlog/issue".to_string(),
     };
     s.api.post(&url).json(&body)?.send().map(|_| ())
 }
@@ -197,7 +197,7 @@ pub fn update(s: &Settings, kind: Kind, id: &str, p: ItemPatch) -> Result<Item, 
             if let Some(b) = &p.body {
                 body.insert("description".into(), json!(b));
             }
-            let url = s.url(&format!("/rest/api/3/component/{}", check_num(id)?));
+            let url = format!("/rest/api/3/component/{}", check_num(id)?);
             if body.is_empty() {
                 return get(s, kind, id);
             }
@@ -315,7 +315,7 @@ pub fn set_state(
 fn close_sprint(s: &Settings, id: &str, st: ItemState) -> Result<Item, ConnectorError> {
     let current = get(s, Kind::Milestone, id)?;
     let state = current.status_name.clone().unwrap_or_default();
-    let url = s.url(&format!("/rest/agile/1.0/sprint/{}", check_num(id)?));
+    let url = format!("/rest/agile/1.0/sprint/{}", check_num(id)?);
     match (st, state.as_str()) {
         (ItemState::Open, "closed") => Err(ConnectorError::Conflict(
             "invalid_transition: a closed Jira sprint cannot be reopened".into(),

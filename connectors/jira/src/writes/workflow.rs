@@ -114,7 +114,7 @@ pub fn move_to(
     if satisfied(target, status, category) {
         return Ok(());
     }
-    let url = s.url(&format!("/rest/api/3/issue/{key}/transitions"));
+    let url = format!("/rest/api/3/issue/{key}/transitions");
     let list = s
         .api
         .get(&format!("{url}?expand=transitions.fields"))
