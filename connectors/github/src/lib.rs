@@ -1,27 +1,26 @@
 //! Elder Sync connector for GitHub issues, milestones and labels (REST API
-//! version 2022-11-28). Module map: [`settings`] config and headers, [`model`]
-//! GitHub shapes, [`mapping`] shapes to items, [`cursor`] and [`list`] change
-//! listing, [`write`] reads and writes, [`webhook`] deliveries to changes. Id,
-//! version and hosts come from `plugin.toml`.
+//! version 2022-11-28). Wiring only: the [`Connector`] impl and `connector!`.
+//! Module map (the layout every connector shares, see `connectors/README.md`):
+//! [`settings`] config and the API client, [`model`] GitHub shapes (and, for the
+//! tests, documented JSON examples in `model::fixtures`), [`mapping`] shapes to
+//! items and patches to bodies, [`listing`] change listing (its cursor in
+//! [`listing::cursor`]), [`writes`] reads and writes, [`webhook`] deliveries to
+//! changes. Id, version and hosts come from `plugin.toml`.
 
-pub mod cursor;
-#[cfg(test)]
-mod fixtures;
-pub mod list;
+pub mod listing;
 pub mod mapping;
 pub mod model;
 pub mod settings;
 pub mod webhook;
-pub mod write;
+pub mod writes;
 
-use elder_connector_sdk::http::Request;
 use elder_connector_sdk::{
     AuthRule, Change, Connector, ConnectorError, HmacAlgorithm, Item, ItemPatch, Kind, NewItem,
     Page, SignatureEncoding, WebhookInfo, WebhookScheme, clock,
 };
 
 use crate::model::GhRepo;
-use crate::settings::{Settings, with_github_headers};
+use crate::settings::Settings;
 
 /// The GitHub connector.
 pub struct GitHub;
@@ -45,7 +44,7 @@ impl Connector for GitHub {
     }
 
     fn test_connection(s: &Settings) -> Result<String, ConnectorError> {
-        let repo: GhRepo = with_github_headers(Request::get(s.repo_url(""))).send_json()?;
+        let repo: GhRepo = s.api.get(&s.repo_path("")).send_json()?;
         Ok(format!("GitHub repository {}", repo.full_name))
     }
 
@@ -55,15 +54,15 @@ impl Connector for GitHub {
         cursor: Option<&str>,
         page_size: u32,
     ) -> Result<Page, ConnectorError> {
-        list::list_changes(s, kind, cursor, page_size)
+        listing::list_changes(s, kind, cursor, page_size)
     }
 
     fn get(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
-        write::get(s, kind, id)
+        writes::get(s, kind, id)
     }
 
     fn create(s: &Settings, item: &NewItem) -> Result<Item, ConnectorError> {
-        write::create(s, item)
+        writes::create(s, item)
     }
 
     fn update(
@@ -72,19 +71,19 @@ impl Connector for GitHub {
         id: &str,
         patch: &ItemPatch,
     ) -> Result<Item, ConnectorError> {
-        write::update(s, kind, id, patch)
+        writes::update(s, kind, id, patch)
     }
 
     fn close(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
-        write::close(s, kind, id)
+        writes::close(s, kind, id)
     }
 
     fn reopen(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
-        write::reopen(s, kind, id)
+        writes::reopen(s, kind, id)
     }
 
     fn delete(s: &Settings, kind: Kind, id: &str) -> Result<(), ConnectorError> {
-        write::delete(s, kind, id)
+        writes::delete(s, kind, id)
     }
 
     fn parse_webhook(

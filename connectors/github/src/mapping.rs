@@ -97,7 +97,7 @@ pub fn label_item(l: &GhLabel, observed_at: i64) -> Item {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures;
+    use crate::model::fixtures;
 
     #[test]
     fn maps_a_real_issue_payload() {

@@ -1,6 +1,9 @@
 //! GitHub's REST shapes for issues, milestones, labels and users (only the fields
 //! the connector reads; everything else is ignored).
 
+#[cfg(test)]
+pub mod fixtures;
+
 use serde::Deserialize;
 
 /// A user reference.

@@ -1,8 +1,8 @@
-//! The connector's configuration (`owner`/`org`, `repo`, `base_url`) and the
-//! request builder that adds GitHub's standard headers to every call.
+//! The connector's configuration (`owner`/`org`, `repo`, `base_url`) and its
+//! [`Client`], which adds GitHub's standard headers to every call.
 
-use elder_connector_sdk::http::{Request, percent_encode};
-use elder_connector_sdk::{ConnectorError, Field, Values};
+use elder_connector_sdk::http::percent_encode;
+use elder_connector_sdk::{Client, ConnectorError, Field, Values};
 
 /// GitHub's public API.
 pub const DEFAULT_BASE_URL: &str = "https://api.github.com";
@@ -12,8 +12,8 @@ pub const API_VERSION: &str = "2022-11-28";
 /// A validated configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
-    /// API root without a trailing slash.
-    pub base_url: String,
+    /// The API root (without a trailing slash) with GitHub's standard headers.
+    pub api: Client,
     /// Repository owner (user or organisation).
     pub owner: String,
     /// Repository name.
@@ -57,7 +57,7 @@ impl elder_connector_sdk::Settings for Settings {
             }
         }
         Ok(Settings {
-            base_url: v.url("base_url")?,
+            api: github_client(v.url("base_url")?),
             owner,
             repo,
         })
@@ -65,20 +65,21 @@ impl elder_connector_sdk::Settings for Settings {
 }
 
 impl Settings {
-    /// `{base}/repos/{owner}/{repo}` followed by `path` (which starts with `/` or is empty).
-    pub fn repo_url(&self, path: &str) -> String {
+    /// `/repos/{owner}/{repo}` followed by `path` (which starts with `/` or is empty),
+    /// relative to the API root.
+    pub fn repo_path(&self, path: &str) -> String {
         format!(
-            "{}/repos/{}/{}{path}",
-            self.base_url,
+            "/repos/{}/{}{path}",
             percent_encode(&self.owner),
             percent_encode(&self.repo)
         )
     }
 }
 
-/// Adds the headers GitHub expects on every request.
-pub fn with_github_headers(req: Request) -> Request {
-    req.header("Accept", "application/vnd.github+json")
+/// A client for `base_url` with the headers GitHub expects on every request.
+pub fn github_client(base_url: String) -> Client {
+    Client::new(base_url)
+        .header("Accept", "application/vnd.github+json")
         .header("X-GitHub-Api-Version", API_VERSION)
         .header("User-Agent", "elder-sync-github-connector")
 }
@@ -93,9 +94,9 @@ mod tests {
     fn reads_owner_or_org_and_defaults_base_url() {
         let s = settings::<GitHub>(&[("org", "acme"), ("repo", "web")]).unwrap();
         assert_eq!(s.owner, "acme");
-        assert_eq!(s.base_url, DEFAULT_BASE_URL);
+        assert_eq!(s.api.base_url(), DEFAULT_BASE_URL);
         assert_eq!(
-            s.repo_url("/issues"),
+            s.api.get(&s.repo_path("/issues")).url,
             "https://api.github.com/repos/acme/web/issues"
         );
     }

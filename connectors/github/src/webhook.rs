@@ -147,7 +147,7 @@ pub fn parse(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures;
+    use crate::model::fixtures;
 
     fn h(event: &str) -> Vec<(String, String)> {
         vec![

@@ -1,20 +1,26 @@
 //! Elder Sync connector for GitLab (REST v4): issues, milestones and labels of one
 //! project, and epics of its group as Elder projects. See README.md for the mapping.
-//! Id, version and hosts come from `plugin.toml`.
+//! Id, version and hosts come from `plugin.toml`. Wiring only: the [`Connector`]
+//! impl and `connector!`.
+//!
+//! Module map (the layout every connector shares, see `connectors/README.md`):
+//! [`settings`] config keys and the API client, [`model`] the JSON readers,
+//! [`mapping`] GitLab JSON to items and patches to bodies, [`listing`] change listing
+//! and its cursor, [`writes`] reads and writes, [`webhook`] deliveries to changes.
 
-pub mod config;
-pub mod http;
 pub mod listing;
-pub mod map;
-pub mod ops;
+pub mod mapping;
+pub mod model;
+pub mod settings;
 pub mod webhook;
+pub mod writes;
 
 use elder_connector_sdk::{
     AuthRule, Change, Connector, ConnectorError, Item, ItemPatch, ItemState, Kind, NewItem, Page,
     WebhookInfo, WebhookScheme,
 };
 
-use config::Settings;
+use settings::Settings;
 
 /// The GitLab connector.
 pub struct GitlabConnector;
@@ -40,7 +46,7 @@ impl Connector for GitlabConnector {
     }
 
     fn test_connection(s: &Settings) -> Result<String, ConnectorError> {
-        ops::test_connection(s)
+        writes::test_connection(s)
     }
 
     fn list_changes(
@@ -53,11 +59,11 @@ impl Connector for GitlabConnector {
     }
 
     fn get(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
-        ops::get(s, kind, id)
+        writes::get(s, kind, id)
     }
 
     fn create(s: &Settings, item: &NewItem) -> Result<Item, ConnectorError> {
-        ops::create(s, item.clone())
+        writes::create(s, item.clone())
     }
 
     fn update(
@@ -66,19 +72,19 @@ impl Connector for GitlabConnector {
         id: &str,
         patch: &ItemPatch,
     ) -> Result<Item, ConnectorError> {
-        ops::update(s, kind, id, patch.clone())
+        writes::update(s, kind, id, patch.clone())
     }
 
     fn close(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
-        ops::set_state(s, kind, id, ItemState::Closed)
+        writes::set_state(s, kind, id, ItemState::Closed)
     }
 
     fn reopen(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
-        ops::set_state(s, kind, id, ItemState::Open)
+        writes::set_state(s, kind, id, ItemState::Open)
     }
 
     fn delete(s: &Settings, kind: Kind, id: &str) -> Result<(), ConnectorError> {
-        ops::delete(s, kind, id)
+        writes::delete(s, kind, id)
     }
 
     fn parse_webhook(

@@ -7,12 +7,12 @@
 //! `x-next-page`). Milestones walk offset pages with `updated_after` and advance `since`
 //! when the walk ends; labels (no timestamps) are re-listed in full each pass.
 
-use elder_connector_sdk::{ConnectorError, Item, Kind, Page};
+use elder_connector_sdk::{Client, ConnectorError, Item, Kind, Page};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::config::Settings;
-use crate::{http, map};
+use crate::mapping;
+use crate::settings::Settings;
 use elder_connector_sdk::time;
 
 /// The cursor stored by the host between calls.
@@ -69,21 +69,23 @@ pub fn list(
             let url = settings.project_url(&format!(
                 "/issues?order_by=updated_at&sort=asc&state=all&per_page={per_page}"
             ));
-            by_timestamp(&url, cur, Kind::Issue)
+            by_timestamp(&settings.api, &url, cur, Kind::Issue)
         }
         Kind::Project => {
             let url = settings.group_url(&format!(
                 "/epics?order_by=updated_at&sort=asc&state=all&per_page={per_page}"
             ))?;
-            by_timestamp(&url, cur, Kind::Project)
+            by_timestamp(&settings.api, &url, cur, Kind::Project)
         }
         Kind::Milestone => by_offset(
+            &settings.api,
             &settings.project_url(&format!("/milestones?per_page={per_page}")),
             cur,
             Kind::Milestone,
             true,
         ),
         Kind::Label => by_offset(
+            &settings.api,
             &settings.project_url(&format!("/labels?per_page={per_page}")),
             cur,
             Kind::Label,
@@ -92,12 +94,17 @@ pub fn list(
     }
 }
 
-fn fetch(url: &str, cur: &Cursor, with_since: bool) -> Result<(Vec<Value>, bool), ConnectorError> {
+fn fetch(
+    api: &Client,
+    url: &str,
+    cur: &Cursor,
+    with_since: bool,
+) -> Result<(Vec<Value>, bool), ConnectorError> {
     let mut full = format!("{url}&page={}", cur.page.max(1));
     if with_since && let Some(s) = &cur.since {
         full.push_str(&format!("&updated_after={}", s.replace('+', "%2B")));
     }
-    let resp = http::send("GET", &full, None)?;
+    let resp = api.get(&full).send()?;
     let more = resp
         .header("x-next-page")
         .is_some_and(|v| !v.trim().is_empty());
@@ -109,11 +116,11 @@ fn fetch(url: &str, cur: &Cursor, with_since: bool) -> Result<(Vec<Value>, bool)
     }
 }
 
-fn by_timestamp(url: &str, cur: Cursor, kind: Kind) -> Result<Page, ConnectorError> {
-    let (rows, more) = fetch(url, &cur, true)?;
+fn by_timestamp(api: &Client, url: &str, cur: Cursor, kind: Kind) -> Result<Page, ConnectorError> {
+    let (rows, more) = fetch(api, url, &cur, true)?;
     let items = rows
         .iter()
-        .map(|r| map::any(kind, r))
+        .map(|r| mapping::any(kind, r))
         .collect::<Result<Vec<Item>, _>>()?;
     let since_ms = cur
         .since
@@ -160,11 +167,17 @@ fn advance(cur: Cursor, items: &[Item], since_ms: Option<i64>, more: bool) -> Cu
     }
 }
 
-fn by_offset(url: &str, cur: Cursor, kind: Kind, with_since: bool) -> Result<Page, ConnectorError> {
-    let (rows, more) = fetch(url, &cur, with_since)?;
+fn by_offset(
+    api: &Client,
+    url: &str,
+    cur: Cursor,
+    kind: Kind,
+    with_since: bool,
+) -> Result<Page, ConnectorError> {
+    let (rows, more) = fetch(api, url, &cur, with_since)?;
     let items = rows
         .iter()
-        .map(|r| map::any(kind, r))
+        .map(|r| mapping::any(kind, r))
         .collect::<Result<Vec<Item>, _>>()?;
     let high = items.iter().map(|i| i.updated_at).chain(cur.high).max();
     let next = if more {

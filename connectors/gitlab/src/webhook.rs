@@ -6,7 +6,7 @@
 use elder_connector_sdk::{Change, ChangeAction, ConnectorError, Kind};
 use serde_json::Value;
 
-use crate::map;
+use crate::mapping;
 use elder_connector_sdk::time;
 
 /// Translates one delivery.
@@ -49,7 +49,7 @@ fn issue_change(v: &Value) -> Result<Change, ConnectorError> {
         "delete" => ChangeAction::Deleted,
         _ => ChangeAction::Updated,
     };
-    let item = map::issue(a, v.get("assignees"))?;
+    let item = mapping::issue(a, v.get("assignees"))?;
     Ok(Change {
         kind: Kind::Issue,
         external_id: item.external_id.clone(),
@@ -91,7 +91,7 @@ fn milestone_change(v: &Value) -> Result<Change, ConnectorError> {
             occurred_at,
         });
     }
-    let item = map::milestone(a)?;
+    let item = mapping::milestone(a)?;
     Ok(Change {
         kind: Kind::Milestone,
         external_id: item.external_id.clone(),

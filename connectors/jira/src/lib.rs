@@ -1,25 +1,29 @@
 //! Elder Sync connector for Jira Cloud (REST v3, Agile 1.0): issues of one project,
 //! the project itself, sprints as milestones, components (and issue labels) as labels.
 //! See README.md for the mapping and its limits. Id, version and hosts come from
-//! `plugin.toml`.
+//! `plugin.toml`. Wiring only: the [`Connector`] impl and `connector!`.
+//!
+//! Module map (the layout every connector shares, see `connectors/README.md`):
+//! [`settings`] config keys and the API client (site lookups of what the config leaves
+//! out in [`settings::meta`]), [`model`] the issue fields read and the JSON readers,
+//! [`mapping`] Jira JSON to items and patches to bodies (descriptions in
+//! [`mapping::adf`], Jira's time formats in [`mapping::time`]), [`listing`] change
+//! listing and its cursor, [`writes`] reads and writes (status changes in
+//! [`writes::workflow`]), [`webhook`] deliveries to changes.
 
-pub mod adf;
-pub mod config;
-pub mod http;
 pub mod listing;
-pub mod map;
-pub mod meta;
-pub mod ops;
-pub mod time;
+pub mod mapping;
+pub mod model;
+pub mod settings;
 pub mod webhook;
-pub mod workflow;
+pub mod writes;
 
 use elder_connector_sdk::{
     AuthRule, Change, Connector, ConnectorError, HmacAlgorithm, Item, ItemPatch, ItemState, Kind,
     NewItem, Page, SignatureEncoding, WebhookInfo, WebhookScheme,
 };
 
-use config::Settings;
+use settings::Settings;
 
 /// The Jira Cloud connector.
 pub struct JiraConnector;
@@ -43,7 +47,7 @@ impl Connector for JiraConnector {
     }
 
     fn test_connection(s: &Settings) -> Result<String, ConnectorError> {
-        ops::test_connection(s)
+        writes::test_connection(s)
     }
 
     fn list_changes(
@@ -56,11 +60,11 @@ impl Connector for JiraConnector {
     }
 
     fn get(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
-        ops::get(s, kind, id)
+        writes::get(s, kind, id)
     }
 
     fn create(s: &Settings, item: &NewItem) -> Result<Item, ConnectorError> {
-        ops::create(s, item.clone())
+        writes::create(s, item.clone())
     }
 
     fn update(
@@ -69,19 +73,19 @@ impl Connector for JiraConnector {
         id: &str,
         patch: &ItemPatch,
     ) -> Result<Item, ConnectorError> {
-        ops::update(s, kind, id, patch.clone())
+        writes::update(s, kind, id, patch.clone())
     }
 
     fn close(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
-        ops::set_state(s, kind, id, ItemState::Closed)
+        writes::set_state(s, kind, id, ItemState::Closed)
     }
 
     fn reopen(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
-        ops::set_state(s, kind, id, ItemState::Open)
+        writes::set_state(s, kind, id, ItemState::Open)
     }
 
     fn delete(s: &Settings, kind: Kind, id: &str) -> Result<(), ConnectorError> {
-        ops::delete(s, kind, id)
+        writes::delete(s, kind, id)
     }
 
     fn parse_webhook(

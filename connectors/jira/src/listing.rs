@@ -9,8 +9,8 @@ use elder_connector_sdk::{ConnectorError, Kind, Page};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::config::Settings;
-use crate::{http, map, meta, time};
+use crate::mapping::{self, time};
+use crate::settings::{Settings, meta};
 
 /// How far behind the newest change seen the next pass starts again, in ms.
 pub const OVERLAP_MS: i64 = 5 * 60_000;
@@ -77,17 +77,16 @@ pub fn list(
         Kind::Issue => issues(s, cur, page_size.clamp(1, 100)),
         Kind::Milestone => sprints(s, cur, page_size.clamp(1, 50)),
         Kind::Label => {
-            let all = http::send(
-                "GET",
-                &s.url(&format!("/rest/api/3/project/{}/components", s.project_key)),
-                None,
-            )?
-            .json::<Value>()?;
+            let all = s
+                .api
+                .get(&format!("/rest/api/3/project/{}/components", s.project_key))
+                .send()?
+                .json::<Value>()?;
             let items = all
                 .as_array()
                 .into_iter()
                 .flatten()
-                .map(map::component)
+                .map(mapping::component)
                 .collect::<Result<_, _>>()?;
             Ok(Page {
                 items,
@@ -97,14 +96,13 @@ pub fn list(
             })
         }
         Kind::Project => {
-            let p = http::send(
-                "GET",
-                &s.url(&format!("/rest/api/3/project/{}", s.project_key)),
-                None,
-            )?
-            .json::<Value>()?;
+            let p = s
+                .api
+                .get(&format!("/rest/api/3/project/{}", s.project_key))
+                .send()?
+                .json::<Value>()?;
             Ok(Page {
-                items: vec![map::project(s, &p)],
+                items: vec![mapping::project(s, &p)],
                 deleted_ids: Vec::new(),
                 next_cursor: None,
                 has_more: false,
@@ -118,12 +116,16 @@ fn issues(s: &Settings, mut cur: Cursor, max: u32) -> Result<Page, ConnectorErro
         cur.sprint_field = meta::sprint_field(s)?;
     }
     let q = jql(&s.project_key, cur.since.as_deref());
-    let mut body = json!({"jql": q, "maxResults": max, "fields": map::issue_fields(cur.sprint_field.as_deref())});
+    let mut body = json!({"jql": q, "maxResults": max, "fields": crate::model::issue_fields(cur.sprint_field.as_deref())});
     if let Some(t) = &cur.token {
         body["nextPageToken"] = json!(t);
     }
-    let resp =
-        http::send("POST", &s.url("/rest/api/3/search/jql"), Some(&body))?.json::<Value>()?;
+    let resp = s
+        .api
+        .post("/rest/api/3/search/jql")
+        .json(&body)?
+        .send()?
+        .json::<Value>()?;
     let rows = resp
         .get("issues")
         .and_then(Value::as_array)
@@ -132,7 +134,7 @@ fn issues(s: &Settings, mut cur: Cursor, max: u32) -> Result<Page, ConnectorErro
     let is_last = resp.get("isLast").and_then(Value::as_bool).unwrap_or(true);
     let mut items = Vec::new();
     for r in &rows {
-        let it = map::issue(s, r, cur.sprint_field.as_deref())?;
+        let it = mapping::issue(s, r, cur.sprint_field.as_deref())?;
         if let Some((_, off)) = it.version.as_deref().and_then(time::parse) {
             cur.offset = off;
         }
@@ -176,17 +178,17 @@ fn finish_pass(cur: &mut Cursor) {
 
 fn sprints(s: &Settings, cur: Cursor, max: u32) -> Result<Page, ConnectorError> {
     let board = meta::board_id(s)?;
-    let url = s.url(&format!(
+    let url = format!(
         "/rest/agile/1.0/board/{board}/sprint?startAt={}&maxResults={max}",
         cur.start_at
-    ));
-    let resp = http::send("GET", &url, None)?.json::<Value>()?;
+    );
+    let resp = s.api.get(&url).send()?.json::<Value>()?;
     let rows = resp
         .get("values")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let items: Vec<_> = rows.iter().map(map::sprint).collect::<Result<_, _>>()?;
+    let items: Vec<_> = rows.iter().map(mapping::sprint).collect::<Result<_, _>>()?;
     let is_last = resp.get("isLast").and_then(Value::as_bool).unwrap_or(true);
     let next = Cursor {
         start_at: if is_last {

@@ -8,8 +8,8 @@
 use elder_connector_sdk::{Change, ChangeAction, ConnectorError, ItemState, Kind};
 use serde_json::Value;
 
-use crate::config::Settings;
-use crate::map;
+use crate::mapping;
+use crate::settings::Settings;
 
 /// Translates one delivery. `sprint_field` names the sprint field when known.
 pub fn parse(
@@ -57,7 +57,7 @@ fn issue_change(
             occurred_at: at,
         }));
     }
-    let item = map::issue(s, issue, sf)?;
+    let item = mapping::issue(s, issue, sf)?;
     let action = if event == "jira:issue_created" {
         ChangeAction::Created
     } else if status_changed(v) {
@@ -99,7 +99,7 @@ fn sprint_change(v: &Value, event: &str, at: i64) -> Result<Change, ConnectorErr
     let sprint = v
         .get("sprint")
         .ok_or_else(|| ConnectorError::invalid_input("sprint event without `sprint`"))?;
-    let item = map::sprint(sprint)?;
+    let item = mapping::sprint(sprint)?;
     let action = match event {
         "sprint_created" => ChangeAction::Created,
         "sprint_closed" => ChangeAction::Closed,
@@ -126,7 +126,7 @@ fn component_change(v: &Value, event: &str, at: i64) -> Result<Change, Connector
     let comp = v
         .get("component")
         .ok_or_else(|| ConnectorError::invalid_input("component event without `component`"))?;
-    let item = map::component(comp)?;
+    let item = mapping::component(comp)?;
     let action = match event {
         "component_created" => ChangeAction::Created,
         "component_deleted" => ChangeAction::Deleted,

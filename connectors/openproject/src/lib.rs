@@ -1,27 +1,33 @@
 //! Elder Sync connector for OpenProject (API v3, HAL+JSON): work packages as issues, the
 //! project as the project, versions as milestones, categories as labels. See README.md.
-//! Id, version and hosts come from `plugin.toml`.
+//! Id, version and hosts come from `plugin.toml`. Wiring only: the [`Connector`] impl
+//! and `connector!`.
+//!
+//! Module map (the layout every connector shares, see `connectors/README.md`):
+//! `settings` config keys and the API client (typed API v3 calls in `settings::api`),
+//! `model` OpenProject's HAL+JSON shapes, `mapping` shapes to items and writes to HAL
+//! bodies, `listing` change listing and its cursor, `writes` reads and writes,
+//! `webhook` deliveries to changes.
 
-mod api;
-mod config;
+mod listing;
 mod mapping;
 mod model;
-mod poll;
+mod settings;
 mod webhook;
-mod write;
+mod writes;
 
 use elder_connector_sdk::{
     AuthRule, Change, Connector, ConnectorError, HmacAlgorithm, Item, ItemPatch, Kind, NewItem,
     Page, SignatureEncoding, WebhookInfo, WebhookScheme,
 };
 
-pub use config::OpConfig;
+pub use settings::Settings;
 
 /// The OpenProject connector.
 pub struct OpenProject;
 
 impl Connector for OpenProject {
-    type Settings = OpConfig;
+    type Settings = Settings;
     const KINDS: &'static [Kind] = &[Kind::Issue, Kind::Project, Kind::Milestone, Kind::Label];
 
     fn auth() -> Vec<AuthRule> {
@@ -38,8 +44,8 @@ impl Connector for OpenProject {
         Some(WebhookInfo::new(vec![sha1]))
     }
 
-    fn test_connection(cfg: &OpConfig) -> Result<String, ConnectorError> {
-        let p = api::Api::new(cfg).project()?;
+    fn test_connection(cfg: &Settings) -> Result<String, ConnectorError> {
+        let p = settings::api::Api::new(cfg).project()?;
         Ok(format!(
             "OpenProject project \"{}\" ({})",
             p.name, p.identifier
@@ -47,45 +53,45 @@ impl Connector for OpenProject {
     }
 
     fn list_changes(
-        cfg: &OpConfig,
+        cfg: &Settings,
         kind: Kind,
         cursor: Option<&str>,
         page_size: u32,
     ) -> Result<Page, ConnectorError> {
-        poll::list_changes(cfg, kind, cursor.map(str::to_string), page_size)
+        listing::list_changes(cfg, kind, cursor.map(str::to_string), page_size)
     }
 
-    fn get(cfg: &OpConfig, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
-        write::get(cfg, kind, id)
+    fn get(cfg: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+        writes::get(cfg, kind, id)
     }
 
-    fn create(cfg: &OpConfig, item: &NewItem) -> Result<Item, ConnectorError> {
-        write::create(cfg, item.clone())
+    fn create(cfg: &Settings, item: &NewItem) -> Result<Item, ConnectorError> {
+        writes::create(cfg, item.clone())
     }
 
     fn update(
-        cfg: &OpConfig,
+        cfg: &Settings,
         kind: Kind,
         id: &str,
         patch: &ItemPatch,
     ) -> Result<Item, ConnectorError> {
-        write::update(cfg, kind, id, patch.clone())
+        writes::update(cfg, kind, id, patch.clone())
     }
 
-    fn close(cfg: &OpConfig, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
-        write::close(cfg, kind, id)
+    fn close(cfg: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+        writes::close(cfg, kind, id)
     }
 
-    fn reopen(cfg: &OpConfig, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
-        write::reopen(cfg, kind, id)
+    fn reopen(cfg: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+        writes::reopen(cfg, kind, id)
     }
 
-    fn delete(cfg: &OpConfig, kind: Kind, id: &str) -> Result<(), ConnectorError> {
-        write::delete(cfg, kind, id)
+    fn delete(cfg: &Settings, kind: Kind, id: &str) -> Result<(), ConnectorError> {
+        writes::delete(cfg, kind, id)
     }
 
     fn parse_webhook(
-        _: &OpConfig,
+        _: &Settings,
         _headers: &[(String, String)],
         body: &[u8],
     ) -> Result<Vec<Change>, ConnectorError> {

@@ -5,8 +5,8 @@
 use elder_connector_sdk::{ConnectorError, Item, ItemState, Kind, time};
 use serde_json::{Map, Value, json};
 
-use crate::config::OpConfig;
 use crate::model::{Category, Formattable, Project, Status, Version, WorkPackage};
+use crate::settings::Settings;
 
 fn ms(text: &str) -> Result<i64, ConnectorError> {
     time::parse_timestamp(text)
@@ -23,7 +23,7 @@ fn blank(kind: Kind, external_id: String, title: String) -> Item {
 
 /// A work package as a canonical issue.
 pub fn wp_to_item(
-    cfg: &OpConfig,
+    cfg: &Settings,
     wp: &WorkPackage,
     statuses: &[Status],
 ) -> Result<Item, ConnectorError> {
@@ -53,7 +53,7 @@ pub fn wp_to_item(
 }
 
 /// A version as a canonical milestone.
-pub fn version_to_item(cfg: &OpConfig, v: &Version) -> Result<Item, ConnectorError> {
+pub fn version_to_item(cfg: &Settings, v: &Version) -> Result<Item, ConnectorError> {
     let mut item = blank(Kind::Milestone, v.id.to_string(), v.name.clone());
     item.body = raw(&v.description);
     item.state = if v.status == "closed" {
@@ -76,7 +76,7 @@ pub fn category_to_item(c: &Category) -> Item {
 }
 
 /// The project as the canonical project.
-pub fn project_to_item(cfg: &OpConfig, p: &Project) -> Result<Item, ConnectorError> {
+pub fn project_to_item(cfg: &Settings, p: &Project) -> Result<Item, ConnectorError> {
     let mut item = blank(Kind::Project, p.id.to_string(), p.name.clone());
     item.body = raw(&p.description);
     item.state = if p.active {
@@ -193,7 +193,7 @@ pub fn set_link(body: &mut Map<String, Value>, rel: &str, value: Value) {
 mod tests {
     use super::*;
 
-    fn cfg() -> OpConfig {
+    fn cfg() -> Settings {
         elder_connector_sdk::testing::settings::<crate::OpenProject>(&[
             ("base_url", "https://op.example.com"),
             ("project_id", "elder"),

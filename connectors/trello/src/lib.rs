@@ -1,28 +1,33 @@
 //! Elder Sync connector for Trello: cards as issues, the board as the project, board
 //! labels as labels, lists as workflow states. See README.md for what it maps. Id,
-//! version and hosts come from `plugin.toml`.
+//! version and hosts come from `plugin.toml`. Wiring only: the [`Connector`] impl and
+//! `connector!`.
+//!
+//! Module map (the layout every connector shares, see `connectors/README.md`):
+//! `settings` config keys, list-to-state rules and the API client (typed Trello calls
+//! in `settings::api`), `model` Trello's JSON shapes, `mapping` shapes to items and
+//! writes to card parameters, `listing` change listing (its cursor and feed slicing
+//! in `listing::cursor`), `writes` reads and writes, `webhook` deliveries to changes.
 
-mod api;
-mod config;
-mod cursor;
+mod listing;
 mod mapping;
 mod model;
-mod poll;
+mod settings;
 mod webhook;
-mod write;
+mod writes;
 
 use elder_connector_sdk::{
     AuthRule, Change, Connector, ConnectorError, HmacAlgorithm, HmacSignature, Item, ItemPatch,
     Kind, NewItem, Page, SignatureEncoding, SignedContent, WebhookInfo, WebhookScheme,
 };
 
-pub use config::{CloseMode, TrelloConfig};
+pub use settings::{CloseMode, Settings};
 
 /// The Trello connector.
 pub struct Trello;
 
 impl Connector for Trello {
-    type Settings = TrelloConfig;
+    type Settings = Settings;
     const KINDS: &'static [Kind] = &[Kind::Issue, Kind::Project, Kind::Label];
 
     fn auth() -> Vec<AuthRule> {
@@ -44,51 +49,51 @@ impl Connector for Trello {
         Some(WebhookInfo::new(vec![signature]))
     }
 
-    fn test_connection(cfg: &TrelloConfig) -> Result<String, ConnectorError> {
-        let board = api::Api::new(cfg).board()?;
+    fn test_connection(cfg: &Settings) -> Result<String, ConnectorError> {
+        let board = settings::api::Api::new(cfg).board()?;
         Ok(format!("Trello board \"{}\" ({})", board.name, board.id))
     }
 
     fn list_changes(
-        cfg: &TrelloConfig,
+        cfg: &Settings,
         kind: Kind,
         cursor: Option<&str>,
         page_size: u32,
     ) -> Result<Page, ConnectorError> {
-        poll::list_changes(cfg, kind, cursor.map(str::to_string), page_size)
+        listing::list_changes(cfg, kind, cursor.map(str::to_string), page_size)
     }
 
-    fn get(cfg: &TrelloConfig, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
-        write::get(cfg, kind, id)
+    fn get(cfg: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+        writes::get(cfg, kind, id)
     }
 
-    fn create(cfg: &TrelloConfig, item: &NewItem) -> Result<Item, ConnectorError> {
-        write::create(cfg, item.clone())
+    fn create(cfg: &Settings, item: &NewItem) -> Result<Item, ConnectorError> {
+        writes::create(cfg, item.clone())
     }
 
     fn update(
-        cfg: &TrelloConfig,
+        cfg: &Settings,
         kind: Kind,
         id: &str,
         patch: &ItemPatch,
     ) -> Result<Item, ConnectorError> {
-        write::update(cfg, kind, id, patch.clone())
+        writes::update(cfg, kind, id, patch.clone())
     }
 
-    fn close(cfg: &TrelloConfig, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
-        write::close(cfg, kind, id)
+    fn close(cfg: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+        writes::close(cfg, kind, id)
     }
 
-    fn reopen(cfg: &TrelloConfig, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
-        write::reopen(cfg, kind, id)
+    fn reopen(cfg: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+        writes::reopen(cfg, kind, id)
     }
 
-    fn delete(cfg: &TrelloConfig, kind: Kind, id: &str) -> Result<(), ConnectorError> {
-        write::delete(cfg, kind, id)
+    fn delete(cfg: &Settings, kind: Kind, id: &str) -> Result<(), ConnectorError> {
+        writes::delete(cfg, kind, id)
     }
 
     fn parse_webhook(
-        cfg: &TrelloConfig,
+        cfg: &Settings,
         _headers: &[(String, String)],
         body: &[u8],
     ) -> Result<Vec<Change>, ConnectorError> {

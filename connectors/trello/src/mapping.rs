@@ -4,8 +4,8 @@
 use elder_connector_sdk::{ConnectorError, Item, ItemState, Kind, time};
 use serde_json::{Map, Value, json};
 
-use crate::config::TrelloConfig;
 use crate::model::{Board, Card, Label, List, id_created_ms};
+use crate::settings::Settings;
 
 fn ms(text: &str) -> Result<i64, ConnectorError> {
     time::parse_timestamp(text)
@@ -17,7 +17,7 @@ fn blank(kind: Kind, external_id: String, title: String) -> Item {
 }
 
 /// Whether a card counts as closed: archived, or in a list that closes.
-pub fn card_closed(cfg: &TrelloConfig, card: &Card, lists: &[List]) -> bool {
+pub fn card_closed(cfg: &Settings, card: &Card, lists: &[List]) -> bool {
     let name = lists
         .iter()
         .find(|l| l.id == card.id_list)
@@ -27,11 +27,7 @@ pub fn card_closed(cfg: &TrelloConfig, card: &Card, lists: &[List]) -> bool {
 }
 
 /// A card as a canonical issue.
-pub fn card_to_item(
-    cfg: &TrelloConfig,
-    card: &Card,
-    lists: &[List],
-) -> Result<Item, ConnectorError> {
+pub fn card_to_item(cfg: &Settings, card: &Card, lists: &[List]) -> Result<Item, ConnectorError> {
     let list_name = lists
         .iter()
         .find(|l| l.id == card.id_list)
@@ -85,7 +81,7 @@ pub fn board_to_item(board: &Board) -> Result<Item, ConnectorError> {
 /// The list a card should move to for `state` (and an optional wanted status name):
 /// `None` means "archive" when closing without a done list, or "stay" when already fine.
 pub fn target_list<'a>(
-    cfg: &TrelloConfig,
+    cfg: &Settings,
     lists: &'a [List],
     closed: bool,
     status_name: Option<&str>,
@@ -126,7 +122,7 @@ mod tests {
     use super::*;
     use elder_connector_sdk::ConfigEntry;
 
-    fn cfg(extra: &[(&str, &str)]) -> TrelloConfig {
+    fn cfg(extra: &[(&str, &str)]) -> Settings {
         let mut c = vec![ConfigEntry {
             key: "board_id".into(),
             value: "b1".into(),
@@ -135,7 +131,7 @@ mod tests {
             key: (*k).into(),
             value: (*v).into(),
         }));
-        elder_connector_sdk::settings::parse::<TrelloConfig>(&c).unwrap()
+        elder_connector_sdk::settings::parse::<Settings>(&c).unwrap()
     }
 
     fn lists() -> Vec<List> {

@@ -5,8 +5,8 @@
 use elder_connector_sdk::{Change, ChangeAction, ConnectorError, Kind, time};
 use serde::Deserialize;
 
-use crate::config::TrelloConfig;
 use crate::model::Action;
+use crate::settings::Settings;
 
 #[derive(Deserialize)]
 struct Delivery {
@@ -14,7 +14,7 @@ struct Delivery {
 }
 
 /// Whether a list reference (`{id, name}`) is a closing list.
-fn list_closes(cfg: &TrelloConfig, v: Option<&serde_json::Value>) -> Option<bool> {
+fn list_closes(cfg: &Settings, v: Option<&serde_json::Value>) -> Option<bool> {
     let v = v?;
     let id = v.get("id")?.as_str()?;
     Some(cfg.list_closes(
@@ -24,7 +24,7 @@ fn list_closes(cfg: &TrelloConfig, v: Option<&serde_json::Value>) -> Option<bool
 }
 
 /// What an `updateCard` did.
-fn card_update_action(cfg: &TrelloConfig, a: &Action) -> ChangeAction {
+fn card_update_action(cfg: &Settings, a: &Action) -> ChangeAction {
     let old = a.data.get("old");
     if let Some(was) = old.and_then(|o| o.get("closed")).and_then(|v| v.as_bool()) {
         let now = a
@@ -51,7 +51,7 @@ fn card_update_action(cfg: &TrelloConfig, a: &Action) -> ChangeAction {
 }
 
 /// The event for one action, or `None` when it concerns nothing the connector syncs.
-fn change_of(cfg: &TrelloConfig, a: &Action) -> Result<Option<Change>, ConnectorError> {
+fn change_of(cfg: &Settings, a: &Action) -> Result<Option<Change>, ConnectorError> {
     let (kind, subject, action) = match a.kind.as_str() {
         "createCard" | "copyCard" | "convertToCardFromCheckItem" | "moveCardToBoard" => {
             (Kind::Issue, "card", ChangeAction::Created)
@@ -82,7 +82,7 @@ fn change_of(cfg: &TrelloConfig, a: &Action) -> Result<Option<Change>, Connector
 }
 
 /// Parses a delivery body `{action, model}`.
-pub fn parse(cfg: &TrelloConfig, body: &[u8]) -> Result<Vec<Change>, ConnectorError> {
+pub fn parse(cfg: &Settings, body: &[u8]) -> Result<Vec<Change>, ConnectorError> {
     let d: Delivery = serde_json::from_slice(body)
         .map_err(|e| ConnectorError::invalid_input(format!("not a Trello webhook body: {e}")))?;
     let Some(a) = d.action else {
@@ -97,8 +97,8 @@ mod tests {
     use elder_connector_sdk::ConfigEntry;
     use serde_json::json;
 
-    fn cfg() -> TrelloConfig {
-        elder_connector_sdk::settings::parse::<TrelloConfig>(&vec![ConfigEntry {
+    fn cfg() -> Settings {
+        elder_connector_sdk::settings::parse::<Settings>(&vec![ConfigEntry {
             key: "board_id".into(),
             value: "b1".into(),
         }])

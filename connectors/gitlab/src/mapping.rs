@@ -5,47 +5,7 @@
 use elder_connector_sdk::{ConnectorError, Item, ItemPatch, ItemState, Kind, NewItem};
 use serde_json::{Map, Value, json};
 
-use elder_connector_sdk::time;
-
-fn s<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or("")
-}
-
-fn id_text(v: &Value, key: &str) -> Option<String> {
-    match v.get(key)? {
-        Value::Number(n) => Some(n.to_string()),
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        _ => None,
-    }
-}
-
-fn required_id(v: &Value, key: &str) -> Result<String, ConnectorError> {
-    id_text(v, key)
-        .ok_or_else(|| ConnectorError::internal(format!("GitLab answer without `{key}`")))
-}
-
-fn updated_ms(v: &Value) -> Result<i64, ConnectorError> {
-    let raw = s(v, "updated_at");
-    time::parse_timestamp(raw)
-        .ok()
-        .ok_or_else(|| ConnectorError::internal(format!("unreadable updated_at `{raw}`")))
-}
-
-fn label_names(v: &Value) -> Vec<String> {
-    v.get("labels")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|l| {
-                    l.as_str()
-                        .or_else(|| l.get("title").and_then(Value::as_str))
-                        .or_else(|| l.get("name").and_then(Value::as_str))
-                })
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
+use crate::model::{id_text, label_names, required_id, s, updated_ms};
 
 fn state_of(v: &Value) -> ItemState {
     match s(v, "state") {

@@ -6,38 +6,17 @@
 //! the parent issue as parent. Sprints are milestones (closed when the sprint is closed),
 //! components are labels named `component:<name>`, the project is the one project item.
 
+pub mod adf;
+pub mod time;
+
 use elder_connector_sdk::{ConnectorError, Item, ItemPatch, ItemState, Kind, NewItem};
 use serde_json::{Map, Value, json};
 
-use crate::config::Settings;
-use crate::{adf, time};
+use crate::model::text;
+use crate::settings::Settings;
 
 /// The label prefix that marks a Jira component.
 pub const COMPONENT_PREFIX: &str = "component:";
-
-/// The issue fields the connector reads (search returns only ids without them).
-pub fn issue_fields(sprint_field: Option<&str>) -> Vec<String> {
-    let mut f: Vec<String> = [
-        "summary",
-        "description",
-        "status",
-        "labels",
-        "components",
-        "assignee",
-        "updated",
-        "issuetype",
-        "parent",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    f.extend(sprint_field.map(str::to_string));
-    f
-}
-
-fn text<'a>(v: &'a Value, ptr: &str) -> &'a str {
-    v.pointer(ptr).and_then(Value::as_str).unwrap_or("")
-}
 
 fn blank_item(kind: Kind, id: String, title: String) -> Item {
     Item::new(kind, id, title, ItemState::Open, 0)

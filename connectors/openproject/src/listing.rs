@@ -6,9 +6,9 @@ use elder_connector_sdk::{ConnectorError, Item, Kind, Page, time};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::api::Api;
-use crate::config::OpConfig;
 use crate::mapping::{category_to_item, project_to_item, version_to_item, wp_to_item};
+use crate::settings::Settings;
+use crate::settings::api::Api;
 
 /// Where work-package polling stands: the `updatedAt` lower bound (inclusive) and the page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,7 +64,7 @@ impl WpCursor {
 
 /// Lists changes of `kind` since `cursor`.
 pub fn list_changes(
-    cfg: &OpConfig,
+    cfg: &Settings,
     kind: Kind,
     cursor: Option<String>,
     page_size: u32,

@@ -1,4 +1,4 @@
-//! Trello REST calls through the SDK's HTTP client: URLs, parameters, and Trello's
+//! Trello REST calls built on the settings' SDK `Client`: paths, parameters, and Trello's
 //! 429 answers (`API_TOKEN_LIMIT_EXCEEDED` / `API_KEY_LIMIT_EXCEEDED`, waited out for the
 //! limit's 10 s interval) mapped to `rate-limited`. The host adds `key` and `token`.
 
@@ -7,8 +7,8 @@ use elder_connector_sdk::http::{Request, Response, header};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::config::TrelloConfig;
 use crate::model::{Action, Board, Card, Label, List};
+use crate::settings::Settings;
 
 /// The largest page the action feed serves.
 pub const ACTION_PAGE: usize = 1000;
@@ -55,45 +55,53 @@ fn get_json<T: DeserializeOwned>(req: Request) -> Result<T, ConnectorError> {
 
 /// The Trello API client for one configuration.
 pub struct Api<'a> {
-    cfg: &'a TrelloConfig,
+    cfg: &'a Settings,
 }
 
 impl<'a> Api<'a> {
-    pub fn new(cfg: &'a TrelloConfig) -> Api<'a> {
+    pub fn new(cfg: &'a Settings) -> Api<'a> {
         Api { cfg }
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}/1/{path}", self.cfg.base_url)
-    }
-
-    fn board_url(&self, tail: &str) -> String {
-        self.url(&format!("boards/{}{tail}", self.cfg.board_id))
+    fn board_path(&self, tail: &str) -> String {
+        format!("boards/{}{tail}", self.cfg.board_id)
     }
 
     pub fn board(&self) -> Result<Board, ConnectorError> {
         get_json(
-            Request::get(self.board_url(""))
+            self.cfg
+                .api
+                .get(&self.board_path(""))
                 .query("fields", "id,name,desc,closed,url,dateLastActivity"),
         )
     }
 
     pub fn lists(&self) -> Result<Vec<List>, ConnectorError> {
-        get_json(Request::get(self.board_url("/lists")).query("filter", "all"))
+        get_json(
+            self.cfg
+                .api
+                .get(&self.board_path("/lists"))
+                .query("filter", "all"),
+        )
     }
 
     pub fn labels(&self) -> Result<Vec<Label>, ConnectorError> {
-        get_json(Request::get(self.board_url("/labels")).query("limit", 1000))
+        get_json(
+            self.cfg
+                .api
+                .get(&self.board_path("/labels"))
+                .query("limit", 1000),
+        )
     }
 
     /// Every card of the board, archived ones included.
     pub fn all_cards(&self) -> Result<Vec<Card>, ConnectorError> {
-        get_json(Request::get(self.board_url("/cards/all")))
+        get_json(self.cfg.api.get(&self.board_path("/cards/all")))
     }
 
     pub fn card(&self, id: &str) -> Result<Card, ConnectorError> {
         check_id(id)?;
-        get_json(Request::get(self.url(&format!("cards/{id}"))))
+        get_json(self.cfg.api.get(&format!("cards/{id}")))
     }
 
     /// One page of the action feed, newest first.
@@ -104,7 +112,10 @@ impl<'a> Api<'a> {
         before: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Action>, ConnectorError> {
-        let req = Request::get(self.board_url("/actions"))
+        let req = self
+            .cfg
+            .api
+            .get(&self.board_path("/actions"))
             .query("filter", types.join(","))
             .query("limit", limit)
             .query_opt("since", since)
@@ -113,7 +124,7 @@ impl<'a> Api<'a> {
     }
 
     pub fn create_card(&self, params: &Map<String, Value>) -> Result<Card, ConnectorError> {
-        send(Request::post(self.url("cards")).json(params)?)?.json()
+        send(self.cfg.api.post("cards").json(params)?)?.json()
     }
 
     pub fn update_card(
@@ -122,22 +133,22 @@ impl<'a> Api<'a> {
         params: &Map<String, Value>,
     ) -> Result<Card, ConnectorError> {
         check_id(id)?;
-        send(Request::put(self.url(&format!("cards/{id}"))).json(params)?)?.json()
+        send(self.cfg.api.put(&format!("cards/{id}")).json(params)?)?.json()
     }
 
     pub fn delete_card(&self, id: &str) -> Result<(), ConnectorError> {
         check_id(id)?;
-        send(Request::delete(self.url(&format!("cards/{id}")))).map(|_| ())
+        send(self.cfg.api.delete(&format!("cards/{id}"))).map(|_| ())
     }
 
     pub fn label(&self, id: &str) -> Result<Label, ConnectorError> {
         check_id(id)?;
-        get_json(Request::get(self.url(&format!("labels/{id}"))))
+        get_json(self.cfg.api.get(&format!("labels/{id}")))
     }
 
     pub fn create_label(&self, name: &str, color: Option<&str>) -> Result<Label, ConnectorError> {
         let body = serde_json::json!({"name": name, "color": color, "idBoard": self.cfg.board_id});
-        send(Request::post(self.url("labels")).json(&body)?)?.json()
+        send(self.cfg.api.post("labels").json(&body)?)?.json()
     }
 
     pub fn update_label(
@@ -146,12 +157,12 @@ impl<'a> Api<'a> {
         params: &Map<String, Value>,
     ) -> Result<Label, ConnectorError> {
         check_id(id)?;
-        send(Request::put(self.url(&format!("labels/{id}"))).json(params)?)?.json()
+        send(self.cfg.api.put(&format!("labels/{id}")).json(params)?)?.json()
     }
 
     pub fn delete_label(&self, id: &str) -> Result<(), ConnectorError> {
         check_id(id)?;
-        send(Request::delete(self.url(&format!("labels/{id}")))).map(|_| ())
+        send(self.cfg.api.delete(&format!("labels/{id}"))).map(|_| ())
     }
 }
 

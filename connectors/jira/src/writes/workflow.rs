@@ -6,8 +6,7 @@
 use elder_connector_sdk::ConnectorError;
 use serde_json::{Value, json};
 
-use crate::config::Settings;
-use crate::http;
+use crate::settings::Settings;
 
 /// Where an issue should go.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,9 +114,12 @@ pub fn move_to(
     if satisfied(target, status, category) {
         return Ok(());
     }
-    let url = s.url(&format!("/rest/api/3/issue/{key}/transitions"));
-    let list =
-        http::send("GET", &format!("{url}?expand=transitions.fields"), None)?.json::<Value>()?;
+    let url = format!("/rest/api/3/issue/{key}/transitions");
+    let list = s
+        .api
+        .get(&format!("{url}?expand=transitions.fields"))
+        .send()?
+        .json::<Value>()?;
     let transitions = list
         .get("transitions")
         .and_then(Value::as_array)
@@ -125,7 +127,7 @@ pub fn move_to(
         .unwrap_or_default();
     let t = pick(&transitions, target, status)?;
     let body = json!({"transition": {"id": t.get("id").cloned().unwrap_or(Value::Null)}});
-    match http::send("POST", &url, Some(&body)) {
+    match s.api.post(&url).json(&body)?.send() {
         Ok(_) => Ok(()),
         Err(ConnectorError::InvalidInput(m)) => Err(invalid(format!(
             "Jira refused the transition to `{}`: {m}",

@@ -5,19 +5,19 @@
 use elder_connector_sdk::{ConnectorError, Item, ItemPatch, ItemState, Kind, NewItem};
 use serde_json::{Map, Value, json};
 
-use crate::api::Api;
-use crate::config::OpConfig;
 use crate::mapping::{
     assignee_link, category_link, category_to_item, markdown, pick_status, project_to_item,
     ref_link, set_link, version_to_item, wp_to_item,
 };
+use crate::settings::Settings;
+use crate::settings::api::Api;
 
 fn categories_read_only() -> ConnectorError {
     ConnectorError::unsupported("OpenProject categories cannot be written through API v3")
 }
 
 /// Reads one item.
-pub fn get(cfg: &OpConfig, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+pub fn get(cfg: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
     let api = Api::new(cfg);
     match kind {
         Kind::Issue => wp_to_item(cfg, &api.work_package(id)?, &api.statuses()?),
@@ -36,7 +36,7 @@ pub fn get(cfg: &OpConfig, kind: Kind, id: &str) -> Result<Item, ConnectorError>
 }
 
 /// Creates a work package or a version.
-pub fn create(cfg: &OpConfig, new: NewItem) -> Result<Item, ConnectorError> {
+pub fn create(cfg: &Settings, new: NewItem) -> Result<Item, ConnectorError> {
     let api = Api::new(cfg);
     if new.title.trim().is_empty() {
         return Err(ConnectorError::invalid_input("a title is required"));
@@ -88,7 +88,7 @@ pub fn create(cfg: &OpConfig, new: NewItem) -> Result<Item, ConnectorError> {
 
 /// PATCHes a work package with its current lockVersion (or the expected one).
 fn patch_wp(
-    cfg: &OpConfig,
+    cfg: &Settings,
     api: &Api,
     id: &str,
     expected: Option<&str>,
@@ -111,7 +111,7 @@ fn patch_wp(
 }
 
 fn set_state(
-    cfg: &OpConfig,
+    cfg: &Settings,
     api: &Api,
     id: &str,
     closed: bool,
@@ -136,7 +136,7 @@ fn set_state(
 
 /// Applies a patch.
 pub fn update(
-    cfg: &OpConfig,
+    cfg: &Settings,
     kind: Kind,
     id: &str,
     patch: ItemPatch,
@@ -176,7 +176,7 @@ pub fn update(
 }
 
 fn update_wp(
-    cfg: &OpConfig,
+    cfg: &Settings,
     api: &Api,
     id: &str,
     patch: ItemPatch,
@@ -240,16 +240,16 @@ fn update_wp(
 }
 
 /// Closes a work package (closed status) or a version (status `closed`).
-pub fn close(cfg: &OpConfig, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+pub fn close(cfg: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
     state(cfg, kind, id, true)
 }
 
 /// Reopens a work package (reopen status) or a version (status `open`).
-pub fn reopen(cfg: &OpConfig, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+pub fn reopen(cfg: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
     state(cfg, kind, id, false)
 }
 
-fn state(cfg: &OpConfig, kind: Kind, id: &str, closed: bool) -> Result<Item, ConnectorError> {
+fn state(cfg: &Settings, kind: Kind, id: &str, closed: bool) -> Result<Item, ConnectorError> {
     let api = Api::new(cfg);
     match kind {
         Kind::Issue => set_state(cfg, &api, id, closed, None),
@@ -267,7 +267,7 @@ fn state(cfg: &OpConfig, kind: Kind, id: &str, closed: bool) -> Result<Item, Con
 }
 
 /// Deletes a work package or a version.
-pub fn delete(cfg: &OpConfig, kind: Kind, id: &str) -> Result<(), ConnectorError> {
+pub fn delete(cfg: &Settings, kind: Kind, id: &str) -> Result<(), ConnectorError> {
     let api = Api::new(cfg);
     match kind {
         Kind::Issue => api.delete_work_package(id),

@@ -4,8 +4,7 @@
 use elder_connector_sdk::ConnectorError;
 use serde_json::Value;
 
-use crate::config::Settings;
-use crate::http;
+use crate::settings::Settings;
 
 /// The schema type of Jira Software's sprint field.
 const SPRINT_SCHEMA: &str = "com.pyxis.greenhopper.jira:gh-sprint";
@@ -16,7 +15,7 @@ pub fn sprint_field(s: &Settings) -> Result<Option<String>, ConnectorError> {
     if let Some(f) = &s.sprint_field {
         return Ok(Some(f.clone()));
     }
-    let fields = http::send("GET", &s.url("/rest/api/3/field"), None)?.json::<Value>()?;
+    let fields = s.api.get("/rest/api/3/field").send()?.json::<Value>()?;
     Ok(find_sprint_field(&fields))
 }
 
@@ -36,15 +35,14 @@ pub fn board_id(s: &Settings) -> Result<String, ConnectorError> {
     if let Some(b) = &s.board_id {
         return Ok(b.clone());
     }
-    let boards = http::send(
-        "GET",
-        &s.url(&format!(
+    let boards = s
+        .api
+        .get(&format!(
             "/rest/agile/1.0/board?projectKeyOrId={}",
             s.project_key
-        )),
-        None,
-    )?
-    .json::<Value>()?;
+        ))
+        .send()?
+        .json::<Value>()?;
     boards
         .pointer("/values/0/id")
         .map(|id| id.to_string())

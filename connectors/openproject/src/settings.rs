@@ -1,11 +1,14 @@
 //! The OpenProject connector's configuration: instance URL, project, and which statuses
-//! closing and reopening use.
+//! closing and reopening use, and the API [`Client`] (`Accept: application/hal+json`); the
+//! typed API v3 calls built on it are in [`api`].
 
-use elder_connector_sdk::{ConnectorError, Field, Settings, Values};
+pub mod api;
+
+use elder_connector_sdk::{Client, ConnectorError, Field, Values};
 
 /// The parsed configuration.
 #[derive(Debug, Clone)]
-pub struct OpConfig {
+pub struct Settings {
     /// Instance root without a trailing slash, e.g. `https://op.example.com`.
     pub base_url: String,
     /// The project's numeric id or identifier.
@@ -14,9 +17,11 @@ pub struct OpConfig {
     pub closed_status: Option<String>,
     /// Status (name or id) reopening moves to; default: the default status.
     pub reopen_status: Option<String>,
+    /// Builds every request: root `<base_url>/api/v3`, `Accept: application/hal+json`.
+    pub api: Client,
 }
 
-impl Settings for OpConfig {
+impl elder_connector_sdk::Settings for Settings {
     const FIELDS: &'static [Field] = &[
         Field::new(
             "api_key",
@@ -36,7 +41,7 @@ impl Settings for OpConfig {
         ),
     ];
 
-    fn parse(v: &Values<'_>) -> Result<OpConfig, ConnectorError> {
+    fn parse(v: &Values<'_>) -> Result<Settings, ConnectorError> {
         let base_url = v.text("base_url")?.trim_end_matches('/').to_string();
         if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
             return Err(ConnectorError::invalid_config(
@@ -52,7 +57,8 @@ impl Settings for OpConfig {
                 "project_id must be a project id or identifier",
             ));
         }
-        Ok(OpConfig {
+        Ok(Settings {
+            api: Client::new(format!("{base_url}/api/v3")).header("Accept", "application/hal+json"),
             base_url,
             project_id,
             closed_status: v.optional("closed_status")?,
@@ -61,12 +67,7 @@ impl Settings for OpConfig {
     }
 }
 
-impl OpConfig {
-    /// `<base_url>/api/v3/<path>`.
-    pub fn api(&self, path: &str) -> String {
-        format!("{}/api/v3/{path}", self.base_url)
-    }
-
+impl Settings {
     /// A HAL `href` (relative `/api/v3/...` or absolute) as an absolute URL.
     pub fn absolute(&self, href: &str) -> String {
         if href.starts_with("http://") || href.starts_with("https://") {
@@ -81,7 +82,7 @@ impl OpConfig {
 mod tests {
     use super::*;
 
-    fn parse(pairs: &[(&str, &str)]) -> Result<OpConfig, ConnectorError> {
+    fn parse(pairs: &[(&str, &str)]) -> Result<Settings, ConnectorError> {
         elder_connector_sdk::testing::settings::<crate::OpenProject>(pairs)
     }
 
@@ -106,7 +107,10 @@ mod tests {
             ("project_id", "elder"),
         ])
         .unwrap();
-        assert_eq!(c.api("statuses"), "https://op.example.com/api/v3/statuses");
+        assert_eq!(
+            c.api.get("statuses").url,
+            "https://op.example.com/api/v3/statuses"
+        );
         assert_eq!(
             c.absolute("/api/v3/work_packages/5"),
             "https://op.example.com/api/v3/work_packages/5"

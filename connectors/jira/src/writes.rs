@@ -1,13 +1,14 @@
 //! Reads and writes of single items: issues (fields by `PUT`, status by transitions,
 //! sprint by the Agile API), sprints, components and the project.
 
+pub mod workflow;
+
 use elder_connector_sdk::{ConnectorError, Item, ItemPatch, ItemState, Kind, NewItem};
 use serde_json::{Value, json};
 
-use crate::config::Settings;
-use crate::map::COMPONENT_PREFIX;
-use crate::workflow::{self, Target};
-use crate::{http, map, meta};
+use self::workflow::Target;
+use crate::mapping::{self, COMPONENT_PREFIX};
+use crate::settings::{Settings, meta};
 
 fn check_key(key: &str) -> Result<&str, ConnectorError> {
     let ok = match key.rsplit_once('-') {
@@ -41,17 +42,16 @@ fn check_num(id: &str) -> Result<&str, ConnectorError> {
 /// The raw issue and its item.
 fn fetch_issue(s: &Settings, key: &str) -> Result<(Value, Item), ConnectorError> {
     let sf = meta::sprint_field(s)?;
-    let fields = map::issue_fields(sf.as_deref()).join(",");
-    let raw = http::send(
-        "GET",
-        &s.url(&format!(
+    let fields = crate::model::issue_fields(sf.as_deref()).join(",");
+    let raw = s
+        .api
+        .get(&format!(
             "/rest/api/3/issue/{}?fields={fields}",
             check_key(key)?
-        )),
-        None,
-    )?
-    .json::<Value>()?;
-    let item = map::issue(s, &raw, sf.as_deref())?;
+        ))
+        .send()?
+        .json::<Value>()?;
+    let item = mapping::issue(s, &raw, sf.as_deref())?;
     Ok((raw, item))
 }
 
@@ -59,21 +59,17 @@ fn fetch_issue(s: &Settings, key: &str) -> Result<(Value, Item), ConnectorError>
 pub fn get(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
     match kind {
         Kind::Issue => fetch_issue(s, id).map(|(_, i)| i),
-        Kind::Milestone => map::sprint(
-            &http::send(
-                "GET",
-                &s.url(&format!("/rest/agile/1.0/sprint/{}", check_num(id)?)),
-                None,
-            )?
-            .json::<Value>()?,
+        Kind::Milestone => mapping::sprint(
+            &s.api
+                .get(&format!("/rest/agile/1.0/sprint/{}", check_num(id)?))
+                .send()?
+                .json::<Value>()?,
         ),
-        Kind::Label => map::component(
-            &http::send(
-                "GET",
-                &s.url(&format!("/rest/api/3/component/{}", check_num(id)?)),
-                None,
-            )?
-            .json::<Value>()?,
+        Kind::Label => mapping::component(
+            &s.api
+                .get(&format!("/rest/api/3/component/{}", check_num(id)?))
+                .send()?
+                .json::<Value>()?,
         ),
         Kind::Project => {
             if id != s.project_key {
@@ -82,9 +78,11 @@ pub fn get(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
                     s.project_key
                 )));
             }
-            Ok(map::project(
+            Ok(mapping::project(
                 s,
-                &http::send("GET", &s.url(&format!("/rest/api/3/project/{id}")), None)?
+                &s.api
+                    .get(&format!("/rest/api/3/project/{id}"))
+                    .send()?
                     .json::<Value>()?,
             ))
         }
@@ -100,8 +98,11 @@ pub fn create(s: &Settings, n: NewItem) -> Result<Item, ConnectorError> {
                 .parse()
                 .map_err(|_| ConnectorError::internal("non-numeric board id"))?;
             let body = json!({"name": n.title, "goal": n.body, "originBoardId": board});
-            let created = map::sprint(
-                &http::send("POST", &s.url("/rest/agile/1.0/sprint"), Some(&body))?
+            let created = mapping::sprint(
+                &s.api
+                    .post("/rest/agile/1.0/sprint")
+                    .json(&body)?
+                    .send()?
                     .json::<Value>()?,
             )?;
             if n.state == ItemState::Closed {
@@ -114,8 +115,11 @@ pub fn create(s: &Settings, n: NewItem) -> Result<Item, ConnectorError> {
                 ConnectorError::unsupported("Jira labels exist only on issues; only `component:<name>` labels can be created (as components)")
             })?;
             let body = json!({"name": name, "project": s.project_key, "description": n.body});
-            map::component(
-                &http::send("POST", &s.url("/rest/api/3/component"), Some(&body))?
+            mapping::component(
+                &s.api
+                    .post("/rest/api/3/component")
+                    .json(&body)?
+                    .send()?
                     .json::<Value>()?,
             )
         }
@@ -126,8 +130,13 @@ pub fn create(s: &Settings, n: NewItem) -> Result<Item, ConnectorError> {
 }
 
 fn create_issue(s: &Settings, n: NewItem) -> Result<Item, ConnectorError> {
-    let body = map::create_issue_body(s, &n)?;
-    let created = http::send("POST", &s.url("/rest/api/3/issue"), Some(&body))?.json::<Value>()?;
+    let body = mapping::create_issue_body(s, &n)?;
+    let created = s
+        .api
+        .post("/rest/api/3/issue")
+        .json(&body)?
+        .send()?
+        .json::<Value>()?;
     let key = created
         .get("key")
         .and_then(Value::as_str)
@@ -146,10 +155,10 @@ fn create_issue(s: &Settings, n: NewItem) -> Result<Item, ConnectorError> {
 fn set_sprint(s: &Settings, key: &str, sprint: Option<&str>) -> Result<(), ConnectorError> {
     let body = json!({"issues": [key]});
     let url = match sprint {
-        Some(id) => s.url(&format!("/rest/agile/1.0/sprint/{}/issue", check_num(id)?)),
-        None => s.url("/rest/agile/1.0/backlog/issue"),
+        Some(id) => format!("/rest/agile/1.0/sprint/{}/issue", check_num(id)?),
+        None => "/rest/agile/1.0/backlog/issue".to_string(),
     };
-    http::send("POST", &url, Some(&body)).map(|_| ())
+    s.api.post(&url).json(&body)?.send().map(|_| ())
 }
 
 /// Applies a patch.
@@ -165,11 +174,10 @@ pub fn update(s: &Settings, kind: Kind, id: &str, p: ItemPatch) -> Result<Item, 
                 body.insert("goal".into(), json!(b));
             }
             if !body.is_empty() {
-                http::send(
-                    "POST",
-                    &s.url(&format!("/rest/agile/1.0/sprint/{}", check_num(id)?)),
-                    Some(&Value::Object(body)),
-                )?;
+                s.api
+                    .post(&format!("/rest/agile/1.0/sprint/{}", check_num(id)?))
+                    .json(&Value::Object(body))?
+                    .send()?;
             }
             match p.state {
                 Some(st) => set_state(s, kind, id, st),
@@ -189,11 +197,17 @@ pub fn update(s: &Settings, kind: Kind, id: &str, p: ItemPatch) -> Result<Item, 
             if let Some(b) = &p.body {
                 body.insert("description".into(), json!(b));
             }
-            let url = s.url(&format!("/rest/api/3/component/{}", check_num(id)?));
+            let url = format!("/rest/api/3/component/{}", check_num(id)?);
             if body.is_empty() {
                 return get(s, kind, id);
             }
-            map::component(&http::send("PUT", &url, Some(&Value::Object(body)))?.json::<Value>()?)
+            mapping::component(
+                &s.api
+                    .put(&url)
+                    .json(&Value::Object(body))?
+                    .send()?
+                    .json::<Value>()?,
+            )
         }
         Kind::Project => Err(ConnectorError::unsupported(
             "the Jira project is read-only for this connector",
@@ -211,12 +225,11 @@ fn update_issue(s: &Settings, key: &str, p: ItemPatch) -> Result<Item, Connector
             current.version.unwrap_or_default()
         )));
     }
-    if let Some(body) = map::update_issue_body(&p)? {
-        http::send(
-            "PUT",
-            &s.url(&format!("/rest/api/3/issue/{key}")),
-            Some(&body),
-        )?;
+    if let Some(body) = mapping::update_issue_body(&p)? {
+        s.api
+            .put(&format!("/rest/api/3/issue/{key}"))
+            .json(&body)?
+            .send()?;
     }
     if let Some(m) = &p.milestone_ref
         && *m != current.milestone_ref
@@ -302,7 +315,7 @@ pub fn set_state(
 fn close_sprint(s: &Settings, id: &str, st: ItemState) -> Result<Item, ConnectorError> {
     let current = get(s, Kind::Milestone, id)?;
     let state = current.status_name.clone().unwrap_or_default();
-    let url = s.url(&format!("/rest/agile/1.0/sprint/{}", check_num(id)?));
+    let url = format!("/rest/agile/1.0/sprint/{}", check_num(id)?);
     match (st, state.as_str()) {
         (ItemState::Open, "closed") => Err(ConnectorError::Conflict(
             "invalid_transition: a closed Jira sprint cannot be reopened".into(),
@@ -310,20 +323,23 @@ fn close_sprint(s: &Settings, id: &str, st: ItemState) -> Result<Item, Connector
         (ItemState::Open, _) | (ItemState::Closed, "closed") => Ok(current),
         (ItemState::Closed, s_now) => {
             if s_now == "future" {
-                let now = crate::time::jql_minute(
+                let now = crate::mapping::time::jql_minute(
                     elder_connector_sdk::bindings::elder::connector::clock::now_ms(),
                     0,
                 )
                 .replace(' ', "T")
                     + ":00.000Z";
-                http::send(
-                    "POST",
-                    &url,
-                    Some(&json!({"state": "active", "startDate": now, "endDate": now})),
-                )?;
+                s.api
+                    .post(&url)
+                    .json(&json!({"state": "active", "startDate": now, "endDate": now}))?
+                    .send()?;
             }
-            map::sprint(
-                &http::send("POST", &url, Some(&json!({"state": "closed"})))?.json::<Value>()?,
+            mapping::sprint(
+                &s.api
+                    .post(&url)
+                    .json(&json!({"state": "closed"}))?
+                    .send()?
+                    .json::<Value>()?,
             )
         }
     }
@@ -341,17 +357,16 @@ pub fn delete(s: &Settings, kind: Kind, id: &str) -> Result<(), ConnectorError> 
             ));
         }
     };
-    http::send("DELETE", &s.url(&path), None).map(|_| ())
+    s.api.delete(&path).send().map(|_| ())
 }
 
 /// Checks the credentials and the project.
 pub fn test_connection(s: &Settings) -> Result<String, ConnectorError> {
-    let p = http::send(
-        "GET",
-        &s.url(&format!("/rest/api/3/project/{}", s.project_key)),
-        None,
-    )?
-    .json::<Value>()?;
+    let p = s
+        .api
+        .get(&format!("/rest/api/3/project/{}", s.project_key))
+        .send()?
+        .json::<Value>()?;
     Ok(format!(
         "{} ({})",
         p.get("name").and_then(Value::as_str).unwrap_or(""),

@@ -1,6 +1,7 @@
-//! The GitLab connector's configuration keys and their validation.
+//! The GitLab connector's configuration keys, their validation and the API
+//! [`Client`] every request is built with (`Accept: application/json`).
 
-use elder_connector_sdk::{ConnectorError, Field, Values};
+use elder_connector_sdk::{Client, ConnectorError, Field, Values};
 
 /// Validated settings read from a config.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,6 +12,9 @@ pub struct Settings {
     pub project: String,
     /// The group id whose epics are synced as projects.
     pub group_id: Option<String>,
+    /// Builds every request: the instance root and `Accept: application/json`
+    /// (statuses such as 401, 404, 409, 429 are mapped to errors by the SDK).
+    pub api: Client,
 }
 
 impl elder_connector_sdk::Settings for Settings {
@@ -68,6 +72,7 @@ impl elder_connector_sdk::Settings for Settings {
             None => None,
         };
         Ok(Settings {
+            api: Client::new(base_url.clone()).header("Accept", "application/json"),
             base_url,
             project: project.replace('/', "%2F"),
             group_id,

@@ -1,13 +1,13 @@
 //! Reads and writes: `get`, `create`, `update`, `close`, `reopen`, `delete`.
 //! Request bodies are built by pure functions; the I/O functions only send them.
 
-use elder_connector_sdk::http::{Request, percent_encode};
+use elder_connector_sdk::http::percent_encode;
 use elder_connector_sdk::{ConnectorError, Item, ItemPatch, ItemState, Kind, NewItem};
 use serde_json::{Map, Value, json};
 
 use crate::mapping::{issue_item, label_item, milestone_item};
 use crate::model::{GhIssue, GhLabel, GhMilestone};
-use crate::settings::{Settings, with_github_headers};
+use crate::settings::Settings;
 
 fn number(kind: Kind, id: &str) -> Result<u64, ConnectorError> {
     id.parse().map_err(|_| {
@@ -187,8 +187,8 @@ fn to_item(kind: Kind, resp: &elder_connector_sdk::http::Response) -> Result<Ite
 
 /// Reads one item.
 pub fn get(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
-    let url = s.repo_url(&item_path(kind, id)?);
-    to_item(kind, &with_github_headers(Request::get(url)).send()?)
+    let path = s.repo_path(&item_path(kind, id)?);
+    to_item(kind, &s.api.get(&path).send()?)
 }
 
 fn collection(kind: Kind) -> Result<&'static str, ConnectorError> {
@@ -202,8 +202,8 @@ fn collection(kind: Kind) -> Result<&'static str, ConnectorError> {
 
 /// Creates an item; a closed issue is created then closed.
 pub fn create(s: &Settings, item: &NewItem) -> Result<Item, ConnectorError> {
-    let url = s.repo_url(collection(item.kind)?);
-    let req = with_github_headers(Request::post(url)).json(&create_body(item)?)?;
+    let path = s.repo_path(collection(item.kind)?);
+    let req = s.api.post(&path).json(&create_body(item)?)?;
     let created = to_item(item.kind, &req.send()?)?;
     if item.kind == Kind::Issue && item.state == ItemState::Closed {
         return close(s, Kind::Issue, &created.external_id);
@@ -228,13 +228,8 @@ pub fn update(s: &Settings, kind: Kind, id: &str, p: &ItemPatch) -> Result<Item,
         Kind::Label => label_patch_body(p)?,
         Kind::Project => return Err(unsupported_projects()),
     };
-    let url = s.repo_url(&item_path(kind, id)?);
-    to_item(
-        kind,
-        &with_github_headers(Request::patch(url))
-            .json(&body)?
-            .send()?,
-    )
+    let path = s.repo_path(&item_path(kind, id)?);
+    to_item(kind, &s.api.patch(&path).json(&body)?.send()?)
 }
 
 fn set_state(s: &Settings, kind: Kind, id: &str, state: ItemState) -> Result<Item, ConnectorError> {
@@ -275,8 +270,8 @@ pub fn delete(s: &Settings, kind: Kind, id: &str) -> Result<(), ConnectorError> 
             "GitHub's REST API cannot delete issues (close or transfer them instead)",
         ));
     }
-    let url = s.repo_url(&item_path(kind, id)?);
-    with_github_headers(Request::delete(url)).send()?;
+    let path = s.repo_path(&item_path(kind, id)?);
+    s.api.delete(&path).send()?;
     Ok(())
 }
 

@@ -1,14 +1,16 @@
 //! `list-changes`: request planning and page digestion per kind (pure), plus the
-//! thin I/O step that joins them. See [`crate::cursor`] for the cursor's design.
+//! thin I/O step that joins them. See [`cursor`] for the cursor's design.
+
+pub mod cursor;
 
 use elder_connector_sdk::http::{Request, Response};
 use elder_connector_sdk::pagination::link_with_rel;
 use elder_connector_sdk::{ConnectorError, Kind, Page};
 
-use crate::cursor::{Cursor, later};
+use self::cursor::{Cursor, later};
 use crate::mapping::{issue_item, label_item, milestone_item};
 use crate::model::{GhIssue, GhLabel, GhMilestone};
-use crate::settings::{Settings, with_github_headers};
+use crate::settings::Settings;
 
 /// GitHub's maximum `per_page`.
 pub const MAX_PER_PAGE: u32 = 100;
@@ -19,7 +21,8 @@ fn per_page(page_size: u32) -> u32 {
 
 /// The request for the next page of issues.
 pub fn issues_request(s: &Settings, c: &Cursor, page_size: u32) -> Request {
-    Request::get(s.repo_url("/issues"))
+    s.api
+        .get(&s.repo_path("/issues"))
         .query("state", "all")
         .query("sort", "updated")
         .query("direction", "asc")
@@ -77,15 +80,20 @@ pub fn digest_issues(
 /// The request for the next page of milestones or labels.
 pub fn full_listing_request(s: &Settings, kind: Kind, c: &Cursor, page_size: u32) -> Request {
     if let Some(next) = &c.next {
-        return Request::get(next.clone());
+        return s.api.get(next);
     }
     match kind {
-        Kind::Milestone => Request::get(s.repo_url("/milestones"))
+        Kind::Milestone => s
+            .api
+            .get(&s.repo_path("/milestones"))
             .query("state", "all")
             .query("sort", "due_on")
             .query("direction", "asc")
             .query("per_page", per_page(page_size)),
-        _ => Request::get(s.repo_url("/labels")).query("per_page", per_page(page_size)),
+        _ => s
+            .api
+            .get(&s.repo_path("/labels"))
+            .query("per_page", per_page(page_size)),
     }
 }
 
@@ -158,7 +166,7 @@ pub fn list_changes(
     let c = Cursor::decode(cursor)?;
     match kind {
         Kind::Issue => {
-            let resp = with_github_headers(issues_request(s, &c, page_size)).send()?;
+            let resp = issues_request(s, &c, page_size).send()?;
             digest_issues(
                 &c,
                 &resp.json::<Vec<GhIssue>>()?,
@@ -166,11 +174,11 @@ pub fn list_changes(
             )
         }
         Kind::Milestone => {
-            let resp = with_github_headers(full_listing_request(s, kind, &c, page_size)).send()?;
+            let resp = full_listing_request(s, kind, &c, page_size).send()?;
             digest_milestones(&c, &resp.json::<Vec<GhMilestone>>()?, next_link(&resp))
         }
         Kind::Label => {
-            let resp = with_github_headers(full_listing_request(s, kind, &c, page_size)).send()?;
+            let resp = full_listing_request(s, kind, &c, page_size).send()?;
             let now = elder_connector_sdk::clock::now_ms();
             Ok(digest_labels(
                 &resp.json::<Vec<GhLabel>>()?,
@@ -187,14 +195,14 @@ pub fn list_changes(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures;
+    use crate::model::fixtures;
 
     fn settings() -> Settings {
-        Settings {
-            base_url: "https://api.github.com".into(),
-            owner: "octocat".into(),
-            repo: "Hello-World".into(),
-        }
+        elder_connector_sdk::testing::settings::<crate::GitHub>(&[
+            ("owner", "octocat"),
+            ("repo", "Hello-World"),
+        ])
+        .unwrap()
     }
 
     fn issue(n: u64, updated: &str, pr: bool) -> GhIssue {

@@ -1,6 +1,9 @@
-//! The Jira connector's configuration keys and their validation.
+//! The Jira connector's configuration keys, their validation and the API [`Client`]
+//! every request is built with (`Accept: application/json`).
 
-use elder_connector_sdk::{ConnectorError, Field, Values};
+pub mod meta;
+
+use elder_connector_sdk::{Client, ConnectorError, Field, Values};
 use serde_json::Value;
 
 /// Validated settings.
@@ -21,6 +24,9 @@ pub struct Settings {
     pub sprint_field: Option<String>,
     /// The Agile board whose sprints are milestones (none: the project's first board).
     pub board_id: Option<String>,
+    /// Builds every request: the site root and `Accept: application/json` (statuses
+    /// such as 401, 404, 409, 429 are mapped to errors by the SDK).
+    pub api: Client,
 }
 
 impl elder_connector_sdk::Settings for Settings {
@@ -93,6 +99,7 @@ impl elder_connector_sdk::Settings for Settings {
             return Err(ConnectorError::invalid_config("board_id must be numeric"));
         }
         Ok(Settings {
+            api: Client::new(jira_url.clone()).header("Accept", "application/json"),
             jira_url,
             project_key,
             issue_type: v.text("issue_type")?,
@@ -101,13 +108,6 @@ impl elder_connector_sdk::Settings for Settings {
             sprint_field,
             board_id,
         })
-    }
-}
-
-impl Settings {
-    /// `<jira_url><path>`.
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.jira_url, path)
     }
 }
 

@@ -1,29 +1,20 @@
-//! OpenProject API v3 calls through the SDK's HTTP client (the host adds Basic
+//! OpenProject API v3 calls built on the settings' SDK `Client` (the host adds Basic
 //! `apikey:<key>`); collections are read page by page with 1-based `offset`.
 
 use elder_connector_sdk::ConnectorError;
-use elder_connector_sdk::http::{Request, Response};
 use elder_connector_sdk::pagination::next_offset;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::config::OpConfig;
 use crate::model::{Category, Collection, Project, Status, Version, WorkPackage};
+use crate::settings::Settings;
 
 /// Page size for collections read whole.
 const WHOLE_PAGE: u32 = 100;
 
-fn send(req: Request) -> Result<Response, ConnectorError> {
-    req.header("Accept", "application/hal+json").send()
-}
-
-fn get<T: DeserializeOwned>(req: Request) -> Result<T, ConnectorError> {
-    send(req)?.json()
-}
-
 /// The OpenProject client for one configuration.
 pub struct Api<'a> {
-    pub cfg: &'a OpConfig,
+    pub cfg: &'a Settings,
 }
 
 /// Checks that an id is numeric before putting it in a URL.
@@ -38,23 +29,26 @@ pub fn check_id(id: &str) -> Result<(), ConnectorError> {
 }
 
 impl<'a> Api<'a> {
-    pub fn new(cfg: &'a OpConfig) -> Api<'a> {
+    pub fn new(cfg: &'a Settings) -> Api<'a> {
         Api { cfg }
     }
 
     fn project_path(&self, tail: &str) -> String {
-        self.cfg
-            .api(&format!("projects/{}{tail}", self.cfg.project_id))
+        format!("projects/{}{tail}", self.cfg.project_id)
     }
 
     /// Every element of a collection, following `offset` pages.
-    fn all<T: DeserializeOwned>(&self, url: &str) -> Result<Vec<T>, ConnectorError> {
+    fn all<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, ConnectorError> {
         let mut out = Vec::new();
         let mut offset = 1;
         loop {
-            let page: Collection<T> = get(Request::get(url)
+            let page: Collection<T> = self
+                .cfg
+                .api
+                .get(path)
                 .query("offset", offset)
-                .query("pageSize", WHOLE_PAGE))?;
+                .query("pageSize", WHOLE_PAGE)
+                .send_json()?;
             let size = page.page_size.unwrap_or(WHOLE_PAGE);
             let empty = page.embedded.elements.is_empty();
             out.extend(page.embedded.elements);
@@ -66,15 +60,20 @@ impl<'a> Api<'a> {
     }
 
     pub fn statuses(&self) -> Result<Vec<Status>, ConnectorError> {
-        self.all(&self.cfg.api("statuses"))
+        self.all("statuses")
     }
 
     pub fn project(&self) -> Result<Project, ConnectorError> {
-        get(Request::get(self.project_path("")))
+        self.cfg.api.get(&self.project_path("")).send_json()
     }
 
     pub fn update_project(&self, body: &Value) -> Result<Project, ConnectorError> {
-        send(Request::patch(self.project_path("")).json(body)?)?.json()
+        self.cfg
+            .api
+            .patch(&self.project_path(""))
+            .json(body)?
+            .send()?
+            .json()
     }
 
     pub fn categories(&self) -> Result<Vec<Category>, ConnectorError> {
@@ -83,7 +82,7 @@ impl<'a> Api<'a> {
 
     pub fn category(&self, id: &str) -> Result<Category, ConnectorError> {
         check_id(id)?;
-        get(Request::get(self.cfg.api(&format!("categories/{id}"))))
+        self.cfg.api.get(&format!("categories/{id}")).send_json()
     }
 
     pub fn versions(&self) -> Result<Vec<Version>, ConnectorError> {
@@ -92,21 +91,30 @@ impl<'a> Api<'a> {
 
     pub fn version(&self, id: &str) -> Result<Version, ConnectorError> {
         check_id(id)?;
-        get(Request::get(self.cfg.api(&format!("versions/{id}"))))
+        self.cfg.api.get(&format!("versions/{id}")).send_json()
     }
 
     pub fn create_version(&self, body: &Value) -> Result<Version, ConnectorError> {
-        send(Request::post(self.cfg.api("versions")).json(body)?)?.json()
+        self.cfg.api.post("versions").json(body)?.send()?.json()
     }
 
     pub fn update_version(&self, id: &str, body: &Value) -> Result<Version, ConnectorError> {
         check_id(id)?;
-        send(Request::patch(self.cfg.api(&format!("versions/{id}"))).json(body)?)?.json()
+        self.cfg
+            .api
+            .patch(&format!("versions/{id}"))
+            .json(body)?
+            .send()?
+            .json()
     }
 
     pub fn delete_version(&self, id: &str) -> Result<(), ConnectorError> {
         check_id(id)?;
-        send(Request::delete(self.cfg.api(&format!("versions/{id}")))).map(|_| ())
+        self.cfg
+            .api
+            .delete(&format!("versions/{id}"))
+            .send()
+            .map(|_| ())
     }
 
     /// One page of the project's work packages matching `filters`, oldest update first.
@@ -116,21 +124,29 @@ impl<'a> Api<'a> {
         offset: u32,
         page_size: u32,
     ) -> Result<Collection<WorkPackage>, ConnectorError> {
-        let req = Request::get(self.project_path("/work_packages"))
+        let req = self
+            .cfg
+            .api
+            .get(&self.project_path("/work_packages"))
             .query("filters", filters.to_string())
             .query("sortBy", r#"[["updatedAt","asc"],["id","asc"]]"#)
             .query("offset", offset)
             .query("pageSize", page_size);
-        get(req)
+        req.send_json()
     }
 
     pub fn work_package(&self, id: &str) -> Result<WorkPackage, ConnectorError> {
         check_id(id)?;
-        get(Request::get(self.cfg.api(&format!("work_packages/{id}"))))
+        self.cfg.api.get(&format!("work_packages/{id}")).send_json()
     }
 
     pub fn create_work_package(&self, body: &Value) -> Result<WorkPackage, ConnectorError> {
-        send(Request::post(self.project_path("/work_packages")).json(body)?)?.json()
+        self.cfg
+            .api
+            .post(&self.project_path("/work_packages"))
+            .json(body)?
+            .send()?
+            .json()
     }
 
     /// PATCH with the body's `lockVersion`; a stale one answers 409, mapped to `conflict`.
@@ -140,14 +156,20 @@ impl<'a> Api<'a> {
         body: &Value,
     ) -> Result<WorkPackage, ConnectorError> {
         check_id(id)?;
-        send(Request::patch(self.cfg.api(&format!("work_packages/{id}"))).json(body)?)?.json()
+        self.cfg
+            .api
+            .patch(&format!("work_packages/{id}"))
+            .json(body)?
+            .send()?
+            .json()
     }
 
     pub fn delete_work_package(&self, id: &str) -> Result<(), ConnectorError> {
         check_id(id)?;
-        send(Request::delete(
-            self.cfg.api(&format!("work_packages/{id}")),
-        ))
-        .map(|_| ())
+        self.cfg
+            .api
+            .delete(&format!("work_packages/{id}"))
+            .send()
+            .map(|_| ())
     }
 }

@@ -4,17 +4,17 @@
 use elder_connector_sdk::{ConnectorError, Item, ItemPatch, ItemState, Kind, NewItem};
 use serde_json::{Map, Value, json};
 
-use crate::api::Api;
-use crate::config::{CloseMode, TrelloConfig};
 use crate::mapping::{
     board_to_item, card_closed, card_to_item, extras_params, label_to_item, target_list,
 };
 use crate::model::{Card, Label, List};
+use crate::settings::api::Api;
+use crate::settings::{CloseMode, Settings};
 
 type Params = Map<String, Value>;
 
 /// Reads one item.
-pub fn get(cfg: &TrelloConfig, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+pub fn get(cfg: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
     let api = Api::new(cfg);
     match kind {
         Kind::Issue => {
@@ -69,7 +69,7 @@ fn color_of(extras: &str) -> Result<Option<String>, ConnectorError> {
 }
 
 /// Creates a card (in the first open list) or a label.
-pub fn create(cfg: &TrelloConfig, new: NewItem) -> Result<Item, ConnectorError> {
+pub fn create(cfg: &Settings, new: NewItem) -> Result<Item, ConnectorError> {
     let api = Api::new(cfg);
     match new.kind {
         Kind::Issue => create_card(cfg, &api, new),
@@ -89,7 +89,7 @@ pub fn create(cfg: &TrelloConfig, new: NewItem) -> Result<Item, ConnectorError> 
     }
 }
 
-fn create_card(cfg: &TrelloConfig, api: &Api, new: NewItem) -> Result<Item, ConnectorError> {
+fn create_card(cfg: &Settings, api: &Api, new: NewItem) -> Result<Item, ConnectorError> {
     if new.title.trim().is_empty() {
         return Err(ConnectorError::invalid_input("a card needs a name"));
     }
@@ -112,7 +112,7 @@ fn create_card(cfg: &TrelloConfig, api: &Api, new: NewItem) -> Result<Item, Conn
 }
 
 /// Whether the card's list is one that closes (archiving aside).
-fn in_closing_list(cfg: &TrelloConfig, card: &Card, lists: &[List]) -> bool {
+fn in_closing_list(cfg: &Settings, card: &Card, lists: &[List]) -> bool {
     card_closed(
         cfg,
         &Card {
@@ -124,7 +124,7 @@ fn in_closing_list(cfg: &TrelloConfig, card: &Card, lists: &[List]) -> bool {
 }
 
 /// The parameters that close a card (empty when it already is closed).
-fn close_params(cfg: &TrelloConfig, card: &Card, lists: &[List], status: Option<&str>) -> Params {
+fn close_params(cfg: &Settings, card: &Card, lists: &[List], status: Option<&str>) -> Params {
     let mut p = Params::new();
     if cfg.close_mode == CloseMode::Archive {
         if !card.closed {
@@ -148,7 +148,7 @@ fn close_params(cfg: &TrelloConfig, card: &Card, lists: &[List], status: Option<
 
 /// The parameters that reopen a card.
 fn reopen_params(
-    cfg: &TrelloConfig,
+    cfg: &Settings,
     card: &Card,
     lists: &[List],
     status: Option<&str>,
@@ -174,7 +174,7 @@ fn reopen_params(
 }
 
 fn close_card(
-    cfg: &TrelloConfig,
+    cfg: &Settings,
     api: &Api,
     card: Card,
     lists: &[List],
@@ -190,7 +190,7 @@ fn close_card(
 
 /// Applies a patch to a card or a label.
 pub fn update(
-    cfg: &TrelloConfig,
+    cfg: &Settings,
     kind: Kind,
     id: &str,
     patch: ItemPatch,
@@ -221,7 +221,7 @@ pub fn update(
 }
 
 fn update_card(
-    cfg: &TrelloConfig,
+    cfg: &Settings,
     api: &Api,
     id: &str,
     patch: ItemPatch,
@@ -275,7 +275,7 @@ fn update_card(
 }
 
 /// Closes a card.
-pub fn close(cfg: &TrelloConfig, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+pub fn close(cfg: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
     if kind != Kind::Issue {
         return Err(ConnectorError::unsupported(format!(
             "close for {kind:?} on Trello"
@@ -288,7 +288,7 @@ pub fn close(cfg: &TrelloConfig, kind: Kind, id: &str) -> Result<Item, Connector
 }
 
 /// Reopens a card: unarchives it and moves it out of a closing list.
-pub fn reopen(cfg: &TrelloConfig, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
+pub fn reopen(cfg: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
     if kind != Kind::Issue {
         return Err(ConnectorError::unsupported(format!(
             "reopen for {kind:?} on Trello"
@@ -307,7 +307,7 @@ pub fn reopen(cfg: &TrelloConfig, kind: Kind, id: &str) -> Result<Item, Connecto
 }
 
 /// Deletes a card or a label.
-pub fn delete(cfg: &TrelloConfig, kind: Kind, id: &str) -> Result<(), ConnectorError> {
+pub fn delete(cfg: &Settings, kind: Kind, id: &str) -> Result<(), ConnectorError> {
     let api = Api::new(cfg);
     match kind {
         Kind::Issue => api.delete_card(id),

@@ -1,9 +1,13 @@
 //! The Trello connector's configuration: keys, validation, and the list -> state map
-//! (explicit `list_state_map`, then `done_lists`, then "a list named like Done closes").
+//! (explicit `list_state_map`, then `done_lists`, then "a list named like Done closes"),
+//! and the API [`Client`] (root `<base_url>/1`); the typed Trello calls built on it, with
+//! Trello's own 429 handling, are in [`api`].
+
+pub mod api;
 
 use std::collections::BTreeMap;
 
-use elder_connector_sdk::{ConnectorError, Field, Settings, Values};
+use elder_connector_sdk::{Client, ConnectorError, Field, Values};
 
 /// The default API root.
 pub const DEFAULT_BASE_URL: &str = "https://api.trello.com";
@@ -19,12 +23,14 @@ pub enum CloseMode {
 
 /// The parsed configuration.
 #[derive(Debug, Clone)]
-pub struct TrelloConfig {
+pub struct Settings {
     pub board_id: String,
     pub base_url: String,
     pub done_lists: Vec<String>,
     pub list_state_map: BTreeMap<String, bool>,
     pub close_mode: CloseMode,
+    /// Builds every request: `<base_url>/1` (the host adds `key` and `token`).
+    pub api: Client,
 }
 
 /// `{"List name or id": "open" | "closed", ...}`.
@@ -43,7 +49,7 @@ fn parse_state_map(text: &str) -> Result<BTreeMap<String, bool>, ConnectorError>
         .collect()
 }
 
-impl Settings for TrelloConfig {
+impl elder_connector_sdk::Settings for Settings {
     const FIELDS: &'static [Field] = &[
         Field::new(
             "api_key",
@@ -72,7 +78,7 @@ impl Settings for TrelloConfig {
         .default("move"),
     ];
 
-    fn parse(v: &Values<'_>) -> Result<TrelloConfig, ConnectorError> {
+    fn parse(v: &Values<'_>) -> Result<Settings, ConnectorError> {
         let board_id = v.text("board_id")?;
         if !board_id.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(ConnectorError::invalid_config(
@@ -109,7 +115,8 @@ impl Settings for TrelloConfig {
                 )));
             }
         };
-        Ok(TrelloConfig {
+        Ok(Settings {
+            api: Client::new(format!("{base_url}/1")),
             board_id,
             base_url,
             done_lists,
@@ -119,7 +126,7 @@ impl Settings for TrelloConfig {
     }
 }
 
-impl TrelloConfig {
+impl Settings {
     /// Whether a list (by id and name) means "closed".
     pub fn list_closes(&self, id: &str, name: &str) -> bool {
         let (id, name) = (id.to_lowercase(), name.trim().to_lowercase());
@@ -142,7 +149,7 @@ impl TrelloConfig {
 mod tests {
     use super::*;
 
-    fn parse(pairs: &[(&str, &str)]) -> Result<TrelloConfig, ConnectorError> {
+    fn parse(pairs: &[(&str, &str)]) -> Result<Settings, ConnectorError> {
         elder_connector_sdk::testing::settings::<crate::Trello>(pairs)
     }
 

@@ -2,22 +2,24 @@
 //! since the cursor (newest first, paged backwards with `before`), then the touched
 //! items' current state. Deletions come only from delete actions.
 
+pub mod cursor;
+
 use std::collections::HashMap;
 
 use elder_connector_sdk::{ConnectorError, Item, Kind, Page, time};
 
-use crate::api::{ACTION_PAGE, Api};
-use crate::config::TrelloConfig;
-use crate::cursor::{Cursor, slice_feed};
+use self::cursor::{Cursor, slice_feed};
 use crate::mapping::{board_to_item, card_to_item, label_to_item};
 use crate::model::{Action, CARD_ACTIONS, Card, LABEL_ACTIONS};
+use crate::settings::Settings;
+use crate::settings::api::{ACTION_PAGE, Api};
 
 /// Cards fetched one by one up to this many; above it the whole board is read once.
 const SINGLE_FETCH_MAX: usize = 5;
 
 /// Lists changes of `kind` since `cursor`.
 pub fn list_changes(
-    cfg: &TrelloConfig,
+    cfg: &Settings,
     kind: Kind,
     cursor: Option<String>,
     page_size: u32,
@@ -71,7 +73,7 @@ fn page(items: Vec<Item>, deleted_ids: Vec<String>, next: Cursor, has_more: bool
 }
 
 fn backfill(
-    cfg: &TrelloConfig,
+    cfg: &Settings,
     api: &Api,
     kind: Kind,
     anchor: Option<String>,
@@ -131,7 +133,7 @@ fn actions_since(
 }
 
 fn feed(
-    cfg: &TrelloConfig,
+    cfg: &Settings,
     api: &Api,
     kind: Kind,
     anchor: Option<String>,
@@ -157,11 +159,7 @@ fn feed(
 
 /// The current state of changed cards still on the board, oldest activity first. A card
 /// that cannot be read (moved to another board, deleted later) is skipped, not deleted.
-fn changed_cards(
-    cfg: &TrelloConfig,
-    api: &Api,
-    ids: &[String],
-) -> Result<Vec<Item>, ConnectorError> {
+fn changed_cards(cfg: &Settings, api: &Api, ids: &[String]) -> Result<Vec<Item>, ConnectorError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }

@@ -5,8 +5,8 @@
 use elder_connector_sdk::{ConnectorError, Item, ItemPatch, ItemState, Kind, NewItem};
 use serde_json::{Value, json};
 
-use crate::config::Settings;
-use crate::{http, map};
+use crate::mapping;
+use crate::settings::Settings;
 
 fn check_id(id: &str) -> Result<&str, ConnectorError> {
     if !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) {
@@ -33,9 +33,9 @@ fn one(s: &Settings, kind: Kind, id: &str) -> Result<String, ConnectorError> {
 
 /// `GET` one item.
 pub fn get(s: &Settings, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
-    map::any(
+    mapping::any(
         kind,
-        &http::send("GET", &one(s, kind, id)?, None)?.json::<Value>()?,
+        &s.api.get(&one(s, kind, id)?).send()?.json::<Value>()?,
     )
 }
 
@@ -48,12 +48,11 @@ fn user_ids(s: &Settings, names: &[String]) -> Result<Vec<u64>, ConnectorError> 
                 .chars()
                 .filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
                 .collect();
-            let found = http::send(
-                "GET",
-                &format!("{}/api/v4/users?username={enc}", s.base_url),
-                None,
-            )?
-            .json::<Value>()?;
+            let found = s
+                .api
+                .get(&format!("/api/v4/users?username={enc}"))
+                .send()?
+                .json::<Value>()?;
             found
                 .get(0)
                 .and_then(|u| u.get("id"))
@@ -70,10 +69,14 @@ pub fn create(s: &Settings, n: NewItem) -> Result<Item, ConnectorError> {
     } else {
         Vec::new()
     };
-    let body = map::create_body(&n, &ids)?;
-    let created = map::any(
+    let body = mapping::create_body(&n, &ids)?;
+    let created = mapping::any(
         n.kind,
-        &http::send("POST", &collection(s, n.kind)?, Some(&body))?.json::<Value>()?,
+        &s.api
+            .post(&collection(s, n.kind)?)
+            .json(&body)?
+            .send()?
+            .json::<Value>()?,
     )?;
     if n.state == ItemState::Closed && n.kind != Kind::Label {
         return set_state(s, n.kind, &created.external_id, ItemState::Closed);
@@ -97,14 +100,11 @@ pub fn update(s: &Settings, kind: Kind, id: &str, p: ItemPatch) -> Result<Item, 
         (Some(names), Kind::Issue) => Some(user_ids(s, names)?),
         _ => None,
     };
-    let body = map::update_body(kind, &p, ids.as_deref())?;
+    let body = mapping::update_body(kind, &p, ids.as_deref())?;
     if body.as_object().is_some_and(|o| o.is_empty()) {
         return get(s, kind, id);
     }
-    map::any(
-        kind,
-        &http::send("PUT", &url, Some(&body))?.json::<Value>()?,
-    )
+    mapping::any(kind, &s.api.put(&url).json(&body)?.send()?.json::<Value>()?)
 }
 
 /// Closes or reopens with `state_event`.
@@ -119,21 +119,25 @@ pub fn set_state(
             "GitLab labels cannot be closed or reopened",
         ));
     }
-    let body = json!({"state_event": map::state_event(kind, state)});
-    map::any(
+    let body = json!({"state_event": mapping::state_event(kind, state)});
+    mapping::any(
         kind,
-        &http::send("PUT", &one(s, kind, id)?, Some(&body))?.json::<Value>()?,
+        &s.api
+            .put(&one(s, kind, id)?)
+            .json(&body)?
+            .send()?
+            .json::<Value>()?,
     )
 }
 
 /// `DELETE` an item (issues need an owner or admin token).
 pub fn delete(s: &Settings, kind: Kind, id: &str) -> Result<(), ConnectorError> {
-    http::send("DELETE", &one(s, kind, id)?, None).map(|_| ())
+    s.api.delete(&one(s, kind, id)?).send().map(|_| ())
 }
 
 /// `GET` the project: its `path_with_namespace`.
 pub fn test_connection(s: &Settings) -> Result<String, ConnectorError> {
-    let p = http::send("GET", &s.project_url(""), None)?.json::<Value>()?;
+    let p = s.api.get(&s.project_url("")).send()?.json::<Value>()?;
     Ok(p.get("path_with_namespace")
         .and_then(Value::as_str)
         .unwrap_or("GitLab project")
@@ -146,11 +150,11 @@ mod tests {
 
     #[test]
     fn ids_must_be_numeric_so_paths_cannot_be_injected() {
-        let s = Settings {
-            base_url: "https://gitlab.com".into(),
-            project: "1".into(),
-            group_id: None,
-        };
+        let s = elder_connector_sdk::testing::settings::<crate::GitlabConnector>(&[(
+            "project_id",
+            "1",
+        )])
+        .unwrap();
         assert_eq!(
             one(&s, Kind::Issue, "12").unwrap(),
             "https://gitlab.com/api/v4/projects/1/issues/12"
