@@ -3,11 +3,13 @@
 //! bindings; the store keeps these as JSON snapshots; the sync engine and resolver
 //! reason over them. No I/O lives here.
 
+mod clock;
 mod connector_info;
 mod error;
 mod item;
 mod secret_names;
 
+pub use clock::now_ms;
 pub use connector_info::{
     AuthRule, ConfigField, ConnectorInfo, HmacAlgorithm, HmacSignature, SignatureEncoding,
     SignedContent, WebhookInfo, WebhookScheme,

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use elder_sync_engine::ConnectorRegistry;
 use elder_sync_model::ConnectorInfo;
+use elder_sync_model::now_ms;
 use elder_sync_runtime::{LoadedConnector, Runtime};
 use serde::Serialize;
 
@@ -131,10 +132,6 @@ pub struct PluginHost {
     /// Serialises installs, swaps and directory scans (and the files they write).
     lifecycle: Mutex<()>,
     draining: Arc<Draining>,
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 impl PluginHost {

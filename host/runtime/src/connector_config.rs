@@ -77,27 +77,30 @@ impl ConnectorConfig {
         split
     }
 
-    /// Reads a JSON object whose values are strings, numbers or booleans (stored as text).
+    /// A sync config's settings as a connector receives them (the one rule, used by the
+    /// engine and the tests alike): strings as they are, numbers and booleans as their
+    /// text, objects and arrays as JSON text (e.g. a status map), nulls left out. None of
+    /// them is marked secret by origin; add secrets with [`ConnectorConfig::with_secrets`].
+    pub fn from_settings(settings: &serde_json::Map<String, serde_json::Value>) -> Self {
+        let values = settings
+            .iter()
+            .filter_map(|(key, value)| {
+                let text = match value {
+                    serde_json::Value::Null => return None,
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                Some((key.clone(), text))
+            })
+            .collect();
+        ConnectorConfig::new(values)
+    }
+
+    /// [`ConnectorConfig::from_settings`] of a JSON value, which must be an object.
     pub fn from_json(v: &serde_json::Value) -> Result<Self, RuntimeError> {
-        let obj = v
-            .as_object()
-            .ok_or_else(|| RuntimeError::InvalidConfig("expected a JSON object".into()))?;
-        let mut values = BTreeMap::new();
-        for (key, value) in obj {
-            let text = match value {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Number(n) => n.to_string(),
-                serde_json::Value::Bool(b) => b.to_string(),
-                serde_json::Value::Null => continue,
-                _ => {
-                    return Err(RuntimeError::InvalidConfig(format!(
-                        "value of `{key}` must be a string, number or boolean"
-                    )));
-                }
-            };
-            values.insert(key.clone(), text);
-        }
-        Ok(ConnectorConfig::new(values))
+        v.as_object()
+            .map(ConnectorConfig::from_settings)
+            .ok_or_else(|| RuntimeError::InvalidConfig("expected a JSON object".into()))
     }
 
     /// The value of `key`, if set.
@@ -132,18 +135,19 @@ mod tests {
     }
 
     #[test]
-    fn from_json_reads_scalars_and_rejects_nested_values() {
+    fn settings_become_text_nested_values_json_and_nulls_absent() {
         let cfg = ConnectorConfig::from_json(&serde_json::json!({
-            "owner": "elder", "page": 50, "draft": true, "unset": null
+            "owner": "elder", "page": 50, "draft": true, "unset": null,
+            "status_map": {"Done": "closed"}, "labels": ["a"]
         }))
         .unwrap();
         assert_eq!(cfg.get("owner"), Some("elder"));
         assert_eq!(cfg.get("page"), Some("50"));
         assert_eq!(cfg.get("draft"), Some("true"));
         assert_eq!(cfg.get("unset"), None);
-
-        let err = ConnectorConfig::from_json(&serde_json::json!({"labels": ["a"]})).unwrap_err();
-        assert!(err.to_string().contains("labels"), "{err}");
+        assert_eq!(cfg.get("status_map"), Some(r#"{"Done":"closed"}"#));
+        assert_eq!(cfg.get("labels"), Some(r#"["a"]"#));
+        assert_eq!(cfg.secret_keys().count(), 0);
         assert!(ConnectorConfig::from_json(&serde_json::json!([1])).is_err());
     }
 }

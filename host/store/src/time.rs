@@ -4,10 +4,7 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use crate::error::{Result, StoreError};
 
-/// Now, in UTC milliseconds.
-pub fn now_ms() -> i64 {
-    Utc::now().timestamp_millis()
-}
+pub use elder_sync_model::now_ms;
 
 /// A `DateTime<Utc>` as stored milliseconds.
 pub fn to_ms(t: DateTime<Utc>) -> i64 {

@@ -29,7 +29,7 @@ use tracing::Instrument;
 pub async fn dispatch_batch(engine: &Engine, limit: u32) -> Result<usize, EngineError> {
     let entries = engine
         .store
-        .claim_outbox(limit, Duration::from_secs(120))
+        .claim_outbox(limit, crate::engine::CLAIM_LEASE)
         .await?;
     for entry in &entries {
         match dispatch_entry(engine, entry).await {
@@ -53,10 +53,17 @@ pub async fn dispatch_batch(engine: &Engine, limit: u32) -> Result<usize, Engine
     Ok(entries.len())
 }
 
-/// Exponential backoff: 2 s, 4 s, ... capped at 10 minutes.
+/// The first retry's wait; each later one doubles it.
+const BACKOFF_FIRST_SECS: u64 = 2;
+
+/// The longest wait between retries: a platform down for hours is still tried every 10
+/// minutes, and `max_attempts` decides when the work is parked.
+const BACKOFF_CAP: Duration = Duration::from_secs(600);
+
+/// Exponential backoff: 2 s, 4 s, ... capped at [`BACKOFF_CAP`].
 pub fn backoff(attempts: i64) -> Duration {
     let exp = attempts.clamp(0, 9) as u32;
-    Duration::from_secs((2u64 << exp).min(600))
+    Duration::from_secs(BACKOFF_FIRST_SECS << exp).min(BACKOFF_CAP)
 }
 
 async fn dispatch_entry(engine: &Engine, entry: &OutboxEntry) -> Result<(), EngineError> {

@@ -39,6 +39,11 @@ pub struct EngineSettings {
     pub retention: Duration,
 }
 
+/// How long a claimed inbox or outbox row stays invisible to other workers: a worker that
+/// dies mid-claim gives its rows back after this long (the replicas issue shortens it and
+/// renews it while work runs).
+pub const CLAIM_LEASE: Duration = Duration::from_secs(120);
+
 /// The default retention of completed work: 14 days.
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(14 * 24 * 3600);
 
@@ -132,15 +137,7 @@ impl Engine {
 /// its secrets, marked as such (the runtime's `ConnectorConfig::split` withholds them
 /// from the guest whatever the connector declares, and applies them at egress only).
 pub fn connector_config(rc: &ResolvedConfig) -> ConnectorConfig {
-    let mut values = std::collections::BTreeMap::new();
-    for (k, v) in &rc.settings {
-        let text = match v {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        values.insert(k.clone(), text);
-    }
-    ConnectorConfig::new(values).with_secrets(rc.secrets.clone())
+    ConnectorConfig::from_settings(&rc.settings).with_secrets(rc.secrets.clone())
 }
 
 /// The config's conflict strategy (`config_json.conflict_strategy`, default last-modified-wins).

@@ -5,8 +5,6 @@
 //! The inbox worker then translates deliveries with the connector's `parse-webhook` and
 //! applies the changes. Nothing acknowledged is lost; redeliveries are no-ops.
 
-use std::time::Duration;
-
 use elder_sync_model::{ChangeAction, WebhookInfo};
 use elder_sync_store::{StoreError, SyncConfig, SyncMethod};
 use elder_sync_telemetry::WebhookOutcome;
@@ -200,7 +198,7 @@ async fn check_and_store(
 
 /// Claims and processes one batch of inbox deliveries; returns how many were claimed.
 pub async fn process_inbox_batch(engine: &Engine, limit: u32) -> Result<usize, EngineError> {
-    let entries = claim_inbox(&engine.store, limit, Duration::from_secs(120)).await?;
+    let entries = claim_inbox(&engine.store, limit, crate::engine::CLAIM_LEASE).await?;
     for entry in &entries {
         // One correlation id per delivery: its history row and every log line carry it.
         let correlation_id = Uuid::new_v4();

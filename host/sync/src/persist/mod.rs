@@ -17,7 +17,4 @@ pub use inbox::{
 pub use links::{open_conflict_types, repoint_mapping, unresolved_conflicts_of};
 pub use reservations::{RESERVED_PREFIX, find_reservation, is_reserved, placeholder};
 
-/// Milliseconds since the Unix epoch, UTC.
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
+pub use elder_sync_model::now_ms;

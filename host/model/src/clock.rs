@@ -1,0 +1,19 @@
+//! The host's one wall clock reading: milliseconds since the Unix epoch, UTC (the unit of
+//! every stored timestamp and of the canonical item's `updated_at`).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Now, in UTC milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn now_is_after_2024() {
+        assert!(super::now_ms() > 1_704_067_200_000);
+    }
+}
