@@ -1,6 +1,7 @@
 //! The HTTP server and what bounds one client: hyper connections with a header-read
 //! timeout (a slowloris client is cut off) and graceful shutdown; tower layers that cap the
-//! body size (`413`), the time a body may stall (`ELDER_HTTP_BODY_TIMEOUT_SECS`), the time
+//! body size (`413`, sent after reading and discarding a bounded amount of the oversized
+//! body, so a client still writing reads the answer rather than a reset), the time a body may stall (`ELDER_HTTP_BODY_TIMEOUT_SECS`), the time
 //! a request may take in all (`503 request_timeout`) and how many API and webhook requests
 //! run at once (`503 overloaded`; health and metrics stay outside that gate). Errors the
 //! framework answers by itself get the API's JSON error body.
@@ -15,6 +16,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -23,13 +25,18 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
 use crate::settings::HttpLimits;
 
 /// How long open connections may take to finish their requests after shutdown begins.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// How much of an oversized body is read and discarded before the `413` goes out, as a
+/// multiple of the body limit. Closing with unread bytes in the socket makes the kernel
+/// reset the connection, and a client still writing then sees a broken pipe instead of
+/// the answer; past this much (or the body timeout) the connection is simply closed.
+const DRAIN_FACTOR: usize = 8;
 
 /// The largest framework error body read back to turn it into a JSON message.
 const ERROR_TEXT_LIMIT: usize = 4096;
@@ -43,7 +50,10 @@ pub fn bounded(gated: Router, open: Router, limits: &HttpLimits) -> Router {
         .layer(middleware::from_fn_with_state(gate, shed_when_full))
         .merge(open)
         .layer(DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+        .layer(middleware::from_fn_with_state(
+            limits.max_body_bytes,
+            bounded_body,
+        ))
         .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -53,6 +63,60 @@ pub fn bounded(gated: Router, open: Router, limits: &HttpLimits) -> Router {
             limits.max_body_bytes,
             json_errors,
         ))
+}
+
+/// Reads the request body up to `max` bytes and hands it on buffered; a body declared or
+/// found larger is answered `413 payload_too_large` after a bounded drain.
+async fn bounded_body(State(max): State<usize>, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let mut stream = body.into_data_stream();
+    if declared.is_some_and(|n| n > max as u64) {
+        drain(&mut stream, max.saturating_mul(DRAIN_FACTOR)).await;
+        return too_large(max);
+    }
+    let mut buffered = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else {
+            return error_body(
+                StatusCode::BAD_REQUEST,
+                "body_unreadable",
+                "the request body could not be read: it stalled longer than \
+                 ELDER_HTTP_BODY_TIMEOUT_SECS allows, or the connection broke",
+            );
+        };
+        if buffered.len() + chunk.len() > max {
+            drain(&mut stream, max.saturating_mul(DRAIN_FACTOR)).await;
+            return too_large(max);
+        }
+        buffered.extend_from_slice(&chunk);
+    }
+    next.run(Request::from_parts(parts, Body::from(buffered)))
+        .await
+}
+
+/// Reads and discards up to `budget` more bytes of a body (stopping at its end, an
+/// error, or the body timeout).
+async fn drain(stream: &mut axum::body::BodyDataStream, budget: usize) {
+    let mut read = 0usize;
+    while read < budget {
+        match stream.next().await {
+            Some(Ok(chunk)) => read += chunk.len(),
+            _ => return,
+        }
+    }
+}
+
+fn too_large(max: usize) -> Response {
+    error_body(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        &format!("the request body is larger than {max} bytes (ELDER_HTTP_MAX_BODY_BYTES)"),
+    )
 }
 
 /// Answers `503 overloaded` at once when every request slot is taken (no queue builds up).

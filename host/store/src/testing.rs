@@ -105,6 +105,27 @@ pub fn test_secret_key() -> crate::SecretBox {
     crate::SecretBox::from_base64("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").expect("test key")
 }
 
+/// Runs each `async fn case(engine: TestEngine)` of a test file on SQLite and on
+/// PostgreSQL: `both_engines!(case_a, case_b);` declares a module per case with a
+/// `sqlite` and a `postgres` test.
+#[macro_export]
+macro_rules! both_engines {
+    ($($case:ident),+ $(,)?) => {
+        $(
+            mod $case {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$case($crate::testing::TestEngine::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$case($crate::testing::TestEngine::Postgres).await
+                }
+            }
+        )+
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,29 +4,13 @@
 
 use std::borrow::Cow;
 
+use elder_sync_store::both_engines;
 use elder_sync_store::testing::{TestDb, TestEngine, test_secret_key};
 use elder_sync_store::*;
 use serde_json::json;
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor, Row};
-
-macro_rules! both_engines {
-    ($($case:ident),+ $(,)?) => {
-        $(
-            mod $case {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    super::$case(super::TestEngine::Sqlite).await
-                }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    super::$case(super::TestEngine::Postgres).await
-                }
-            }
-        )+
-    };
-}
 
 both_engines!(existing_rows_survive_and_new_platforms_fit);
 

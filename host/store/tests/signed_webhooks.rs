@@ -4,27 +4,11 @@
 //! says why in the status, refused deliveries are counted per config, and completed work
 //! older than the retention is pruned while failed and pending work is kept.
 
+use elder_sync_store::both_engines;
 use elder_sync_store::testing::{TestDb, TestEngine, test_secret_key};
 use elder_sync_store::*;
 use serde_json::{Value, json};
 use sqlx::{Executor, Row};
-
-macro_rules! both_engines {
-    ($($case:ident),+ $(,)?) => {
-        $(
-            mod $case {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    super::$case(super::TestEngine::Sqlite).await
-                }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    super::$case(super::TestEngine::Postgres).await
-                }
-            }
-        )+
-    };
-}
 
 both_engines!(
     webhooks_on_without_a_secret_is_refused,

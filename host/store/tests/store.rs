@@ -4,27 +4,11 @@ use std::time::Duration;
 
 use chrono::Utc;
 use elder_sync_model::Kind;
+use elder_sync_store::both_engines;
 use elder_sync_store::testing::{TestDb, TestEngine, test_secret_key};
 use elder_sync_store::*;
 use serde_json::{Value, json};
 use sqlx::Row;
-
-macro_rules! both_engines {
-    ($($case:ident),+ $(,)?) => {
-        $(
-            mod $case {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    super::$case(super::TestEngine::Sqlite).await
-                }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    super::$case(super::TestEngine::Postgres).await
-                }
-            }
-        )+
-    };
-}
 
 both_engines!(
     reopen_keeps_everything,
