@@ -11,6 +11,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::error::ErrorBody;
+use crate::extract::IdParam;
 use elder_sync_store::{Conflict, ResolutionStrategy};
 
 /// Method and path of every engine route documented here.
@@ -39,7 +40,7 @@ pub struct Resolution {
 
 /// Apply a conflict's resolution to Elder and to the platform, and mark it resolved.
 #[utoipa::path(post, path = "/api/v1/sync/conflicts/{id}/resolve", tag = "sync",
-    params(("id" = i64, Path)), request_body = Resolution,
+    params(IdParam), request_body = Resolution,
     responses((status = 200, body = Conflict), (status = 400, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
               (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
@@ -48,7 +49,7 @@ fn resolve_conflict() {}
 /// Run a manual sync of one config now (`sync_type` manual); answers the run's
 /// `history_id`, `correlation_id`, `success`, `error` and item counts.
 #[utoipa::path(post, path = "/api/v1/sync/configs/{id}/run", tag = "sync",
-    params(("id" = i64, Path)),
+    params(IdParam),
     responses((status = 200, body = Object), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 fn run_config() {}
@@ -56,7 +57,7 @@ fn run_config() {}
 /// Test the connection of one config through its connector; answers `ok` and `reached`
 /// or `error`.
 #[utoipa::path(post, path = "/api/v1/sync/configs/{id}/test", tag = "sync",
-    params(("id" = i64, Path)),
+    params(IdParam),
     responses((status = 200, body = Object), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody)))]
 fn test_config() {}

@@ -27,8 +27,9 @@ use utoipa::openapi::OpenApi;
 pub use auth::{Caller, require_token};
 pub use catalog::{ConnectorCatalog, StaticCatalog, requirements_for};
 pub use engine_routes::ENGINE_ROUTES;
+pub use error::ERROR_CODES;
 pub use error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
-pub use extract::{ApiJson, ApiPath, ApiQuery};
+pub use extract::{ApiJson, ApiPath, ApiQuery, IdParam};
 pub use plugin_routes::PLUGIN_ROUTES;
 
 /// What every handler can reach.
@@ -68,7 +69,8 @@ impl ApiState {
 
 /// The authenticated API routes and their OpenAPI document, built from the same annotations.
 pub fn api_routes(state: ApiState) -> (Router, OpenApi) {
-    let (router, doc) = routes::all().split_for_parts();
+    let (router, mut doc) = routes::all().split_for_parts();
+    openapi::finish(&mut doc);
     let router = router
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -94,7 +96,8 @@ pub fn router(state: ApiState) -> Router {
     .method_not_allowed_fallback(method_not_allowed)
 }
 
-async fn unknown_route() -> ApiError {
+/// The answer to a path no route serves: `404 route_not_found` (the service's fallback).
+pub async fn unknown_route() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "route_not_found",
@@ -102,7 +105,8 @@ async fn unknown_route() -> ApiError {
     )
 }
 
-async fn method_not_allowed() -> ApiError {
+/// The answer to a method a route does not take: `405 method_not_allowed`.
+pub async fn method_not_allowed() -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
@@ -112,5 +116,7 @@ async fn method_not_allowed() -> ApiError {
 
 /// The OpenAPI document alone (for tooling and tests).
 pub fn openapi() -> OpenApi {
-    routes::all().split_for_parts().1
+    let mut doc = routes::all().split_for_parts().1;
+    openapi::finish(&mut doc);
+    doc
 }

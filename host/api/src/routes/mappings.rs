@@ -24,7 +24,7 @@ async fn list_mappings(
 ) -> ApiResult<Json<Paged<Mapping>>> {
     let filter = MappingFilter {
         config_id: q.config_id,
-        elder_type: q.kind()?,
+        elder_type: q.elder_type,
     };
     Ok(Json(
         s.store
