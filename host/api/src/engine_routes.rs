@@ -10,8 +10,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::error::ErrorBody;
-use crate::extract::IdParam;
+use elder_sync_http::ErrorBody;
+use elder_sync_http::IdParam;
 use elder_sync_store::{Conflict, ResolutionStrategy};
 
 /// Method and path of every engine route documented here.

@@ -6,11 +6,8 @@
 //! (webhooks, health, metrics); [`api_routes`] gives the un-finished parts for callers that want
 //! to add documented routes of their own.
 
-mod auth;
 mod catalog;
 mod engine_routes;
-mod error;
-mod extract;
 mod openapi;
 mod plugin_routes;
 mod query;
@@ -24,12 +21,12 @@ use elder_sync_store::Store;
 use std::sync::Arc;
 use utoipa::openapi::OpenApi;
 
-pub use auth::{Caller, require_token};
 pub use catalog::{ConnectorCatalog, StaticCatalog, requirements_for};
+pub use elder_sync_http::{
+    ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ERROR_CODES, ErrorBody, ErrorDetail,
+    IdParam, require_token,
+};
 pub use engine_routes::ENGINE_ROUTES;
-pub use error::ERROR_CODES;
-pub use error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
-pub use extract::{ApiJson, ApiPath, ApiQuery, IdParam};
 pub use plugin_routes::PLUGIN_ROUTES;
 
 /// What every handler can reach.
@@ -70,11 +67,11 @@ impl ApiState {
 /// The authenticated API routes and their OpenAPI document, built from the same annotations.
 pub fn api_routes(state: ApiState) -> (Router, OpenApi) {
     let (router, mut doc) = routes::all().split_for_parts();
-    openapi::finish(&mut doc);
+    elder_sync_http::finish(&mut doc);
     let router = router
         .layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::require_token,
+            state.store.clone(),
+            require_token,
         ))
         .with_state(state);
     (router, doc)
@@ -117,6 +114,6 @@ pub async fn method_not_allowed() -> ApiError {
 /// The OpenAPI document alone (for tooling and tests).
 pub fn openapi() -> OpenApi {
     let mut doc = routes::all().split_for_parts().1;
-    openapi::finish(&mut doc);
+    elder_sync_http::finish(&mut doc);
     doc
 }

@@ -8,7 +8,7 @@
 
 use utoipa::ToSchema;
 
-use crate::error::ErrorBody;
+use elder_sync_http::ErrorBody;
 
 /// Method and path of every plugin route documented here.
 pub const PLUGIN_ROUTES: [(&str, &str); 7] = [

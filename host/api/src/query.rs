@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 
-use crate::error::{ApiError, ApiResult};
+use elder_sync_http::{ApiError, ApiResult};
 
 /// The largest page number: pages are 32-bit signed integers in the document and in answers.
 pub const MAX_PAGE: u32 = i32::MAX as u32;

@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine as _;
-use elder_sync_api::{ApiError, ApiJson, ApiState, Caller, require_token};
-use elder_sync_store::Role;
+use elder_sync_http::{ApiError, ApiJson, Caller, require_token};
+use elder_sync_store::{Role, Store};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -30,8 +30,8 @@ pub struct Upload {
     pub component: String,
 }
 
-/// The plugin routes behind the API's token check.
-pub fn router(host: Arc<PluginHost>, api: ApiState) -> Router {
+/// The plugin routes behind the API's token check (tokens live in `store`).
+pub fn router(host: Arc<PluginHost>, store: Store) -> Router {
     Router::new()
         .route(
             "/api/v1/plugins",
@@ -41,7 +41,7 @@ pub fn router(host: Arc<PluginHost>, api: ApiState) -> Router {
         )
         .route("/api/v1/plugins/{id}", get(detail))
         .route("/api/v1/plugins/{id}/{action}", post(action))
-        .layer(axum::middleware::from_fn_with_state(api, require_token))
+        .layer(axum::middleware::from_fn_with_state(store, require_token))
         .with_state(host)
 }
 

@@ -8,7 +8,6 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use base64::Engine as _;
-use elder_sync_api::ApiState;
 use elder_sync_engine::ConnectorRegistry;
 use elder_sync_plugins::{PluginHost, PluginSettings, PluginStats};
 use elder_sync_runtime::{Runtime, RuntimeConfig};
@@ -53,7 +52,7 @@ async fn api(engine: TestEngine) -> Api {
     let settings = PluginSettings::new(dirs.path().join("plugins"), dirs.path());
     let host = PluginHost::new(runtime, registry.clone(), stats, settings);
     Api {
-        app: elder_sync_plugins::api::router(host, ApiState::new(store)),
+        app: elder_sync_plugins::api::router(host, store),
         registry,
         admin,
         reader,

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Extension, Json, Router};
-use elder_sync_api::{ApiError, ApiJson, ApiPath, ApiResult, Caller};
+use elder_sync_http::{ApiError, ApiJson, ApiPath, ApiResult, Caller};
 use elder_sync_store::{Conflict, ResolutionStrategy, StoreError, SyncMethod};
 use elder_sync_telemetry::redact::redact_text;
 use serde_json::{Value, json};

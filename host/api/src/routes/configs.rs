@@ -16,8 +16,8 @@ use utoipa_axum::routes;
 
 use crate::ApiState;
 use crate::catalog::requirements_for;
-use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, IdParam};
+use elder_sync_http::{ApiJson, ApiPath, IdParam};
+use elder_sync_http::{ApiResult, ErrorBody};
 
 pub fn routes(r: OpenApiRouter<ApiState>) -> OpenApiRouter<ApiState> {
     r.routes(routes!(list_configs, create_config))

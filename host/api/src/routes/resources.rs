@@ -9,9 +9,9 @@ use elder_sync_store::{NewResource, Paged, Resource, ResourcePatch};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::ApiState;
-use crate::error::ApiResult;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, IdParam};
 use crate::query::{ResourceQuery, page};
+use elder_sync_http::ApiResult;
+use elder_sync_http::{ApiJson, ApiPath, ApiQuery, IdParam};
 
 pub fn routes(r: OpenApiRouter<ApiState>) -> OpenApiRouter<ApiState> {
     let r = issues::routes(r);
@@ -53,7 +53,7 @@ macro_rules! resource_routes {
     ($module:ident, $kind:expr, $tag:literal, $one_name:literal, $list:literal, $one:literal) => {
         mod $module {
             use super::*;
-            use crate::error::ErrorBody;
+            use elder_sync_http::ErrorBody;
             use utoipa_axum::routes;
 
             pub fn routes(r: OpenApiRouter<ApiState>) -> OpenApiRouter<ApiState> {
