@@ -7,7 +7,6 @@
 //! to add documented routes of their own.
 
 mod catalog;
-mod engine_routes;
 mod openapi;
 mod plugin_routes;
 mod query;
@@ -26,7 +25,6 @@ pub use elder_sync_http::{
     ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ERROR_CODES, ErrorBody, ErrorDetail,
     IdParam, require_token,
 };
-pub use engine_routes::ENGINE_ROUTES;
 pub use plugin_routes::PLUGIN_ROUTES;
 
 /// What every handler can reach.
@@ -80,7 +78,18 @@ pub fn api_routes(state: ApiState) -> (Router, OpenApi) {
 /// The whole `/api/v1` API: authenticated routes, the open OpenAPI document and JSON
 /// answers for unknown paths under `/api/v1`.
 pub fn router(state: ApiState) -> Router {
-    let (api, doc) = api_routes(state);
+    router_documenting(state, [])
+}
+
+/// Like [`router`], but the served document also describes `others`: the documents of the
+/// routes other crates serve next to this API (the service passes the sync engine's), so
+/// `/api/v1/openapi.json` is one document of everything the service answers.
+pub fn router_documenting(state: ApiState, others: impl IntoIterator<Item = OpenApi>) -> Router {
+    let (api, mut doc) = api_routes(state);
+    for other in others {
+        doc.merge(other);
+    }
+    elder_sync_http::finish(&mut doc);
     let doc = std::sync::Arc::new(doc);
     api.route(
         "/api/v1/openapi.json",

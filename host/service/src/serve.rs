@@ -116,7 +116,10 @@ fn app_router(api_state: ApiState, engine: &Engine, plugins: &Arc<PluginHost>) -
             plugins.clone(),
             api_state.store.clone(),
         ))
-        .merge(elder_sync_api::router(api_state))
+        .merge(elder_sync_api::router_documenting(
+            api_state,
+            [routes::openapi()],
+        ))
         .fallback(elder_sync_api::unknown_route)
         .method_not_allowed_fallback(elder_sync_api::method_not_allowed)
 }

@@ -11,10 +11,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Extension, Json, Router};
-use elder_sync_http::{ApiError, ApiJson, ApiPath, ApiResult, Caller};
+use elder_sync_http::{ApiError, ApiJson, ApiPath, ApiResult, Caller, ErrorBody, IdParam};
 use elder_sync_store::{Conflict, ResolutionStrategy, StoreError, SyncMethod};
 use elder_sync_telemetry::redact::redact_text;
 use serde_json::{Value, json};
+use utoipa::{OpenApi, ToSchema};
 
 use crate::engine::{Engine, connector_config};
 use crate::error::EngineError;
@@ -23,13 +24,45 @@ use crate::poll::poll_config;
 use crate::run::tally_json;
 use crate::settle::{Settlement, settle_conflict};
 
-/// The body of `POST /api/v1/sync/conflicts/{id}/resolve`.
-#[derive(Debug, serde::Deserialize)]
+/// The body of a resolution (`POST /api/v1/sync/conflicts/{id}/resolve`).
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[schema(as = Resolution)]
 #[serde(deny_unknown_fields)]
-struct ResolveBody {
-    resolution_strategy: ResolutionStrategy,
+pub struct ResolveBody {
+    /// `elder_wins`: Elder's current state goes to the platform; `external_wins`: the
+    /// platform's goes to Elder; `merge`: a per-field merge of both, then `data`;
+    /// `manual`: the fields in `data` over Elder's state (without `data`: both sides must
+    /// already agree).
+    pub resolution_strategy: ResolutionStrategy,
+    /// Field values for the resolution: any of `title`, `body`, `state` (`open`/`closed`),
+    /// `labels`, `assignees`.
     #[serde(default)]
-    data: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub data: Option<serde_json::Value>,
+}
+
+/// The OpenAPI entries of these routes, from the handlers' own annotations; the service
+/// merges them into the one document at `/api/v1/openapi.json`.
+#[derive(OpenApi)]
+#[openapi(
+    paths(resolve_now, run_now, test_now, receive, handshake),
+    components(schemas(ResolveBody)),
+    security(("bearer" = []))
+)]
+pub struct EngineDoc;
+
+/// Method and path of every route this module serves.
+pub const ROUTES: [(&str, &str); 5] = [
+    ("post", "/api/v1/webhooks/{config_id}"),
+    ("head", "/api/v1/webhooks/{config_id}"),
+    ("post", "/api/v1/sync/configs/{id}/run"),
+    ("post", "/api/v1/sync/configs/{id}/test"),
+    ("post", "/api/v1/sync/conflicts/{id}/resolve"),
+];
+
+/// The OpenAPI document of the engine's routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    EngineDoc::openapi()
 }
 
 /// `POST`/`HEAD /api/v1/webhooks/{config_id}` (HEAD answers 200: Trello's handshake).
@@ -65,10 +98,29 @@ fn config_id(raw: &str) -> Result<i64, ApiError> {
     })
 }
 
+/// Webhook handshake (Trello checks the callback URL with HEAD).
+#[utoipa::path(head, path = "/api/v1/webhooks/{config_id}", tag = "webhooks",
+    params(("config_id" = i64, Path, description = "The config the platform delivers for.")),
+    security(()),
+    responses((status = 200), (status = 400, body = ErrorBody)))]
 async fn handshake(Path(raw): Path<String>) -> Result<StatusCode, ApiError> {
     config_id(&raw).map(|_| StatusCode::OK)
 }
 
+/// Receive a platform's webhook delivery (no token: authenticated by the signature the
+/// connector declares, with the config's webhook secret). 202 accepted, 200 duplicate,
+/// 409 `connector_unavailable` (verified, but the connector is disabled). Anything that
+/// cannot be verified (unsigned, bad signature, unknown config, disabled config or
+/// webhooks, unusable secret) is the same 401 `unauthorized` "webhook signature could not
+/// be verified", and is stored nowhere. Secret-bearing headers are dropped after
+/// verification.
+#[utoipa::path(post, path = "/api/v1/webhooks/{config_id}", tag = "webhooks",
+    params(("config_id" = i64, Path, description = "The config the platform delivers for.")),
+    request_body(content = String, content_type = "application/octet-stream"),
+    security(()),
+    responses((status = 202, body = Object), (status = 200, body = Object),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
 async fn receive(
     State(engine): State<Engine>,
     Path(raw): Path<String>,
@@ -152,6 +204,11 @@ fn engine_error(e: EngineError) -> ApiError {
     }
 }
 
+/// Run a manual sync of one config now (`sync_type` manual); answers the run's
+/// `history_id`, `correlation_id`, `success`, `error` and item counts.
+#[utoipa::path(post, path = "/api/v1/sync/configs/{id}/run", tag = "sync", params(IdParam),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn run_now(State(engine): State<Engine>, ApiPath(id): ApiPath) -> ApiResult<Json<Value>> {
     match poll_config(&engine, id, "manual", SyncMethod::Manual).await {
         Ok(report) => Ok(Json(json!({
@@ -165,6 +222,11 @@ async fn run_now(State(engine): State<Engine>, ApiPath(id): ApiPath) -> ApiResul
     }
 }
 
+/// Test the connection of one config through its connector; answers `ok` and `reached`
+/// or `error`.
+#[utoipa::path(post, path = "/api/v1/sync/configs/{id}/test", tag = "sync", params(IdParam),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
 async fn test_now(State(engine): State<Engine>, ApiPath(id): ApiPath) -> ApiResult<Json<Value>> {
     let result = async {
         let rc = engine.store.resolve_config(id).await?;
@@ -182,6 +244,12 @@ async fn test_now(State(engine): State<Engine>, ApiPath(id): ApiPath) -> ApiResu
     }
 }
 
+/// Apply a conflict's resolution to Elder and to the platform, and mark it resolved.
+#[utoipa::path(post, path = "/api/v1/sync/conflicts/{id}/resolve", tag = "sync",
+    params(IdParam), request_body = ResolveBody,
+    responses((status = 200, body = Conflict), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 503, body = ErrorBody)))]
 async fn resolve_now(
     State(engine): State<Engine>,
     ApiPath(id): ApiPath,

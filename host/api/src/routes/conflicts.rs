@@ -14,7 +14,7 @@ use elder_sync_http::{ApiResult, ErrorBody};
 
 pub fn routes(r: OpenApiRouter<ApiState>) -> OpenApiRouter<ApiState> {
     // Resolving (`POST .../conflicts/{id}/resolve`) is served by the sync engine, which
-    // applies the resolution to both sides; see `engine_routes`.
+    // applies the resolution to both sides and documents the route itself.
     r.routes(routes!(list_conflicts))
 }
 

@@ -34,6 +34,7 @@ async fn the_document_matches_the_service_on_postgres() {
 async fn conforms(engine: TestEngine) {
     let service = Service::start(BIN, ServiceOptions::new(engine).connectors(&["github"])).await;
     let doc = served_document(&service).await;
+    assert_eq!(structure::documented(&doc), everything_served());
     let problems = structure::problems(&doc);
     assert!(
         problems.is_empty(),
@@ -68,6 +69,43 @@ async fn conforms(engine: TestEngine) {
         "only {} requests were generated",
         probe.sent
     );
+}
+
+/// Every operation the service serves under `/api/v1` (but the document itself): the API's,
+/// the sync engine's and the plugin host's.
+fn everything_served() -> std::collections::BTreeSet<(String, String)> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut add = |m: &str, p: &str| out.insert((m.to_string(), p.to_string()));
+    add("get", "/api/v1/sync/configs");
+    add("post", "/api/v1/sync/configs");
+    for m in ["get", "patch", "delete"] {
+        add(m, "/api/v1/sync/configs/{id}");
+    }
+    add("get", "/api/v1/sync/history");
+    add("get", "/api/v1/sync/status");
+    add("get", "/api/v1/sync/conflicts");
+    add("get", "/api/v1/sync/mappings");
+    // The sync engine's routes.
+    add("post", "/api/v1/sync/conflicts/{id}/resolve");
+    add("post", "/api/v1/sync/configs/{id}/run");
+    add("post", "/api/v1/sync/configs/{id}/test");
+    add("post", "/api/v1/webhooks/{config_id}");
+    add("head", "/api/v1/webhooks/{config_id}");
+    // The plugin host's routes.
+    add("get", "/api/v1/plugins");
+    add("post", "/api/v1/plugins");
+    add("get", "/api/v1/plugins/{id}");
+    for action in ["enable", "disable", "rollback", "approve"] {
+        add("post", &format!("/api/v1/plugins/{{id}}/{action}"));
+    }
+    for r in ["issues", "projects", "milestones", "labels"] {
+        add("get", &format!("/api/v1/{r}"));
+        add("post", &format!("/api/v1/{r}"));
+        for m in ["get", "patch", "delete"] {
+            add(m, &format!("/api/v1/{r}/{{id}}"));
+        }
+    }
+    out
 }
 
 async fn served_document(service: &Service) -> Value {

@@ -71,6 +71,14 @@ pub fn operations(doc: &Value) -> Vec<Op> {
     out
 }
 
+/// Method and path of every documented operation.
+pub fn documented(doc: &Value) -> BTreeSet<(String, String)> {
+    operations(doc)
+        .into_iter()
+        .map(|op| (op.method, op.path))
+        .collect()
+}
+
 /// Everything the document gets wrong by itself.
 pub fn problems(doc: &Value) -> Vec<String> {
     let ops = operations(doc);
