@@ -8,7 +8,6 @@
 
 mod catalog;
 mod openapi;
-mod plugin_routes;
 mod query;
 mod routes;
 
@@ -25,7 +24,6 @@ pub use elder_sync_http::{
     ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ERROR_CODES, ErrorBody, ErrorDetail,
     IdParam, require_token,
 };
-pub use plugin_routes::PLUGIN_ROUTES;
 
 /// What every handler can reach.
 #[derive(Clone, Debug)]

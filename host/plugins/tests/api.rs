@@ -253,12 +253,12 @@ async fn lifecycle_over_http(engine: TestEngine) {
     assert!(listed["calls"].is_u64() && listed["errors"].is_u64());
 }
 
-/// Every plugin route of the API's OpenAPI document is served (neither 405 nor "no such
+/// Every plugin route of the plugin host's OpenAPI document is served (neither 405 nor "no such
 /// route"), and the list answers the documented fields.
 #[tokio::test]
 async fn documented_plugin_routes_are_served() {
     let api = api(TestEngine::Sqlite).await;
-    for (method, path) in elder_sync_api::PLUGIN_ROUTES {
+    for (method, path) in elder_sync_plugins::api::ROUTES {
         let path = path.replace("{id}", "nope");
         let upload = method == "post" && path == "/api/v1/plugins";
         let (status, body) = api
@@ -283,7 +283,7 @@ async fn documented_plugin_routes_are_served() {
         (status, body["error"]["code"].as_str()),
         (StatusCode::NOT_FOUND, Some("route_not_found"))
     );
-    let doc = serde_json::to_value(elder_sync_api::openapi()).unwrap();
+    let doc = serde_json::to_value(elder_sync_plugins::api::openapi()).unwrap();
     let keys = |v: &Value| -> std::collections::BTreeSet<String> {
         v.as_object().unwrap().keys().cloned().collect()
     };

@@ -118,7 +118,7 @@ fn app_router(api_state: ApiState, engine: &Engine, plugins: &Arc<PluginHost>) -
         ))
         .merge(elder_sync_api::router_documenting(
             api_state,
-            [routes::openapi()],
+            [routes::openapi(), elder_sync_plugins::api::openapi()],
         ))
         .fallback(elder_sync_api::unknown_route)
         .method_not_allowed_fallback(elder_sync_api::method_not_allowed)
