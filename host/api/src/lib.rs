@@ -6,13 +6,8 @@
 //! (webhooks, health, metrics); [`api_routes`] gives the un-finished parts for callers that want
 //! to add documented routes of their own.
 
-mod auth;
 mod catalog;
-mod engine_routes;
-mod error;
-mod extract;
 mod openapi;
-mod plugin_routes;
 mod query;
 mod routes;
 
@@ -24,12 +19,11 @@ use elder_sync_store::Store;
 use std::sync::Arc;
 use utoipa::openapi::OpenApi;
 
-pub use auth::{Caller, require_token};
 pub use catalog::{ConnectorCatalog, StaticCatalog, requirements_for};
-pub use engine_routes::ENGINE_ROUTES;
-pub use error::{ApiError, ApiResult, ErrorBody, ErrorDetail};
-pub use extract::{ApiJson, ApiPath, ApiQuery};
-pub use plugin_routes::PLUGIN_ROUTES;
+pub use elder_sync_http::{
+    ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ERROR_CODES, ErrorBody, ErrorDetail,
+    IdParam, require_token,
+};
 
 /// What every handler can reach.
 #[derive(Clone, Debug)]
@@ -68,11 +62,12 @@ impl ApiState {
 
 /// The authenticated API routes and their OpenAPI document, built from the same annotations.
 pub fn api_routes(state: ApiState) -> (Router, OpenApi) {
-    let (router, doc) = routes::all().split_for_parts();
+    let (router, mut doc) = routes::all().split_for_parts();
+    elder_sync_http::finish(&mut doc);
     let router = router
         .layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::require_token,
+            state.store.clone(),
+            require_token,
         ))
         .with_state(state);
     (router, doc)
@@ -81,7 +76,18 @@ pub fn api_routes(state: ApiState) -> (Router, OpenApi) {
 /// The whole `/api/v1` API: authenticated routes, the open OpenAPI document and JSON
 /// answers for unknown paths under `/api/v1`.
 pub fn router(state: ApiState) -> Router {
-    let (api, doc) = api_routes(state);
+    router_documenting(state, [])
+}
+
+/// Like [`router`], but the served document also describes `others`: the documents of the
+/// routes other crates serve next to this API (the service passes the sync engine's), so
+/// `/api/v1/openapi.json` is one document of everything the service answers.
+pub fn router_documenting(state: ApiState, others: impl IntoIterator<Item = OpenApi>) -> Router {
+    let (api, mut doc) = api_routes(state);
+    for other in others {
+        doc.merge(other);
+    }
+    elder_sync_http::finish(&mut doc);
     let doc = std::sync::Arc::new(doc);
     api.route(
         "/api/v1/openapi.json",
@@ -94,7 +100,8 @@ pub fn router(state: ApiState) -> Router {
     .method_not_allowed_fallback(method_not_allowed)
 }
 
-async fn unknown_route() -> ApiError {
+/// The answer to a path no route serves: `404 route_not_found` (the service's fallback).
+pub async fn unknown_route() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "route_not_found",
@@ -102,7 +109,8 @@ async fn unknown_route() -> ApiError {
     )
 }
 
-async fn method_not_allowed() -> ApiError {
+/// The answer to a method a route does not take: `405 method_not_allowed`.
+pub async fn method_not_allowed() -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
@@ -112,5 +120,7 @@ async fn method_not_allowed() -> ApiError {
 
 /// The OpenAPI document alone (for tooling and tests).
 pub fn openapi() -> OpenApi {
-    routes::all().split_for_parts().1
+    let mut doc = routes::all().split_for_parts().1;
+    elder_sync_http::finish(&mut doc);
+    doc
 }

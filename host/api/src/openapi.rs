@@ -1,39 +1,13 @@
-//! The OpenAPI document's frame: title, bearer security scheme, shared schemas.
+//! The OpenAPI document's frame: title and bearer security (the sync engine and the plugin
+//! host document their own routes; the service merges them in); the shared error answers come from `elder_sync_http::finish`.
 
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
-
-use crate::engine_routes::{
-    __path_receive_webhook, __path_resolve_conflict, __path_run_config, __path_test_config,
-    __path_webhook_handshake,
-};
-use crate::error::{ErrorBody, ErrorDetail};
-use crate::plugin_routes::{
-    __path_approve_plugin, __path_disable_plugin, __path_enable_plugin, __path_get_plugin,
-    __path_list_plugins, __path_rollback_plugin, __path_upload_plugin,
-};
+use utoipa::OpenApi;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Elder Sync API", version = "1.0.0",
-         description = "Sync configs, history, conflicts, mappings, Elder resources and connector plugins."),
-    components(schemas(ErrorBody, ErrorDetail)),
-    paths(resolve_conflict, run_config, test_config, receive_webhook, webhook_handshake,
-          list_plugins, get_plugin, upload_plugin, enable_plugin, disable_plugin, rollback_plugin,
-          approve_plugin),
-    modifiers(&BearerAuth),
+         description = "Sync configs, history, conflicts, mappings, Elder resources and connector plugins. \
+                        Every error answer is `{\"error\": {\"code\", \"message\", \"field\"}}`; the codes are listed in `ErrorDetail`."),
     security(("bearer" = []))
 )]
 pub struct ApiDoc;
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    }
-}

@@ -1,5 +1,7 @@
 //! The `/api/v1/plugins` routes: list and detail (any token), upload, enable, disable, rollback and
-//! approve (admin tokens). Errors are the API's JSON errors.
+//! approve (admin tokens). Errors are the API's JSON errors. Each handler carries its OpenAPI
+//! annotation and the answers are typed, so [`openapi`] documents exactly what is served; the
+//! service merges it into the one document at `/api/v1/openapi.json`.
 
 use std::sync::Arc;
 
@@ -9,29 +11,88 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine as _;
-use elder_sync_api::{ApiError, ApiJson, ApiState, Caller, require_token};
-use elder_sync_store::Role;
-use serde::Deserialize;
-use serde_json::json;
+use elder_sync_http::{ApiError, ApiJson, Caller, ErrorBody, require_token};
+use elder_sync_store::{Role, Store};
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
 
-use crate::host::{InstallOutcome, Origin, PluginHost};
+use crate::cache::CacheStats;
+use crate::detail::PluginDetail;
+use crate::host::{InstallOutcome, Origin, PendingView, PluginHost, PluginView};
 use crate::manifest::Manifest;
 
 /// Largest accepted upload body (the component travels base64-encoded).
 pub const MAX_UPLOAD: usize = 64 * 1024 * 1024;
 
 /// The body of `POST /api/v1/plugins`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = PluginUpload)]
 #[serde(deny_unknown_fields)]
 pub struct Upload {
-    /// The manifest, as TOML text.
+    /// The manifest (`plugin.toml`), as TOML text: `id`, `version`, `hosts`, `[limits]`.
     pub manifest: String,
     /// The component's bytes, base64 (standard alphabet).
     pub component: String,
 }
 
-/// The plugin routes behind the API's token check.
-pub fn router(host: Arc<PluginHost>, api: ApiState) -> Router {
+/// Installed plugins, versions waiting for approval and the cache's counters.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PluginList {
+    pub plugins: Vec<PluginView>,
+    pub pending: Vec<PendingView>,
+    pub cache: CacheStats,
+}
+
+/// An upload that is serving: `status` is `installed` (201) or `unchanged` (200: that
+/// exact version and manifest were already serving).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PluginInstalled {
+    #[schema(value_type = String, example = "installed")]
+    pub status: &'static str,
+    pub plugin: PluginView,
+}
+
+/// An upload waiting for approval (`status` `pending_approval`): the old version keeps
+/// serving until `POST /api/v1/plugins/{id}/approve`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PluginPending {
+    #[schema(value_type = String, example = "pending_approval")]
+    pub status: &'static str,
+    pub pending: PendingView,
+}
+
+/// The plugin after an action.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PluginActionResult {
+    pub plugin: PluginView,
+}
+
+/// The OpenAPI entries of these routes, from the handlers' own annotations.
+#[derive(OpenApi)]
+#[openapi(
+    paths(list, detail, upload, enable, disable, rollback, approve),
+    security(("bearer" = []))
+)]
+pub struct PluginsDoc;
+
+/// Method and path of every route this module serves.
+pub const ROUTES: [(&str, &str); 7] = [
+    ("get", "/api/v1/plugins"),
+    ("post", "/api/v1/plugins"),
+    ("get", "/api/v1/plugins/{id}"),
+    ("post", "/api/v1/plugins/{id}/enable"),
+    ("post", "/api/v1/plugins/{id}/disable"),
+    ("post", "/api/v1/plugins/{id}/rollback"),
+    ("post", "/api/v1/plugins/{id}/approve"),
+];
+
+/// The OpenAPI document of the plugin routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    PluginsDoc::openapi()
+}
+
+/// The plugin routes behind the API's token check (tokens live in `store`).
+pub fn router(host: Arc<PluginHost>, store: Store) -> Router {
     Router::new()
         .route(
             "/api/v1/plugins",
@@ -40,8 +101,12 @@ pub fn router(host: Arc<PluginHost>, api: ApiState) -> Router {
                 .layer(DefaultBodyLimit::max(MAX_UPLOAD)),
         )
         .route("/api/v1/plugins/{id}", get(detail))
-        .route("/api/v1/plugins/{id}/{action}", post(action))
-        .layer(axum::middleware::from_fn_with_state(api, require_token))
+        .route("/api/v1/plugins/{id}/enable", post(enable))
+        .route("/api/v1/plugins/{id}/disable", post(disable))
+        .route("/api/v1/plugins/{id}/rollback", post(rollback))
+        .route("/api/v1/plugins/{id}/approve", post(approve))
+        .route("/api/v1/plugins/{id}/{action}", post(unknown_action))
+        .layer(axum::middleware::from_fn_with_state(store, require_token))
         .with_state(host)
 }
 
@@ -53,26 +118,43 @@ fn admin(caller: &Caller) -> Result<(), ApiError> {
     }
 }
 
-async fn list(State(host): State<Arc<PluginHost>>) -> Response {
-    Json(json!({"plugins": host.list(), "pending": host.pending(), "cache": host.cache_stats()}))
-        .into_response()
+/// Installed plugins and versions waiting for approval (any token).
+#[utoipa::path(get, path = "/api/v1/plugins", tag = "plugins",
+    responses((status = 200, body = PluginList)))]
+async fn list(State(host): State<Arc<PluginHost>>) -> Json<PluginList> {
+    Json(PluginList {
+        plugins: host.list(),
+        pending: host.pending(),
+        cache: host.cache_stats(),
+    })
 }
 
-/// One plugin and what its connector declares: config schema, kinds, webhooks, hosts.
+/// One installed plugin and what its connector declares (any token): the config schema a
+/// sync config for its platform must satisfy (keys, descriptions, required, secret), the
+/// kinds it syncs, its webhook schemes and its hosts. 404 when no such plugin is installed.
+#[utoipa::path(get, path = "/api/v1/plugins/{id}", tag = "plugins",
+    params(("id" = String, Path, description = "The plugin's id.")),
+    responses((status = 200, body = PluginDetail), (status = 404, body = ErrorBody)))]
 async fn detail(
     State(host): State<Arc<PluginHost>>,
     Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    match host.detail(&id) {
-        Some(detail) => Ok(Json(detail).into_response()),
-        None => Err(ApiError::new(
+) -> Result<Json<PluginDetail>, ApiError> {
+    host.detail(&id).map(Json).ok_or_else(|| {
+        ApiError::new(
             StatusCode::NOT_FOUND,
             "not_found",
             format!("no plugin {id} is installed"),
-        )),
-    }
+        )
+    })
 }
 
+/// Upload a connector component with its manifest (admin token). It is validated
+/// (component, contract version, manifest against `describe`), then serves (201), or was
+/// already serving (200), or waits for approval because it asks for new hosts (202).
+#[utoipa::path(post, path = "/api/v1/plugins", tag = "plugins", request_body = Upload,
+    responses((status = 201, body = PluginInstalled), (status = 200, body = PluginInstalled),
+              (status = 202, body = PluginPending), (status = 409, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
 async fn upload(
     State(host): State<Arc<PluginHost>>,
     Extension(caller): Extension<Caller>,
@@ -93,45 +175,107 @@ async fn upload(
     tracing::info!(plugin = %manifest.id, by = %caller.label(), "connector upload");
     let outcome = blocking(move || host.install(component, manifest, Origin::Upload)).await?;
     Ok(match outcome {
-        InstallOutcome::Installed(view) => (
+        InstallOutcome::Installed(plugin) => (
             StatusCode::CREATED,
-            Json(json!({"status": "installed", "plugin": view})),
+            Json(PluginInstalled {
+                status: "installed",
+                plugin,
+            }),
         )
             .into_response(),
-        InstallOutcome::Unchanged(view) => {
-            Json(json!({"status": "unchanged", "plugin": view})).into_response()
-        }
+        InstallOutcome::Unchanged(plugin) => Json(PluginInstalled {
+            status: "unchanged",
+            plugin,
+        })
+        .into_response(),
         InstallOutcome::Pending(pending) => (
             StatusCode::ACCEPTED,
-            Json(json!({"status": "pending_approval", "pending": pending})),
+            Json(PluginPending {
+                status: "pending_approval",
+                pending,
+            }),
         )
             .into_response(),
     })
 }
 
-async fn action(
+/// Enable a plugin (admin token); remembered across restarts.
+#[utoipa::path(post, path = "/api/v1/plugins/{id}/enable", tag = "plugins",
+    params(("id" = String, Path, description = "The plugin's id.")),
+    responses((status = 200, body = PluginActionResult), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+async fn enable(
     State(host): State<Arc<PluginHost>>,
     Extension(caller): Extension<Caller>,
-    Path((id, action)): Path<(String, String)>,
-) -> Result<Response, ApiError> {
-    admin(&caller)?;
-    let view = match action.as_str() {
-        "enable" => blocking(move || host.set_enabled(&id, true)).await?,
-        "disable" => blocking(move || host.set_enabled(&id, false)).await?,
-        "rollback" => blocking(move || host.rollback(&id)).await?,
-        "approve" => blocking(move || host.approve(&id)).await?,
-        other => {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "route_not_found",
-                format!(
-                    "unknown plugin action {other:?}: use enable, disable, rollback or approve"
-                ),
-            ));
-        }
-    };
-    tracing::info!(plugin = %view.id, action, by = %caller.label(), "plugin action");
-    Ok(Json(json!({"plugin": view})).into_response())
+    Path(id): Path<String>,
+) -> Result<Json<PluginActionResult>, ApiError> {
+    act(&caller, "enable", move || host.set_enabled(&id, true)).await
+}
+
+/// Disable a plugin (admin token): its configs stop syncing, its webhooks answer 409,
+/// stored mappings are kept. Remembered across restarts.
+#[utoipa::path(post, path = "/api/v1/plugins/{id}/disable", tag = "plugins",
+    params(("id" = String, Path, description = "The plugin's id.")),
+    responses((status = 200, body = PluginActionResult), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+async fn disable(
+    State(host): State<Arc<PluginHost>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<PluginActionResult>, ApiError> {
+    act(&caller, "disable", move || host.set_enabled(&id, false)).await
+}
+
+/// Swap back to the previous version (admin token); 409 `no_previous_version` without one.
+#[utoipa::path(post, path = "/api/v1/plugins/{id}/rollback", tag = "plugins",
+    params(("id" = String, Path, description = "The plugin's id.")),
+    responses((status = 200, body = PluginActionResult), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+async fn rollback(
+    State(host): State<Arc<PluginHost>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<PluginActionResult>, ApiError> {
+    act(&caller, "rollback", move || host.rollback(&id)).await
+}
+
+/// Approve the version waiting for approval and swap it in (admin token); 409
+/// `nothing_pending` when no version of that plugin is waiting.
+#[utoipa::path(post, path = "/api/v1/plugins/{id}/approve", tag = "plugins",
+    params(("id" = String, Path, description = "The plugin's id.")),
+    responses((status = 200, body = PluginActionResult), (status = 409, body = ErrorBody)))]
+async fn approve(
+    State(host): State<Arc<PluginHost>>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<PluginActionResult>, ApiError> {
+    act(&caller, "approve", move || host.approve(&id)).await
+}
+
+/// Runs one lifecycle action for an admin and answers the plugin after it.
+async fn act(
+    caller: &Caller,
+    action: &str,
+    f: impl FnOnce() -> Result<PluginView, crate::error::PluginError> + Send + 'static,
+) -> Result<Json<PluginActionResult>, ApiError> {
+    admin(caller)?;
+    let plugin = blocking(f).await?;
+    tracing::info!(plugin = %plugin.id, action, by = %caller.label(), "plugin action");
+    Ok(Json(PluginActionResult { plugin }))
+}
+
+async fn unknown_action(
+    Extension(caller): Extension<Caller>,
+    Path((_, action)): Path<(String, String)>,
+) -> ApiError {
+    if let Err(e) = admin(&caller) {
+        return e;
+    }
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "route_not_found",
+        format!("unknown plugin action {action:?}: use enable, disable, rollback or approve"),
+    )
 }
 
 /// Runs lifecycle work (compiling, file I/O) off the async workers.

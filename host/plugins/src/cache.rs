@@ -17,7 +17,8 @@ use sha2::{Digest, Sha256};
 use crate::error::PluginError;
 
 /// Counters of what the cache did since it was opened.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = PluginCacheStats)]
 pub struct CacheStats {
     /// Components compiled (cache misses and rebuilds).
     pub compiles: u64,

@@ -4,23 +4,28 @@
 
 use elder_sync_model::{ConfigField, ConnectorInfo, HmacAlgorithm, WebhookScheme};
 use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa::openapi::schema::{Array, ArrayBuilder, ObjectBuilder, Type};
 
 use crate::host::PluginView;
 
 /// One plugin with its connector's description.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PluginDetail {
     pub plugin: PluginView,
     pub connector: ConnectorView,
 }
 
 /// What the serving version of a connector declares.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = PluginConnector)]
 pub struct ConnectorView {
     /// Config keys: which are required, which are secret (stored sealed, never handed to
     /// the connector), and what they mean.
+    #[schema(schema_with = config_schema_schema)]
     pub config_schema: Vec<ConfigField>,
     /// `issue`, `project`, `milestone`, `label`.
+    #[schema(value_type = Vec<String>)]
     pub kinds: Vec<&'static str>,
     /// How webhook deliveries are authenticated; `None` when the platform has no webhooks.
     pub webhooks: Option<WebhooksView>,
@@ -29,21 +34,62 @@ pub struct ConnectorView {
 }
 
 /// Webhook authentication and delivery-id headers.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = PluginWebhooks)]
 pub struct WebhooksView {
     pub schemes: Vec<SchemeView>,
     pub delivery_id_headers: Vec<String>,
 }
 
 /// One accepted webhook scheme.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = PluginWebhookScheme)]
 pub struct SchemeView {
     /// `hmac`, `shared_token` or `standard_webhooks`.
+    #[schema(value_type = String)]
     pub scheme: &'static str,
     /// The header carrying the signature or token (none for Standard Webhooks).
     pub header: Option<String>,
     /// `sha1` or `sha256` for `hmac`.
+    #[schema(value_type = Option<String>)]
     pub algorithm: Option<&'static str>,
+}
+
+/// The schema of `config_schema`: the model's `ConfigField`s (the model crate carries no
+/// OpenAPI derives), as they serialize.
+pub fn config_schema_schema() -> Array {
+    let field = |ty: Type, what: &str| {
+        ObjectBuilder::new()
+            .schema_type(ty)
+            .description(Some(what))
+            .build()
+    };
+    let item = ObjectBuilder::new()
+        .property("key", field(Type::String, "The `config_json` key."))
+        .property(
+            "description",
+            field(Type::String, "What it is, for operators."),
+        )
+        .property(
+            "required",
+            field(
+                Type::Boolean,
+                "A config without it is refused with 422 naming `config_json.<key>`.",
+            ),
+        )
+        .property(
+            "secret",
+            field(
+                Type::Boolean,
+                "Stored sealed, never returned by the API, never handed to the connector.",
+            ),
+        )
+        .required("key")
+        .required("description")
+        .required("required")
+        .required("secret")
+        .build();
+    ArrayBuilder::new().items(item).build()
 }
 
 impl ConnectorView {

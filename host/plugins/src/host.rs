@@ -64,7 +64,8 @@ struct State {
 }
 
 /// An installed plugin as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Plugin)]
 pub struct PluginView {
     pub id: String,
     pub version: String,
@@ -84,14 +85,17 @@ pub struct PluginView {
 }
 
 /// A version by number and hash.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = PluginVersion)]
 pub struct VersionView {
     pub version: String,
     pub source_hash: String,
 }
 
-/// A version waiting for an operator's approval.
-#[derive(Debug, Clone, Serialize)]
+/// A version waiting for an operator's approval (it asks for new hosts or changes its
+/// security surface).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = PendingPlugin)]
 pub struct PendingView {
     pub id: String,
     pub version: String,

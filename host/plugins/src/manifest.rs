@@ -28,7 +28,8 @@ pub struct Manifest {
 }
 
 /// Limits of one connector; each is capped by the host's setting.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = PluginLimits)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
     /// The longest one call may run, in seconds.
@@ -107,7 +108,8 @@ impl Manifest {
 }
 
 /// What changed between an approved manifest and a new one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = PluginManifestDiff)]
 pub struct ManifestDiff {
     /// Hosts the new version may reach that the approved one could not.
     pub added_hosts: Vec<String>,

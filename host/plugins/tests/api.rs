@@ -8,7 +8,6 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use base64::Engine as _;
-use elder_sync_api::ApiState;
 use elder_sync_engine::ConnectorRegistry;
 use elder_sync_plugins::{PluginHost, PluginSettings, PluginStats};
 use elder_sync_runtime::{Runtime, RuntimeConfig};
@@ -53,7 +52,7 @@ async fn api(engine: TestEngine) -> Api {
     let settings = PluginSettings::new(dirs.path().join("plugins"), dirs.path());
     let host = PluginHost::new(runtime, registry.clone(), stats, settings);
     Api {
-        app: elder_sync_plugins::api::router(host, ApiState::new(store)),
+        app: elder_sync_plugins::api::router(host, store),
         registry,
         admin,
         reader,
@@ -254,12 +253,12 @@ async fn lifecycle_over_http(engine: TestEngine) {
     assert!(listed["calls"].is_u64() && listed["errors"].is_u64());
 }
 
-/// Every plugin route of the API's OpenAPI document is served (neither 405 nor "no such
+/// Every plugin route of the plugin host's OpenAPI document is served (neither 405 nor "no such
 /// route"), and the list answers the documented fields.
 #[tokio::test]
 async fn documented_plugin_routes_are_served() {
     let api = api(TestEngine::Sqlite).await;
-    for (method, path) in elder_sync_api::PLUGIN_ROUTES {
+    for (method, path) in elder_sync_plugins::api::ROUTES {
         let path = path.replace("{id}", "nope");
         let upload = method == "post" && path == "/api/v1/plugins";
         let (status, body) = api
@@ -284,7 +283,7 @@ async fn documented_plugin_routes_are_served() {
         (status, body["error"]["code"].as_str()),
         (StatusCode::NOT_FOUND, Some("route_not_found"))
     );
-    let doc = serde_json::to_value(elder_sync_api::openapi()).unwrap();
+    let doc = serde_json::to_value(elder_sync_plugins::api::openapi()).unwrap();
     let keys = |v: &Value| -> std::collections::BTreeSet<String> {
         v.as_object().unwrap().keys().cloned().collect()
     };

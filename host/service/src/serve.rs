@@ -100,19 +100,28 @@ pub async fn serve() -> Result<()> {
     Ok(())
 }
 
-/// The API, webhook, action and plugin routes (everything but health and metrics).
+/// The API, webhook, action and plugin routes (everything but health and metrics). A path
+/// no route serves answers `404 route_not_found` and a method a route does not take `405
+/// method_not_allowed`, both in the API's JSON error envelope.
 fn app_router(api_state: ApiState, engine: &Engine, plugins: &Arc<PluginHost>) -> Router {
-    let actions = routes::action_routes(engine.clone()).layer(
-        axum::middleware::from_fn_with_state(api_state.clone(), elder_sync_api::require_token),
-    );
+    let actions =
+        routes::action_routes(engine.clone()).layer(axum::middleware::from_fn_with_state(
+            api_state.store.clone(),
+            elder_sync_http::require_token,
+        ));
     Router::new()
         .merge(routes::webhook_routes(engine.clone()))
         .merge(actions)
         .merge(elder_sync_plugins::api::router(
             plugins.clone(),
-            api_state.clone(),
+            api_state.store.clone(),
         ))
-        .merge(elder_sync_api::router(api_state))
+        .merge(elder_sync_api::router_documenting(
+            api_state,
+            [routes::openapi(), elder_sync_plugins::api::openapi()],
+        ))
+        .fallback(elder_sync_api::unknown_route)
+        .method_not_allowed_fallback(elder_sync_api::method_not_allowed)
 }
 
 fn runtime_config(settings: &Settings, observer: Arc<PluginStats>) -> RuntimeConfig {

@@ -83,23 +83,30 @@ fn default_batch() -> i64 {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSyncConfig {
+    /// Unique; 1 to 200 characters, not blank.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// The platform id of an installed, enabled connector (e.g. `github`).
     pub platform: String,
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// Seconds between polls, 30 to 86400 (default 300).
     #[serde(default = "default_interval")]
+    #[schema(minimum = 30, maximum = 86400)]
     pub sync_interval: i64,
     #[serde(default = "yes")]
     pub batch_fallback_enabled: bool,
+    /// Items per batch page, 1 to 1000 (default 100).
     #[serde(default = "default_batch")]
+    #[schema(minimum = 1, maximum = 1000)]
     pub batch_size: i64,
     #[serde(default)]
     pub two_way_create: bool,
     #[serde(default = "yes")]
     pub webhook_enabled: bool,
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
+    /// A string, or `{"env": "VARIABLE"}`; generated when webhooks are on and none is given.
+    #[schema(value_type = Option<Value>)]
     pub webhook_secret: Option<Value>,
     #[serde(default)]
     #[schema(value_type = Object)]
@@ -113,16 +120,23 @@ pub struct NewSyncConfig {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SyncConfigPatch {
+    /// Unique; 1 to 200 characters, not blank.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     pub platform: Option<String>,
     pub enabled: Option<bool>,
+    /// Seconds between polls, 30 to 86400.
+    #[schema(minimum = 30, maximum = 86400)]
     pub sync_interval: Option<i64>,
     pub batch_fallback_enabled: Option<bool>,
+    /// Items per batch page, 1 to 1000.
+    #[schema(minimum = 1, maximum = 1000)]
     pub batch_size: Option<i64>,
     pub two_way_create: Option<bool>,
     pub webhook_enabled: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<Object>)]
+    /// A string, or `{"env": "VARIABLE"}`; `null` removes it (with webhooks off).
+    #[schema(value_type = Option<Value>)]
     pub webhook_secret: Option<Option<Value>>,
     #[schema(value_type = Option<Object>)]
     pub config_json: Option<Map<String, Value>>,

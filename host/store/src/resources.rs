@@ -67,14 +67,21 @@ pub struct Resource {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewResource {
+    /// 1 to 500 characters, not blank.
+    #[schema(min_length = 1, max_length = 500)]
     pub title: String,
+    /// Markdown, at most 1 MB (UTF-8).
     #[serde(default)]
     pub description: String,
     #[serde(default)]
     pub status: Option<ResourceStatus>,
+    /// At most 100 entries of 1 to 200 characters.
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub labels: Vec<String>,
+    /// At most 100 entries of 1 to 200 characters.
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub assignees: Vec<String>,
     #[serde(default)]
     pub milestone_id: Option<i64>,
@@ -90,10 +97,17 @@ pub struct NewResource {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResourcePatch {
+    /// 1 to 500 characters, not blank.
+    #[schema(min_length = 1, max_length = 500)]
     pub title: Option<String>,
+    /// Markdown, at most 1 MB (UTF-8).
     pub description: Option<String>,
     pub status: Option<ResourceStatus>,
+    /// At most 100 entries of 1 to 200 characters.
+    #[schema(max_items = 100)]
     pub labels: Option<Vec<String>>,
+    /// At most 100 entries of 1 to 200 characters.
+    #[schema(max_items = 100)]
     pub assignees: Option<Vec<String>>,
     #[serde(default, deserialize_with = "double_option")]
     pub milestone_id: Option<Option<i64>>,

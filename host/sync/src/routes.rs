@@ -2,18 +2,20 @@
 //! open: authenticated by signature) and the operator actions `POST
 //! /api/v1/sync/configs/{id}/run`, `/test` and `POST /api/v1/sync/conflicts/{id}/resolve`
 //! (mounted behind the API's token auth, which lets only admin tokens write).
-//! Errors are JSON `{"error": {"code", "message", "field"}}`.
+//! Errors are the API's [`ApiError`]s (`{"error": {"code", "message", "field"}}`), ids and
+//! bodies are read with its extractors.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Extension, Json, Router};
-use elder_sync_api::Caller;
-use elder_sync_store::{ResolutionStrategy, StoreError, SyncMethod};
+use elder_sync_http::{ApiError, ApiJson, ApiPath, ApiResult, Caller, ErrorBody, IdParam};
+use elder_sync_store::{Conflict, ResolutionStrategy, StoreError, SyncMethod};
 use elder_sync_telemetry::redact::redact_text;
-use serde_json::json;
+use serde_json::{Value, json};
+use utoipa::{OpenApi, ToSchema};
 
 use crate::engine::{Engine, connector_config};
 use crate::error::EngineError;
@@ -22,13 +24,45 @@ use crate::poll::poll_config;
 use crate::run::tally_json;
 use crate::settle::{Settlement, settle_conflict};
 
-/// The body of `POST /api/v1/sync/conflicts/{id}/resolve`.
-#[derive(Debug, serde::Deserialize)]
+/// The body of a resolution (`POST /api/v1/sync/conflicts/{id}/resolve`).
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[schema(as = Resolution)]
 #[serde(deny_unknown_fields)]
-struct ResolveBody {
-    resolution_strategy: ResolutionStrategy,
+pub struct ResolveBody {
+    /// `elder_wins`: Elder's current state goes to the platform; `external_wins`: the
+    /// platform's goes to Elder; `merge`: a per-field merge of both, then `data`;
+    /// `manual`: the fields in `data` over Elder's state (without `data`: both sides must
+    /// already agree).
+    pub resolution_strategy: ResolutionStrategy,
+    /// Field values for the resolution: any of `title`, `body`, `state` (`open`/`closed`),
+    /// `labels`, `assignees`.
     #[serde(default)]
-    data: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub data: Option<serde_json::Value>,
+}
+
+/// The OpenAPI entries of these routes, from the handlers' own annotations; the service
+/// merges them into the one document at `/api/v1/openapi.json`.
+#[derive(OpenApi)]
+#[openapi(
+    paths(resolve_now, run_now, test_now, receive, handshake),
+    components(schemas(ResolveBody)),
+    security(("bearer" = []))
+)]
+pub struct EngineDoc;
+
+/// Method and path of every route this module serves.
+pub const ROUTES: [(&str, &str); 5] = [
+    ("post", "/api/v1/webhooks/{config_id}"),
+    ("head", "/api/v1/webhooks/{config_id}"),
+    ("post", "/api/v1/sync/configs/{id}/run"),
+    ("post", "/api/v1/sync/configs/{id}/test"),
+    ("post", "/api/v1/sync/conflicts/{id}/resolve"),
+];
+
+/// The OpenAPI document of the engine's routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    EngineDoc::openapi()
 }
 
 /// `POST`/`HEAD /api/v1/webhooks/{config_id}` (HEAD answers 200: Trello's handshake).
@@ -50,43 +84,52 @@ pub fn action_routes(engine: Engine) -> Router {
         .with_state(engine)
 }
 
-fn error(
-    status: StatusCode,
-    code: &str,
-    message: impl Into<String>,
-    field: Option<&str>,
-) -> Response {
-    (
-        status,
-        Json(json!({"error": {"code": code, "message": message.into(), "field": field}})),
-    )
-        .into_response()
+/// `400 invalid_path` for a webhook's `config_id` that is not an integer. Any integer goes
+/// on to verification, so an unknown (or non-positive) id answers the same 401 as every
+/// other unverified delivery.
+fn config_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_path",
+            format!("config_id must be an integer, got {raw:?}"),
+        )
+        .with_field("config_id")
+    })
 }
 
-fn bad_id(raw: &str, field: &str) -> Response {
-    error(
-        StatusCode::BAD_REQUEST,
-        "invalid_id",
-        format!("{field} must be an integer, got {raw:?}"),
-        Some(field),
-    )
+/// Webhook handshake (Trello checks the callback URL with HEAD).
+#[utoipa::path(head, path = "/api/v1/webhooks/{config_id}", tag = "webhooks",
+    params(("config_id" = i64, Path, description = "The config the platform delivers for.")),
+    security(()),
+    responses((status = 200), (status = 400, body = ErrorBody)))]
+async fn handshake(Path(raw): Path<String>) -> Result<StatusCode, ApiError> {
+    config_id(&raw).map(|_| StatusCode::OK)
 }
 
-async fn handshake(Path(raw): Path<String>) -> Response {
-    match raw.parse::<i64>() {
-        Ok(_) => StatusCode::OK.into_response(),
-        Err(_) => bad_id(&raw, "config_id"),
-    }
-}
-
+/// Receive a platform's webhook delivery (no token: authenticated by the signature the
+/// connector declares, with the config's webhook secret). 202 accepted, 200 duplicate,
+/// 409 `connector_unavailable` (verified, but the connector is disabled). Anything that
+/// cannot be verified (unsigned, bad signature, unknown config, disabled config or
+/// webhooks, unusable secret) is the same 401 `unauthorized` "webhook signature could not
+/// be verified", and is stored nowhere. Secret-bearing headers are dropped after
+/// verification.
+#[utoipa::path(post, path = "/api/v1/webhooks/{config_id}", tag = "webhooks",
+    params(("config_id" = i64, Path, description = "The config the platform delivers for.")),
+    request_body(content = String, content_type = "application/octet-stream"),
+    security(()),
+    responses((status = 202, body = Object), (status = 200, body = Object),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
 async fn receive(
     State(engine): State<Engine>,
     Path(raw): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Ok(id) = raw.parse::<i64>() else {
-        return bad_id(&raw, "config_id");
+    let id = match config_id(&raw) {
+        Ok(id) => id,
+        Err(e) => return e.into_response(),
     };
     let headers: Vec<(String, String)> = headers
         .iter()
@@ -107,7 +150,12 @@ async fn receive(
             Json(json!({"status": "duplicate", "delivery_id": delivery_id})),
         )
             .into_response(),
-        Err(e) => ingest_error(e),
+        Err(e) => {
+            // Bearer tokens play no part in a delivery: no `WWW-Authenticate: Bearer` hint.
+            let mut answer = ingest_error(e).into_response();
+            answer.headers_mut().remove(header::WWW_AUTHENTICATE);
+            answer
+        }
     }
 }
 
@@ -116,73 +164,70 @@ async fn receive(
 /// a caller without the secret learns nothing about which configs exist.
 pub const UNAUTHENTICATED_MESSAGE: &str = "webhook signature could not be verified";
 
-fn ingest_error(e: IngestError) -> Response {
+fn ingest_error(e: IngestError) -> ApiError {
     match e {
-        IngestError::Unauthenticated(_) => error(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            UNAUTHENTICATED_MESSAGE,
-            None,
-        ),
+        IngestError::Unauthenticated(_) => ApiError::unauthorized(UNAUTHENTICATED_MESSAGE),
         IngestError::ConnectorUnavailable(msg) => {
-            error(StatusCode::CONFLICT, "connector_unavailable", msg, None)
+            ApiError::new(StatusCode::CONFLICT, "connector_unavailable", msg)
         }
         IngestError::Engine(e) => engine_error(e),
     }
 }
 
-fn engine_error(e: EngineError) -> Response {
+/// The API's answer to an engine failure; messages are redacted like the logs.
+fn engine_error(e: EngineError) -> ApiError {
     let msg = redact_text(&e.to_string());
     match e {
         EngineError::Store(StoreError::NotFound(_)) => {
-            error(StatusCode::NOT_FOUND, "not_found", msg, None)
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", msg)
         }
-        EngineError::Store(StoreError::Invalid { field, message }) => error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid",
-            message,
-            Some(&field),
-        ),
+        EngineError::Store(StoreError::Invalid { field, message }) => {
+            ApiError::validation(field, message)
+        }
         EngineError::Store(
             StoreError::UnresolvedSecret { key, .. } | StoreError::ForbiddenSecretRef { key, .. },
-        ) => error(StatusCode::CONFLICT, "unresolved_secret", msg, Some(&key)),
+        ) => ApiError::new(StatusCode::CONFLICT, "unresolved_secret", msg).with_field(key),
         EngineError::Store(StoreError::Conflict(m)) => {
-            error(StatusCode::CONFLICT, "conflict", m, None)
+            ApiError::new(StatusCode::CONFLICT, "conflict", m)
         }
-        EngineError::Registry(_) => error(StatusCode::CONFLICT, "connector_unavailable", msg, None),
+        EngineError::Registry(_) => {
+            ApiError::new(StatusCode::CONFLICT, "connector_unavailable", msg)
+        }
         other => {
             tracing::error!(error = %other, "engine request failed");
-            error(
+            ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 "the sync engine could not complete the request; see the logs",
-                None,
             )
         }
     }
 }
 
-async fn run_now(State(engine): State<Engine>, Path(raw): Path<String>) -> Response {
-    let Ok(id) = raw.parse::<i64>() else {
-        return bad_id(&raw, "id");
-    };
+/// Run a manual sync of one config now (`sync_type` manual); answers the run's
+/// `history_id`, `correlation_id`, `success`, `error` and item counts.
+#[utoipa::path(post, path = "/api/v1/sync/configs/{id}/run", tag = "sync", params(IdParam),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn run_now(State(engine): State<Engine>, ApiPath(id): ApiPath) -> ApiResult<Json<Value>> {
     match poll_config(&engine, id, "manual", SyncMethod::Manual).await {
-        Ok(report) => Json(json!({
+        Ok(report) => Ok(Json(json!({
             "history_id": report.history_id,
             "correlation_id": report.correlation_id,
             "success": report.error.is_none(),
             "error": report.error,
             "items": tally_json(&report.tally),
-        }))
-        .into_response(),
-        Err(e) => engine_error(e),
+        }))),
+        Err(e) => Err(engine_error(e)),
     }
 }
 
-async fn test_now(State(engine): State<Engine>, Path(raw): Path<String>) -> Response {
-    let Ok(id) = raw.parse::<i64>() else {
-        return bad_id(&raw, "id");
-    };
+/// Test the connection of one config through its connector; answers `ok` and `reached`
+/// or `error`.
+#[utoipa::path(post, path = "/api/v1/sync/configs/{id}/test", tag = "sync", params(IdParam),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+async fn test_now(State(engine): State<Engine>, ApiPath(id): ApiPath) -> ApiResult<Json<Value>> {
     let result = async {
         let rc = engine.store.resolve_config(id).await?;
         let connector = engine.connector_for(&rc)?;
@@ -191,54 +236,33 @@ async fn test_now(State(engine): State<Engine>, Path(raw): Path<String>) -> Resp
     .await;
     match result {
         // The answer may quote upstream bodies: the same redaction as the logs.
-        Ok(Ok(reached)) => {
-            Json(json!({"ok": true, "reached": redact_text(&reached)})).into_response()
-        }
-        Ok(Err(e)) => {
-            Json(json!({"ok": false, "error": redact_text(&e.to_string())})).into_response()
-        }
-        Err(e) => engine_error(e),
+        Ok(Ok(reached)) => Ok(Json(json!({"ok": true, "reached": redact_text(&reached)}))),
+        Ok(Err(e)) => Ok(Json(
+            json!({"ok": false, "error": redact_text(&e.to_string())}),
+        )),
+        Err(e) => Err(engine_error(e)),
     }
 }
 
+/// Apply a conflict's resolution to Elder and to the platform, and mark it resolved.
+#[utoipa::path(post, path = "/api/v1/sync/conflicts/{id}/resolve", tag = "sync",
+    params(IdParam), request_body = ResolveBody,
+    responses((status = 200, body = Conflict), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 503, body = ErrorBody)))]
 async fn resolve_now(
     State(engine): State<Engine>,
-    Path(raw): Path<String>,
+    ApiPath(id): ApiPath,
     caller: Option<Extension<Caller>>,
-    body: Bytes,
-) -> Response {
-    let Ok(id) = raw.parse::<i64>() else {
-        return bad_id(&raw, "id");
-    };
-    let body: ResolveBody = match serde_json::from_slice(&body) {
-        Ok(b) => b,
-        Err(e) => return body_error(&e),
-    };
+    ApiJson(body): ApiJson<ResolveBody>,
+) -> ApiResult<Json<Conflict>> {
     let settlement = Settlement {
         strategy: body.resolution_strategy,
         data: body.data.filter(|d| !d.is_null()),
         resolved_by: caller.map_or_else(|| "engine".to_string(), |Extension(c)| c.label()),
     };
-    match settle_conflict(&engine, id, &settlement).await {
-        Ok(conflict) => Json(conflict).into_response(),
-        Err(e) => engine_error(e),
-    }
-}
-
-/// A 400 for an unreadable JSON body, naming the offending field where serde tells it.
-fn body_error(e: &serde_json::Error) -> Response {
-    let msg = e.to_string();
-    let field = if msg.contains("unknown variant") || msg.contains("`resolution_strategy`") {
-        Some("resolution_strategy")
-    } else if msg.contains("`data`") {
-        Some("data")
-    } else {
-        None
-    };
-    error(
-        StatusCode::BAD_REQUEST,
-        "invalid_body",
-        format!("invalid request body: {msg}"),
-        field,
-    )
+    settle_conflict(&engine, id, &settlement)
+        .await
+        .map(Json)
+        .map_err(engine_error)
 }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use elder_sync_api::{ApiState, require_token};
 use elder_sync_engine::{ConnectorRegistry, Engine, EngineSettings, routes};
+use elder_sync_http::require_token;
 use elder_sync_store::testing::{TestDb, TestEngine, test_secret_key};
 use elder_sync_store::{Role, Store};
 use elder_sync_telemetry::Metrics;
@@ -23,7 +23,7 @@ async fn app(store: &Store) -> Router {
         EngineSettings::default(),
     );
     routes::action_routes(engine).layer(axum::middleware::from_fn_with_state(
-        ApiState::new(store.clone()),
+        store.clone(),
         require_token,
     ))
 }

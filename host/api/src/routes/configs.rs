@@ -16,8 +16,8 @@ use utoipa_axum::routes;
 
 use crate::ApiState;
 use crate::catalog::requirements_for;
-use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiPath};
+use elder_sync_http::{ApiJson, ApiPath, IdParam};
+use elder_sync_http::{ApiResult, ErrorBody};
 
 pub fn routes(r: OpenApiRouter<ApiState>) -> OpenApiRouter<ApiState> {
     r.routes(routes!(list_configs, create_config))
@@ -76,7 +76,7 @@ async fn create_config(
 
 /// One sync config.
 #[utoipa::path(get, path = "/api/v1/sync/configs/{id}", tag = "sync",
-    params(("id" = i64, Path)),
+    params(IdParam),
     responses((status = 200, body = SyncConfig), (status = 404, body = ErrorBody)))]
 async fn get_config(
     State(s): State<ApiState>,
@@ -91,7 +91,7 @@ async fn get_config(
 /// `webhook_secret` (e.g. `{"webhook_enabled": true}` on a config that has none) generates
 /// one and returns it once, like a create.
 #[utoipa::path(patch, path = "/api/v1/sync/configs/{id}", tag = "sync",
-    params(("id" = i64, Path)), request_body = SyncConfigPatch,
+    params(IdParam), request_body = SyncConfigPatch,
     responses((status = 200, body = SyncConfig,
                description = "the config; plus `webhook_url` when webhooks are on, and `webhook_secret` (a string, this once) when it was generated"),
               (status = 404, body = ErrorBody),
@@ -125,7 +125,7 @@ async fn current_requirements(
 
 /// Delete a sync config with its mappings, history and conflicts.
 #[utoipa::path(delete, path = "/api/v1/sync/configs/{id}", tag = "sync",
-    params(("id" = i64, Path)),
+    params(IdParam),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 async fn delete_config(State(s): State<ApiState>, ApiPath(id): ApiPath) -> ApiResult<StatusCode> {
     s.store.delete_config(id).await?;

@@ -8,13 +8,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::ApiState;
-use crate::error::{ApiResult, ErrorBody};
-use crate::extract::ApiQuery;
 use crate::query::{ConflictQuery, page};
+use elder_sync_http::ApiQuery;
+use elder_sync_http::{ApiResult, ErrorBody};
 
 pub fn routes(r: OpenApiRouter<ApiState>) -> OpenApiRouter<ApiState> {
     // Resolving (`POST .../conflicts/{id}/resolve`) is served by the sync engine, which
-    // applies the resolution to both sides; see `engine_routes`.
+    // applies the resolution to both sides and documents the route itself.
     r.routes(routes!(list_conflicts))
 }
 

@@ -7,9 +7,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::ApiState;
-use crate::error::{ApiResult, ErrorBody};
-use crate::extract::ApiQuery;
 use crate::query::{MappingQuery, page};
+use elder_sync_http::ApiQuery;
+use elder_sync_http::{ApiResult, ErrorBody};
 
 pub fn routes(r: OpenApiRouter<ApiState>) -> OpenApiRouter<ApiState> {
     r.routes(routes!(list_mappings))
@@ -24,7 +24,7 @@ async fn list_mappings(
 ) -> ApiResult<Json<Paged<Mapping>>> {
     let filter = MappingFilter {
         config_id: q.config_id,
-        elder_type: q.kind()?,
+        elder_type: q.elder_type,
     };
     Ok(Json(
         s.store

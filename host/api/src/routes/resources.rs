@@ -9,9 +9,9 @@ use elder_sync_store::{NewResource, Paged, Resource, ResourcePatch};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::ApiState;
-use crate::error::ApiResult;
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::query::{ResourceQuery, page};
+use elder_sync_http::ApiResult;
+use elder_sync_http::{ApiJson, ApiPath, ApiQuery, IdParam};
 
 pub fn routes(r: OpenApiRouter<ApiState>) -> OpenApiRouter<ApiState> {
     let r = issues::routes(r);
@@ -50,10 +50,10 @@ async fn delete(s: &ApiState, kind: Kind, id: i64) -> ApiResult<StatusCode> {
 }
 
 macro_rules! resource_routes {
-    ($module:ident, $kind:expr, $tag:literal, $list:literal, $one:literal) => {
+    ($module:ident, $kind:expr, $tag:literal, $one_name:literal, $list:literal, $one:literal) => {
         mod $module {
             use super::*;
-            use crate::error::ErrorBody;
+            use elder_sync_http::ErrorBody;
             use utoipa_axum::routes;
 
             pub fn routes(r: OpenApiRouter<ApiState>) -> OpenApiRouter<ApiState> {
@@ -62,7 +62,7 @@ macro_rules! resource_routes {
             }
 
             /// List live resources with filters and pagination.
-            #[utoipa::path(get, path = $list, tag = $tag, params(ResourceQuery),
+            #[utoipa::path(get, path = $list, tag = $tag, operation_id = concat!("list_", $tag), params(ResourceQuery),
                 responses((status = 200, body = Paged<Resource>), (status = 400, body = ErrorBody)))]
             async fn list_all(
                 State(s): State<ApiState>,
@@ -72,7 +72,7 @@ macro_rules! resource_routes {
             }
 
             /// Create a resource.
-            #[utoipa::path(post, path = $list, tag = $tag, request_body = NewResource,
+            #[utoipa::path(post, path = $list, tag = $tag, operation_id = concat!("create_", $one_name), request_body = NewResource,
                 responses((status = 201, body = Resource), (status = 422, body = ErrorBody)))]
             async fn create_one(
                 State(s): State<ApiState>,
@@ -82,7 +82,7 @@ macro_rules! resource_routes {
             }
 
             /// One resource.
-            #[utoipa::path(get, path = $one, tag = $tag, params(("id" = i64, Path)),
+            #[utoipa::path(get, path = $one, tag = $tag, operation_id = concat!("get_", $one_name), params(IdParam),
                 responses((status = 200, body = Resource), (status = 404, body = ErrorBody)))]
             async fn get_by_id(
                 State(s): State<ApiState>,
@@ -92,7 +92,7 @@ macro_rules! resource_routes {
             }
 
             /// Update the given fields (optionally only at `expected_version`).
-            #[utoipa::path(patch, path = $one, tag = $tag, params(("id" = i64, Path)),
+            #[utoipa::path(patch, path = $one, tag = $tag, operation_id = concat!("patch_", $one_name), params(IdParam),
                 request_body = ResourcePatch,
                 responses((status = 200, body = Resource), (status = 404, body = ErrorBody),
                           (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -105,7 +105,7 @@ macro_rules! resource_routes {
             }
 
             /// Soft-delete a resource.
-            #[utoipa::path(delete, path = $one, tag = $tag, params(("id" = i64, Path)),
+            #[utoipa::path(delete, path = $one, tag = $tag, operation_id = concat!("delete_", $one_name), params(IdParam),
                 responses((status = 204), (status = 404, body = ErrorBody)))]
             async fn delete_by_id(
                 State(s): State<ApiState>,
@@ -121,6 +121,7 @@ resource_routes!(
     issues,
     Kind::Issue,
     "issues",
+    "issue",
     "/api/v1/issues",
     "/api/v1/issues/{id}"
 );
@@ -128,6 +129,7 @@ resource_routes!(
     projects,
     Kind::Project,
     "projects",
+    "project",
     "/api/v1/projects",
     "/api/v1/projects/{id}"
 );
@@ -135,6 +137,7 @@ resource_routes!(
     milestones,
     Kind::Milestone,
     "milestones",
+    "milestone",
     "/api/v1/milestones",
     "/api/v1/milestones/{id}"
 );
@@ -142,6 +145,7 @@ resource_routes!(
     labels,
     Kind::Label,
     "labels",
+    "label",
     "/api/v1/labels",
     "/api/v1/labels/{id}"
 );

@@ -7,9 +7,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::ApiState;
-use crate::error::{ApiResult, ErrorBody};
-use crate::extract::ApiQuery;
 use crate::query::{HistoryQuery, page};
+use elder_sync_http::ApiQuery;
+use elder_sync_http::{ApiResult, ErrorBody};
 
 pub fn routes(r: OpenApiRouter<ApiState>) -> OpenApiRouter<ApiState> {
     r.routes(routes!(list_history)).routes(routes!(status))

@@ -5,9 +5,8 @@ use axum::extract::{Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use elder_sync_store::Role;
+use elder_sync_store::{Role, Store};
 
-use crate::ApiState;
 use crate::error::ApiError;
 
 /// Who is calling, put in the request extensions for handlers.
@@ -50,17 +49,14 @@ fn is_read(method: &Method) -> bool {
     method == Method::GET || method == Method::HEAD
 }
 
-/// The middleware.
-pub async fn require_token(
-    State(state): State<ApiState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
+/// The middleware (its state is the store the tokens live in); puts the [`Caller`] in the
+/// request's extensions.
+pub async fn require_token(State(store): State<Store>, mut req: Request, next: Next) -> Response {
     let token = match bearer(&req) {
         Ok(t) => t.to_string(),
         Err(e) => return e.into_response(),
     };
-    let found = match state.store.authenticate(&token).await {
+    let found = match store.authenticate(&token).await {
         Ok(Some(t)) => t,
         Ok(None) => {
             return ApiError::unauthorized("invalid or revoked API token").into_response();

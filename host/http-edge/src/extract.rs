@@ -6,6 +6,7 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
+use utoipa::IntoParams;
 
 use crate::error::ApiError;
 
@@ -64,7 +65,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         let bytes = Bytes::from_request(req, state).await.map_err(|_| {
             ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
+                "payload_too_large",
                 format!("the body could not be read or exceeds {MAX_BODY} bytes"),
             )
         })?;
@@ -100,6 +101,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 
 /// A numeric id from the path.
 pub struct ApiPath(pub i64);
+
+/// How [`ApiPath`] is documented: `{id}`, a positive 64-bit integer (anything else is
+/// `400 invalid_path`).
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct IdParam {
+    /// The record's id.
+    #[param(minimum = 1)]
+    pub id: i64,
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for ApiPath {
     type Rejection = ApiError;

@@ -6,6 +6,50 @@ use axum::response::{IntoResponse, Response};
 use elder_sync_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
+
+/// Every `code` an error answer of the service can carry (API, engine, plugin host and the
+/// HTTP server's own answers): the one vocabulary, documented in host/api/README.md.
+pub const ERROR_CODES: &[&str] = &[
+    "bad_request",
+    "invalid_body",
+    "invalid_query",
+    "invalid_path",
+    "unauthorized",
+    "forbidden",
+    "not_found",
+    "route_not_found",
+    "method_not_allowed",
+    "request_timeout",
+    "conflict",
+    "unresolved_secret",
+    "connector_unavailable",
+    "unavailable",
+    "nothing_pending",
+    "no_previous_version",
+    "platform_mismatch",
+    "payload_too_large",
+    "unsupported_media_type",
+    "validation_failed",
+    "secret_key_missing",
+    "invalid_manifest",
+    "not_a_component",
+    "contract_version",
+    "load_failed",
+    "manifest_mismatch",
+    "internal",
+    "overloaded",
+];
+
+fn error_code_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(
+            "Stable machine-readable code; the vocabulary is listed in host/api/README.md (Errors).",
+        ))
+        .enum_values(Some(ERROR_CODES.iter().copied()))
+        .build()
+}
 
 /// An error answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +69,8 @@ pub struct ErrorBody {
 /// What went wrong.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable machine-readable code, e.g. `validation_failed`, `not_found`, `unauthorized`.
+    /// Stable machine-readable code, one of [`ERROR_CODES`] (host/api/README.md, "Errors").
+    #[schema(schema_with = error_code_schema)]
     pub code: String,
     pub message: String,
     /// The offending field, when one is to blame.
