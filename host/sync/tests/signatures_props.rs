@@ -29,7 +29,9 @@ fn sign(secret: &str, body: &[u8]) -> Vec<(String, String)> {
 proptest! {
     #[test]
     fn a_correct_signature_is_accepted_and_any_flipped_byte_rejected(
-        secret in "[ -~]{1,40}",
+        // A blank secret is refused as no secret at all (see below), so at least one
+        // visible character.
+        secret in "[ -~]{0,39}[!-~]",
         body in prop::collection::vec(any::<u8>(), 1..256),
         at in any::<prop::sample::Index>(),
         bit in 0u8..8,
@@ -41,6 +43,15 @@ proptest! {
         prop_assert_eq!(
             verify(&github(), &secret, &headers, &tampered, None, 0),
             Err(SignatureError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn a_blank_secret_is_no_secret(secret in " {0,8}", body in prop::collection::vec(any::<u8>(), 1..64)) {
+        let headers = sign(&secret, &body);
+        prop_assert_eq!(
+            verify(&github(), &secret, &headers, &body, None, 0),
+            Err(SignatureError::NoSecret)
         );
     }
 
