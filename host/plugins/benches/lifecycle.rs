@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use elder_sync_engine::ConnectorRegistry;
 use elder_sync_plugins::testing::with_build_tag;
 use elder_sync_plugins::{Manifest, Origin, PluginHost, PluginSettings, PluginStats};
+use elder_sync_runtime::ConnectorRegistry;
 use elder_sync_runtime::{Runtime, RuntimeConfig};
 
 const CONNECTORS: [&str; 5] = ["github", "gitlab", "jira", "openproject", "trello"];

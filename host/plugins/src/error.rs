@@ -1,8 +1,8 @@
 //! Why a plugin operation was refused ([`PluginError`]) and the HTTP answer for each.
 
 use axum::http::StatusCode;
-use elder_sync_engine::registry::RegistryError;
 use elder_sync_http::ApiError;
+use elder_sync_runtime::RegistryError;
 use elder_sync_runtime::RuntimeError;
 
 /// A refused or failed plugin operation.

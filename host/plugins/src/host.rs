@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use elder_sync_engine::ConnectorRegistry;
 use elder_sync_model::ConnectorInfo;
 use elder_sync_model::now_ms;
+use elder_sync_runtime::ConnectorRegistry;
 use elder_sync_runtime::{LoadedConnector, Runtime};
 use serde::Serialize;
 
@@ -428,9 +428,7 @@ impl PluginHost {
             state.plugins.get(id).and_then(|r| r.previous.clone())
         }
         .ok_or_else(|| {
-            PluginError::Registry(elder_sync_engine::registry::RegistryError::NoPrevious(
-                id.into(),
-            ))
+            PluginError::Registry(elder_sync_runtime::RegistryError::NoPrevious(id.into()))
         })?;
         back.surface = back
             .surface

@@ -4,12 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use elder_sync_engine::ConnectorRegistry;
-use elder_sync_engine::registry::RegistryError;
 use elder_sync_plugins::testing::with_build_tag;
 use elder_sync_plugins::{
     InstallOutcome, Manifest, Origin, PluginError, PluginHost, PluginSettings, PluginStats,
 };
+use elder_sync_runtime::ConnectorRegistry;
+use elder_sync_runtime::RegistryError;
 use elder_sync_runtime::{ConnectorConfig, Runtime, RuntimeConfig};
 
 fn workspace_root() -> PathBuf {

@@ -23,6 +23,7 @@ mod error;
 mod info;
 mod limits;
 mod observer;
+pub mod registry;
 mod runtime;
 mod sandbox;
 mod shared;
@@ -36,4 +37,5 @@ pub use egress::{Egress, EgressError, EgressRequest, EgressResponse, ReqwestEgre
 pub use engine::DEFAULT_MAX_CONCURRENT_CALLS;
 pub use error::{CallError, RuntimeError, TrapKind};
 pub use observer::RuntimeObserver;
+pub use registry::{ConnectorRegistry, RegistryError, Slot};
 pub use runtime::Runtime;

@@ -14,9 +14,9 @@ use tokio::sync::{Notify, OwnedMutexGuard};
 
 use crate::error::EngineError;
 use crate::persist::{load_health, save_health};
-use crate::registry::ConnectorRegistry;
 use crate::resolver::Strategy;
 use crate::webhook_health::{HealthPolicy, WebhookHealth};
+use elder_sync_runtime::ConnectorRegistry;
 
 /// Engine settings (from the service's environment).
 #[derive(Debug, Clone)]

@@ -4,7 +4,7 @@ use elder_sync_model::ConnectorError;
 use elder_sync_runtime::CallError;
 use elder_sync_store::StoreError;
 
-use crate::registry::RegistryError;
+use elder_sync_runtime::RegistryError;
 
 /// Why a sync step failed.
 #[derive(Debug, thiserror::Error)]

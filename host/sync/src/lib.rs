@@ -23,7 +23,6 @@ pub mod ingest;
 pub mod persist;
 pub mod poll;
 pub mod refusals;
-pub mod registry;
 pub mod routes;
 pub mod run;
 pub mod scheduler;
@@ -33,6 +32,8 @@ pub mod unknown_creates;
 pub mod webhook_health;
 pub mod workers;
 
+pub use elder_sync_runtime::ConnectorRegistry;
+/// The connector registry lives in the runtime crate (the plugin host swaps it too).
+pub use elder_sync_runtime::registry;
 pub use engine::{Engine, EngineSettings};
 pub use error::EngineError;
-pub use registry::ConnectorRegistry;

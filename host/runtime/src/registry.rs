@@ -1,4 +1,5 @@
-//! The loaded connectors, by platform: what the engine calls. Swapping a connector
+//! The loaded connectors, by platform: what the sync engine calls and what the plugin
+//! host swaps (both depend on this crate, neither on the other). Swapping a connector
 //! replaces the entry atomically; calls already running keep their `Arc` to the old
 //! version and finish on it, new calls get the new one. The previous version is kept
 //! for rollback. Disabling keeps the entry but refuses new calls. The version that
@@ -7,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
-use elder_sync_runtime::LoadedConnector;
+use crate::connector::LoadedConnector;
 
 /// Why no connector can serve a platform.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
