@@ -38,7 +38,7 @@ impl Default for RuntimeConfig {
         RuntimeConfig {
             call_deadline: Duration::from_secs(30),
             memory_limit_bytes: 64 << 20,
-            max_concurrent_calls: crate::engine::DEFAULT_MAX_CONCURRENT_CALLS,
+            max_concurrent_calls: crate::wasm_engine::DEFAULT_MAX_CONCURRENT_CALLS,
             max_response_bytes: 10 << 20,
             http_timeout: Duration::from_secs(20),
             allow_plain_http: false,

@@ -11,13 +11,13 @@ use crate::bindings::{ConnectorWorld, ConnectorWorldPre};
 use crate::config::RuntimeConfig;
 use crate::connector::LoadedConnector;
 use crate::egress::{Egress, EgressError, ReqwestEgress};
-use crate::engine;
 use crate::error::RuntimeError;
 use crate::info;
 use crate::observer::{NoopObserver, RuntimeObserver};
 use crate::sandbox::Sandbox;
 use crate::shared::Shared;
 use crate::state::HostState;
+use crate::wasm_engine;
 
 /// The connector runtime. Cheap to clone; all clones share one engine.
 #[derive(Clone)]
@@ -28,7 +28,7 @@ pub struct Runtime {
 impl Runtime {
     /// Creates the engine (pooling allocator, epoch ticker) and the linker.
     pub fn new(cfg: RuntimeConfig) -> Result<Runtime, RuntimeError> {
-        let engine = engine::start(cfg.memory_limit_bytes, cfg.max_concurrent_calls)?;
+        let engine = wasm_engine::start(cfg.memory_limit_bytes, cfg.max_concurrent_calls)?;
         let linker = build_linker(&engine.engine)?;
         let egress: Arc<dyn Egress> = match &cfg.egress {
             Some(e) => e.clone(),

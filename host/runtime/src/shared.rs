@@ -8,13 +8,13 @@ use wasmtime::component::Linker;
 
 use crate::config::RuntimeConfig;
 use crate::egress::Egress;
-use crate::engine::EngineHandle;
 use crate::observer::RuntimeObserver;
 use crate::state::HostState;
+use crate::wasm_engine::WasmEngine;
 
 /// What every loaded connector of a runtime shares.
 pub(crate) struct Shared {
-    pub engine: Arc<EngineHandle>,
+    pub engine: Arc<WasmEngine>,
     pub linker: Linker<HostState>,
     pub cfg: RuntimeConfig,
     pub egress: Arc<dyn Egress>,

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use axum::Router;
 use elder_sync_api::ApiState;
 use elder_sync_engine::scheduler::{BatchSettings, start_scheduler};
-use elder_sync_engine::{ConnectorRegistry, Engine, EngineSettings, routes, workers};
+use elder_sync_engine::{ConnectorRegistry, EngineSettings, SyncEngine, routes, workers};
 use elder_sync_plugins::{PluginHost, PluginStats};
 use elder_sync_runtime::{Runtime, RuntimeConfig, RuntimeObserver, TrapKind};
 use elder_sync_store::Store;
@@ -45,7 +45,7 @@ pub async fn serve() -> Result<()> {
     let registry = Arc::new(ConnectorRegistry::new());
     let plugins = plugins::start(runtime, registry.clone(), stats, &settings).await?;
 
-    let engine = Engine::new(
+    let engine = SyncEngine::new(
         store.clone(),
         registry.clone(),
         metrics.clone(),
@@ -103,7 +103,7 @@ pub async fn serve() -> Result<()> {
 /// The API, webhook, action and plugin routes (everything but health and metrics). A path
 /// no route serves answers `404 route_not_found` and a method a route does not take `405
 /// method_not_allowed`, both in the API's JSON error envelope.
-fn app_router(api_state: ApiState, engine: &Engine, plugins: &Arc<PluginHost>) -> Router {
+fn app_router(api_state: ApiState, engine: &SyncEngine, plugins: &Arc<PluginHost>) -> Router {
     let actions =
         routes::action_routes(engine.clone()).layer(axum::middleware::from_fn_with_state(
             api_state.store.clone(),

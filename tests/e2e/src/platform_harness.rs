@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use elder_sync_engine::{ConnectorRegistry, Engine, EngineSettings, routes, workers};
+use elder_sync_engine::{ConnectorRegistry, EngineSettings, SyncEngine, routes, workers};
 use elder_sync_model::Kind;
 use elder_sync_runtime::{
     Egress, EgressError, EgressRequest, EgressResponse, ReqwestEgress, Runtime, RuntimeConfig,
@@ -182,7 +182,7 @@ pub struct Sims {
 pub struct PlatformHost {
     pub db: TestDb,
     pub store: Store,
-    pub engine: Engine,
+    pub engine: SyncEngine,
     pub tap: Arc<EgressTap>,
     /// `http://127.0.0.1:<port>`: the host's routes, and the engine's `public_url`.
     pub base_url: String,
@@ -567,7 +567,7 @@ pub async fn register_trello_webhook(sim: &TrelloSim, callback: &str) {
     );
 }
 
-fn serve(listener: tokio::net::TcpListener, engine: &Engine, stop: CancellationToken) {
+fn serve(listener: tokio::net::TcpListener, engine: &SyncEngine, stop: CancellationToken) {
     let router = axum::Router::new()
         .merge(routes::webhook_routes(engine.clone()))
         .merge(routes::action_routes(engine.clone()));
@@ -597,7 +597,7 @@ pub fn engine_with(
     platforms: &[Platform],
     public_url: &str,
     tap: Arc<EgressTap>,
-) -> Engine {
+) -> SyncEngine {
     let runtime = Runtime::new(RuntimeConfig {
         allow_plain_http: true,
         allow_private_networks: true,
@@ -612,7 +612,7 @@ pub fn engine_with(
             .unwrap_or_else(|e| panic!("load {}.wasm: {e}", p.name()));
         registry.install(c, 0);
     }
-    Engine::new(
+    SyncEngine::new(
         store,
         registry,
         Metrics::new().expect("metrics"),

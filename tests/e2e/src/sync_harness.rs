@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use elder_sync_engine::poll::poll_config;
 use elder_sync_engine::run::RunReport;
-use elder_sync_engine::{ConnectorRegistry, Engine, EngineSettings, routes, workers};
+use elder_sync_engine::{ConnectorRegistry, EngineSettings, SyncEngine, routes, workers};
 use elder_sync_model::Kind;
 use elder_sync_runtime::{LoadedConnector, Runtime, RuntimeConfig};
 use elder_sync_store::testing::{TestDb, TestEngine, test_secret_key};
@@ -27,7 +27,7 @@ pub const WEBHOOK_SECRET: &str = "It's a Secret to Everybody";
 pub struct SyncHost {
     pub db: TestDb,
     pub store: Store,
-    pub engine: Engine,
+    pub engine: SyncEngine,
     pub github: GithubSim,
     pub host: SimServer,
     pub config_id: i64,
@@ -226,7 +226,7 @@ impl Drop for SyncHost {
 
 /// An engine over `store` with the GitHub component loaded (plain-http egress for the
 /// loopback simulator).
-pub fn engine_over(store: Store) -> Engine {
+pub fn engine_over(store: Store) -> SyncEngine {
     engine_with(
         store,
         RuntimeConfig {
@@ -239,11 +239,11 @@ pub fn engine_over(store: Store) -> Engine {
 
 /// An engine over `store` with the GitHub component loaded in a runtime made with `cfg`
 /// (e.g. a short call deadline).
-pub fn engine_with(store: Store, cfg: RuntimeConfig) -> Engine {
+pub fn engine_with(store: Store, cfg: RuntimeConfig) -> SyncEngine {
     let runtime = Runtime::new(cfg).expect("runtime");
     let registry = Arc::new(ConnectorRegistry::new());
     registry.install(load_github(&runtime), 0);
-    Engine::new(
+    SyncEngine::new(
         store,
         registry,
         Metrics::new().expect("metrics"),

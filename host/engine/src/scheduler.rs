@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use elder_sync_store::{SyncConfig, SyncMethod};
 use tokio_cron_scheduler::{Job, JobScheduler};
 
-use crate::engine::Engine;
+use crate::engine::SyncEngine;
 use crate::persist::load_health;
 use crate::poll::poll_config;
 
@@ -63,7 +63,7 @@ pub fn due(
 
 /// Starts the scheduler, checking every `tick`.
 pub async fn start_scheduler(
-    engine: Engine,
+    engine: SyncEngine,
     batch: BatchSettings,
     tick: Duration,
 ) -> Result<JobScheduler, tokio_cron_scheduler::JobSchedulerError> {
@@ -89,7 +89,7 @@ pub async fn start_scheduler(
 }
 
 /// Deletes completed work older than the retention; failures are logged, never fatal.
-pub async fn prune(engine: &Engine) {
+pub async fn prune(engine: &SyncEngine) {
     let retention =
         chrono::Duration::from_std(engine.settings.retention).unwrap_or(chrono::Duration::days(14));
     let cutoff = (Utc::now() - retention).timestamp_millis();
@@ -105,7 +105,7 @@ pub async fn prune(engine: &Engine) {
     }
 }
 
-async fn run_due(engine: &Engine, batch: BatchSettings, running: &Arc<Mutex<HashSet<i64>>>) {
+async fn run_due(engine: &SyncEngine, batch: BatchSettings, running: &Arc<Mutex<HashSet<i64>>>) {
     let configs = match engine.store.list_configs().await {
         Ok(c) => c,
         Err(e) => {

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use elder_sync_engine::ingest::{ingest, process_inbox_batch};
 use elder_sync_engine::poll::poll_config;
-use elder_sync_engine::{ConnectorRegistry, Engine, EngineSettings};
+use elder_sync_engine::{ConnectorRegistry, EngineSettings, SyncEngine};
 use elder_sync_model::Kind;
 use elder_sync_runtime::{Runtime, RuntimeConfig};
 use elder_sync_store::testing::{TestDb, TestEngine, test_secret_key};
@@ -66,7 +66,7 @@ fn ids_of(line: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn engine(store: Store) -> Engine {
+async fn engine(store: Store) -> SyncEngine {
     let runtime = Runtime::new(RuntimeConfig {
         allow_plain_http: true,
         allow_private_networks: true,
@@ -83,7 +83,7 @@ async fn engine(store: Store) -> Engine {
     });
     let registry = Arc::new(ConnectorRegistry::new());
     registry.install(runtime.load(&bytes).unwrap(), 0);
-    Engine::new(
+    SyncEngine::new(
         store,
         registry,
         Metrics::new().unwrap(),

@@ -7,7 +7,7 @@ use elder_sync_runtime::{CallError, LoadedConnector};
 use elder_sync_store::{ResolvedConfig, SyncMethod};
 
 use crate::apply::{Applied, apply_external, apply_external_delete};
-use crate::engine::{Engine, connector_config};
+use crate::engine::{SyncEngine, connector_config};
 use crate::error::EngineError;
 use crate::persist::{load_cursor, now_ms, save_cursor};
 use crate::run::{RunReport, Tally, recorded};
@@ -17,7 +17,7 @@ const POLL_ORDER: [Kind; 4] = [Kind::Project, Kind::Milestone, Kind::Label, Kind
 
 /// Polls every kind the connector supports, recorded as one `sync_type` operation.
 pub async fn poll_config(
-    engine: &Engine,
+    engine: &SyncEngine,
     config_id: i64,
     sync_type: &str,
     method: SyncMethod,
@@ -59,7 +59,7 @@ pub async fn poll_config(
 }
 
 async fn poll_kind(
-    engine: &Engine,
+    engine: &SyncEngine,
     rc: &ResolvedConfig,
     connector: &LoadedConnector,
     kind: Kind,
@@ -120,7 +120,7 @@ async fn poll_kind(
 
 /// Items per `list-changes` page: the config's `batch_size`, capped by
 /// `SYNC_BATCH_FALLBACK_SIZE` for batch-fallback runs.
-fn page_size(engine: &Engine, rc: &ResolvedConfig, method: SyncMethod) -> u32 {
+fn page_size(engine: &SyncEngine, rc: &ResolvedConfig, method: SyncMethod) -> u32 {
     let own = u32::try_from(rc.config.batch_size).unwrap_or(100).max(1);
     match method {
         SyncMethod::Batch => own.min(engine.settings.batch_fallback_size.max(1)),

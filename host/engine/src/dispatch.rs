@@ -18,7 +18,7 @@ use crate::apply::{
     apply_resolution, base_of, elder_item, record_typed_conflict, resolve, write_mapping,
 };
 use crate::convert::{comparable, fingerprint, new_item};
-use crate::engine::{Engine, connector_config, strategy_of};
+use crate::engine::{SyncEngine, connector_config, strategy_of};
 use crate::error::EngineError;
 use crate::persist::{is_reserved, placeholder};
 use crate::resolver::{Capabilities, Field, Strategy, diff};
@@ -26,7 +26,7 @@ use crate::unknown_creates::{earlier_attempt, find_own_create};
 use tracing::Instrument;
 
 /// Claims and pushes one batch of outbox rows; returns how many rows were handled.
-pub async fn dispatch_batch(engine: &Engine, limit: u32) -> Result<usize, EngineError> {
+pub async fn dispatch_batch(engine: &SyncEngine, limit: u32) -> Result<usize, EngineError> {
     let entries = engine
         .store
         .claim_outbox(limit, crate::engine::CLAIM_LEASE)
@@ -66,7 +66,7 @@ pub fn backoff(attempts: i64) -> Duration {
     Duration::from_secs(BACKOFF_FIRST_SECS << exp).min(BACKOFF_CAP)
 }
 
-async fn dispatch_entry(engine: &Engine, entry: &OutboxEntry) -> Result<(), EngineError> {
+async fn dispatch_entry(engine: &SyncEngine, entry: &OutboxEntry) -> Result<(), EngineError> {
     let resource = current_resource(engine, entry).await?;
     let mut first_error = None;
     for config in engine.store.list_configs().await? {
@@ -91,7 +91,10 @@ async fn dispatch_entry(engine: &Engine, entry: &OutboxEntry) -> Result<(), Engi
     first_error.map_or(Ok(()), Err)
 }
 
-async fn current_resource(engine: &Engine, entry: &OutboxEntry) -> Result<Resource, EngineError> {
+async fn current_resource(
+    engine: &SyncEngine,
+    entry: &OutboxEntry,
+) -> Result<Resource, EngineError> {
     match engine
         .store
         .get_resource(entry.resource_type, entry.resource_id)
@@ -117,7 +120,7 @@ fn linked(config: &elder_sync_store::SyncConfig, r: &Resource) -> bool {
 
 /// Pushes one Elder resource's current state to one config's platform.
 pub async fn push_to_config(
-    engine: &Engine,
+    engine: &SyncEngine,
     rc: &ResolvedConfig,
     connector: &LoadedConnector,
     resource: &Resource,
@@ -163,7 +166,7 @@ const LOCK_RETRIES: u32 = 3;
 
 /// One read-merge-write of a mapped resource (the resource and mapping read afresh).
 async fn merge_and_push(
-    engine: &Engine,
+    engine: &SyncEngine,
     rc: &ResolvedConfig,
     connector: &LoadedConnector,
     m: &elder_sync_store::Mapping,
@@ -220,7 +223,7 @@ async fn merge_and_push(
 /// the item since the last sync, which is a `deleted_local` conflict (nothing applied)
 /// except under `elder_wins`.
 async fn push_delete(
-    engine: &Engine,
+    engine: &SyncEngine,
     rc: &ResolvedConfig,
     connector: &LoadedConnector,
     cfg: &elder_sync_runtime::ConnectorConfig,
@@ -276,7 +279,7 @@ async fn push_delete(
 /// that attempt's outcome is unknown (timeout, trap, 5xx): the platform is searched for
 /// the item it may have created, which is adopted instead of being sent again.
 async fn create_external(
-    engine: &Engine,
+    engine: &SyncEngine,
     rc: &ResolvedConfig,
     connector: &LoadedConnector,
     cfg: &elder_sync_runtime::ConnectorConfig,
@@ -333,7 +336,7 @@ async fn create_external(
 
 /// Maps `resource` to the platform item created for it.
 async fn map_created(
-    engine: &Engine,
+    engine: &SyncEngine,
     rc: &ResolvedConfig,
     resource: &Resource,
     created: &Item,
@@ -354,7 +357,7 @@ async fn map_created(
 
 /// Drops a reservation whose create failed for good (a retry reserves again).
 async fn release_reservation(
-    engine: &Engine,
+    engine: &SyncEngine,
     rc: &ResolvedConfig,
     resource: &Resource,
 ) -> Result<(), EngineError> {

@@ -62,7 +62,7 @@ impl Default for EngineSettings {
 
 /// Shared engine state; cheap to clone.
 #[derive(Clone)]
-pub struct Engine {
+pub struct SyncEngine {
     pub store: Store,
     pub registry: Arc<ConnectorRegistry>,
     pub metrics: Metrics,
@@ -76,15 +76,15 @@ pub struct Engine {
     health_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
-impl Engine {
+impl SyncEngine {
     /// A new engine over `store` and `registry`.
     pub fn new(
         store: Store,
         registry: Arc<ConnectorRegistry>,
         metrics: Metrics,
         settings: EngineSettings,
-    ) -> Engine {
-        Engine {
+    ) -> SyncEngine {
+        SyncEngine {
             store,
             registry,
             metrics,

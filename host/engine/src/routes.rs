@@ -17,7 +17,7 @@ use elder_sync_telemetry::redact::redact_text;
 use serde_json::{Value, json};
 use utoipa::{OpenApi, ToSchema};
 
-use crate::engine::{Engine, connector_config};
+use crate::engine::{SyncEngine, connector_config};
 use crate::error::EngineError;
 use crate::ingest::{IngestError, Ingested, ingest};
 use crate::poll::poll_config;
@@ -66,7 +66,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 /// `POST`/`HEAD /api/v1/webhooks/{config_id}` (HEAD answers 200: Trello's handshake).
-pub fn webhook_routes(engine: Engine) -> Router {
+pub fn webhook_routes(engine: SyncEngine) -> Router {
     Router::new()
         .route(
             "/api/v1/webhooks/{config_id}",
@@ -76,7 +76,7 @@ pub fn webhook_routes(engine: Engine) -> Router {
 }
 
 /// `POST /api/v1/sync/configs/{id}/run`, `/test` and `/api/v1/sync/conflicts/{id}/resolve`.
-pub fn action_routes(engine: Engine) -> Router {
+pub fn action_routes(engine: SyncEngine) -> Router {
     Router::new()
         .route("/api/v1/sync/configs/{id}/run", post(run_now))
         .route("/api/v1/sync/configs/{id}/test", post(test_now))
@@ -122,7 +122,7 @@ async fn handshake(Path(raw): Path<String>) -> Result<StatusCode, ApiError> {
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
               (status = 409, body = ErrorBody)))]
 async fn receive(
-    State(engine): State<Engine>,
+    State(engine): State<SyncEngine>,
     Path(raw): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -209,7 +209,7 @@ fn engine_error(e: EngineError) -> ApiError {
 #[utoipa::path(post, path = "/api/v1/sync/configs/{id}/run", tag = "sync", params(IdParam),
     responses((status = 200, body = Object), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
-async fn run_now(State(engine): State<Engine>, ApiPath(id): ApiPath) -> ApiResult<Json<Value>> {
+async fn run_now(State(engine): State<SyncEngine>, ApiPath(id): ApiPath) -> ApiResult<Json<Value>> {
     match poll_config(&engine, id, "manual", SyncMethod::Manual).await {
         Ok(report) => Ok(Json(json!({
             "history_id": report.history_id,
@@ -227,7 +227,10 @@ async fn run_now(State(engine): State<Engine>, ApiPath(id): ApiPath) -> ApiResul
 #[utoipa::path(post, path = "/api/v1/sync/configs/{id}/test", tag = "sync", params(IdParam),
     responses((status = 200, body = Object), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody)))]
-async fn test_now(State(engine): State<Engine>, ApiPath(id): ApiPath) -> ApiResult<Json<Value>> {
+async fn test_now(
+    State(engine): State<SyncEngine>,
+    ApiPath(id): ApiPath,
+) -> ApiResult<Json<Value>> {
     let result = async {
         let rc = engine.store.resolve_config(id).await?;
         let connector = engine.connector_for(&rc)?;
@@ -251,7 +254,7 @@ async fn test_now(State(engine): State<Engine>, ApiPath(id): ApiPath) -> ApiResu
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
               (status = 503, body = ErrorBody)))]
 async fn resolve_now(
-    State(engine): State<Engine>,
+    State(engine): State<SyncEngine>,
     ApiPath(id): ApiPath,
     caller: Option<Extension<Caller>>,
     ApiJson(body): ApiJson<ResolveBody>,

@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 
 use crate::apply::{base_of, elder_milestone_of, elder_side, resolve, write_mapping};
 use crate::convert::{comparable, fingerprint, new_resource, resource_patch};
-use crate::engine::{Engine, connector_config};
+use crate::engine::{SyncEngine, connector_config};
 use crate::error::EngineError;
 use crate::persist::{repoint_mapping, unresolved_conflicts_of};
 use crate::resolver::{Capabilities, Field, Strategy, diff};
@@ -54,7 +54,7 @@ pub struct Settlement {
 /// Applies `s` to conflict `conflict_id` on both sides and marks it resolved; its log
 /// lines carry a correlation id of their own.
 pub async fn settle_conflict(
-    engine: &Engine,
+    engine: &SyncEngine,
     conflict_id: i64,
     s: &Settlement,
 ) -> Result<Conflict, EngineError> {
@@ -63,7 +63,7 @@ pub async fn settle_conflict(
 }
 
 async fn settle(
-    engine: &Engine,
+    engine: &SyncEngine,
     conflict_id: i64,
     s: &Settlement,
 ) -> Result<Conflict, EngineError> {
@@ -170,7 +170,7 @@ struct Sides {
 
 impl Sides {
     async fn read(
-        engine: &Engine,
+        engine: &SyncEngine,
         rc: &ResolvedConfig,
         connector: &LoadedConnector,
         m: &Mapping,
@@ -247,7 +247,7 @@ fn with_id(x: &Item, e: &Item) -> Item {
 
 /// Writes a target to both sides of one mapping.
 struct Applier<'a> {
-    engine: &'a Engine,
+    engine: &'a SyncEngine,
     rc: &'a ResolvedConfig,
     connector: &'a LoadedConnector,
     cfg: ConnectorConfig,
@@ -389,7 +389,7 @@ fn new_of(target: &Item) -> NewItem {
 
 /// Marks `conflict` and every other open conflict of its mapping resolved.
 async fn mark_resolved(
-    engine: &Engine,
+    engine: &SyncEngine,
     conflict: &Conflict,
     s: &Settlement,
 ) -> Result<Conflict, EngineError> {

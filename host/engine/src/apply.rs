@@ -11,7 +11,7 @@ use elder_sync_store::{
 use serde_json::json;
 
 use crate::convert::{comparable, fingerprint, new_resource, resource_patch, resource_to_item};
-use crate::engine::{Engine, connector_config, strategy_of};
+use crate::engine::{SyncEngine, connector_config, strategy_of};
 use crate::error::EngineError;
 use crate::persist::{find_reservation, open_conflict_types};
 use crate::resolver::{self, Resolution, ResolveInput, SideAction, Strategy};
@@ -33,7 +33,7 @@ pub enum Applied {
 
 /// Applies `item` (as the platform has it now) to Elder.
 pub async fn apply_external(
-    engine: &Engine,
+    engine: &SyncEngine,
     rc: &ResolvedConfig,
     connector: &LoadedConnector,
     item: &Item,
@@ -48,7 +48,7 @@ pub async fn apply_external(
 }
 
 async fn find_by_external(
-    engine: &Engine,
+    engine: &SyncEngine,
     config_id: i64,
     kind: Kind,
     id: &str,
@@ -65,7 +65,7 @@ async fn find_by_external(
 }
 
 async fn create_in_elder(
-    engine: &Engine,
+    engine: &SyncEngine,
     rc: &ResolvedConfig,
     item: &Item,
     method: SyncMethod,
@@ -94,7 +94,7 @@ async fn create_in_elder(
 /// Our own create came back (webhook or poll) before the create call returned: the
 /// reserved mapping of the Elder resource takes the platform's id; nothing is created.
 async fn adopt_reservation(
-    engine: &Engine,
+    engine: &SyncEngine,
     rc: &ResolvedConfig,
     kind: Kind,
     elder_id: i64,
@@ -118,7 +118,7 @@ async fn adopt_reservation(
 }
 
 async fn update_in_elder(
-    engine: &Engine,
+    engine: &SyncEngine,
     rc: &ResolvedConfig,
     connector: &LoadedConnector,
     m: &Mapping,
@@ -182,7 +182,7 @@ pub fn resolve(
 /// Carries out a resolution on both sides and records it on the mapping.
 #[allow(clippy::too_many_arguments)]
 pub async fn apply_resolution(
-    engine: &Engine,
+    engine: &SyncEngine,
     rc: &ResolvedConfig,
     connector: &LoadedConnector,
     m: &Mapping,
@@ -286,7 +286,7 @@ pub async fn apply_resolution(
 /// an `invalid_transition` conflict (nothing more is pushed until it is resolved); any
 /// other refusal is returned (a lock conflict is re-read and re-applied by the caller).
 async fn refused_write(
-    engine: &Engine,
+    engine: &SyncEngine,
     rc: &ResolvedConfig,
     m: &Mapping,
     resource: Option<&Resource>,
@@ -315,7 +315,7 @@ async fn refused_write(
 
 /// An external deletion reported by the platform.
 pub async fn apply_external_delete(
-    engine: &Engine,
+    engine: &SyncEngine,
     rc: &ResolvedConfig,
     kind: Kind,
     external_id: &str,
@@ -351,7 +351,7 @@ pub async fn apply_external_delete(
 }
 
 async fn record_conflicts(
-    engine: &Engine,
+    engine: &SyncEngine,
     rc: &ResolvedConfig,
     m: &Mapping,
     resolution: &Resolution,
@@ -374,7 +374,7 @@ async fn record_conflicts(
 }
 
 pub(crate) async fn record_typed_conflict(
-    engine: &Engine,
+    engine: &SyncEngine,
     m: &Mapping,
     conflict_type: StoredConflict,
     resource: Option<&Resource>,
@@ -418,7 +418,7 @@ pub fn base_of(m: &Mapping) -> Option<Item> {
 /// The Elder side of mapping `m`: its resource (none when deleted) and that resource as a
 /// canonical item.
 pub(crate) async fn elder_side(
-    engine: &Engine,
+    engine: &SyncEngine,
     config_id: i64,
     m: &Mapping,
 ) -> Result<(Option<Resource>, Option<Item>), EngineError> {
@@ -436,7 +436,7 @@ pub(crate) async fn elder_side(
 
 /// The Elder resource in canonical form, its milestone given as the config's external id.
 pub async fn elder_item(
-    engine: &Engine,
+    engine: &SyncEngine,
     config_id: i64,
     r: &Resource,
 ) -> Result<Item, EngineError> {
@@ -455,7 +455,7 @@ pub async fn elder_item(
 
 /// The Elder milestone mapped to an external milestone id (`None` when unmapped or unset).
 pub(crate) async fn elder_milestone_of(
-    engine: &Engine,
+    engine: &SyncEngine,
     config_id: i64,
     external: Option<&str>,
 ) -> Result<Option<i64>, EngineError> {
@@ -467,7 +467,7 @@ pub(crate) async fn elder_milestone_of(
 
 /// Writes the mapping of `resource` with `base` as the new three-way base.
 pub async fn write_mapping(
-    engine: &Engine,
+    engine: &SyncEngine,
     rc: &ResolvedConfig,
     resource: &Resource,
     base: &Item,

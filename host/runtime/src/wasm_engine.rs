@@ -61,13 +61,13 @@ impl PoolSizes {
 
 /// The engine, its epoch ticker (which stops when this is dropped) and the slots of the
 /// instance pool: a call holds one while its store lives.
-pub(crate) struct EngineHandle {
+pub(crate) struct WasmEngine {
     pub engine: Engine,
     pub slots: tokio::sync::Semaphore,
     stop: Arc<AtomicBool>,
 }
 
-impl Drop for EngineHandle {
+impl Drop for WasmEngine {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
     }
@@ -77,7 +77,7 @@ impl Drop for EngineHandle {
 pub(crate) fn start(
     memory_limit_bytes: usize,
     max_concurrent_calls: usize,
-) -> Result<EngineHandle, RuntimeError> {
+) -> Result<WasmEngine, RuntimeError> {
     let sizes = PoolSizes::for_calls(max_concurrent_calls);
     let mut pool = PoolingAllocationConfig::default();
     // One page above the cap so that the store's limiter, not the pool, refuses growth
@@ -99,7 +99,7 @@ pub(crate) fn start(
     let engine = Engine::new(&config).map_err(|e| RuntimeError::Engine(format!("{e:#}")))?;
     let stop = Arc::new(AtomicBool::new(false));
     spawn_ticker(engine.clone(), stop.clone())?;
-    Ok(EngineHandle {
+    Ok(WasmEngine {
         engine,
         slots: tokio::sync::Semaphore::new(sizes.component_instances as usize),
         stop,

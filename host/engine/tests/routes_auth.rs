@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use elder_sync_engine::{ConnectorRegistry, Engine, EngineSettings, routes};
+use elder_sync_engine::{ConnectorRegistry, EngineSettings, SyncEngine, routes};
 use elder_sync_http::require_token;
 use elder_sync_store::testing::{TestDb, TestEngine, test_secret_key};
 use elder_sync_store::{Role, Store};
@@ -16,7 +16,7 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 async fn app(store: &Store) -> Router {
-    let engine = Engine::new(
+    let engine = SyncEngine::new(
         store.clone(),
         Arc::new(ConnectorRegistry::new()),
         Metrics::new().unwrap(),

@@ -35,5 +35,5 @@ pub mod workers;
 pub use elder_sync_runtime::ConnectorRegistry;
 /// The connector registry lives in the runtime crate (the plugin host swaps it too).
 pub use elder_sync_runtime::registry;
-pub use engine::{Engine, EngineSettings};
+pub use engine::{EngineSettings, SyncEngine};
 pub use error::EngineError;

@@ -11,7 +11,7 @@ use elder_sync_runtime::{ConnectorConfig, LoadedConnector};
 use elder_sync_store::{Mapping, StoreError};
 
 use crate::convert::{comparable, fingerprint};
-use crate::engine::Engine;
+use crate::engine::SyncEngine;
 use crate::error::EngineError;
 use crate::persist::{is_reserved, load_cursor};
 
@@ -31,7 +31,7 @@ pub(crate) fn earlier_attempt(mapping: Option<&Mapping>) -> Option<&Mapping> {
 /// create can be sent). An error means the lookup could not be done: the caller must not
 /// send the create then.
 pub(crate) async fn find_own_create(
-    engine: &Engine,
+    engine: &SyncEngine,
     config_id: i64,
     connector: &LoadedConnector,
     cfg: &ConnectorConfig,
@@ -61,7 +61,7 @@ pub(crate) async fn find_own_create(
 }
 
 async fn is_mapped(
-    engine: &Engine,
+    engine: &SyncEngine,
     config_id: i64,
     kind: Kind,
     item: &Item,

@@ -8,14 +8,14 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::dispatch::dispatch_batch;
-use crate::engine::Engine;
+use crate::engine::SyncEngine;
 use crate::ingest::process_inbox_batch;
 
 const BATCH: u32 = 50;
 const TICK: Duration = Duration::from_secs(1);
 
 /// Starts both workers; they stop when `stop` is cancelled.
-pub fn spawn_workers(engine: &Engine, stop: CancellationToken) -> Vec<JoinHandle<()>> {
+pub fn spawn_workers(engine: &SyncEngine, stop: CancellationToken) -> Vec<JoinHandle<()>> {
     let inbox = {
         let engine = engine.clone();
         let stop = stop.clone();

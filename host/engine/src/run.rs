@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tracing::Instrument;
 use uuid::Uuid;
 
-use crate::engine::Engine;
+use crate::engine::SyncEngine;
 use crate::error::EngineError;
 
 /// What an operation did.
@@ -40,7 +40,7 @@ pub struct RunReport {
 
 /// Runs `op` as one recorded operation of `sync_type` on `rc`.
 pub async fn recorded<F, Fut>(
-    engine: &Engine,
+    engine: &SyncEngine,
     rc: &ResolvedConfig,
     sync_type: &str,
     op: F,
@@ -54,7 +54,7 @@ where
 
 /// [`recorded`] under a correlation id the caller already logs with.
 pub async fn recorded_with<F, Fut>(
-    engine: &Engine,
+    engine: &SyncEngine,
     rc: &ResolvedConfig,
     sync_type: &str,
     correlation_id: Uuid,

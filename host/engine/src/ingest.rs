@@ -11,7 +11,7 @@ use elder_sync_telemetry::WebhookOutcome;
 
 use crate::apply::{apply_external, apply_external_delete};
 use crate::dispatch::backoff;
-use crate::engine::{Engine, connector_config};
+use crate::engine::{SyncEngine, connector_config};
 use crate::error::EngineError;
 use crate::persist::{
     InboxEntry, InboxInsert, claim_inbox, complete_inbox, fail_inbox, insert_inbox, now_ms,
@@ -56,7 +56,7 @@ pub enum Ingested {
 /// after its signature verifies with the config's secret; refusals never touch webhook
 /// health (they are counted instead).
 pub async fn ingest(
-    engine: &Engine,
+    engine: &SyncEngine,
     config_id: i64,
     headers: &[(String, String)],
     body: &[u8],
@@ -100,7 +100,7 @@ fn outcome_of(result: &Result<Ingested, IngestError>) -> WebhookOutcome {
 
 /// Logs and counts a refused delivery (per config when the config exists).
 async fn refused(
-    engine: &Engine,
+    engine: &SyncEngine,
     config_id: i64,
     platform: &str,
     known: bool,
@@ -118,7 +118,7 @@ async fn refused(
 }
 
 /// The config's secret, or why there is none usable.
-fn usable_secret(engine: &Engine, config: &SyncConfig) -> Result<String, Unverified> {
+fn usable_secret(engine: &SyncEngine, config: &SyncConfig) -> Result<String, Unverified> {
     match engine.store.resolve_webhook_secret(config) {
         Ok(Some(secret)) if !secret.trim().is_empty() => Ok(secret),
         Ok(_) => Err(Unverified::NoUsableSecret(
@@ -130,7 +130,10 @@ fn usable_secret(engine: &Engine, config: &SyncConfig) -> Result<String, Unverif
 
 /// The webhook schemes of the config's connector (enabled or not: a delivery is
 /// verified before the caller may learn that the connector is disabled).
-fn webhook_info(engine: &Engine, config: &SyncConfig) -> Result<(WebhookInfo, bool), Unverified> {
+fn webhook_info(
+    engine: &SyncEngine,
+    config: &SyncConfig,
+) -> Result<(WebhookInfo, bool), Unverified> {
     let platform = config.platform.as_str();
     let slot = engine
         .registry
@@ -145,7 +148,7 @@ fn webhook_info(engine: &Engine, config: &SyncConfig) -> Result<(WebhookInfo, bo
 /// Verifies the delivery against the config's secret; the connector's schemes and
 /// whether it is enabled when it does.
 fn authenticate(
-    engine: &Engine,
+    engine: &SyncEngine,
     config: &SyncConfig,
     headers: &[(String, String)],
     body: &[u8],
@@ -164,7 +167,7 @@ fn authenticate(
 }
 
 async fn check_and_store(
-    engine: &Engine,
+    engine: &SyncEngine,
     config: &SyncConfig,
     headers: &[(String, String)],
     body: &[u8],
@@ -197,7 +200,7 @@ async fn check_and_store(
 }
 
 /// Claims and processes one batch of inbox deliveries; returns how many were claimed.
-pub async fn process_inbox_batch(engine: &Engine, limit: u32) -> Result<usize, EngineError> {
+pub async fn process_inbox_batch(engine: &SyncEngine, limit: u32) -> Result<usize, EngineError> {
     let entries = claim_inbox(&engine.store, limit, crate::engine::CLAIM_LEASE).await?;
     for entry in &entries {
         // One correlation id per delivery: its history row and every log line carry it.
@@ -212,7 +215,7 @@ pub async fn process_inbox_batch(engine: &Engine, limit: u32) -> Result<usize, E
 
 /// Processes one claimed delivery and records the outcome (done, retry later, or parked).
 async fn handle_delivery(
-    engine: &Engine,
+    engine: &SyncEngine,
     entry: &InboxEntry,
     correlation_id: Uuid,
 ) -> Result<(), EngineError> {
@@ -249,7 +252,7 @@ async fn handle_delivery(
 }
 
 async fn process_delivery(
-    engine: &Engine,
+    engine: &SyncEngine,
     entry: &InboxEntry,
     correlation_id: Uuid,
 ) -> Result<(), EngineError> {
