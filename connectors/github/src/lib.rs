@@ -126,7 +126,9 @@ mod tests {
                 ("api_token", true, true),
                 ("owner", true, false),
                 ("org", false, false),
+                ("org_name", false, false),
                 ("repo", true, false),
+                ("repo_name", false, false),
                 ("base_url", false, false),
                 ("webhook_secret", false, true),
             ]

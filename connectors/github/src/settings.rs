@@ -30,11 +30,13 @@ impl elder_connector_sdk::Settings for Settings {
         .secret(),
         Field::new(
             "owner",
-            "Repository owner, user or organisation (alias: `org`)",
+            "Repository owner, user or organisation (aliases: `org`, `org_name`)",
         )
         .required()
-        .aliases(&["org"]),
-        Field::new("repo", "Repository name").required(),
+        .aliases(&["org", "org_name"]),
+        Field::new("repo", "Repository name (alias: `repo_name`)")
+            .required()
+            .aliases(&["repo_name"]),
         Field::new(
             "base_url",
             "API root (default https://api.github.com; GitHub Enterprise: https://HOST/api/v3)",
@@ -89,6 +91,12 @@ mod tests {
     use super::*;
     use crate::GitHub;
     use elder_connector_sdk::testing::settings;
+
+    #[test]
+    fn the_specification_example_keys_are_aliases() {
+        let s = settings::<GitHub>(&[("org_name", "acme"), ("repo_name", "web")]).unwrap();
+        assert_eq!((s.owner.as_str(), s.repo.as_str()), ("acme", "web"));
+    }
 
     #[test]
     fn reads_owner_or_org_and_defaults_base_url() {

@@ -43,7 +43,15 @@ impl elder_connector_sdk::Settings for Settings {
     ];
 
     fn parse(v: &Values<'_>) -> Result<Settings, ConnectorError> {
-        let base_url = v.text("base_url")?.trim_end_matches('/').to_string();
+        // The instance root; an API root as written in the specification's example
+        // (`https://gitlab.com/api/v4`) is the same instance.
+        let given = v.text("base_url")?;
+        let given = given.trim_end_matches('/');
+        let base_url = given
+            .strip_suffix("/api/v4")
+            .unwrap_or(given)
+            .trim_end_matches('/')
+            .to_string();
         if !(base_url.starts_with("https://") || base_url.starts_with("http://"))
             || base_url.contains(' ')
         {
@@ -132,6 +140,21 @@ mod tests {
             parse(&[("project_id", "a b")]),
             Err(ConnectorError::InvalidConfig(_))
         ));
+    }
+
+    #[test]
+    fn an_api_v4_root_is_the_same_instance() {
+        for given in [
+            "https://gitlab.example.com/api/v4",
+            "https://gitlab.example.com/api/v4/",
+        ] {
+            let s = parse(&[("project_id", "5"), ("base_url", given)]).unwrap();
+            assert_eq!(
+                s.project_url(""),
+                "https://gitlab.example.com/api/v4/projects/5",
+                "{given}"
+            );
+        }
     }
 
     #[test]

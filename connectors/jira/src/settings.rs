@@ -58,7 +58,15 @@ impl elder_connector_sdk::Settings for Settings {
     ];
 
     fn parse(v: &Values<'_>) -> Result<Settings, ConnectorError> {
-        let jira_url = v.text("jira_url")?.trim_end_matches('/').to_string();
+        // A bare site name (`acme.atlassian.net`, as the specification's example writes
+        // it) means its https URL.
+        let given = v.text("jira_url")?;
+        let given = given.trim_end_matches('/');
+        let jira_url = if given.contains("://") {
+            given.to_string()
+        } else {
+            format!("https://{given}")
+        };
         if !(jira_url.starts_with("https://") || jira_url.starts_with("http://"))
             || jira_url.contains(' ')
         {
@@ -150,6 +158,16 @@ mod tests {
             ("project_key", "ELD"),
         ]);
         settings::<crate::JiraConnector>(&pairs)
+    }
+
+    #[test]
+    fn a_bare_site_name_means_its_https_url() {
+        let s = parse(&[("jira_url", "acme.atlassian.net")]).unwrap();
+        assert_eq!(s.jira_url, "https://acme.atlassian.net");
+        assert!(matches!(
+            parse(&[("jira_url", "ftp://acme.atlassian.net")]),
+            Err(ConnectorError::InvalidConfig(m)) if m.contains("jira_url")
+        ));
     }
 
     #[test]

@@ -151,7 +151,10 @@ async fn open_platforms(engine: TestEngine) {
         .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["field"], "config_json.owner");
-    assert_eq!(body["error"]["message"], "github requires owner or org");
+    assert_eq!(
+        body["error"]["message"],
+        "github requires owner or org or org_name"
+    );
     let (status, body) = service
         .post(
             "/sync/configs",
