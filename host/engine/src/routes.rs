@@ -11,7 +11,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Extension, Json, Router};
-use elder_sync_http::{ApiError, ApiJson, ApiPath, ApiResult, Caller, ErrorBody, IdParam};
+use elder_sync_http::{
+    ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody, IdParam,
+};
 use elder_sync_store::{Conflict, ResolutionStrategy, StoreError, SyncMethod};
 use elder_sync_telemetry::redact::redact_text;
 use serde_json::{Value, json};
@@ -204,12 +206,22 @@ fn engine_error(e: EngineError) -> ApiError {
     }
 }
 
+/// The query of an action that takes none: any parameter is a `400 invalid_query` naming
+/// it, never ignored (`run?dry_run=true` must not run for real).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoQuery {}
+
 /// Run a manual sync of one config now (`sync_type` manual); answers the run's
 /// `history_id`, `correlation_id`, `success`, `error` and item counts.
 #[utoipa::path(post, path = "/api/v1/sync/configs/{id}/run", tag = "sync", params(IdParam),
     responses((status = 200, body = Object), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
-async fn run_now(State(engine): State<SyncEngine>, ApiPath(id): ApiPath) -> ApiResult<Json<Value>> {
+async fn run_now(
+    State(engine): State<SyncEngine>,
+    ApiPath(id): ApiPath,
+    _: ApiQuery<NoQuery>,
+) -> ApiResult<Json<Value>> {
     match poll_config(&engine, id, "manual", SyncMethod::Manual).await {
         Ok(report) => Ok(Json(json!({
             "history_id": report.history_id,
@@ -230,6 +242,7 @@ async fn run_now(State(engine): State<SyncEngine>, ApiPath(id): ApiPath) -> ApiR
 async fn test_now(
     State(engine): State<SyncEngine>,
     ApiPath(id): ApiPath,
+    _: ApiQuery<NoQuery>,
 ) -> ApiResult<Json<Value>> {
     let result = async {
         let rc = engine.store.resolve_config(id).await?;
@@ -256,6 +269,7 @@ async fn test_now(
 async fn resolve_now(
     State(engine): State<SyncEngine>,
     ApiPath(id): ApiPath,
+    _: ApiQuery<NoQuery>,
     caller: Option<Extension<Caller>>,
     ApiJson(body): ApiJson<ResolveBody>,
 ) -> ApiResult<Json<Conflict>> {

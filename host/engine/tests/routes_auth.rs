@@ -71,3 +71,35 @@ async fn resolving_needs_an_admin_token() {
     let (status, body) = post(&app, "/api/v1/sync/configs/42/run", Some(&reader)).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
 }
+
+/// Issue 13: an action that takes no query refuses one instead of ignoring it, so a
+/// `run?dry_run=true` never runs for real (until a dry run exists, it is a 400 naming the
+/// parameter), and nothing is recorded.
+#[tokio::test]
+async fn unknown_query_parameters_on_actions_are_refused_not_ignored() {
+    let db = TestDb::new(TestEngine::Sqlite).await;
+    let store = Store::open_with(&db.url, Some(test_secret_key()))
+        .await
+        .unwrap();
+    let (_, admin) = store.create_token(Role::Admin).await.unwrap();
+    let app = app(&store).await;
+    for path in [
+        "/api/v1/sync/configs/42/run?dry_run=true",
+        "/api/v1/sync/configs/42/test?verbose=1",
+        "/api/v1/sync/conflicts/42/resolve?force=yes",
+    ] {
+        let (status, body) = post(&app, path, Some(&admin)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_query", "{path}: {body}");
+        let named = body["error"]["field"].as_str().unwrap_or_default();
+        assert!(path.contains(&format!("?{named}=")), "{path}: {body}");
+    }
+    let history = store
+        .list_history(
+            &elder_sync_store::HistoryFilter::default(),
+            elder_sync_store::PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(history.total, 0, "nothing ran");
+}
