@@ -115,8 +115,12 @@ fn too_large(max: usize) -> Response {
     error_body(
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload_too_large",
-        &format!("the request body is larger than {max} bytes (ELDER_HTTP_MAX_BODY_BYTES)"),
+        &too_large_message(max),
     )
+}
+
+fn too_large_message(max: usize) -> String {
+    format!("the request body is larger than {max} bytes (ELDER_HTTP_MAX_BODY_BYTES)")
 }
 
 /// Answers `503 overloaded` at once when every request slot is taken (no queue builds up).
@@ -156,10 +160,9 @@ async fn json_errors(State(max_body): State<usize>, req: Request, next: Next) ->
         .map(|b| String::from_utf8_lossy(&b).trim().to_string())
         .unwrap_or_default();
     let (code, message) = match status {
-        StatusCode::PAYLOAD_TOO_LARGE => (
-            "payload_too_large".to_string(),
-            format!("the request body is larger than {max_body} bytes (ELDER_HTTP_MAX_BODY_BYTES)"),
-        ),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ("payload_too_large".to_string(), too_large_message(max_body))
+        }
         StatusCode::SERVICE_UNAVAILABLE if text.is_empty() => (
             "request_timeout".to_string(),
             "the request took longer than the server allows (ELDER_HTTP_REQUEST_TIMEOUT_SECS)"
