@@ -39,7 +39,10 @@ pub enum PluginError {
     /// No pending version to approve.
     #[error("no version of plugin {0} is waiting for approval")]
     NothingPending(String),
-    /// The registry refused (no previous version to roll back to...).
+    /// A rollback with no previous version to return to.
+    #[error("plugin {0} has no previous version to roll back to")]
+    NoPrevious(String),
+    /// The registry refused (the plugin is not loaded or is disabled).
     #[error(transparent)]
     Registry(#[from] RegistryError),
     /// Reading or writing the plugin directory or state failed.
@@ -88,7 +91,7 @@ impl From<PluginError> for ApiError {
             PluginError::NothingPending(_) => {
                 ApiError::new(StatusCode::CONFLICT, "nothing_pending", message)
             }
-            PluginError::Registry(RegistryError::NoPrevious(_)) => {
+            PluginError::NoPrevious(_) => {
                 ApiError::new(StatusCode::CONFLICT, "no_previous_version", message)
             }
             PluginError::Registry(_) => ApiError::new(StatusCode::CONFLICT, "unavailable", message),

@@ -4,7 +4,8 @@
 //! `manifest`: the TOML next to each component (id, version, hosts, limits) and the diff
 //! shown for approval. `contract`: the `elder:connector` version check. `cache`: the
 //! verified on-disk compiled-code cache. `stats`: call/error counts per plugin. `drain`:
-//! replaced versions finish their calls. `host`: [`PluginHost`], the lifecycle itself.
+//! replaced versions finish their calls. `host`: [`PluginHost`], the lifecycle itself (with
+//! its plugin directory, state directory, admission checks and API views as submodules).
 //! `detail`: what a plugin's connector declares (config schema, kinds, webhooks, hosts).
 //! `watch`: reloading on directory changes. `api`: the `/api/v1/plugins` routes.
 //! `settings`: the environment settings. `surface`: the security surface (secret flags,
@@ -22,6 +23,7 @@ pub mod manifest;
 pub mod settings;
 pub mod stats;
 pub mod surface;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod watch;
 

@@ -317,7 +317,7 @@ fn disable_survives_a_restart_and_rollback_returns_to_the_previous_build() {
     );
     assert!(matches!(
         node.host.rollback("github"),
-        Err(PluginError::Registry(RegistryError::NoPrevious(_)))
+        Err(PluginError::NoPrevious(_))
     ));
     let v2 = installed(
         node.host

@@ -1,9 +1,9 @@
-//! The loaded connectors, by platform: what the sync engine calls and what the plugin
+//! The connectors serving now, by platform: what the sync engine calls and what the plugin
 //! host swaps (both depend on this crate, neither on the other). Swapping a connector
 //! replaces the entry atomically; calls already running keep their `Arc` to the old
-//! version and finish on it, new calls get the new one. The previous version is kept
-//! for rollback. Disabling keeps the entry but refuses new calls. The version that
-//! falls out of the rollback slot is handed back to the caller, who drains it.
+//! version and finish on it, new calls get the new one. Disabling keeps the entry but
+//! refuses new calls. Which versions a plugin has had (the rollback target, what drains)
+//! is the plugin host's to know, not the registry's.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -17,15 +17,12 @@ pub enum RegistryError {
     NotLoaded(String),
     #[error("the {0} connector is disabled")]
     Disabled(String),
-    #[error("the {0} connector has no previous version to roll back to")]
-    NoPrevious(String),
 }
 
 /// One platform's slot.
 #[derive(Clone)]
 pub struct Slot {
     pub current: Arc<LoadedConnector>,
-    pub previous: Option<Arc<LoadedConnector>>,
     pub enabled: bool,
     /// When the current version started serving (ms since the epoch, UTC).
     pub loaded_at_ms: i64,
@@ -43,30 +40,19 @@ impl ConnectorRegistry {
         Self::default()
     }
 
-    /// Installs `connector` for its platform, keeping the one it replaces for rollback.
-    /// Returns the version that was kept for rollback until now (no longer reachable
-    /// through the registry; calls still running on it finish on it).
-    pub fn install(
-        &self,
-        connector: Arc<LoadedConnector>,
-        now_ms: i64,
-    ) -> Option<Arc<LoadedConnector>> {
+    /// Serves `connector` for its platform from now on (keeping the slot's enabled state).
+    pub fn install(&self, connector: Arc<LoadedConnector>, now_ms: i64) {
         let platform = connector.info().platform.clone();
         let mut slots = self.slots.write().expect("registry lock poisoned");
-        let (previous, enabled, retired) = match slots.remove(&platform) {
-            Some(old) => (Some(old.current), old.enabled, old.previous),
-            None => (None, true, None),
-        };
+        let enabled = slots.get(&platform).is_none_or(|old| old.enabled);
         slots.insert(
             platform,
             Slot {
                 current: connector,
-                previous,
                 enabled,
                 loaded_at_ms: now_ms,
             },
         );
-        retired
     }
 
     /// A snapshot of one platform's slot.
@@ -92,21 +78,6 @@ impl ConnectorRegistry {
             .get_mut(platform)
             .ok_or_else(|| RegistryError::NotLoaded(platform.to_string()))?;
         slot.enabled = enabled;
-        Ok(())
-    }
-
-    /// Swaps back to the previous version.
-    pub fn rollback(&self, platform: &str, now_ms: i64) -> Result<(), RegistryError> {
-        let mut slots = self.slots.write().expect("registry lock poisoned");
-        let slot = slots
-            .get_mut(platform)
-            .ok_or_else(|| RegistryError::NotLoaded(platform.to_string()))?;
-        let previous = slot
-            .previous
-            .take()
-            .ok_or_else(|| RegistryError::NoPrevious(platform.to_string()))?;
-        slot.previous = Some(std::mem::replace(&mut slot.current, previous));
-        slot.loaded_at_ms = now_ms;
         Ok(())
     }
 

@@ -27,6 +27,7 @@ mod tokens;
 mod trust;
 mod webhook_secret;
 
+#[cfg(feature = "testing")]
 pub mod testing;
 
 pub use configs::{NewSyncConfig, ResolvedConfig, SyncConfig, SyncConfigPatch, WrittenConfig};
