@@ -13,8 +13,8 @@ use serde_json::json;
 use crate::convert::{comparable, fingerprint, new_resource, resource_patch, resource_to_item};
 use crate::engine::{SyncEngine, connector_config, strategy_of};
 use crate::error::EngineError;
-use crate::persist::{find_reservation, open_conflict_types};
 use crate::resolver::{self, Resolution, ResolveInput, SideAction, Strategy};
+use elder_sync_store::{find_reservation, open_conflict_types};
 
 /// What applying one item did.
 #[derive(Debug, Clone, PartialEq, Eq)]

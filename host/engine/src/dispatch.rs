@@ -20,9 +20,9 @@ use crate::apply::{
 use crate::convert::{comparable, fingerprint, new_item};
 use crate::engine::{SyncEngine, connector_config, strategy_of};
 use crate::error::EngineError;
-use crate::persist::{is_reserved, placeholder};
 use crate::resolver::{Capabilities, Field, Strategy, diff};
 use crate::unknown_creates::{earlier_attempt, find_own_create};
+use elder_sync_store::{is_reserved, placeholder};
 use tracing::Instrument;
 
 /// Claims and pushes one batch of outbox rows; returns how many rows were handled.

@@ -13,10 +13,10 @@ use serde_json::Value;
 use tokio::sync::{Notify, OwnedMutexGuard};
 
 use crate::error::EngineError;
-use crate::persist::{load_health, save_health};
 use crate::resolver::Strategy;
 use crate::webhook_health::{HealthPolicy, WebhookHealth};
 use elder_sync_runtime::ConnectorRegistry;
+use elder_sync_store::{load_health, save_health};
 
 /// Engine settings (from the service's environment).
 #[derive(Debug, Clone)]

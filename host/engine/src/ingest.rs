@@ -13,13 +13,14 @@ use crate::apply::{apply_external, apply_external_delete};
 use crate::dispatch::backoff;
 use crate::engine::{SyncEngine, connector_config};
 use crate::error::EngineError;
-use crate::persist::{
-    InboxEntry, InboxInsert, claim_inbox, complete_inbox, fail_inbox, insert_inbox, now_ms,
-};
 use crate::poll::count;
 use crate::run::{Tally, recorded_with};
 use crate::signatures::{delivery_id, verify_any};
 use crate::trust::{Unverified, strip_secret_headers};
+use elder_sync_model::now_ms;
+use elder_sync_store::{
+    InboxEntry, InboxInsert, claim_inbox, complete_inbox, fail_inbox, insert_inbox,
+};
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -229,17 +230,18 @@ async fn handle_delivery(
         Err(e) => {
             let give_up = !e.is_transient() || entry.attempts >= engine.settings.max_attempts;
             tracing::warn!(delivery_id = %entry.delivery_id, error = %e, give_up, "webhook processing failed");
+            // Upstream bodies may quote credentials: the same redaction as the logs.
+            let why = elder_sync_telemetry::redact::redact_text(&e.to_string());
             fail_inbox(
                 &engine.store,
                 entry.id,
-                &e.to_string(),
+                &why,
                 backoff(entry.attempts),
                 give_up,
             )
             .await?;
             if give_up {
                 let policy = engine.settings.health;
-                let why = elder_sync_telemetry::redact::redact_text(&e.to_string());
                 engine
                     .update_health(entry.config_id, |h| {
                         h.delivery_failed(&policy, now_ms(), &why)

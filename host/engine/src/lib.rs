@@ -20,7 +20,6 @@ pub mod dispatch;
 pub mod engine;
 pub mod error;
 pub mod ingest;
-pub mod persist;
 pub mod poll;
 pub mod refusals;
 pub mod routes;

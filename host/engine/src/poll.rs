@@ -9,8 +9,9 @@ use elder_sync_store::{ResolvedConfig, SyncMethod};
 use crate::apply::{Applied, apply_external, apply_external_delete};
 use crate::engine::{SyncEngine, connector_config};
 use crate::error::EngineError;
-use crate::persist::{load_cursor, now_ms, save_cursor};
 use crate::run::{RunReport, Tally, recorded};
+use elder_sync_model::now_ms;
+use elder_sync_store::{load_cursor, save_cursor};
 
 /// Kinds in the order they are polled: containers first, so references resolve.
 const POLL_ORDER: [Kind; 4] = [Kind::Project, Kind::Milestone, Kind::Label, Kind::Issue];

@@ -14,8 +14,9 @@ use elder_sync_store::{SyncConfig, SyncMethod};
 use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::engine::SyncEngine;
-use crate::persist::load_health;
 use crate::poll::poll_config;
+use crate::webhook_health::WebhookHealth;
+use elder_sync_store::load_health;
 
 /// How often completed work is pruned.
 pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
@@ -114,7 +115,7 @@ async fn run_due(engine: &SyncEngine, batch: BatchSettings, running: &Arc<Mutex<
         }
     };
     for config in configs {
-        let healthy = load_health(&engine.store, config.id)
+        let healthy = load_health::<WebhookHealth>(&engine.store, config.id)
             .await
             .map(|h| h.is_healthy())
             .unwrap_or(true);

@@ -24,8 +24,8 @@ use crate::apply::{base_of, elder_milestone_of, elder_side, resolve, write_mappi
 use crate::convert::{comparable, fingerprint, new_resource, resource_patch};
 use crate::engine::{SyncEngine, connector_config};
 use crate::error::EngineError;
-use crate::persist::{repoint_mapping, unresolved_conflicts_of};
 use crate::resolver::{Capabilities, Field, Strategy, diff};
+use elder_sync_store::{repoint_mapping, unresolved_conflicts_of};
 use tracing::Instrument;
 
 /// The fields a person's resolution may set (`data`), besides the strategy's choice.

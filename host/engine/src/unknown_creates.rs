@@ -1,6 +1,6 @@
 //! Creates whose outcome is unknown. A create call that timed out, trapped or met a 5xx
 //! may still have created the item on the platform; its reservation (placeholder mapping
-//! with the content's fingerprint, see `persist::reservations`) is kept as the record of
+//! with the content's fingerprint, see `elder_sync_store::find_reservation`) is kept as the record of
 //! that attempt. Before a retry sends the create again, [`find_own_create`] looks the item
 //! up on the platform: the changes since the config's stored polling cursor, among items
 //! no mapping claims, with the fingerprint the create carried. A match is adopted instead
@@ -13,7 +13,7 @@ use elder_sync_store::{Mapping, StoreError};
 use crate::convert::{comparable, fingerprint};
 use crate::engine::SyncEngine;
 use crate::error::EngineError;
-use crate::persist::{is_reserved, load_cursor};
+use elder_sync_store::{is_reserved, load_cursor};
 
 /// Pages of changes read while looking for an earlier attempt's item.
 const LOOKUP_PAGES: u32 = 20;

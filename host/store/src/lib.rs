@@ -1,5 +1,7 @@
 //! Storage for Elder Sync: sqlx on SQLite (embedded default, WAL) and PostgreSQL, the sync
-//! tables, Elder's own resources with an outbox, API tokens, and secrets encrypted at rest.
+//! tables (the engine's too: webhook inbox, polling cursors, webhook health, create
+//! reservations; no other crate runs SQL), Elder's own resources with an outbox, API
+//! tokens, and secrets encrypted at rest.
 //!
 //! Open with [`Store::open`] (`sqlite://...`, a bare file path, or `postgres://...`); the
 //! migrations under `migrations/<engine>` are applied on open. Secrets are encrypted with
@@ -8,14 +10,18 @@
 mod configs;
 mod conflicts;
 mod crypto;
+mod cursors;
 mod db;
 mod error;
 mod history;
+mod inbox;
+mod links;
 mod mappings;
 mod outbox;
 mod page;
 mod platform;
 mod readiness;
+mod reservations;
 mod resources;
 mod retention;
 mod secrets;
@@ -25,6 +31,7 @@ mod store;
 mod time;
 mod tokens;
 mod trust;
+mod webhook_health;
 mod webhook_secret;
 
 #[cfg(feature = "testing")]
@@ -33,9 +40,14 @@ pub mod testing;
 pub use configs::{NewSyncConfig, ResolvedConfig, SyncConfig, SyncConfigPatch, WrittenConfig};
 pub use conflicts::{Conflict, ConflictType, NewConflict, ResolutionStrategy};
 pub use crypto::{SECRET_KEY_ENV, SecretBox};
+pub use cursors::{load_cursor, save_cursor};
 pub use db::Backend;
 pub use error::{Result, StoreError};
 pub use history::{HistoryEntry, HistoryFilter, NewHistory};
+pub use inbox::{
+    InboxEntry, InboxInsert, claim_inbox, complete_inbox, fail_inbox, inbox_depth, insert_inbox,
+};
+pub use links::{open_conflict_types, repoint_mapping, unresolved_conflicts_of};
 pub use mappings::{Mapping, MappingFilter, MappingUpsert, SyncMethod, SyncStatus};
 pub use outbox::{OutboxEntry, OutboxOperation, OutboxStatus};
 pub use page::{PageRequest, Paged};
@@ -43,6 +55,7 @@ pub use platform::{
     BATCH_SIZE_RANGE, ConfigRequirements, PLATFORM_ID_MAX, PlatformId, RequiredKey,
     SYNC_INTERVAL_RANGE,
 };
+pub use reservations::{RESERVED_PREFIX, find_reservation, is_reserved, placeholder};
 pub use resources::{NewResource, Resource, ResourceFilter, ResourcePatch, ResourceStatus};
 pub use retention::Pruned;
 pub use secrets::{DEFAULT_ENV_PREFIX, SecretSource, SecretStatus, is_secret_key};
@@ -51,6 +64,7 @@ pub use status::{ConfigSyncStatus, SyncOverview, WebhookStatus};
 pub use store::Store;
 pub use tokens::{ApiToken, Role};
 pub use trust::WebhookTrust;
+pub use webhook_health::{load_health, save_health};
 pub use webhook_secret::{
     GENERATED_SECRET_BYTES, MIN_WHSEC_KEY_BYTES, WebhookSecretForm, check_webhook_secret,
     generate_webhook_secret,

@@ -477,7 +477,7 @@ impl PlatformHost {
 
     /// Deliveries waiting in the inbox.
     pub async fn inbox_depth(&self) -> i64 {
-        elder_sync_engine::persist::inbox_depth(&self.store)
+        elder_sync_store::inbox_depth(&self.store)
             .await
             .expect("inbox depth")
     }
@@ -519,7 +519,7 @@ impl PlatformHost {
     }
 
     async fn queues_empty(&self) -> bool {
-        let inbox = elder_sync_engine::persist::inbox_depth(&self.store).await;
+        let inbox = elder_sync_store::inbox_depth(&self.store).await;
         let outbox = self.store.list_outbox(Some(OutboxStatus::Pending), 1).await;
         inbox.is_ok_and(|n| n == 0) && outbox.is_ok_and(|o| o.is_empty())
     }

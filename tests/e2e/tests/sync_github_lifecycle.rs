@@ -53,10 +53,7 @@ async fn an_elder_delete_closes_the_github_issue() {
             .deliveries()
             .iter()
             .any(|d| d.action == "closed" && d.status == Some(202))
-            && elder_sync_engine::persist::inbox_depth(&host.store)
-                .await
-                .unwrap()
-                == 0
+            && elder_sync_store::inbox_depth(&host.store).await.unwrap() == 0
     })
     .await;
     assert!(

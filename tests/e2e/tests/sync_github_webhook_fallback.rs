@@ -187,10 +187,7 @@ async fn failing_webhooks_switch_to_polling_and_healthy_ones_switch_back() {
         "webhooks are trusted again only after a poll confirms them"
     );
     host.eventually("the inbox is drained", || async {
-        elder_sync_engine::persist::inbox_depth(&host.store)
-            .await
-            .unwrap()
-            == 0
+        elder_sync_store::inbox_depth(&host.store).await.unwrap() == 0
     })
     .await;
     let confirm = host.poll("poll").await;

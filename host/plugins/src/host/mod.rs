@@ -263,8 +263,12 @@ impl PluginHost {
                 .get(id)
                 .map(|r| (r.current.manifest.clone(), Some(r.current.surface.clone())))
         };
-        let (approved, surface) =
-            serving.or_else(|| Some((self.state_dir.approved_manifest(id)?, self.state_dir.approved_surface(id))))?;
+        let (approved, surface) = serving.or_else(|| {
+            Some((
+                self.state_dir.approved_manifest(id)?,
+                self.state_dir.approved_surface(id),
+            ))
+        })?;
         let changes = surface.map_or_else(Vec::new, |s| Surface::changes(&s, &version.surface));
         let diff = ManifestDiff::between(&approved, &version.manifest).with_surface(changes);
         diff.needs_approval().then_some(diff)
@@ -280,12 +284,7 @@ impl PluginHost {
         serving.or_else(|| self.state_dir.approved_surface(id))
     }
 
-    fn hold(
-        &self,
-        version: Installed,
-        diff: ManifestDiff,
-        origin: Origin,
-    ) -> InstallOutcome {
+    fn hold(&self, version: Installed, diff: ManifestDiff, origin: Origin) -> InstallOutcome {
         let view = PendingView {
             id: version.manifest.id.clone(),
             version: version.manifest.version.clone(),
@@ -341,7 +340,8 @@ impl PluginHost {
             // Install disabled: the operator turned this plugin off before a restart.
             self.registry.set_enabled(&platform, false)?;
         }
-        self.state_dir.record_approval(&version.manifest, &version.surface);
+        self.state_dir
+            .record_approval(&version.manifest, &version.surface);
         let retired = {
             let mut state = self.lock_state();
             state.pending.remove(&id);
@@ -407,7 +407,8 @@ impl PluginHost {
                 r.previous = Some(current);
             }
         }
-        self.state_dir.record_approval(&back.manifest, &back.surface);
+        self.state_dir
+            .record_approval(&back.manifest, &back.surface);
         if let Err(e) = self.write_to_dir(&back) {
             tracing::warn!(plugin = %id, error = %e, "rolled back, but the plugin directory still holds the newer version");
         }
@@ -424,5 +425,4 @@ impl PluginHost {
             .map(|r| r.platform.clone())
             .ok_or_else(|| PluginError::NotFound(id.into()))
     }
-
 }

@@ -25,7 +25,9 @@ impl StateDir {
     }
 
     fn surface_path(&self, id: &str) -> PathBuf {
-        self.root.join("approved").join(format!("{id}.surface.json"))
+        self.root
+            .join("approved")
+            .join(format!("{id}.surface.json"))
     }
 
     fn disabled_path(&self, id: &str) -> PathBuf {

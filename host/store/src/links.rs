@@ -2,10 +2,10 @@
 //! beyond the store's API: open conflicts of a mapping, and re-pointing a mapping at a
 //! re-created Elder resource.
 
-use elder_sync_store::{Store, StoreError};
+use crate::{Store, StoreError};
 use sqlx::Row;
 
-use super::now_ms;
+use crate::time::now_ms;
 
 /// Ids of the unresolved conflicts of `mapping_id`, oldest first.
 pub async fn unresolved_conflicts_of(

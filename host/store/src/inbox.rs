@@ -4,11 +4,11 @@
 
 use std::time::Duration;
 
-use elder_sync_store::{Backend, Store, StoreError};
+use crate::{Backend, Store, StoreError};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::now_ms;
+use crate::time::now_ms;
 
 /// A delivery to store.
 #[derive(Debug, Clone)]
@@ -104,7 +104,8 @@ pub async fn complete_inbox(store: &Store, id: i64) -> Result<(), StoreError> {
 }
 
 /// Records a failed attempt: retried after `retry_in`, or parked as `error` (visible,
-/// never blocking the rest) when `give_up`.
+/// never blocking the rest) when `give_up`. `error` is stored as given: the caller redacts
+/// anything an upstream body may have quoted.
 pub async fn fail_inbox(
     store: &Store,
     id: i64,
@@ -118,8 +119,7 @@ pub async fn fail_inbox(
         "UPDATE webhook_inbox SET status = $1, last_error = $2, next_attempt_at = $3 WHERE id = $4",
     )
     .bind(status)
-    // Upstream bodies may quote credentials: the same redaction as the logs.
-    .bind(elder_sync_telemetry::redact::redact_text(error))
+    .bind(error)
     .bind(next)
     .bind(id)
     .execute(store.pool())

@@ -5,8 +5,8 @@
 //! call returns (another replica, or after a crash) finds the reservation by that
 //! fingerprint and adopts it instead of creating a twin in Elder.
 
+use crate::{Store, StoreError};
 use elder_sync_model::Kind;
-use elder_sync_store::{Store, StoreError};
 use sqlx::Row;
 
 /// The placeholder prefix of a reserved mapping's external id.

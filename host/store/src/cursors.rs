@@ -1,11 +1,11 @@
 //! Polling cursors per (config, kind), saved after every page so an interrupted run
 //! resumes where it stopped.
 
+use crate::{Store, StoreError};
 use elder_sync_model::Kind;
-use elder_sync_store::{Store, StoreError};
 use sqlx::Row;
 
-use super::now_ms;
+use crate::time::now_ms;
 
 /// The stored cursor of `(config, kind)`; `None` when never polled.
 pub async fn load_cursor(

@@ -1,19 +1,24 @@
-//! Persisted webhook health per config.
+//! Persisted webhook health per config (table `webhook_health`): the engine owns what the
+//! state means and hands it here as any serde value; this module owns the row.
 
-use elder_sync_store::{Store, StoreError};
+use crate::{Store, StoreError};
 use sqlx::Row;
 
-use super::now_ms;
-use crate::webhook_health::WebhookHealth;
+use crate::time::now_ms;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
-/// The stored health of a config (healthy by default).
-pub async fn load_health(store: &Store, config_id: i64) -> Result<WebhookHealth, StoreError> {
+/// The stored health of a config (`H::default()`, healthy, when none is stored).
+pub async fn load_health<H: DeserializeOwned + Default>(
+    store: &Store,
+    config_id: i64,
+) -> Result<H, StoreError> {
     let row = sqlx::query("SELECT state FROM webhook_health WHERE sync_config_id = $1")
         .bind(config_id)
         .fetch_optional(store.pool())
         .await?;
     match row {
-        None => Ok(WebhookHealth::default()),
+        None => Ok(H::default()),
         Some(r) => {
             let text: String = r.try_get("state")?;
             serde_json::from_str(&text)
@@ -23,10 +28,10 @@ pub async fn load_health(store: &Store, config_id: i64) -> Result<WebhookHealth,
 }
 
 /// Stores the health of a config.
-pub async fn save_health(
+pub async fn save_health<H: Serialize>(
     store: &Store,
     config_id: i64,
-    health: &WebhookHealth,
+    health: &H,
 ) -> Result<(), StoreError> {
     let text = serde_json::to_string(health).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     sqlx::query(
