@@ -80,7 +80,7 @@ async fn config(service: &Service, platform: &str, config_json: Value) -> i64 {
             "/sync/configs",
             &json!({
                 "name": platform, "platform": platform,
-                "elder_project_id": project["id"], "two_way_create": true,
+                "elder_project_id": project["id"],
                 "config_json": config_json,
             }),
         )

@@ -73,9 +73,7 @@ async fn serves_and_imports(engine: TestEngine) {
         "name": "widgets",
         "platform": "github",
         "elder_project_id": project_id,
-        // Import without two_way_create is issue 13's "import is the default"; until then the
-        // engine only creates on either side when it is on.
-        "two_way_create": true,
+        // No two_way_create: import is the default (issue 13).
         "webhook_secret": "a webhook secret of reasonable length",
         "config_json": {
             "owner": "octocat",

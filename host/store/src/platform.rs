@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use elder_sync_model::{ConfigField, is_secret_key};
+use elder_sync_model::{CONFLICT_STRATEGY_KEY, ConfigField, Strategy, is_secret_key};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -183,6 +183,22 @@ fn present(v: Option<&Value>) -> bool {
 pub const SYNC_INTERVAL_RANGE: std::ops::RangeInclusive<i64> = 30..=86_400;
 /// Allowed batch size.
 pub const BATCH_SIZE_RANGE: std::ops::RangeInclusive<i64> = 1..=1_000;
+
+/// Checks `config_json.conflict_strategy`, when set: one of the [`Strategy`] names.
+pub fn check_conflict_strategy(settings: &Map<String, Value>) -> Result<()> {
+    let Some(value) = settings.get(CONFLICT_STRATEGY_KEY) else {
+        return Ok(());
+    };
+    let field = format!("config_json.{CONFLICT_STRATEGY_KEY}");
+    match value.as_str().map(Strategy::parse) {
+        Some(Ok(_)) => Ok(()),
+        Some(Err(e)) => Err(StoreError::invalid(field, e.to_string())),
+        None => Err(StoreError::invalid(
+            field,
+            format!("must be a string, one of: {}", Strategy::allowed()),
+        )),
+    }
+}
 
 /// Checks the polling interval range.
 pub fn check_interval(v: i64) -> Result<()> {

@@ -89,6 +89,8 @@ fn everything_served() -> std::collections::BTreeSet<(String, String)> {
     add("post", "/api/v1/sync/conflicts/{id}/resolve");
     add("post", "/api/v1/sync/configs/{id}/run");
     add("post", "/api/v1/sync/configs/{id}/test");
+    add("post", "/api/v1/sync/mappings");
+    add("delete", "/api/v1/sync/mappings/{id}");
     add("post", "/api/v1/webhooks/{config_id}");
     add("head", "/api/v1/webhooks/{config_id}");
     // The plugin host's routes.
