@@ -34,9 +34,15 @@ async fn start(engine: TestEngine) -> (Service, GithubSim) {
 }
 
 fn seed(github: &GithubSim, title: &str, body: &str) -> u64 {
+    seed_at(github, title, body, None)
+}
+
+/// Seeds an issue last updated at `updated_at` (epoch seconds; `None`: now).
+fn seed_at(github: &GithubSim, title: &str, body: &str, updated_at: Option<i64>) -> u64 {
     github.seed_issue(SeedIssue {
         title: title.into(),
         body: Some(body.into()),
+        updated_at,
         ..SeedIssue::default()
     })
 }
@@ -154,8 +160,14 @@ async fn conflict_strategy_is_typed(engine: TestEngine) {
 
 async fn links_reconcile_from_a_fresh_base(engine: TestEngine) {
     let (service, github) = start(engine).await;
-    let same = seed(&github, "Same on both", "Agreed body");
-    let differs = seed(&github, "Title on GitHub", "Agreed too");
+    // `same` is older than the cursor the first run leaves, so later runs do not list it.
+    let same = seed_at(&github, "Same on both", "Agreed body", Some(1_700_000_000));
+    let differs = seed_at(
+        &github,
+        "Title on GitHub",
+        "Agreed too",
+        Some(1_700_000_100),
+    );
     let project_id = project(&service, "Apollo").await;
     let other_project = project(&service, "Elsewhere").await;
     let e_same = issue(&service, project_id, "Same on both", "Agreed body").await;
@@ -271,6 +283,27 @@ async fn links_reconcile_from_a_fresh_base(engine: TestEngine) {
     let (status, _) = service.get(&format!("/issues/{}", e_same["id"])).await;
     assert_eq!(status, 200, "the Elder issue stays");
     assert!(github.issue(same).is_some(), "the GitHub issue stays");
+
+    // Linked again, to another Elder issue: GitHub's item has not changed since the last
+    // run's cursor, and the next run still reconciles the new pair (GitHub's title wins).
+    let e_relinked = issue(&service, project_id, "Relinked in Elder", "Agreed body").await;
+    let (status, relinked) = link(&service, pair(&e_relinked, same)).await;
+    assert_eq!(status, 201, "{relinked}");
+    let (status, run) = service
+        .post(&format!("/sync/configs/{config_id}/run"), &json!({}))
+        .await;
+    assert_eq!(
+        (status.as_u16(), &run["success"]),
+        (200, &json!(true)),
+        "{run}"
+    );
+    let (_, now_relinked) = service.get(&format!("/issues/{}", e_relinked["id"])).await;
+    assert_eq!(now_relinked["title"], "Same on both", "{now_relinked}");
+    let (_, issues) = service
+        .get(&format!("/issues?project_id={project_id}"))
+        .await;
+    assert_eq!(issues["total"], 3, "nothing imported twice: {issues}");
+    assert_eq!(writes(&github), Vec::<String>::new());
 }
 
 /// Row counts of every table a run writes.
