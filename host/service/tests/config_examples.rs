@@ -27,8 +27,7 @@ async fn the_specification_examples_are_accepted_as_written() {
         BIN,
         ServiceOptions::new(TestEngine::Sqlite)
             .connectors(&["github", "gitlab", "jira"])
-            .env("ELDER_ALLOW_HTTP_EGRESS", "true")
-            .env("ELDER_EGRESS_ALLOW_PRIVATE", "true"),
+            .reaching_local_simulators(),
     )
     .await;
 

@@ -6,6 +6,7 @@
 //! scheduler's backfill does not run before the test does.
 
 use elder_sync_e2e::service::{Service, ServiceOptions};
+use elder_sync_model::Strategy;
 use elder_sync_store::testing::TestEngine;
 use platform_simulators::github::{GithubOptions, GithubSim, SeedIssue};
 use reqwest::StatusCode;
@@ -26,8 +27,7 @@ async fn start(engine: TestEngine) -> (Service, GithubSim) {
         BIN,
         ServiceOptions::new(engine)
             .connectors(&["github"])
-            .env("ELDER_ALLOW_HTTP_EGRESS", "true")
-            .env("ELDER_EGRESS_ALLOW_PRIVATE", "true"),
+            .reaching_local_simulators(),
     )
     .await;
     (service, github)
@@ -124,14 +124,8 @@ async fn conflict_strategy_is_typed(engine: TestEngine) {
             "{answer}"
         );
         let message = answer["error"]["message"].as_str().unwrap();
-        for allowed in [
-            "last_modified_wins",
-            "elder_wins",
-            "external_wins",
-            "field_merge",
-            "manual",
-        ] {
-            assert!(message.contains(allowed), "{message}");
+        for allowed in Strategy::ALL {
+            assert!(message.contains(allowed.as_str()), "{message}");
         }
     }
     let id = config(&service, &github, project_id, "manual").await;

@@ -31,10 +31,8 @@ async fn serves_and_imports(engine: TestEngine) {
     });
     let mut service = Service::start(
         BIN,
-        ServiceOptions::new(engine)
-            .env("ELDER_ALLOW_HTTP_EGRESS", "true")
-            // The simulator listens on loopback: an explicit private-network opt-in.
-            .env("ELDER_EGRESS_ALLOW_PRIVATE", "true"),
+        // The simulator listens on loopback: explicit plain-http and private-network opt-ins.
+        ServiceOptions::new(engine).reaching_local_simulators(),
     )
     .await;
 
