@@ -1,5 +1,6 @@
 //! Issue 13 (day one), against the running service and the GitHub simulator, on SQLite and
-//! PostgreSQL: `conflict_strategy` is a typed field; existing pairs are linked by hand
+//! PostgreSQL: `conflict_strategy` is a typed field; alias keys (`org_name`) are stored and
+//! shown under their canonical keys (`owner`); existing pairs are linked by hand
 //! (`POST/GET/DELETE /api/v1/sync/mappings`) and the next run reconciles them from a fresh
 //! base; a dry run (`run?dry_run=true`) says what a run would do and writes nothing, and
 //! the real run afterwards does what it said. Configs are created disabled, so the
@@ -17,6 +18,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_elder-sync");
 
 elder_sync_store::both_engines!(
     conflict_strategy_is_typed,
+    aliases_are_shown_under_their_canonical_keys,
     links_reconcile_from_a_fresh_base,
     a_dry_run_writes_nothing_and_the_run_does_what_it_said,
 );
@@ -150,6 +152,66 @@ async fn conflict_strategy_is_typed(engine: TestEngine) {
         .await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["config_json"]["conflict_strategy"], "field_merge");
+}
+
+async fn aliases_are_shown_under_their_canonical_keys(engine: TestEngine) {
+    let (service, github) = start(engine).await;
+    seed(&github, "Imported", "");
+    let project_id = project(&service, "Apollo").await;
+    let (status, created) = service
+        .post(
+            "/sync/configs",
+            &json!({
+                "name": "spec example", "platform": "github", "enabled": false,
+                "elder_project_id": project_id,
+                "config_json": {
+                    "org_name": "octocat", "repo_name": "Hello-World",
+                    "base_url": github.base_url(), "api_token": github.token(),
+                },
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let (_, shown) = service.get(&format!("/sync/configs/{id}")).await;
+    for answer in [&created, &shown] {
+        let keys: Vec<&String> = answer["config_json"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["base_url", "owner", "repo"], "{answer}");
+        assert_eq!(answer["config_json"]["owner"], "octocat");
+    }
+    // A patch through the alias replaces the canonical value.
+    let (status, patched) = service
+        .patch(
+            &format!("/sync/configs/{id}"),
+            &json!({"config_json": {"repo_name": "Hello-World-2"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{patched}");
+    assert_eq!(patched["config_json"]["repo"], "Hello-World-2", "{patched}");
+    assert!(
+        patched["config_json"].get("repo_name").is_none(),
+        "{patched}"
+    );
+    let (status, _) = service
+        .patch(
+            &format!("/sync/configs/{id}"),
+            &json!({"config_json": {"repo_name": "Hello-World"}}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // The connector reads the canonical keys: the run imports.
+    let (status, run) = service
+        .post(&format!("/sync/configs/{id}/run"), &json!({}))
+        .await;
+    assert_eq!(
+        (status.as_u16(), &run["success"]),
+        (200, &json!(true)),
+        "{run}"
+    );
+    let (_, issues) = service
+        .get(&format!("/issues?project_id={project_id}"))
+        .await;
+    assert_eq!(issues["items"][0]["title"], "Imported", "{issues}");
 }
 
 async fn links_reconcile_from_a_fresh_base(engine: TestEngine) {

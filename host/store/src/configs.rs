@@ -300,8 +300,9 @@ impl Store {
         new: &NewSyncConfig,
         requirements: &ConfigRequirements,
     ) -> Result<SyncConfig> {
-        let (settings, secrets) =
+        let (mut settings, mut secrets) =
             seal_config(&new.config_json, self.secret_box.as_ref(), &self.env_prefix)?;
+        requirements.canonicalise(&mut settings, &mut secrets);
         let row = ConfigRow {
             name: new.name.trim().to_string(),
             platform: PlatformId::parse(&new.platform)?,
@@ -393,7 +394,8 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         let current = config_from_row(&r)?;
-        let mut row = self.apply_patch(current, patch)?;
+        let mut row = self.apply_patch(current, patch, requirements)?;
+        requirements.canonicalise(&mut row.settings, &mut row.secrets);
         let mut generated = None;
         if let Some(form) = generate.filter(|_| row.webhook_enabled && row.webhook_secret.is_none())
         {
@@ -426,11 +428,20 @@ impl Store {
         })
     }
 
-    fn apply_patch(&self, cur: SyncConfig, p: &SyncConfigPatch) -> Result<ConfigRow> {
+    /// The config `cur` with patch `p` applied; alias keys in the patch count as their
+    /// canonical keys (`requirements`), so a patch of `org` replaces a stored `owner`.
+    fn apply_patch(
+        &self,
+        cur: SyncConfig,
+        p: &SyncConfigPatch,
+        requirements: &ConfigRequirements,
+    ) -> Result<ConfigRow> {
         let mut settings = cur.config_json;
         let mut secrets = cur.sealed;
         if let Some(changes) = &p.config_json {
-            let (set, removed): (Map<String, Value>, Vec<String>) = split_nulls(changes);
+            let mut changes = changes.clone();
+            requirements.canonicalise(&mut changes, &mut BTreeMap::<String, ()>::new());
+            let (set, removed): (Map<String, Value>, Vec<String>) = split_nulls(&changes);
             for k in removed {
                 settings.remove(&k);
                 secrets.remove(&k);

@@ -3,6 +3,7 @@
 //! from the serving connector's declared config schema and supplied by the caller: the store
 //! keeps no table of platforms), and the ranges of the generic config settings.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use elder_sync_model::{CONFLICT_STRATEGY_KEY, ConfigField, Strategy, is_secret_key};
@@ -98,6 +99,9 @@ pub struct ConfigRequirements {
     /// not seal: a config may not set them, or the secret would be stored and shown in
     /// plain text.
     pub unsealable_secrets: Vec<String>,
+    /// `(alias, key)`: an optional key the schema describes as ``Alias of `KEY` ``. A
+    /// config is stored (and shown) under the canonical key.
+    pub aliases: Vec<(String, String)>,
 }
 
 impl ConfigRequirements {
@@ -127,9 +131,44 @@ impl ConfigRequirements {
             .filter(|f| f.secret && !is_secret_key(&f.key))
             .map(|f| f.key.clone())
             .collect();
+        let aliases = schema
+            .iter()
+            .filter(|a| !a.required)
+            .filter_map(|a| Some((a.key.clone(), alias_target(&a.description)?.to_string())))
+            .collect();
         Self {
             required,
             unsealable_secrets,
+            aliases,
+        }
+    }
+
+    /// Renames the alias keys of a config to their canonical keys (`org` -> `owner`), in
+    /// its plain `settings` and its `secrets` alike; an alias next to its canonical key is
+    /// dropped (the connector reads the canonical key first, the alias would never be
+    /// read). An alias is kept where the rename would move a value across the secret rule
+    /// ([`is_secret_key`]): a plain value never lands under a secret's name, nor the
+    /// reverse.
+    pub fn canonicalise<S>(
+        &self,
+        settings: &mut Map<String, Value>,
+        secrets: &mut BTreeMap<String, S>,
+    ) {
+        for (alias, key) in &self.aliases {
+            if is_secret_key(alias) != is_secret_key(key) {
+                continue;
+            }
+            let taken = settings.contains_key(key) || secrets.contains_key(key);
+            if let Some(v) = settings.remove(alias)
+                && !taken
+            {
+                settings.insert(key.clone(), v);
+            }
+            if let Some(v) = secrets.remove(alias)
+                && !taken
+            {
+                secrets.insert(key.clone(), v);
+            }
         }
     }
 
@@ -254,6 +293,26 @@ mod tests {
             field("repo", "Repository name", true),
             field("base_url", "API root", false),
         ])
+    }
+
+    #[test]
+    fn aliases_are_renamed_to_their_canonical_keys() {
+        let mut settings = json!({"org": "acme", "repo": "r"})
+            .as_object()
+            .unwrap()
+            .clone();
+        let mut secrets = BTreeMap::<String, ()>::new();
+        github_like().canonicalise(&mut settings, &mut secrets);
+        assert_eq!(
+            settings,
+            *json!({"owner": "acme", "repo": "r"}).as_object().unwrap()
+        );
+        let mut both = json!({"org": "alias", "owner": "canonical"})
+            .as_object()
+            .unwrap()
+            .clone();
+        github_like().canonicalise(&mut both, &mut secrets);
+        assert_eq!(both, *json!({"owner": "canonical"}).as_object().unwrap());
     }
 
     #[test]
