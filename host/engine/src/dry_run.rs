@@ -1,7 +1,8 @@
 //! A dry run of a config (`POST /api/v1/sync/configs/{id}/run?dry_run=true`): the walk of a
 //! real run (`poll::walk`) with its plans (`plan`) reported instead of executed. It only
 //! reads: the connector's `list-changes` and `get`, and the store. No Elder or platform
-//! write, no cursor moved, no mapping, history, conflict or outbox row, no sync metric.
+//! write, no cursor moved, no mapping, history, conflict or outbox row, no operation or
+//! conflict metric (a rate-limit wait it meets is counted like any other).
 
 use std::collections::HashSet;
 
