@@ -87,6 +87,29 @@ async fn config(service: &Service, github: &GithubSim, project_id: i64, strategy
     created["id"].as_i64().unwrap()
 }
 
+/// `PATCH /sync/configs/{id}` with `{"config_json": changes}`.
+async fn patch_config_json(service: &Service, id: i64, changes: Value) -> (StatusCode, Value) {
+    service
+        .patch(
+            &format!("/sync/configs/{id}"),
+            &json!({"config_json": changes}),
+        )
+        .await
+}
+
+/// A manual run of config `id`, which must succeed; its answer.
+async fn run(service: &Service, id: i64) -> Value {
+    let (status, answer) = service
+        .post(&format!("/sync/configs/{id}/run"), &json!({}))
+        .await;
+    assert_eq!(
+        (status.as_u16(), &answer["success"]),
+        (200, &json!(true)),
+        "{answer}"
+    );
+    answer
+}
+
 async fn link(service: &Service, body: Value) -> (StatusCode, Value) {
     service.post("/sync/mappings", &body).await
 }
@@ -131,12 +154,12 @@ async fn conflict_strategy_is_typed(engine: TestEngine) {
         }
     }
     let id = config(&service, &github, project_id, "manual").await;
-    let (status, answer) = service
-        .patch(
-            &format!("/sync/configs/{id}"),
-            &json!({"config_json": {"conflict_strategy": "elder-or-whatever"}}),
-        )
-        .await;
+    let (status, answer) = patch_config_json(
+        &service,
+        id,
+        json!({"conflict_strategy": "elder-or-whatever"}),
+    )
+    .await;
     assert_eq!(status, 422, "{answer}");
     assert_eq!(
         error_field(&answer).1,
@@ -144,12 +167,8 @@ async fn conflict_strategy_is_typed(engine: TestEngine) {
     );
     let (_, stored) = service.get(&format!("/sync/configs/{id}")).await;
     assert_eq!(stored["config_json"]["conflict_strategy"], "manual");
-    let (status, answer) = service
-        .patch(
-            &format!("/sync/configs/{id}"),
-            &json!({"config_json": {"conflict_strategy": "field_merge"}}),
-        )
-        .await;
+    let (status, answer) =
+        patch_config_json(&service, id, json!({"conflict_strategy": "field_merge"})).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["config_json"]["conflict_strategy"], "field_merge");
 }
@@ -180,34 +199,18 @@ async fn aliases_are_shown_under_their_canonical_keys(engine: TestEngine) {
         assert_eq!(answer["config_json"]["owner"], "octocat");
     }
     // A patch through the alias replaces the canonical value.
-    let (status, patched) = service
-        .patch(
-            &format!("/sync/configs/{id}"),
-            &json!({"config_json": {"repo_name": "Hello-World-2"}}),
-        )
-        .await;
+    let (status, patched) =
+        patch_config_json(&service, id, json!({"repo_name": "Hello-World-2"})).await;
     assert_eq!(status, 200, "{patched}");
     assert_eq!(patched["config_json"]["repo"], "Hello-World-2", "{patched}");
     assert!(
         patched["config_json"].get("repo_name").is_none(),
         "{patched}"
     );
-    let (status, _) = service
-        .patch(
-            &format!("/sync/configs/{id}"),
-            &json!({"config_json": {"repo_name": "Hello-World"}}),
-        )
-        .await;
+    let (status, _) = patch_config_json(&service, id, json!({"repo_name": "Hello-World"})).await;
     assert_eq!(status, 200);
     // The connector reads the canonical keys: the run imports.
-    let (status, run) = service
-        .post(&format!("/sync/configs/{id}/run"), &json!({}))
-        .await;
-    assert_eq!(
-        (status.as_u16(), &run["success"]),
-        (200, &json!(true)),
-        "{run}"
-    );
+    run(&service, id).await;
     let (_, issues) = service
         .get(&format!("/issues?project_id={project_id}"))
         .await;
@@ -297,11 +300,7 @@ async fn links_reconcile_from_a_fresh_base(engine: TestEngine) {
 
     // The next run: the agreeing pair is left alone, the title conflict goes GitHub's way
     // (external_wins), nothing is written to GitHub, and nothing is imported twice.
-    let (status, run) = service
-        .post(&format!("/sync/configs/{config_id}/run"), &json!({}))
-        .await;
-    assert!(status.is_success(), "{run}");
-    assert_eq!(run["success"], true, "{run}");
+    run(&service, config_id).await;
     assert_eq!(writes(&github), Vec::<String>::new());
     let (_, now_same) = service.get(&format!("/issues/{}", e_same["id"])).await;
     assert_eq!(now_same["version"], e_same["version"], "{now_same}");
@@ -345,14 +344,7 @@ async fn links_reconcile_from_a_fresh_base(engine: TestEngine) {
     let e_relinked = issue(&service, project_id, "Relinked in Elder", "Agreed body").await;
     let (status, relinked) = link(&service, pair(&e_relinked, same)).await;
     assert_eq!(status, 201, "{relinked}");
-    let (status, run) = service
-        .post(&format!("/sync/configs/{config_id}/run"), &json!({}))
-        .await;
-    assert_eq!(
-        (status.as_u16(), &run["success"]),
-        (200, &json!(true)),
-        "{run}"
-    );
+    run(&service, config_id).await;
     let (_, now_relinked) = service.get(&format!("/issues/{}", e_relinked["id"])).await;
     assert_eq!(now_relinked["title"], "Same on both", "{now_relinked}");
     let (_, issues) = service
@@ -480,11 +472,7 @@ async fn a_dry_run_writes_nothing_and_the_run_does_what_it_said(engine: TestEngi
     assert_eq!(row_counts(&db).await, rows_before);
 
     // The real run does what the dry run said.
-    let (status, run) = service
-        .post(&format!("/sync/configs/{config_id}/run"), &json!({}))
-        .await;
-    assert!(status.is_success(), "{run}");
-    assert_eq!(run["success"], true, "{run}");
+    run(&service, config_id).await;
     assert_eq!(github.issue(linked).unwrap().title, "New title in Elder");
     let (_, issues) = service
         .get(&format!("/issues?project_id={project_id}&per_page=100"))
