@@ -155,6 +155,14 @@ async fn config_validation_errors(engine: TestEngine) {
             json!({"name": "x", "platform": "gitlab", "config_json": {"api_token": {"env": "bad name!"}, "project_id": 1}}),
             "config_json.api_token",
         ),
+        (
+            json!({"name": "x", "platform": "gitlab", "config_json": {"api_token": "t", "project_id": 1, "conflict_strategy": "newest"}}),
+            "config_json.conflict_strategy",
+        ),
+        (
+            json!({"name": "x", "platform": "gitlab", "config_json": {"api_token": "t", "project_id": 1, "conflict_strategy": 3}}),
+            "config_json.conflict_strategy",
+        ),
     ];
     for (body, field) in cases {
         let (st, resp) = api.post("/api/v1/sync/configs", body.clone()).await;
@@ -179,6 +187,20 @@ async fn config_validation_errors(engine: TestEngine) {
         )
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{resp}");
+    let (st, resp) = api
+        .patch(
+            "/api/v1/sync/configs/1",
+            json!({"config_json": {"conflict_strategy": "whoever"}}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{resp}");
+    assert!(
+        resp["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m
+                .contains("last_modified_wins, elder_wins, external_wins, field_merge, manual")),
+        "the allowed values are named: {resp}"
+    );
     let (st, resp) = api
         .patch("/api/v1/sync/configs/1", json!({"platform": "gitlab"}))
         .await;

@@ -11,10 +11,11 @@ use elder_sync_store::{
 use serde_json::json;
 
 use crate::convert::{comparable, fingerprint, new_resource, resource_patch, resource_to_item};
-use crate::engine::{SyncEngine, connector_config, strategy_of};
+use crate::engine::{SyncEngine, connector_config};
 use crate::error::EngineError;
+use crate::plan::{Plan, find_by_external, plan_external, plan_external_delete};
 use crate::resolver::{self, Resolution, ResolveInput, SideAction, Strategy};
-use elder_sync_store::{find_reservation, open_conflict_types};
+use elder_sync_store::open_conflict_types;
 
 /// What applying one item did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,13 +26,11 @@ pub enum Applied {
     Updated,
     /// Nothing changed: our own write coming back, or content we already have.
     Unchanged,
-    /// Not mapped and `two_way_create` is off: recorded as pending, not created.
-    Pending,
     /// A conflict was recorded for a person to settle.
     Conflict,
 }
 
-/// Applies `item` (as the platform has it now) to Elder.
+/// Applies `item` (as the platform has it now) to Elder: its [`Plan`], executed.
 pub async fn apply_external(
     engine: &SyncEngine,
     rc: &ResolvedConfig,
@@ -39,54 +38,94 @@ pub async fn apply_external(
     item: &Item,
     method: SyncMethod,
 ) -> Result<Applied, EngineError> {
-    let cfg = &rc.config;
-    let mapping = find_by_external(engine, cfg.id, item.kind, &item.external_id).await?;
-    match mapping {
-        None => create_in_elder(engine, rc, item, method).await,
-        Some(m) => update_in_elder(engine, rc, connector, &m, item, method).await,
-    }
+    let plan = plan_external(engine, rc, connector, item).await?;
+    execute(engine, rc, connector, plan, method).await
 }
 
-async fn find_by_external(
+/// Carries out a plan (see `plan`): the only place a run's decision is written.
+pub async fn execute(
     engine: &SyncEngine,
-    config_id: i64,
-    kind: Kind,
-    id: &str,
-) -> Result<Option<Mapping>, EngineError> {
-    match engine
-        .store
-        .find_mapping_by_external(config_id, kind, id)
-        .await
-    {
-        Ok(m) => Ok(m),
-        Err(StoreError::NotFound(_)) => Ok(None),
-        Err(e) => Err(e.into()),
+    rc: &ResolvedConfig,
+    connector: &LoadedConnector,
+    plan: Plan,
+    method: SyncMethod,
+) -> Result<Applied, EngineError> {
+    match plan {
+        Plan::Unchanged => Ok(Applied::Unchanged),
+        Plan::Adopt {
+            elder_id,
+            base,
+            print,
+        } => adopt_reservation(engine, rc, elder_id, &base, print, method).await,
+        Plan::Import { base, print } => create_in_elder(engine, rc, &base, print, method).await,
+        Plan::Resolve(r) => {
+            apply_resolution(
+                engine,
+                rc,
+                connector,
+                &r.mapping,
+                r.resource.as_ref(),
+                &r.incoming,
+                &r.resolution,
+                r.strategy,
+                method,
+            )
+            .await
+        }
+        deletion => execute_deletion(engine, rc, deletion).await,
     }
 }
 
+/// Carries out the plan of a platform deletion (which touches Elder only).
+async fn execute_deletion(
+    engine: &SyncEngine,
+    rc: &ResolvedConfig,
+    plan: Plan,
+) -> Result<Applied, EngineError> {
+    match plan {
+        Plan::DeleteInElder { resource, .. } => {
+            engine
+                .store
+                .delete_resource(resource.kind, resource.id)
+                .await?;
+            Ok(Applied::Updated)
+        }
+        Plan::DeletedExternal { mapping, resource } => {
+            record_typed_conflict(
+                engine,
+                &mapping,
+                StoredConflict::DeletedExternal,
+                Some(&resource),
+                None,
+            )
+            .await?;
+            engine.metrics.sync_conflict(
+                rc.config.platform.as_str(),
+                elder_sync_telemetry::ConflictType::DeletedExternal,
+            );
+            Ok(Applied::Conflict)
+        }
+        _ => Ok(Applied::Unchanged),
+    }
+}
+
+/// An item the config has not mapped is imported into the config's Elder project: import
+/// is the default whatever `two_way_create` says (that setting only governs Elder -> platform
+/// creation, see `dispatch::push_to_config`).
 async fn create_in_elder(
     engine: &SyncEngine,
     rc: &ResolvedConfig,
-    item: &Item,
+    base: &Item,
+    print: String,
     method: SyncMethod,
 ) -> Result<Applied, EngineError> {
-    let base = comparable(item);
-    let print = fingerprint(&base);
-    if let Some(elder_id) = find_reservation(&engine.store, rc.config.id, item.kind, &print).await?
-    {
-        return adopt_reservation(engine, rc, item.kind, elder_id, &base, print, method).await;
-    }
-    if !rc.config.two_way_create {
-        tracing::info!(kind = %item.kind, external_id = %item.external_id, "not mapped and two_way_create is off: left pending");
-        return Ok(Applied::Pending);
-    }
-    let milestone = elder_milestone_of(engine, rc.config.id, item.milestone_ref.as_deref()).await?;
-    let new = new_resource(item, rc.config.elder_project_id, milestone);
+    let milestone = elder_milestone_of(engine, rc.config.id, base.milestone_ref.as_deref()).await?;
+    let new = new_resource(base, rc.config.elder_project_id, milestone);
     // Resource, mapping and outbox row in one transaction.
-    let upsert = mapping_upsert(rc, item.kind, 0, &base, Some(print), method)?;
+    let upsert = mapping_upsert(rc, base.kind, 0, base, Some(print), method)?;
     engine
         .store
-        .create_resource_mapped(item.kind, &new, &upsert)
+        .create_resource_mapped(base.kind, &new, &upsert)
         .await?;
     Ok(Applied::Created)
 }
@@ -96,14 +135,13 @@ async fn create_in_elder(
 async fn adopt_reservation(
     engine: &SyncEngine,
     rc: &ResolvedConfig,
-    kind: Kind,
     elder_id: i64,
     base: &Item,
     print: String,
     method: SyncMethod,
 ) -> Result<Applied, EngineError> {
-    let resource = engine.store.get_resource(kind, elder_id).await?;
-    tracing::info!(%kind, elder_id, external_id = %base.external_id, "our own create came back before its call returned: the reserved mapping is adopted");
+    let resource = engine.store.get_resource(base.kind, elder_id).await?;
+    tracing::info!(kind = %base.kind, elder_id, external_id = %base.external_id, "our own create came back before its call returned: the reserved mapping is adopted");
     write_mapping(
         engine,
         rc,
@@ -115,56 +153,6 @@ async fn adopt_reservation(
     )
     .await?;
     Ok(Applied::Unchanged)
-}
-
-async fn update_in_elder(
-    engine: &SyncEngine,
-    rc: &ResolvedConfig,
-    connector: &LoadedConnector,
-    m: &Mapping,
-    item: &Item,
-    method: SyncMethod,
-) -> Result<Applied, EngineError> {
-    let base = base_of(m);
-    let mut incoming = comparable(item);
-    if already_known(m, base.as_ref(), &incoming) {
-        return Ok(Applied::Unchanged);
-    }
-    if base
-        .as_ref()
-        .is_some_and(|b| incoming.updated_at <= b.updated_at)
-    {
-        // Not newer than what was last synced: a late (out-of-order) or same-instant event.
-        // The platform's current state decides, so an older event never rolls back a newer one.
-        tracing::debug!(kind = %item.kind, external_id = %item.external_id, "stale or same-instant event: reading the current item");
-        let cfg = connector_config(rc);
-        incoming = comparable(&connector.get(&cfg, item.kind, &item.external_id).await?);
-        if already_known(m, base.as_ref(), &incoming) {
-            return Ok(Applied::Unchanged);
-        }
-    }
-    let (resource, elder) = elder_side(engine, rc.config.id, m).await?;
-    let strategy = strategy_of(rc);
-    let resolution = resolve(base.as_ref(), elder.as_ref(), Some(&incoming), strategy);
-    apply_resolution(
-        engine,
-        rc,
-        connector,
-        m,
-        resource.as_ref(),
-        &incoming,
-        &resolution,
-        strategy,
-        method,
-    )
-    .await
-}
-
-/// True when `incoming` is our own last write or the content already synced (echo).
-fn already_known(m: &Mapping, base: Option<&Item>, incoming: &Item) -> bool {
-    let print = fingerprint(incoming);
-    m.last_write_fingerprint.as_deref() == Some(print.as_str())
-        || base.is_some_and(|b| fingerprint(b) == print)
 }
 
 /// Resolves with the engine's rules: platform extras are not compared.
@@ -313,41 +301,15 @@ async fn refused_write(
     Ok(Applied::Conflict)
 }
 
-/// An external deletion reported by the platform.
+/// An external deletion reported by the platform: its [`Plan`], executed.
 pub async fn apply_external_delete(
     engine: &SyncEngine,
     rc: &ResolvedConfig,
     kind: Kind,
     external_id: &str,
 ) -> Result<Applied, EngineError> {
-    let Some(m) = find_by_external(engine, rc.config.id, kind, external_id).await? else {
-        return Ok(Applied::Unchanged);
-    };
-    let resource = match engine.store.get_resource(m.elder_type, m.elder_id).await {
-        Ok(r) => r,
-        Err(StoreError::NotFound(_)) => return Ok(Applied::Unchanged),
-        Err(e) => return Err(e.into()),
-    };
-    if strategy_of(rc) == Strategy::ExternalWins {
-        engine
-            .store
-            .delete_resource(resource.kind, resource.id)
-            .await?;
-        return Ok(Applied::Updated);
-    }
-    record_typed_conflict(
-        engine,
-        &m,
-        StoredConflict::DeletedExternal,
-        Some(&resource),
-        None,
-    )
-    .await?;
-    engine.metrics.sync_conflict(
-        rc.config.platform.as_str(),
-        elder_sync_telemetry::ConflictType::DeletedExternal,
-    );
-    Ok(Applied::Conflict)
+    let plan = plan_external_delete(engine, rc, kind, external_id).await?;
+    execute_deletion(engine, rc, plan).await
 }
 
 async fn record_conflicts(

@@ -70,7 +70,7 @@ async fn dispatch_entry(engine: &SyncEngine, entry: &OutboxEntry) -> Result<(), 
     let resource = current_resource(engine, entry).await?;
     let mut first_error = None;
     for config in engine.store.list_configs().await? {
-        if !config.enabled || !linked(&config, &resource) {
+        if !config.enabled || !config.covers(&resource) {
             continue;
         }
         let _guard = engine.lock_config(config.id).await;
@@ -104,17 +104,6 @@ async fn current_resource(
         Err(StoreError::NotFound(_)) => serde_json::from_value(entry.snapshot.clone())
             .map_err(|e| EngineError::Invalid(format!("outbox snapshot: {e}"))),
         Err(e) => Err(e.into()),
-    }
-}
-
-fn linked(config: &elder_sync_store::SyncConfig, r: &Resource) -> bool {
-    match (config.elder_project_id, r.kind) {
-        (Some(p), Kind::Project) => p == r.id,
-        // Milestones and labels without a project are shared by every config.
-        (Some(p), _) => {
-            r.project_id == Some(p) || (r.project_id.is_none() && r.kind != Kind::Issue)
-        }
-        (None, _) => false,
     }
 }
 

@@ -140,10 +140,11 @@ pub fn connector_config(rc: &ResolvedConfig) -> ConnectorConfig {
     ConnectorConfig::from_settings(&rc.settings).with_secrets(rc.secrets.clone())
 }
 
-/// The config's conflict strategy (`config_json.conflict_strategy`, default last-modified-wins).
+/// The config's conflict strategy (`config_json.conflict_strategy`, checked by the store on
+/// every write; default last-modified-wins).
 pub fn strategy_of(rc: &ResolvedConfig) -> Strategy {
     rc.settings
-        .get("conflict_strategy")
+        .get(elder_sync_model::CONFLICT_STRATEGY_KEY)
         .and_then(Value::as_str)
         .and_then(|s| Strategy::parse(s).ok())
         .unwrap_or_default()

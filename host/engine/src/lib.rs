@@ -4,11 +4,13 @@
 //! `signatures`: pure, constant-time webhook signature verification and delivery ids.
 //!
 //! Data flows one way: HTTP in (`routes`) -> `ingest` (verify, durable inbox) -> `workers`
-//! -> `apply` (external -> Elder, three-way via `resolver`) and `dispatch` (Elder outbox ->
-//! platforms); `poll` and `scheduler` pull changes when webhooks cannot be trusted
-//! (`webhook_health` decides when). `settle` applies a person's resolution of a conflict
-//! to both sides (`POST /api/v1/sync/conflicts/{id}/resolve`). Every operation logs under
-//! a correlation id (`run`), the same id as its `sync_history` row.
+//! -> `apply` (external -> Elder: `plan` decides, three-way via `resolver`, and `apply`
+//! executes) and `dispatch` (Elder outbox -> platforms); `poll` and `scheduler` pull
+//! changes when webhooks cannot be trusted (`webhook_health` decides when), and a
+//! `dry_run` reports a run's plans instead of executing them. `linking` pairs existing
+//! items by hand (`POST /api/v1/sync/mappings`). `settle` applies a person's resolution of
+//! a conflict to both sides (`POST /api/v1/sync/conflicts/{id}/resolve`). Every operation
+//! logs under a correlation id (`run`), the same id as its `sync_history` row.
 
 pub mod resolver;
 pub mod signatures;
@@ -17,9 +19,12 @@ pub mod signatures;
 pub mod apply;
 pub mod convert;
 pub mod dispatch;
+pub mod dry_run;
 pub mod engine;
 pub mod error;
 pub mod ingest;
+pub mod linking;
+pub mod plan;
 pub mod poll;
 pub mod refusals;
 pub mod routes;

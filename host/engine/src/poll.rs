@@ -1,14 +1,20 @@
-//! Polling: per config and kind, `list-changes` from the stored cursor, applying each page
-//! and saving the cursor after it, so an interruption (rate limit, crash) resumes where it
-//! stopped. Rate-limit answers are waited out (up to a bound) without failing the run.
+//! Polling: first the pairs linked by hand since the last run (`linking`), then per kind
+//! `list-changes` from the stored cursor, planning each item (`plan`) and executing the
+//! plans of a page, then saving the cursor after it, so an interruption (rate limit, crash)
+//! resumes where it stopped. Rate-limit answers are waited out (up to a bound) without
+//! failing the run. A dry run walks the same way with a [`Pass::Dry`]: the same plans,
+//! reported instead of executed, and no cursor saved.
 
 use elder_sync_model::{ConnectorError, Kind};
 use elder_sync_runtime::{CallError, LoadedConnector};
 use elder_sync_store::{ResolvedConfig, SyncMethod};
 
-use crate::apply::{Applied, apply_external, apply_external_delete};
+use crate::apply::{Applied, execute};
+use crate::dry_run::DryRun;
 use crate::engine::{SyncEngine, connector_config};
 use crate::error::EngineError;
+use crate::linking::reconcile_fresh_links;
+use crate::plan::{Plan, plan_external, plan_external_delete};
 use crate::run::{RunReport, Tally, recorded};
 use elder_sync_model::now_ms;
 use elder_sync_store::{load_cursor, save_cursor};
@@ -28,15 +34,11 @@ pub async fn poll_config(
     let report = recorded(engine, &rc, sync_type, |_| async {
         let _guard = engine.lock_config(config_id).await;
         let mut tally = Tally::default();
-        for kind in POLL_ORDER
-            .into_iter()
-            .filter(|k| connector.info().kinds.contains(k))
-        {
-            if tally.interrupted.is_some() {
-                break;
-            }
-            poll_kind(engine, &rc, &connector, kind, method, &mut tally).await?;
-        }
+        let mut pass = Pass::Run {
+            method,
+            tally: &mut tally,
+        };
+        walk(engine, &rc, &connector, &mut pass).await?;
         Ok(tally)
     })
     .await?;
@@ -59,16 +61,91 @@ pub async fn poll_config(
     Ok(report)
 }
 
+/// What a walk over a config's changes does with each plan.
+pub enum Pass<'a> {
+    /// A real run: every plan is executed, the cursor saved after each page.
+    Run {
+        method: SyncMethod,
+        tally: &'a mut Tally,
+    },
+    /// A dry run: every plan is reported; nothing is written.
+    Dry(&'a mut DryRun),
+}
+
+impl Pass<'_> {
+    /// Executes or reports one item's plan (or the error that kept it from being made).
+    pub(crate) async fn take(
+        &mut self,
+        engine: &SyncEngine,
+        rc: &ResolvedConfig,
+        connector: &LoadedConnector,
+        plan: Result<Plan, EngineError>,
+        external_id: &str,
+    ) {
+        match self {
+            Pass::Run { method, tally } => {
+                let applied = match plan {
+                    Ok(plan) => execute(engine, rc, connector, plan, *method).await,
+                    Err(e) => Err(e),
+                };
+                count(applied, tally, external_id);
+            }
+            Pass::Dry(report) => report.add(plan, external_id),
+        }
+    }
+
+    fn method(&self) -> SyncMethod {
+        match self {
+            Pass::Run { method, .. } => *method,
+            Pass::Dry(_) => SyncMethod::Manual,
+        }
+    }
+
+    fn interrupted(&self) -> bool {
+        match self {
+            Pass::Run { tally, .. } => tally.interrupted.is_some(),
+            Pass::Dry(report) => report.interrupted.is_some(),
+        }
+    }
+
+    fn interrupt(&mut self, why: String) {
+        match self {
+            Pass::Run { tally, .. } => tally.interrupted = Some(why),
+            Pass::Dry(report) => report.interrupted = Some(why),
+        }
+    }
+}
+
+/// Walks a config: the pairs linked by hand since the last run, then every kind the
+/// connector declares, containers first.
+pub(crate) async fn walk(
+    engine: &SyncEngine,
+    rc: &ResolvedConfig,
+    connector: &LoadedConnector,
+    pass: &mut Pass<'_>,
+) -> Result<(), EngineError> {
+    reconcile_fresh_links(engine, rc, connector, pass).await?;
+    for kind in POLL_ORDER
+        .into_iter()
+        .filter(|k| connector.info().kinds.contains(k))
+    {
+        if pass.interrupted() {
+            break;
+        }
+        poll_kind(engine, rc, connector, kind, pass).await?;
+    }
+    Ok(())
+}
+
 async fn poll_kind(
     engine: &SyncEngine,
     rc: &ResolvedConfig,
     connector: &LoadedConnector,
     kind: Kind,
-    method: SyncMethod,
-    tally: &mut Tally,
+    pass: &mut Pass<'_>,
 ) -> Result<(), EngineError> {
     let cfg = connector_config(rc);
-    let page_size = page_size(engine, rc, method);
+    let page_size = page_size(engine, rc, pass.method());
     let mut cursor = load_cursor(&engine.store, rc.config.id, kind).await?;
     loop {
         let page = match connector
@@ -82,7 +159,7 @@ async fn poll_kind(
                     .metrics
                     .rate_limit_wait(rc.config.platform.as_str(), wait.as_secs_f64());
                 if wait > engine.settings.max_rate_limit_wait {
-                    tally.interrupted = Some(format!(
+                    pass.interrupt(format!(
                         "rate limited for {} s; the next run resumes from the saved cursor",
                         wait.as_secs()
                     ));
@@ -96,22 +173,23 @@ async fn poll_kind(
             Err(e) => return Err(e.into()),
         };
         for item in &page.items {
-            count(
-                apply_external(engine, rc, connector, item, method).await,
-                tally,
-                &item.external_id,
-            );
+            let plan = plan_external(engine, rc, connector, item).await;
+            pass.take(engine, rc, connector, plan, &item.external_id)
+                .await;
         }
         for id in &page.deleted_ids {
-            count(apply_external_delete(engine, rc, kind, id).await, tally, id);
+            let plan = plan_external_delete(engine, rc, kind, id).await;
+            pass.take(engine, rc, connector, plan, id).await;
         }
-        save_cursor(
-            &engine.store,
-            rc.config.id,
-            kind,
-            page.next_cursor.as_deref(),
-        )
-        .await?;
+        if let Pass::Run { .. } = pass {
+            save_cursor(
+                &engine.store,
+                rc.config.id,
+                kind,
+                page.next_cursor.as_deref(),
+            )
+            .await?;
+        }
         if !page.has_more {
             return Ok(());
         }
@@ -134,7 +212,6 @@ pub fn count(result: Result<Applied, EngineError>, tally: &mut Tally, external_i
     match result {
         Ok(Applied::Created | Applied::Updated) => tally.synced += 1,
         Ok(Applied::Unchanged) => tally.unchanged += 1,
-        Ok(Applied::Pending) => tally.pending += 1,
         Ok(Applied::Conflict) => tally.conflicts += 1,
         Err(e) => {
             tracing::warn!(external_id, error = %e, "applying an item failed");

@@ -1,7 +1,9 @@
 //! The engine's HTTP routes: webhook deliveries (`POST`/`HEAD /api/v1/webhooks/{config_id}`,
 //! open: authenticated by signature) and the operator actions `POST
-//! /api/v1/sync/configs/{id}/run`, `/test` and `POST /api/v1/sync/conflicts/{id}/resolve`
-//! (mounted behind the API's token auth, which lets only admin tokens write).
+//! /api/v1/sync/configs/{id}/run` (`?dry_run=true`: a dry run), `/test`, `POST
+//! /api/v1/sync/conflicts/{id}/resolve`, and linking by hand (`POST /api/v1/sync/mappings`,
+//! `DELETE /api/v1/sync/mappings/{id}`), mounted behind the API's token auth, which lets
+//! only admin tokens write.
 //! Errors are the API's [`ApiError`]s (`{"error": {"code", "message", "field"}}`), ids and
 //! bodies are read with its extractors.
 
@@ -9,19 +11,22 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{delete, post};
 use axum::{Extension, Json, Router};
 use elder_sync_http::{
     ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody, IdParam,
 };
-use elder_sync_store::{Conflict, ResolutionStrategy, StoreError, SyncMethod};
+use elder_sync_model::Kind;
+use elder_sync_store::{Conflict, Mapping, ResolutionStrategy, StoreError, SyncMethod};
 use elder_sync_telemetry::redact::redact_text;
 use serde_json::{Value, json};
 use utoipa::{OpenApi, ToSchema};
 
+use crate::dry_run::{Actions, DryRun, PlanFailure, PlannedItem, SidePlan, dry_run};
 use crate::engine::{SyncEngine, connector_config};
 use crate::error::EngineError;
 use crate::ingest::{IngestError, Ingested, ingest};
+use crate::linking::{LinkError, NewLink, link};
 use crate::poll::poll_config;
 use crate::run::tally_json;
 use crate::settle::{Settlement, settle_conflict};
@@ -47,19 +52,21 @@ pub struct ResolveBody {
 /// merges them into the one document at `/api/v1/openapi.json`.
 #[derive(OpenApi)]
 #[openapi(
-    paths(resolve_now, run_now, test_now, receive, handshake),
-    components(schemas(ResolveBody)),
+    paths(resolve_now, run_now, test_now, receive, handshake, create_link, unlink),
+    components(schemas(ResolveBody, LinkBody, DryRun, SidePlan, Actions, PlannedItem, PlanFailure)),
     security(("bearer" = []))
 )]
 pub struct EngineDoc;
 
 /// Method and path of every route this module serves.
-pub const ROUTES: [(&str, &str); 5] = [
+pub const ROUTES: [(&str, &str); 7] = [
     ("post", "/api/v1/webhooks/{config_id}"),
     ("head", "/api/v1/webhooks/{config_id}"),
     ("post", "/api/v1/sync/configs/{id}/run"),
     ("post", "/api/v1/sync/configs/{id}/test"),
     ("post", "/api/v1/sync/conflicts/{id}/resolve"),
+    ("post", "/api/v1/sync/mappings"),
+    ("delete", "/api/v1/sync/mappings/{id}"),
 ];
 
 /// The OpenAPI document of the engine's routes.
@@ -77,12 +84,15 @@ pub fn webhook_routes(engine: SyncEngine) -> Router {
         .with_state(engine)
 }
 
-/// `POST /api/v1/sync/configs/{id}/run`, `/test` and `/api/v1/sync/conflicts/{id}/resolve`.
+/// `POST /api/v1/sync/configs/{id}/run`, `/test`, `/api/v1/sync/conflicts/{id}/resolve`,
+/// `POST /api/v1/sync/mappings` and `DELETE /api/v1/sync/mappings/{id}`.
 pub fn action_routes(engine: SyncEngine) -> Router {
     Router::new()
         .route("/api/v1/sync/configs/{id}/run", post(run_now))
         .route("/api/v1/sync/configs/{id}/test", post(test_now))
         .route("/api/v1/sync/conflicts/{id}/resolve", post(resolve_now))
+        .route("/api/v1/sync/mappings", post(create_link))
+        .route("/api/v1/sync/mappings/{id}", delete(unlink))
         .with_state(engine)
 }
 
@@ -212,16 +222,38 @@ fn engine_error(e: EngineError) -> ApiError {
 #[serde(deny_unknown_fields)]
 struct NoQuery {}
 
+/// The query of `run`: only `dry_run` (any other parameter is a `400 invalid_query`).
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+struct RunQuery {
+    /// `true`: answer what the run would do, writing nothing anywhere.
+    #[serde(default)]
+    dry_run: bool,
+}
+
 /// Run a manual sync of one config now (`sync_type` manual); answers the run's
-/// `history_id`, `correlation_id`, `success`, `error` and item counts.
-#[utoipa::path(post, path = "/api/v1/sync/configs/{id}/run", tag = "sync", params(IdParam),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody),
+/// `history_id`, `correlation_id`, `success`, `error` and item counts. With
+/// `dry_run=true` nothing runs: the answer is what the run would create, update, close and
+/// flag as conflict in Elder and on the platform (a [`DryRun`]), computed by the run's own
+/// decisions from reads only: no Elder or platform write, no cursor moved, no mapping,
+/// history or outbox row.
+#[utoipa::path(post, path = "/api/v1/sync/configs/{id}/run", tag = "sync", params(IdParam, RunQuery),
+    responses((status = 200, body = Object,
+               description = "the run's result; with `dry_run=true`, a `DryRun`"),
+              (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn run_now(
     State(engine): State<SyncEngine>,
     ApiPath(id): ApiPath,
-    _: ApiQuery<NoQuery>,
+    ApiQuery(query): ApiQuery<RunQuery>,
 ) -> ApiResult<Json<Value>> {
+    if query.dry_run {
+        let plan = dry_run(&engine, id).await.map_err(engine_error)?;
+        return serde_json::to_value(plan)
+            .map(Json)
+            .map_err(|_| ApiError::internal());
+    }
     match poll_config(&engine, id, "manual", SyncMethod::Manual).await {
         Ok(report) => Ok(Json(json!({
             "history_id": report.history_id,
@@ -232,6 +264,85 @@ async fn run_now(
         }))),
         Err(e) => Err(engine_error(e)),
     }
+}
+
+/// The body of `POST /api/v1/sync/mappings`: which Elder resource is which platform item.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkBody {
+    /// The sync config the pair belongs to.
+    pub config_id: i64,
+    /// The Elder resource's kind: `issue` (the default), `project`, `milestone` or `label`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub elder_type: Option<String>,
+    /// The Elder resource's id.
+    pub elder_id: i64,
+    /// The platform's id of the item (e.g. a GitHub issue number).
+    pub external_id: String,
+}
+
+/// Link an existing Elder resource to an existing platform item under a config. The next
+/// run reconciles the pair from a fresh base: fields both sides agree on are kept (nothing
+/// written), fields they disagree on are conflicts settled by the config's
+/// `conflict_strategy`. 404: no such config or Elder resource, or the platform has no such
+/// item (`field: external_id`); 422: the resource is outside the config's project
+/// (`elder_id`), or its kind is one the config's connector does not sync (`elder_type`);
+/// 409: either side is already mapped under the config.
+#[utoipa::path(post, path = "/api/v1/sync/mappings", tag = "sync", request_body = LinkBody,
+    responses((status = 201, body = Mapping), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn create_link(
+    State(engine): State<SyncEngine>,
+    _: ApiQuery<NoQuery>,
+    ApiJson(body): ApiJson<LinkBody>,
+) -> ApiResult<(StatusCode, Json<Mapping>)> {
+    let kind = match body.elder_type.as_deref() {
+        None => Kind::Issue,
+        Some(k) => Kind::parse(k).ok_or_else(|| {
+            ApiError::validation(
+                "elder_type",
+                format!("unknown kind {k:?}; one of: issue, project, milestone, label"),
+            )
+        })?,
+    };
+    let new = NewLink {
+        config_id: body.config_id,
+        kind,
+        elder_id: body.elder_id,
+        external_id: body.external_id,
+    };
+    match link(&engine, &new).await {
+        Ok(m) => Ok((StatusCode::CREATED, Json(m))),
+        Err(LinkError::OutsideProject(msg)) => Err(ApiError::validation("elder_id", msg)),
+        Err(LinkError::KindNotSynced(msg)) => Err(ApiError::validation("elder_type", msg)),
+        Err(LinkError::NoSuchExternal(msg)) => {
+            Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", msg).with_field("external_id"))
+        }
+        Err(LinkError::Engine(e)) => Err(engine_error(e)),
+    }
+}
+
+/// Unlink a pair: the mapping (and its open conflicts) is removed; both items stay as they
+/// are. The platform item's next change is imported as a new Elder item unless the pair is
+/// linked again first.
+#[utoipa::path(delete, path = "/api/v1/sync/mappings/{id}", tag = "sync", params(IdParam),
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn unlink(
+    State(engine): State<SyncEngine>,
+    ApiPath(id): ApiPath,
+    _: ApiQuery<NoQuery>,
+) -> ApiResult<StatusCode> {
+    let result = async {
+        let m = engine.store.get_mapping(id).await?;
+        let _guard = engine.lock_config(m.sync_config_id).await;
+        engine.store.delete_mapping(id).await
+    }
+    .await;
+    result
+        .map(|()| StatusCode::NO_CONTENT)
+        .map_err(|e| engine_error(e.into()))
 }
 
 /// Test the connection of one config through its connector; answers `ok` and `reached`

@@ -19,7 +19,6 @@ use crate::error::EngineError;
 pub struct Tally {
     pub synced: i64,
     pub failed: i64,
-    pub pending: i64,
     pub conflicts: i64,
     pub unchanged: i64,
     /// Set when the run stopped early without failing (e.g. a long rate limit).
@@ -118,7 +117,6 @@ where
         tracing::info!(
             synced = tally.synced,
             failed = tally.failed,
-            pending = tally.pending,
             conflicts = tally.conflicts,
             secs,
             "sync operation finished"
@@ -136,7 +134,7 @@ where
 /// A JSON summary of a tally, for API answers.
 pub fn tally_json(t: &Tally) -> Value {
     json!({
-        "synced": t.synced, "failed": t.failed, "pending": t.pending,
+        "synced": t.synced, "failed": t.failed,
         "conflicts": t.conflicts, "unchanged": t.unchanged, "interrupted": t.interrupted,
     })
 }

@@ -72,9 +72,8 @@ async fn resolving_needs_an_admin_token() {
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
 }
 
-/// Issue 13: an action that takes no query refuses one instead of ignoring it, so a
-/// `run?dry_run=true` never runs for real (until a dry run exists, it is a 400 naming the
-/// parameter), and nothing is recorded.
+/// Issue 13: an action refuses a query parameter it does not take instead of ignoring it
+/// (`run` takes only `dry_run`), naming the parameter, and nothing is recorded.
 #[tokio::test]
 async fn unknown_query_parameters_on_actions_are_refused_not_ignored() {
     let db = TestDb::new(TestEngine::Sqlite).await;
@@ -84,8 +83,11 @@ async fn unknown_query_parameters_on_actions_are_refused_not_ignored() {
     let (_, admin) = store.create_token(Role::Admin).await.unwrap();
     let app = app(&store).await;
     for path in [
-        "/api/v1/sync/configs/42/run?dry_run=true",
+        "/api/v1/sync/configs/42/run?force=true",
+        "/api/v1/sync/configs/42/run?dry_run=maybe",
         "/api/v1/sync/configs/42/test?verbose=1",
+        "/api/v1/sync/configs/42/test?dry_run=true",
+        "/api/v1/sync/mappings?config_id=1",
         "/api/v1/sync/conflicts/42/resolve?force=yes",
     ] {
         let (status, body) = post(&app, path, Some(&admin)).await;

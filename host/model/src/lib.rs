@@ -8,6 +8,7 @@ mod connector_info;
 mod error;
 mod item;
 mod secret_names;
+mod strategy;
 
 pub use clock::now_ms;
 pub use connector_info::{
@@ -17,3 +18,4 @@ pub use connector_info::{
 pub use error::{ConnectorError, RateLimit};
 pub use item::{Change, ChangeAction, Item, ItemPatch, ItemState, Kind, NewItem, Page};
 pub use secret_names::is_secret_key;
+pub use strategy::{CONFLICT_STRATEGY_KEY, Strategy, UnknownStrategy};

@@ -27,8 +27,7 @@ async fn the_specification_examples_are_accepted_as_written() {
         BIN,
         ServiceOptions::new(TestEngine::Sqlite)
             .connectors(&["github", "gitlab", "jira"])
-            .env("ELDER_ALLOW_HTTP_EGRESS", "true")
-            .env("ELDER_EGRESS_ALLOW_PRIVATE", "true"),
+            .reaching_local_simulators(),
     )
     .await;
 
@@ -80,7 +79,7 @@ async fn config(service: &Service, platform: &str, config_json: Value) -> i64 {
             "/sync/configs",
             &json!({
                 "name": platform, "platform": platform,
-                "elder_project_id": project["id"], "two_way_create": true,
+                "elder_project_id": project["id"],
                 "config_json": config_json,
             }),
         )

@@ -31,10 +31,8 @@ async fn serves_and_imports(engine: TestEngine) {
     });
     let mut service = Service::start(
         BIN,
-        ServiceOptions::new(engine)
-            .env("ELDER_ALLOW_HTTP_EGRESS", "true")
-            // The simulator listens on loopback: an explicit private-network opt-in.
-            .env("ELDER_EGRESS_ALLOW_PRIVATE", "true"),
+        // The simulator listens on loopback: explicit plain-http and private-network opt-ins.
+        ServiceOptions::new(engine).reaching_local_simulators(),
     )
     .await;
 
@@ -73,9 +71,7 @@ async fn serves_and_imports(engine: TestEngine) {
         "name": "widgets",
         "platform": "github",
         "elder_project_id": project_id,
-        // Import without two_way_create is issue 13's "import is the default"; until then the
-        // engine only creates on either side when it is on.
-        "two_way_create": true,
+        // No two_way_create: import is the default (issue 13).
         "webhook_secret": "a webhook secret of reasonable length",
         "config_json": {
             "owner": "octocat",

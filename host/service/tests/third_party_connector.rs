@@ -70,9 +70,8 @@ async fn third_party_connector(engine: TestEngine) {
         BIN,
         ServiceOptions::new(engine)
             .connectors(&["github"])
-            .env("ELDER_ALLOW_HTTP_EGRESS", "true")
-            // The simulator listens on loopback: an explicit private-network opt-in.
-            .env("ELDER_EGRESS_ALLOW_PRIVATE", "true"),
+            // The simulator listens on loopback: explicit plain-http and private-network opt-ins.
+            .reaching_local_simulators(),
     )
     .await;
 

@@ -12,7 +12,9 @@ use utoipa::ToSchema;
 use crate::Store;
 use crate::db::{Sql, get_bool};
 use crate::error::{Result, StoreError};
-use crate::platform::{ConfigRequirements, PlatformId, check_batch_size, check_interval};
+use crate::platform::{
+    ConfigRequirements, PlatformId, check_batch_size, check_conflict_strategy, check_interval,
+};
 use crate::secrets::{SealedSecret, SecretInput, SecretStatus, is_secret_key, seal_config};
 use crate::serde_util::double_option;
 use crate::time::{from_ms, from_ms_opt, now_ms};
@@ -31,6 +33,8 @@ pub struct SyncConfig {
     pub sync_interval: i64,
     pub batch_fallback_enabled: bool,
     pub batch_size: i64,
+    /// Whether Elder items created in the project are created on the platform too (platform
+    /// items are imported into Elder whatever this says).
     pub two_way_create: bool,
     pub webhook_enabled: bool,
     /// Whether a webhook secret is set (never its value).
@@ -53,6 +57,20 @@ pub struct SyncConfig {
 }
 
 impl SyncConfig {
+    /// Whether Elder resource `r` belongs to what this config syncs: its project itself,
+    /// the project's issues, milestones and labels, and milestones and labels without a
+    /// project (shared by every config).
+    pub fn covers(&self, r: &crate::Resource) -> bool {
+        match (self.elder_project_id, r.kind) {
+            (Some(p), elder_sync_model::Kind::Project) => p == r.id,
+            (Some(p), kind) => {
+                r.project_id == Some(p)
+                    || (r.project_id.is_none() && kind != elder_sync_model::Kind::Issue)
+            }
+            (None, _) => false,
+        }
+    }
+
     /// Names of secrets (`webhook_secret` included) whose environment variable is missing.
     pub fn unresolved_secret_refs(&self) -> Vec<String> {
         let mut out: Vec<String> = self
@@ -101,6 +119,10 @@ pub struct NewSyncConfig {
     #[schema(minimum = 1, maximum = 1000)]
     pub batch_size: i64,
     #[serde(default)]
+    /// Elder -> platform creation only: when on, an Elder item created in the config's project
+    /// is created on the platform too. Off by default. Whatever it says, platform items the
+    /// config has not mapped are imported into the config's Elder project (the first run
+    /// brings the platform's existing items; later platform creates keep arriving).
     pub two_way_create: bool,
     #[serde(default = "yes")]
     pub webhook_enabled: bool,
@@ -109,6 +131,11 @@ pub struct NewSyncConfig {
     #[schema(value_type = Option<Value>)]
     pub webhook_secret: Option<Value>,
     #[serde(default)]
+    /// The connector's settings (keys from its declared config schema; secret keys take a
+    /// value or `{"env": "VARIABLE"}`), plus the engine's `conflict_strategy`: how a field
+    /// changed on both sides is settled, one of `last_modified_wins` (the default),
+    /// `elder_wins`, `external_wins`, `field_merge`, `manual`. Any other strategy is 422
+    /// naming `config_json.conflict_strategy` and listing the allowed values.
     #[schema(value_type = Object)]
     pub config_json: Map<String, Value>,
     #[serde(default)]
@@ -132,12 +159,14 @@ pub struct SyncConfigPatch {
     /// Items per batch page, 1 to 1000.
     #[schema(minimum = 1, maximum = 1000)]
     pub batch_size: Option<i64>,
+    /// Elder -> platform creation on or off (platform items are imported either way).
     pub two_way_create: Option<bool>,
     pub webhook_enabled: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
     /// A string, or `{"env": "VARIABLE"}`; `null` removes it (with webhooks off).
     #[schema(value_type = Option<Value>)]
     pub webhook_secret: Option<Option<Value>>,
+    /// Keys to set (`null` removes one); `conflict_strategy` is checked as on create.
     #[schema(value_type = Option<Object>)]
     pub config_json: Option<Map<String, Value>>,
     #[serde(default, deserialize_with = "double_option")]
@@ -187,6 +216,7 @@ impl ConfigRow {
         }
         check_interval(self.sync_interval)?;
         check_batch_size(self.batch_size)?;
+        check_conflict_strategy(&self.settings)?;
         require_secret(self.webhook_enabled, self.webhook_secret.is_some())?;
         let mut merged = self.settings.clone();
         for k in self.secrets.keys() {
@@ -270,8 +300,9 @@ impl Store {
         new: &NewSyncConfig,
         requirements: &ConfigRequirements,
     ) -> Result<SyncConfig> {
-        let (settings, secrets) =
+        let (mut settings, mut secrets) =
             seal_config(&new.config_json, self.secret_box.as_ref(), &self.env_prefix)?;
+        requirements.canonicalise(&mut settings, &mut secrets);
         let row = ConfigRow {
             name: new.name.trim().to_string(),
             platform: PlatformId::parse(&new.platform)?,
@@ -363,7 +394,8 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         let current = config_from_row(&r)?;
-        let mut row = self.apply_patch(current, patch)?;
+        let mut row = self.apply_patch(current, patch, requirements)?;
+        requirements.canonicalise(&mut row.settings, &mut row.secrets);
         let mut generated = None;
         if let Some(form) = generate.filter(|_| row.webhook_enabled && row.webhook_secret.is_none())
         {
@@ -396,11 +428,20 @@ impl Store {
         })
     }
 
-    fn apply_patch(&self, cur: SyncConfig, p: &SyncConfigPatch) -> Result<ConfigRow> {
+    /// The config `cur` with patch `p` applied; alias keys in the patch count as their
+    /// canonical keys (`requirements`), so a patch of `org` replaces a stored `owner`.
+    fn apply_patch(
+        &self,
+        cur: SyncConfig,
+        p: &SyncConfigPatch,
+        requirements: &ConfigRequirements,
+    ) -> Result<ConfigRow> {
         let mut settings = cur.config_json;
         let mut secrets = cur.sealed;
         if let Some(changes) = &p.config_json {
-            let (set, removed): (Map<String, Value>, Vec<String>) = split_nulls(changes);
+            let mut changes = changes.clone();
+            requirements.canonicalise(&mut changes, &mut BTreeMap::<String, ()>::new());
+            let (set, removed): (Map<String, Value>, Vec<String>) = split_nulls(&changes);
             for k in removed {
                 settings.remove(&k);
                 secrets.remove(&k);

@@ -196,6 +196,58 @@ impl Store {
         Ok(())
     }
 
+    /// Links Elder `(kind, elder_id)` to the platform's `external_id` under a config, by
+    /// hand: a new mapping with no base (status `pending`), so the next sync reconciles the
+    /// pair from a fresh base (see [`Store::fresh_links`]). Either side already mapped
+    /// under the config is a [`StoreError::Conflict`].
+    pub async fn link_mapping(
+        &self,
+        config_id: i64,
+        kind: Kind,
+        elder_id: i64,
+        external_platform: &str,
+        external_id: &str,
+    ) -> Result<Mapping> {
+        if external_id.trim().is_empty() {
+            return Err(StoreError::invalid("external_id", "must not be empty"));
+        }
+        let now = now_ms();
+        let row = sqlx::query(
+            "INSERT INTO sync_mappings (sync_config_id, elder_type, elder_id, external_platform, \
+             external_id, sync_status, sync_method, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *",
+        )
+        .bind(config_id)
+        .bind(kind.as_str())
+        .bind(elder_id)
+        .bind(external_platform.to_string())
+        .bind(external_id.to_string())
+        .bind(SyncStatus::Pending.as_str())
+        .bind(SyncMethod::Manual.as_str())
+        .bind(now)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| match e.into() {
+            StoreError::Conflict(_) => StoreError::Conflict(format!(
+                "{kind} {elder_id} or external id {external_id} is already mapped under config {config_id}"
+            )),
+            e => e,
+        })?;
+        mapping_from_row(&row)
+    }
+
+    /// The mappings of a config linked by hand and not synced since: no base snapshot yet.
+    pub async fn fresh_links(&self, config_id: i64) -> Result<Vec<Mapping>> {
+        let rows = sqlx::query(
+            "SELECT * FROM sync_mappings WHERE sync_config_id = $1 AND base_snapshot IS NULL ORDER BY id",
+        )
+        .bind(config_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(mapping_from_row).collect()
+    }
+
     /// Mappings matching `filter`, by id, one page at a time.
     pub async fn list_mappings(
         &self,

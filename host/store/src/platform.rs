@@ -3,9 +3,10 @@
 //! from the serving connector's declared config schema and supplied by the caller: the store
 //! keeps no table of platforms), and the ranges of the generic config settings.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
-use elder_sync_model::{ConfigField, is_secret_key};
+use elder_sync_model::{CONFLICT_STRATEGY_KEY, ConfigField, Strategy, is_secret_key};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -98,6 +99,9 @@ pub struct ConfigRequirements {
     /// not seal: a config may not set them, or the secret would be stored and shown in
     /// plain text.
     pub unsealable_secrets: Vec<String>,
+    /// `(alias, key)`: an optional key the schema describes as ``Alias of `KEY` ``. A
+    /// config is stored (and shown) under the canonical key.
+    pub aliases: Vec<(String, String)>,
 }
 
 impl ConfigRequirements {
@@ -127,9 +131,44 @@ impl ConfigRequirements {
             .filter(|f| f.secret && !is_secret_key(&f.key))
             .map(|f| f.key.clone())
             .collect();
+        let aliases = schema
+            .iter()
+            .filter(|a| !a.required)
+            .filter_map(|a| Some((a.key.clone(), alias_target(&a.description)?.to_string())))
+            .collect();
         Self {
             required,
             unsealable_secrets,
+            aliases,
+        }
+    }
+
+    /// Renames the alias keys of a config to their canonical keys (`org` -> `owner`), in
+    /// its plain `settings` and its `secrets` alike; an alias next to its canonical key is
+    /// dropped (the connector reads the canonical key first, the alias would never be
+    /// read). An alias is kept where the rename would move a value across the secret rule
+    /// ([`is_secret_key`]): a plain value never lands under a secret's name, nor the
+    /// reverse.
+    pub fn canonicalise<S>(
+        &self,
+        settings: &mut Map<String, Value>,
+        secrets: &mut BTreeMap<String, S>,
+    ) {
+        for (alias, key) in &self.aliases {
+            if is_secret_key(alias) != is_secret_key(key) {
+                continue;
+            }
+            let taken = settings.contains_key(key) || secrets.contains_key(key);
+            if let Some(v) = settings.remove(alias)
+                && !taken
+            {
+                settings.insert(key.clone(), v);
+            }
+            if let Some(v) = secrets.remove(alias)
+                && !taken
+            {
+                secrets.insert(key.clone(), v);
+            }
         }
     }
 
@@ -183,6 +222,22 @@ fn present(v: Option<&Value>) -> bool {
 pub const SYNC_INTERVAL_RANGE: std::ops::RangeInclusive<i64> = 30..=86_400;
 /// Allowed batch size.
 pub const BATCH_SIZE_RANGE: std::ops::RangeInclusive<i64> = 1..=1_000;
+
+/// Checks `config_json.conflict_strategy`, when set: one of the [`Strategy`] names.
+pub fn check_conflict_strategy(settings: &Map<String, Value>) -> Result<()> {
+    let Some(value) = settings.get(CONFLICT_STRATEGY_KEY) else {
+        return Ok(());
+    };
+    let field = format!("config_json.{CONFLICT_STRATEGY_KEY}");
+    match value.as_str().map(Strategy::parse) {
+        Some(Ok(_)) => Ok(()),
+        Some(Err(e)) => Err(StoreError::invalid(field, e.to_string())),
+        None => Err(StoreError::invalid(
+            field,
+            format!("must be a string, one of: {}", Strategy::allowed()),
+        )),
+    }
+}
 
 /// Checks the polling interval range.
 pub fn check_interval(v: i64) -> Result<()> {
@@ -238,6 +293,26 @@ mod tests {
             field("repo", "Repository name", true),
             field("base_url", "API root", false),
         ])
+    }
+
+    #[test]
+    fn aliases_are_renamed_to_their_canonical_keys() {
+        let mut settings = json!({"org": "acme", "repo": "r"})
+            .as_object()
+            .unwrap()
+            .clone();
+        let mut secrets = BTreeMap::<String, ()>::new();
+        github_like().canonicalise(&mut settings, &mut secrets);
+        assert_eq!(
+            settings,
+            *json!({"owner": "acme", "repo": "r"}).as_object().unwrap()
+        );
+        let mut both = json!({"org": "alias", "owner": "canonical"})
+            .as_object()
+            .unwrap()
+            .clone();
+        github_like().canonicalise(&mut both, &mut secrets);
+        assert_eq!(both, *json!({"owner": "canonical"}).as_object().unwrap());
     }
 
     #[test]

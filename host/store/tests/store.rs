@@ -135,7 +135,7 @@ async fn config_validation(engine: TestEngine) {
             key: "repo".into(),
             alternatives: vec![],
         }],
-        unsealable_secrets: vec![],
+        ..ConfigRequirements::none()
     };
     let refused = store
         .create_config_generating(&bad, WebhookSecretForm::Plain, &needs_repo)
@@ -198,7 +198,7 @@ async fn config_patch_changes_only_given_fields(engine: TestEngine) {
             key: "repo".into(),
             alternatives: vec![],
         }],
-        unsealable_secrets: vec![],
+        ..ConfigRequirements::none()
     };
     let refused = store
         .update_config_generating(cfg.id, &drop_repo, WebhookSecretForm::Plain, &needs_repo)

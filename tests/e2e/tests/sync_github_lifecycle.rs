@@ -2,12 +2,14 @@
 //! issue, or is a `deleted_local` conflict when GitHub changed it meanwhile; a GitHub
 //! delete is a `deleted_external` conflict unless the strategy is external_wins; an older
 //! delivery arriving after a newer one never rolls back; GitHub-side creates reach Elder
-//! only with `two_way_create` (otherwise they are left pending), and never twice.
+//! whatever `two_way_create` says (import is the default), and never twice; Elder-side
+//! creates reach GitHub only with `two_way_create`.
 
 use elder_sync_e2e::sync_harness::{HostOptions, SyncHost, WEBHOOK_SECRET};
 use elder_sync_engine::dispatch::dispatch_batch;
 use elder_sync_engine::ingest::{ingest, process_inbox_batch};
 use elder_sync_model::Kind;
+use elder_sync_store::testing::TestEngine;
 use elder_sync_store::{ConflictType, NewResource};
 use platform_simulators::github::{HookConfig, IssueEdit};
 use serde_json::json;
@@ -172,20 +174,30 @@ async fn an_older_delivery_arriving_after_a_newer_one_does_not_roll_back() {
     assert!(host.conflicts(None).await.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn github_creates_are_left_pending_without_two_way_create() {
+elder_sync_store::both_engines!(github_creates_are_imported_without_two_way_create);
+
+/// Import is the default: with `two_way_create` off, the backfill brings GitHub's existing
+/// issue into Elder, a later GitHub create arrives by webhook (once, a poll after it adds
+/// nothing), and only the other direction is off: an Elder create stays in Elder.
+async fn github_creates_are_imported_without_two_way_create(db: TestEngine) {
     let host = host(
         HostOptions {
+            db,
             two_way_create: false,
             ..manual_workers()
         },
         1,
     )
     .await;
+    let titles = |issues: Vec<elder_sync_store::Resource>| {
+        let mut t: Vec<String> = issues.into_iter().map(|i| i.title).collect();
+        t.sort();
+        t
+    };
     assert_eq!(
-        host.elder_issues().await.len(),
-        0,
-        "backfill left it pending"
+        titles(host.elder_issues().await),
+        ["Issue 0"],
+        "the backfill imported GitHub's issue"
     );
     let n = host
         .github
@@ -199,12 +211,19 @@ async fn github_creates_are_left_pending_without_two_way_create() {
     })
     .await;
     process_inbox_batch(&host.engine, 10).await.unwrap();
-    assert!(host.elder_issue_for(n).await.is_none());
+    let imported = host
+        .elder_issue_for(n)
+        .await
+        .expect("the webhook imported it");
+    assert_eq!(imported.project_id, Some(host.project_id));
     let report = host.poll("poll").await;
-    assert!(report.tally.pending >= 1, "{report:?}");
-    assert_eq!(host.elder_issues().await.len(), 0);
+    assert_eq!(report.tally.synced, 0, "{report:?}");
+    assert_eq!(
+        titles(host.elder_issues().await),
+        ["Issue 0", "Opened on GitHub"]
+    );
 
-    // Nor does an Elder create reach GitHub.
+    // The other direction is what two_way_create governs: an Elder create stays in Elder.
     host.store
         .create_resource(
             Kind::Issue,
@@ -218,6 +237,13 @@ async fn github_creates_are_left_pending_without_two_way_create() {
         .unwrap();
     dispatch_batch(&host.engine, 10).await.unwrap();
     assert_eq!(host.github.issues().len(), 2);
+    assert!(
+        host.github
+            .issues()
+            .iter()
+            .all(|i| i.title != "Made in Elder"),
+        "created on GitHub with two_way_create off"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

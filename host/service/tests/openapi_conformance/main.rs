@@ -89,6 +89,8 @@ fn everything_served() -> std::collections::BTreeSet<(String, String)> {
     add("post", "/api/v1/sync/conflicts/{id}/resolve");
     add("post", "/api/v1/sync/configs/{id}/run");
     add("post", "/api/v1/sync/configs/{id}/test");
+    add("post", "/api/v1/sync/mappings");
+    add("delete", "/api/v1/sync/mappings/{id}");
     add("post", "/api/v1/webhooks/{config_id}");
     add("head", "/api/v1/webhooks/{config_id}");
     // The plugin host's routes.
@@ -328,6 +330,13 @@ impl Probe<'_> {
             return;
         }
         let path = ids.fill(&op.path);
+        // A valid query on a record that was not seeded (e.g. `run?dry_run=true` of a
+        // config that does not exist) is answered for the record: 404, never a 400.
+        let accepted: &[u16] = if path.contains("999999") {
+            &[200, 404]
+        } else {
+            &[200]
+        };
         for p in &params {
             let name = p["name"].as_str().unwrap().to_string();
             let schema = Doc(self.doc).resolve(&p["schema"]).clone();
@@ -338,7 +347,7 @@ impl Probe<'_> {
                     .request(&op.method, &path, Token::Admin)
                     .query(&[(&name, &value)]);
                 let (status, body) = self.call(op, &what, r).await;
-                self.expect(op, &what, (status, &body), &[200]);
+                self.expect(op, &what, (status, &body), accepted);
             }
             for value in bad {
                 let what = format!("{name}={value}");
