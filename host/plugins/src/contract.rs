@@ -13,8 +13,11 @@ const PACKAGE: &str = "elder:connector";
 /// A `major.minor.patch` version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Version {
+    /// Incompatible contract changes.
     pub major: u64,
+    /// Backward-compatible additions.
     pub minor: u64,
+    /// Fixes with no change to the contract's shape.
     pub patch: u64,
 }
 
