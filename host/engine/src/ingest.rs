@@ -33,7 +33,7 @@ pub enum IngestError {
     /// Authenticated, but the config's connector is disabled (409).
     #[error("{0}")]
     ConnectorUnavailable(String),
-    /// The store failed while looking up the config or storing the delivery (500).
+    /// Looking up the config or storing the delivery failed (mostly a database error).
     #[error(transparent)]
     Engine(#[from] EngineError),
 }
