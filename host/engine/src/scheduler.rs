@@ -33,7 +33,7 @@ pub struct BatchSettings {
 /// Which poll, if any, is due for a config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Due {
-    /// The config was never synced: a first full poll is due.
+    /// The config was never polled: a first full poll (backfill) is due.
     Backfill,
     /// Webhooks are off or unhealthy and `sync_interval` has passed: a poll is due.
     Poll,

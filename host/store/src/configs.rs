@@ -51,7 +51,7 @@ pub struct SyncConfig {
     pub secrets: BTreeMap<String, SecretStatus>,
     /// The Elder project this config is linked to.
     pub elder_project_id: Option<i64>,
-    /// When its last webhook, poll or manual sync finished (UTC); `None`: never synced.
+    /// When its last poll (first, scheduled or manual) finished (UTC); `None`: never polled.
     pub last_sync_at: Option<DateTime<Utc>>,
     /// When its last batch fallback sync finished (UTC); `None`: never.
     pub last_batch_sync_at: Option<DateTime<Utc>>,

@@ -26,7 +26,7 @@ pub struct ConfigSyncStatus {
     pub platform: PlatformId,
     /// False when the config is switched off: it is not synced.
     pub enabled: bool,
-    /// When its last webhook, poll or manual sync finished (UTC); `None`: never synced.
+    /// When its last poll (first, scheduled or manual) finished (UTC); `None`: never polled.
     pub last_sync_at: Option<DateTime<Utc>>,
     /// When its last batch fallback sync finished (UTC); `None`: never.
     pub last_batch_sync_at: Option<DateTime<Utc>>,
