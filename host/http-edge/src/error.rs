@@ -125,7 +125,8 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 
-    /// 500 `internal` with a fixed message; the caller logs the cause, which never reaches the client.
+    /// 500 `internal` with a fixed message; the caller logs the cause, which never reaches
+    /// the client.
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -11,7 +11,8 @@ pub enum PluginError {
     /// The manifest is missing, unreadable or invalid.
     #[error("invalid manifest ({field}): {message}")]
     Manifest {
-        /// The manifest field at fault (e.g. `version`), or `manifest` when the text is not valid TOML.
+        /// The manifest field at fault (e.g. `version`), or `manifest` when the text is not
+        /// valid TOML.
         field: String,
         /// What is wrong with it.
         message: String,

@@ -23,7 +23,8 @@ pub enum SyncStatus {
     Synced,
     /// An unresolved conflict waits for a person (see `sync_conflicts`).
     Conflict,
-    /// The pair's last sync failed (a value the `sync_status` column allows; the engine sets none today).
+    /// The pair's last sync failed (a value the `sync_status` column allows; the engine sets
+    /// none today).
     Error,
     /// Not in step yet, e.g. a create sent to the platform whose answer is not recorded.
     Pending,

@@ -9,7 +9,8 @@ pub enum Outcome {
     Pass,
     /// The connector broke the contract; the detail says how.
     Fail,
-    /// The check could not run (no config or manifest given, no webhooks declared); the detail says why.
+    /// The check could not run (no config or manifest given, no webhooks declared); the
+    /// detail says why.
     Skip,
 }
 
