@@ -28,6 +28,7 @@ pub use elder_sync_http::{
 /// What every handler can reach.
 #[derive(Clone, Debug)]
 pub struct ApiState {
+    /// The database handle the handlers read and write.
     pub store: Store,
     /// The installed connectors: which platforms configs can target, what their configs
     /// require, what form a generated webhook secret takes (none unless told).

@@ -63,9 +63,13 @@ impl Default for EngineSettings {
 /// Shared engine state; cheap to clone.
 #[derive(Clone)]
 pub struct SyncEngine {
+    /// The database: configs, mappings, resources, inbox, outbox, history.
     pub store: Store,
+    /// The loaded connectors, one per platform.
     pub registry: Arc<ConnectorRegistry>,
+    /// Where sync, webhook and connector metrics are recorded.
     pub metrics: Metrics,
+    /// Timeouts, retry limits, health thresholds and retention, fixed at start-up.
     pub settings: Arc<EngineSettings>,
     /// Wakes the inbox worker when a delivery arrives.
     pub inbox_notify: Arc<Notify>,

@@ -9,12 +9,17 @@ use elder_sync_runtime::RegistryError;
 /// Why a sync step failed.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
+    /// The store failed or refused (not found, conflict, invalid input, database error).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A call into the connector failed (connector error, trap or runtime failure).
     #[error(transparent)]
     Call(#[from] CallError),
+    /// No usable connector serves the config's platform (not loaded or disabled).
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    /// The operation cannot succeed as given (e.g. an unreadable outbox snapshot, or a
+    /// delivery the connector refused as malformed); trying again will not help.
     #[error("{0}")]
     Invalid(String),
     /// Part of an operation failed; trying again may succeed.

@@ -34,6 +34,7 @@ pub enum IngestError {
     /// Authenticated, but the config's connector is disabled (409).
     #[error("{0}")]
     ConnectorUnavailable(String),
+    /// Looking up the config or storing the delivery failed (mostly a database error).
     #[error(transparent)]
     Engine(#[from] EngineError),
 }
@@ -48,9 +49,15 @@ impl From<StoreError> for IngestError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ingested {
     /// Verified and stored for processing.
-    Accepted { delivery_id: String },
+    Accepted {
+        /// The delivery id it was stored under.
+        delivery_id: String,
+    },
     /// Already stored: a redelivery.
-    Duplicate { delivery_id: String },
+    Duplicate {
+        /// The delivery id already stored.
+        delivery_id: String,
+    },
 }
 
 /// Authenticates and stores one delivery for `config_id`. A delivery is stored only

@@ -17,9 +17,13 @@ use crate::error::EngineError;
 /// What an operation did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {
+    /// Items synced (created or updated on either side).
     pub synced: i64,
+    /// Items that failed.
     pub failed: i64,
+    /// Items that raised a conflict for a person to settle.
     pub conflicts: i64,
+    /// Items already in step (including our own writes coming back).
     pub unchanged: i64,
     /// Set when the run stopped early without failing (e.g. a long rate limit).
     pub interrupted: Option<String>,
@@ -28,9 +32,13 @@ pub struct Tally {
 /// The result of a recorded operation.
 #[derive(Debug, Clone)]
 pub struct RunReport {
+    /// Row id of the operation's `sync_history` row.
     pub history_id: i64,
+    /// The id every log line of the operation carries.
     pub correlation_id: Uuid,
+    /// What the operation did to items.
     pub tally: Tally,
+    /// Why the operation failed (secrets redacted); `None` when it succeeded.
     pub error: Option<String>,
     /// The operation failed with an error that trying again cannot fix (e.g. the connector
     /// refused its input as malformed).

@@ -24,15 +24,21 @@ pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// Batch fallback settings.
 #[derive(Debug, Clone, Copy)]
 pub struct BatchSettings {
+    /// Whether the batch fallback runs at all (`SYNC_BATCH_FALLBACK_ENABLED`).
     pub enabled: bool,
+    /// Time between batch fallback runs (`SYNC_BATCH_INTERVAL`); before the first batch it counts
+    /// from the last sync.
     pub interval: Duration,
 }
 
 /// Which poll, if any, is due for a config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Due {
+    /// The config was never polled: a first full poll (backfill) is due.
     Backfill,
+    /// Webhooks are off or unhealthy and `sync_interval` has passed: a poll is due.
     Poll,
+    /// The batch interval has passed: a batch fallback poll is due.
     Batch,
 }
 

@@ -44,6 +44,7 @@ const SYNCED: [Field; 6] = [
 /// A person's resolution of one conflict.
 #[derive(Debug, Clone)]
 pub struct Settlement {
+    /// Which version both sides take.
     pub strategy: ResolutionStrategy,
     /// Field values given with the resolution (a JSON object), if any.
     pub data: Option<Value>,

@@ -51,11 +51,17 @@ pub enum DeliveryMode {
 /// The health record of one config, persisted between runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookHealth {
+    /// Whether the config relies on webhooks or is polled.
     pub mode: DeliveryMode,
+    /// Failed deliveries in a row; a success resets it.
     pub consecutive_failures: u32,
+    /// Changes found by polling that no webhook announced, while webhooks are trusted.
     pub unannounced_changes: u32,
+    /// Good deliveries since the last failure while polling (counts towards recovery).
     pub good_deliveries_since_switch: u32,
+    /// When the last delivery was processed (ms since the epoch, UTC); `None`: never.
     pub last_delivery_ms: Option<i64>,
+    /// Why the last delivery failed; `None` when none has.
     pub last_failure: Option<String>,
     /// Failed deliveries ever counted for this config.
     #[serde(default)]

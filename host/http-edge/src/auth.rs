@@ -12,7 +12,9 @@ use crate::error::ApiError;
 /// Who is calling, put in the request extensions for handlers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Caller {
+    /// Row id of the API token the request presented (`api_tokens.id`).
     pub token_id: i64,
+    /// What that token may do.
     pub role: Role,
 }
 

@@ -54,15 +54,20 @@ fn error_code_schema() -> Object {
 /// An error answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
+    /// The HTTP status of the response.
     pub status: StatusCode,
+    /// Stable machine-readable code, one of [`ERROR_CODES`].
     pub code: &'static str,
+    /// What went wrong, for a person; never holds a secret.
     pub message: String,
+    /// The offending request field, when one is to blame.
     pub field: Option<String>,
 }
 
 /// The body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
+    /// What went wrong.
     pub error: ErrorDetail,
 }
 
@@ -72,12 +77,14 @@ pub struct ErrorDetail {
     /// Stable machine-readable code, one of [`ERROR_CODES`] (host/api/README.md, "Errors").
     #[schema(schema_with = error_code_schema)]
     pub code: String,
+    /// What went wrong, for a person.
     pub message: String,
     /// The offending field, when one is to blame.
     pub field: Option<String>,
 }
 
 impl ApiError {
+    /// An error with `status`, `code` (one of [`ERROR_CODES`]) and `message`, blaming no field.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
@@ -87,15 +94,18 @@ impl ApiError {
         }
     }
 
+    /// The same error, blaming the request field `field`.
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
         self
     }
 
+    /// 400 `bad_request`: the request itself is malformed (body, path or query cannot be read).
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
 
+    /// 422 `validation_failed`: the request was read but `field` has a bad value.
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -105,14 +115,18 @@ impl ApiError {
         .with_field(field)
     }
 
+    /// 401 `unauthorized`: no token, or an unknown or revoked one.
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
     }
 
+    /// 403 `forbidden`: the token's role may not do this.
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 
+    /// 500 `internal` with a fixed message; the caller logs the cause, which never reaches
+    /// the client.
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -38,8 +38,11 @@ pub struct Upload {
 /// Installed plugins, versions waiting for approval and the cache's counters.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PluginList {
+    /// Every installed plugin.
     pub plugins: Vec<PluginView>,
+    /// Uploaded versions waiting for an operator's approval.
     pub pending: Vec<PendingView>,
+    /// The compiled-code cache's counters.
     pub cache: CacheStats,
 }
 
@@ -47,8 +50,10 @@ pub struct PluginList {
 /// exact version and manifest were already serving).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PluginInstalled {
+    /// `installed` or `unchanged`.
     #[schema(value_type = String, example = "installed")]
     pub status: &'static str,
+    /// The plugin as it now serves.
     pub plugin: PluginView,
 }
 
@@ -56,14 +61,17 @@ pub struct PluginInstalled {
 /// serving until `POST /api/v1/plugins/{id}/approve`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PluginPending {
+    /// Always `pending_approval`.
     #[schema(value_type = String, example = "pending_approval")]
     pub status: &'static str,
+    /// The version waiting for approval.
     pub pending: PendingView,
 }
 
 /// The plugin after an action.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PluginActionResult {
+    /// The plugin as it is after the action.
     pub plugin: PluginView,
 }
 

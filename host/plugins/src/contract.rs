@@ -13,8 +13,11 @@ const PACKAGE: &str = "elder:connector";
 /// A `major.minor.patch` version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Version {
+    /// Bumped for incompatible changes: a component of another major never loads.
     pub major: u64,
+    /// Bumped for backward-compatible additions: a component's may be no newer than the host's.
     pub minor: u64,
+    /// Bumped for fixes that leave the contract's shape unchanged.
     pub patch: u64,
 }
 

@@ -12,7 +12,9 @@ use crate::host::PluginView;
 /// One plugin with its connector's description.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PluginDetail {
+    /// The installed plugin.
     pub plugin: PluginView,
+    /// What its serving version's `describe` declares.
     pub connector: ConnectorView,
 }
 
@@ -37,7 +39,9 @@ pub struct ConnectorView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(as = PluginWebhooks)]
 pub struct WebhooksView {
+    /// Accepted schemes; a delivery passing any one of them is authentic.
     pub schemes: Vec<SchemeView>,
+    /// Headers carrying a delivery id stable across redeliveries, tried in order.
     pub delivery_id_headers: Vec<String>,
 }
 

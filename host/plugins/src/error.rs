@@ -10,7 +10,13 @@ use elder_sync_runtime::RuntimeError;
 pub enum PluginError {
     /// The manifest is missing, unreadable or invalid.
     #[error("invalid manifest ({field}): {message}")]
-    Manifest { field: String, message: String },
+    Manifest {
+        /// The manifest field at fault (e.g. `version`), or `manifest` when the text is not
+        /// valid TOML.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// The upload is not a WebAssembly component.
     #[error("not a WebAssembly component: {0}")]
     NotAComponent(String),
@@ -19,8 +25,11 @@ pub enum PluginError {
         "the component is built against elder:connector@{component}, but this host implements elder:connector@{host}: {why}"
     )]
     Contract {
+        /// The `elder:connector` version the component was built against.
         component: String,
+        /// The `elder:connector` version this host implements.
         host: String,
+        /// Why the two are incompatible.
         why: String,
     },
     /// Compiling, linking or calling `describe` failed.
@@ -28,7 +37,12 @@ pub enum PluginError {
     Load(#[from] RuntimeError),
     /// `describe` disagrees with the manifest.
     #[error("the manifest does not match the component ({field}): {message}")]
-    Mismatch { field: String, message: String },
+    Mismatch {
+        /// The manifest field `describe` contradicts (e.g. `id`, `hosts`).
+        field: String,
+        /// How the two differ.
+        message: String,
+    },
     /// The new version serves another platform than the slot it would replace, or
     /// another plugin already serves its platform.
     #[error("{0}")]
@@ -48,7 +62,9 @@ pub enum PluginError {
     /// Reading or writing the plugin directory or state failed.
     #[error("{context}: {source}")]
     Io {
+        /// What was being done, e.g. which file was being written.
         context: String,
+        /// The underlying I/O error.
         #[source]
         source: std::io::Error,
     },

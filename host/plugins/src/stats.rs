@@ -10,7 +10,9 @@ use serde::Serialize;
 /// Calls and failed calls (connector errors and traps) of one connector.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct CallCounts {
+    /// Calls finished since the service started.
     pub calls: u64,
+    /// Of those, calls that did not end `ok` (connector errors and traps).
     pub errors: u64,
 }
 

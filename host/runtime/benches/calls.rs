@@ -2,6 +2,9 @@
 //! call, which does nothing but instantiate and return), and one guest call that makes
 //! one host call (chaos `mode=clock`). Needs `bash scripts/build-wasm.sh` first.
 
+// `criterion_group!` emits `pub fn benches` and passes no doc comment on to it.
+#![allow(missing_docs)]
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;

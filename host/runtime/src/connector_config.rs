@@ -21,7 +21,10 @@ pub struct ConnectorConfig {
 /// it (which the egress may use, and which never come back to the guest in a response).
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct ConfigSplit {
+    /// The (key, value) entries the guest may see: every value not withheld.
     pub guest: Vec<(String, String)>,
+    /// The values withheld from the guest (secrets); the egress may use them and redacts them
+    /// from responses before the guest sees them.
     pub withheld_values: Vec<String>,
 }
 

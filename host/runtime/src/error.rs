@@ -42,7 +42,12 @@ pub enum CallError {
     Connector(ConnectorError),
     /// The guest trapped; only this call was lost.
     #[error("connector trapped ({kind}): {message}")]
-    Trap { kind: TrapKind, message: String },
+    Trap {
+        /// What kind of trap it was.
+        kind: TrapKind,
+        /// The trap's message from the runtime.
+        message: String,
+    },
     /// The runtime could not run the call (instantiation failed, pool exhausted...).
     #[error("runtime error: {0}")]
     Runtime(String),

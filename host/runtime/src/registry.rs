@@ -13,8 +13,10 @@ use crate::connector::LoadedConnector;
 /// Why no connector can serve a platform.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RegistryError {
+    /// No connector serves this platform; the text is the platform.
     #[error("no connector is loaded for platform {0}")]
     NotLoaded(String),
+    /// A connector serves this platform but an operator disabled it; the text is the platform.
     #[error("the {0} connector is disabled")]
     Disabled(String),
 }
@@ -22,7 +24,9 @@ pub enum RegistryError {
 /// One platform's slot.
 #[derive(Clone)]
 pub struct Slot {
+    /// The version that serves new calls.
     pub current: Arc<LoadedConnector>,
+    /// False when an operator disabled the connector: calls are refused with `Disabled`.
     pub enabled: bool,
     /// When the current version started serving (ms since the epoch, UTC).
     pub loaded_at_ms: i64,

@@ -25,17 +25,24 @@ use crate::webhook_secret::{
 /// A sync configuration as the API shows it: secrets appear only as [`SecretStatus`].
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SyncConfig {
+    /// Row id of the sync config (`sync_configs.id`).
     pub id: i64,
+    /// The config's unique name, chosen by the operator.
     pub name: String,
+    /// The platform it syncs with: the platform id of an installed connector.
     pub platform: PlatformId,
+    /// False when the config is switched off: it is neither polled nor fed by webhooks.
     pub enabled: bool,
     /// Polling interval, seconds.
     pub sync_interval: i64,
+    /// Whether the config takes part in the batch fallback sync.
     pub batch_fallback_enabled: bool,
+    /// Items per batch page.
     pub batch_size: i64,
     /// Whether Elder items created in the project are created on the platform too (platform
     /// items are imported into Elder whatever this says).
     pub two_way_create: bool,
+    /// Whether the config receives webhooks (it then always has a webhook secret).
     pub webhook_enabled: bool,
     /// Whether a webhook secret is set (never its value).
     pub webhook_secret: Option<SecretStatus>,
@@ -46,9 +53,13 @@ pub struct SyncConfig {
     pub secrets: BTreeMap<String, SecretStatus>,
     /// The Elder project this config is linked to.
     pub elder_project_id: Option<i64>,
+    /// When its last poll (first, scheduled or manual) finished (UTC); `None`: never polled.
     pub last_sync_at: Option<DateTime<Utc>>,
+    /// When its last batch fallback sync finished (UTC); `None`: never.
     pub last_batch_sync_at: Option<DateTime<Utc>>,
+    /// When the config was created (UTC).
     pub created_at: DateTime<Utc>,
+    /// When the config last changed (UTC).
     pub updated_at: DateTime<Utc>,
     #[serde(skip)]
     pub(crate) sealed: BTreeMap<String, SealedSecret>,
@@ -106,12 +117,14 @@ pub struct NewSyncConfig {
     pub name: String,
     /// The platform id of an installed, enabled connector (e.g. `github`).
     pub platform: String,
+    /// Whether the config is switched on (default true).
     #[serde(default = "yes")]
     pub enabled: bool,
     /// Seconds between polls, 30 to 86400 (default 300).
     #[serde(default = "default_interval")]
     #[schema(minimum = 30, maximum = 86400)]
     pub sync_interval: i64,
+    /// Whether the config takes part in the batch fallback sync (default true).
     #[serde(default = "yes")]
     pub batch_fallback_enabled: bool,
     /// Items per batch page, 1 to 1000 (default 100).
@@ -124,6 +137,7 @@ pub struct NewSyncConfig {
     /// config has not mapped are imported into the config's Elder project (the first run
     /// brings the platform's existing items; later platform creates keep arriving).
     pub two_way_create: bool,
+    /// Whether the config receives webhooks (default true).
     #[serde(default = "yes")]
     pub webhook_enabled: bool,
     #[serde(default)]
@@ -138,6 +152,7 @@ pub struct NewSyncConfig {
     /// naming `config_json.conflict_strategy` and listing the allowed values.
     #[schema(value_type = Object)]
     pub config_json: Map<String, Value>,
+    /// Row id of the Elder project to link; `None` for none.
     #[serde(default)]
     pub elder_project_id: Option<i64>,
 }
@@ -150,17 +165,21 @@ pub struct SyncConfigPatch {
     /// Unique; 1 to 200 characters, not blank.
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
+    /// The platform id of an installed, enabled connector.
     pub platform: Option<String>,
+    /// Switch the config on or off.
     pub enabled: Option<bool>,
     /// Seconds between polls, 30 to 86400.
     #[schema(minimum = 30, maximum = 86400)]
     pub sync_interval: Option<i64>,
+    /// Whether the config takes part in the batch fallback sync.
     pub batch_fallback_enabled: Option<bool>,
     /// Items per batch page, 1 to 1000.
     #[schema(minimum = 1, maximum = 1000)]
     pub batch_size: Option<i64>,
     /// Elder -> platform creation on or off (platform items are imported either way).
     pub two_way_create: Option<bool>,
+    /// Whether the config receives webhooks (turning them on needs a webhook secret).
     pub webhook_enabled: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
     /// A string, or `{"env": "VARIABLE"}`; `null` removes it (with webhooks off).
@@ -169,6 +188,7 @@ pub struct SyncConfigPatch {
     /// Keys to set (`null` removes one); `conflict_strategy` is checked as on create.
     #[schema(value_type = Option<Object>)]
     pub config_json: Option<Map<String, Value>>,
+    /// Project link change: `Some(None)` (JSON `null`) unlinks it.
     #[serde(default, deserialize_with = "double_option")]
     pub elder_project_id: Option<Option<i64>>,
 }
@@ -176,11 +196,13 @@ pub struct SyncConfigPatch {
 /// A config with its secrets in plaintext, for the sync engine only. Never serialised.
 #[derive(Clone)]
 pub struct ResolvedConfig {
+    /// The config as the API shows it.
     pub config: SyncConfig,
     /// Non-secret settings.
     pub settings: Map<String, Value>,
     /// Secret settings, decrypted or read from the environment.
     pub secrets: BTreeMap<String, String>,
+    /// The webhook secret in plaintext, decrypted or read from the environment; `None`: none set.
     pub webhook_secret: Option<String>,
 }
 
@@ -255,7 +277,10 @@ fn seal_webhook(v: &Value, store: &Store) -> Result<SealedSecret> {
 /// the only time that value is ever shown.
 #[derive(Debug, Clone)]
 pub struct WrittenConfig {
+    /// The config as stored.
     pub config: SyncConfig,
+    /// The webhook secret the store generated, shown this once; `None` when the request gave
+    /// one or webhooks are off.
     pub generated_webhook_secret: Option<String>,
 }
 

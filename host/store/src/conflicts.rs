@@ -19,10 +19,15 @@ use crate::time::{from_ms, from_ms_opt, now_ms};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConflictType {
+    /// Fields changed on both sides with equal `updated_at`: time could not decide.
     Timestamp,
+    /// Fields changed on both sides to different values.
     FieldMismatch,
+    /// Deleted in Elder, changed on the external platform.
     DeletedLocal,
+    /// Deleted on the external platform, changed in Elder.
     DeletedExternal,
+    /// A state or status change the receiving side cannot make.
     InvalidTransition,
 }
 
@@ -34,9 +39,14 @@ str_enum!(ConflictType, Timestamp => "timestamp", FieldMismatch => "field_mismat
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ResolutionStrategy {
+    /// Both sides take Elder's version.
     ElderWins,
+    /// Both sides take the external platform's version.
     ExternalWins,
+    /// Both sides take the field-by-field merge of the two versions.
     Merge,
+    /// A person settles it: the fields given in `resolution_data` over Elder's version, or, with
+    /// none given, accepted only once both sides agree.
     Manual,
 }
 
@@ -46,29 +56,43 @@ str_enum!(ResolutionStrategy, ElderWins => "elder_wins", ExternalWins => "extern
 /// One conflict.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Conflict {
+    /// Row id of the conflict (`sync_conflicts.id`).
     pub id: i64,
+    /// Row id of the mapping (the synced pair) the conflict is about.
     pub mapping_id: i64,
+    /// Why the two sides disagree.
     pub conflict_type: ConflictType,
+    /// Elder's side of the item when the conflict was detected, as a JSON object.
     #[schema(value_type = Object)]
     pub elder_data: Value,
+    /// The external platform's side of the item when the conflict was detected, as a JSON object.
     #[schema(value_type = Object)]
     pub external_data: Value,
+    /// How it was resolved; `None` while unresolved.
     pub resolution_strategy: Option<ResolutionStrategy>,
     /// Data given with the resolution (e.g. the merged fields).
     #[schema(value_type = Option<Object>)]
     pub resolution_data: Option<Value>,
+    /// True once resolved.
     pub resolved: bool,
+    /// When it was resolved (UTC); `None` while unresolved.
     pub resolved_at: Option<DateTime<Utc>>,
+    /// Who resolved it (e.g. `api-token:3`); `None` while unresolved.
     pub resolved_by: Option<String>,
+    /// When the conflict was detected (UTC).
     pub created_at: DateTime<Utc>,
 }
 
 /// A conflict to record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewConflict {
+    /// Row id of the mapping (the synced pair) the conflict is about.
     pub mapping_id: i64,
+    /// Why the two sides disagree.
     pub conflict_type: ConflictType,
+    /// Elder's side of the item, as a JSON object.
     pub elder_data: Value,
+    /// The external platform's side of the item, as a JSON object.
     pub external_data: Value,
 }
 

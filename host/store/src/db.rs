@@ -10,7 +10,9 @@ use crate::error::{Result, StoreError};
 /// Which engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
+    /// SQLite (a file, or in memory for tests).
     Sqlite,
+    /// PostgreSQL.
     Postgres,
 }
 

@@ -13,7 +13,12 @@ pub enum StoreError {
     Conflict(String),
     /// Input that breaks a rule; `field` names the offending field.
     #[error("invalid {field}: {message}")]
-    Invalid { field: String, message: String },
+    Invalid {
+        /// The offending field, as the API names it (e.g. `page`, `config_json.api_token`).
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// A secret was given but `ELDER_SECRET_KEY` is not set.
     #[error("cannot store a secret: ELDER_SECRET_KEY is not set (base64 of 32 bytes)")]
     MissingSecretKey,
@@ -28,7 +33,12 @@ pub enum StoreError {
     WrongSecretKey,
     /// A secret refers to an environment variable that is not set.
     #[error("secret `{key}` refers to environment variable `{var}`, which is not set")]
-    UnresolvedSecret { key: String, var: String },
+    UnresolvedSecret {
+        /// The config key holding the secret reference.
+        key: String,
+        /// The environment variable it names.
+        var: String,
+    },
     /// A stored secret refers to an environment variable secret references may not name
     /// (outside the configured prefix, or one of the service's own settings).
     #[error(
@@ -36,7 +46,12 @@ pub enum StoreError {
          name (they must start with the configured prefix and never name the service's own \
          settings); set the secret again"
     )]
-    ForbiddenSecretRef { key: String, var: String },
+    ForbiddenSecretRef {
+        /// The config key holding the secret reference.
+        key: String,
+        /// The environment variable it names.
+        var: String,
+    },
     /// The URL names no engine we support.
     #[error("unsupported database URL (use sqlite://... or postgres://...): {0}")]
     UnsupportedUrl(String),

@@ -17,17 +17,27 @@ use crate::time::{from_ms, from_ms_opt, to_ms};
 /// One sync run.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct HistoryEntry {
+    /// Row id of the run (`sync_history.id`).
     pub id: i64,
+    /// Row id of the sync config the run was for.
     pub sync_config_id: i64,
+    /// The id every log line of the run carries, to find them.
     pub correlation_id: Uuid,
     /// e.g. webhook | poll | batch | manual
     pub sync_type: String,
+    /// Items the run synced.
     pub items_synced: i64,
+    /// Items the run failed to sync.
     pub items_failed: i64,
+    /// When the run started (UTC).
     pub started_at: DateTime<Utc>,
+    /// When the run finished (UTC); `None` while it is running.
     pub completed_at: Option<DateTime<Utc>>,
+    /// True when the run finished without an error and no item failed.
     pub success: bool,
+    /// Why the run failed (secrets redacted); `None` when it did not.
     pub error_message: Option<String>,
+    /// Further facts about the run as a JSON object (`{}` when none).
     #[schema(value_type = Object)]
     pub sync_metadata: Value,
 }
@@ -35,22 +45,34 @@ pub struct HistoryEntry {
 /// A run to record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewHistory {
+    /// Row id of the sync config the run is for.
     pub sync_config_id: i64,
+    /// The id every log line of the run carries.
     pub correlation_id: Uuid,
+    /// What started the run: `webhook`, `poll`, `batch`, `manual` and so on; not blank.
     pub sync_type: String,
+    /// Items synced so far.
     pub items_synced: i64,
+    /// Items failed so far.
     pub items_failed: i64,
+    /// When the run started (UTC).
     pub started_at: DateTime<Utc>,
+    /// When the run finished (UTC); `None` while it is running.
     pub completed_at: Option<DateTime<Utc>>,
+    /// True when the run finished without an error and no item failed.
     pub success: bool,
+    /// Why the run failed; `None` when it did not.
     pub error_message: Option<String>,
+    /// Further facts about the run as a JSON object (`{}` when none).
     pub sync_metadata: Value,
 }
 
 /// List filters.
 #[derive(Debug, Clone, Default)]
 pub struct HistoryFilter {
+    /// Only runs of this sync config; `None` for all.
     pub config_id: Option<i64>,
+    /// Only runs of this `sync_type`; `None` for all.
     pub sync_type: Option<String>,
 }
 

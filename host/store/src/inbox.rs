@@ -13,20 +13,30 @@ use crate::time::now_ms;
 /// A delivery to store.
 #[derive(Debug, Clone)]
 pub struct InboxInsert<'a> {
+    /// Row id of the sync config the delivery is for.
     pub config_id: i64,
+    /// The delivery id: from the connector's delivery-id headers, or a hash of the body.
     pub delivery_id: &'a str,
+    /// The request headers as (name, value) pairs, kept for processing.
     pub headers: &'a [(String, String)],
+    /// The raw request body.
     pub body: &'a [u8],
 }
 
 /// A stored delivery.
 #[derive(Debug, Clone)]
 pub struct InboxEntry {
+    /// Row id of the delivery (`webhook_inbox.id`).
     pub id: i64,
+    /// Row id of the sync config the delivery is for.
     pub config_id: i64,
+    /// The delivery id, unique per config.
     pub delivery_id: String,
+    /// The request headers as (name, value) pairs.
     pub headers: Vec<(String, String)>,
+    /// The raw request body.
     pub body: Vec<u8>,
+    /// Times the delivery was claimed for processing, this claim included.
     pub attempts: i64,
 }
 

@@ -19,9 +19,14 @@ use crate::time::{from_ms, from_ms_opt, now_ms};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SyncStatus {
+    /// Both sides hold the same item as of the last sync.
     Synced,
+    /// An unresolved conflict waits for a person (see `sync_conflicts`).
     Conflict,
+    /// The pair's last sync failed (a value the `sync_status` column allows; the engine sets
+    /// none today).
     Error,
+    /// Not in step yet, e.g. a create sent to the platform whose answer is not recorded.
     Pending,
 }
 
@@ -29,18 +34,24 @@ pub enum SyncStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SyncMethod {
+    /// A webhook delivery.
     Webhook,
+    /// A scheduled poll (or the first full poll of a config).
     Poll,
+    /// The batch fallback sync.
     Batch,
+    /// A sync an operator started through the API, or a push of an Elder change.
     Manual,
 }
 
 macro_rules! str_enum {
     ($t:ty, $($v:ident => $s:literal),+) => {
         impl $t {
+            /// The lowercase name stored in the database and shown by the API.
             pub fn as_str(self) -> &'static str {
                 match self { $(Self::$v => $s),+ }
             }
+            /// Parses the stored name; `None` for anything else.
             pub fn parse(s: &str) -> Option<Self> {
                 match s { $($s => Some(Self::$v),)+ _ => None }
             }
@@ -55,48 +66,75 @@ str_enum!(SyncMethod, Webhook => "webhook", Poll => "poll", Batch => "batch", Ma
 /// One mapping.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Mapping {
+    /// Row id of the mapping (`sync_mappings.id`).
     pub id: i64,
+    /// Row id of the sync config the pair belongs to.
     pub sync_config_id: i64,
+    /// The kind of the Elder resource (and of the external item).
     #[schema(value_type = String)]
     pub elder_type: Kind,
+    /// Row id of the Elder resource in the table of its kind.
     pub elder_id: i64,
+    /// The platform id of the external side, e.g. `github`.
     pub external_platform: String,
+    /// The platform's id for the item (issue number, key, card id, ...).
     pub external_id: String,
+    /// Where the pair stands.
     pub sync_status: SyncStatus,
+    /// How the pair was last synced.
     pub sync_method: SyncMethod,
+    /// When the pair was last synced (UTC); `None`: never.
     pub last_synced_at: Option<DateTime<Utc>>,
+    /// The Elder resource's `updated_at` at the last sync (UTC); `None` when unknown.
     pub elder_updated_at: Option<DateTime<Utc>>,
+    /// The external item's `updated_at` at the last sync (UTC); `None` when unknown.
     pub external_updated_at: Option<DateTime<Utc>>,
     /// The last synced canonical snapshot (three-way-merge base).
     #[schema(value_type = Option<Object>)]
     pub base_snapshot: Option<Value>,
     /// Fingerprint of our last write to the platform (echo suppression).
     pub last_write_fingerprint: Option<String>,
+    /// When the mapping was created (UTC).
     pub created_at: DateTime<Utc>,
+    /// When the mapping last changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
 /// Insert-or-update of a mapping, keyed by (config, elder type, elder id).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MappingUpsert {
+    /// Row id of the sync config the pair belongs to.
     pub sync_config_id: i64,
+    /// The kind of the Elder resource.
     pub elder_type: Kind,
+    /// Row id of the Elder resource in the table of its kind.
     pub elder_id: i64,
+    /// The platform id of the external side, e.g. `github`.
     pub external_platform: String,
+    /// The platform's id for the item; not empty.
     pub external_id: String,
+    /// Where the pair stands.
     pub sync_status: SyncStatus,
+    /// How the pair was synced.
     pub sync_method: SyncMethod,
+    /// When the pair was synced (UTC); `None`: not yet.
     pub last_synced_at: Option<DateTime<Utc>>,
+    /// The Elder resource's `updated_at` as synced (UTC); `None` when unknown.
     pub elder_updated_at: Option<DateTime<Utc>>,
+    /// The external item's `updated_at` as synced (UTC); `None` when unknown.
     pub external_updated_at: Option<DateTime<Utc>>,
+    /// The synced canonical item (three-way-merge base); `None`: none yet.
     pub base_snapshot: Option<Value>,
+    /// Fingerprint of our last write to the platform (echo suppression); `None`: none.
     pub last_write_fingerprint: Option<String>,
 }
 
 /// List filters.
 #[derive(Debug, Clone, Default)]
 pub struct MappingFilter {
+    /// Only mappings of this sync config; `None` for all.
     pub config_id: Option<i64>,
+    /// Only mappings of this kind; `None` for all.
     pub elder_type: Option<Kind>,
 }
 

@@ -20,14 +20,20 @@ use crate::time::{from_ms, now_ms, to_ms};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum OutboxOperation {
+    /// The resource was created in Elder.
     Create,
+    /// The resource changed (other than opening or closing).
     Update,
+    /// The resource was closed.
     Close,
+    /// The resource was reopened.
     Reopen,
+    /// The resource was deleted.
     Delete,
 }
 
 impl OutboxOperation {
+    /// The lowercase name stored in `outbox.operation`.
     pub fn as_str(self) -> &'static str {
         match self {
             OutboxOperation::Create => "create",
@@ -56,12 +62,16 @@ impl OutboxOperation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum OutboxStatus {
+    /// Waiting to be sent (now or at `next_attempt_at`).
     Pending,
+    /// Handled: pushed to the configs it concerns.
     Done,
+    /// Parked after failing for good; kept until handled.
     Error,
 }
 
 impl OutboxStatus {
+    /// The lowercase name stored in `outbox.status`.
     pub fn as_str(self) -> &'static str {
         match self {
             OutboxStatus::Pending => "pending",
@@ -74,19 +84,29 @@ impl OutboxStatus {
 /// One outbox row.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OutboxEntry {
+    /// Row id of the outbox row (`outbox.id`).
     pub id: i64,
+    /// The kind of the Elder resource written.
     #[schema(value_type = String)]
     pub resource_type: Kind,
+    /// Row id of the Elder resource in the table of its kind.
     pub resource_id: i64,
+    /// What the write did to the resource.
     pub operation: OutboxOperation,
     /// The resource as written.
     #[schema(value_type = Object)]
     pub snapshot: Value,
+    /// The resource's version after the write.
     pub version: i64,
+    /// When the write happened (UTC).
     pub created_at: DateTime<Utc>,
+    /// Where the row stands.
     pub status: OutboxStatus,
+    /// Times the row was claimed for sending so far.
     pub attempts: i64,
+    /// When the row may be tried (again) (UTC).
     pub next_attempt_at: DateTime<Utc>,
+    /// Why the last try failed; `None` when none has.
     pub last_error: Option<String>,
 }
 

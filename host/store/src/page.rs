@@ -11,7 +11,9 @@ pub const MAX_PER_PAGE: u32 = 100;
 /// A 1-based page number and a page size (1..=100).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
+    /// The page number, from 1.
     pub page: u32,
+    /// Rows per page, 1 to [`MAX_PER_PAGE`].
     pub per_page: u32,
 }
 
@@ -53,10 +55,13 @@ impl Default for PageRequest {
 /// One page of results.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Paged<T> {
+    /// The rows of this page.
     pub items: Vec<T>,
     /// All matching rows.
     pub total: i64,
+    /// This page's number, from 1.
     pub page: u32,
+    /// Rows per page, as requested.
     pub per_page: u32,
     /// Number of pages (0 when nothing matches).
     pub pages: i64,

@@ -87,13 +87,16 @@ impl PartialEq<&str> for PlatformId {
 /// One required key and the keys that may stand in for it (any one suffices).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequiredKey {
+    /// The config key the schema marks required.
     pub key: String,
+    /// Keys that may stand in for it.
     pub alternatives: Vec<String>,
 }
 
 /// The keys a config for one platform must hold, from its connector's config schema.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConfigRequirements {
+    /// The required keys, each with its stand-ins.
     pub required: Vec<RequiredKey>,
     /// Keys the schema marks secret whose names the store's rule ([`is_secret_key`]) does
     /// not seal: a config may not set them, or the secret would be stored and shown in

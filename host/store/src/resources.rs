@@ -23,11 +23,14 @@ use crate::time::{from_ms, from_ms_opt, now_ms};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ResourceStatus {
+    /// Not finished.
     Open,
+    /// Finished, archived or abandoned.
     Closed,
 }
 
 impl ResourceStatus {
+    /// The lowercase name stored in the `status` column (`open`, `closed`).
     pub fn as_str(self) -> &'static str {
         match self {
             ResourceStatus::Open => "open",
@@ -39,26 +42,37 @@ impl ResourceStatus {
 /// An Elder issue, project, milestone or label.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Resource {
+    /// Row id in the table of its kind (`issues`, `projects`, `milestones` or `labels`).
     pub id: i64,
     /// issue | project | milestone | label
     #[schema(value_type = String)]
     pub kind: Kind,
+    /// Title, name or summary.
     pub title: String,
     /// Markdown.
     pub description: String,
+    /// Open or closed.
     pub status: ResourceStatus,
+    /// Label names.
     pub labels: Vec<String>,
+    /// Assignee names.
     pub assignees: Vec<String>,
+    /// Row id of the Elder milestone it belongs to; `None` for none.
     pub milestone_id: Option<i64>,
+    /// Row id of the Elder project it belongs to; `None` for none.
     pub project_id: Option<i64>,
     /// Free-form JSON object (e.g. a label's colour).
     #[schema(value_type = Object)]
     pub extras: Value,
     /// Incremented on every change.
     pub version: i64,
+    /// When it was created in Elder (UTC).
     pub created_at: DateTime<Utc>,
+    /// When it last changed (UTC).
     pub updated_at: DateTime<Utc>,
+    /// When it was closed (UTC); `None` while open (a reopen clears it).
     pub closed_at: Option<DateTime<Utc>>,
+    /// When it was soft-deleted (UTC); `None` (and not serialised) while it exists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<DateTime<Utc>>,
 }
@@ -73,6 +87,7 @@ pub struct NewResource {
     /// Markdown, at most 1 MB (UTF-8).
     #[serde(default)]
     pub description: String,
+    /// Initial state; `None` means open.
     #[serde(default)]
     pub status: Option<ResourceStatus>,
     /// At most 100 entries of 1 to 200 characters.
@@ -83,10 +98,13 @@ pub struct NewResource {
     #[serde(default)]
     #[schema(max_items = 100)]
     pub assignees: Vec<String>,
+    /// Row id of the Elder milestone to attach; `None` for none.
     #[serde(default)]
     pub milestone_id: Option<i64>,
+    /// Row id of the Elder project to attach; `None` for none.
     #[serde(default)]
     pub project_id: Option<i64>,
+    /// Free-form JSON object (e.g. a label's colour); `None` means `{}`.
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub extras: Option<Value>,
@@ -102,6 +120,7 @@ pub struct ResourcePatch {
     pub title: Option<String>,
     /// Markdown, at most 1 MB (UTF-8).
     pub description: Option<String>,
+    /// New state (close or reopen).
     pub status: Option<ResourceStatus>,
     /// At most 100 entries of 1 to 200 characters.
     #[schema(max_items = 100)]
@@ -109,20 +128,27 @@ pub struct ResourcePatch {
     /// At most 100 entries of 1 to 200 characters.
     #[schema(max_items = 100)]
     pub assignees: Option<Vec<String>>,
+    /// Milestone change: `Some(None)` (JSON `null`) detaches it.
     #[serde(default, deserialize_with = "double_option")]
     pub milestone_id: Option<Option<i64>>,
+    /// Project change: `Some(None)` (JSON `null`) detaches it.
     #[serde(default, deserialize_with = "double_option")]
     pub project_id: Option<Option<i64>>,
+    /// New free-form JSON object, replacing the old one.
     #[schema(value_type = Option<Object>)]
     pub extras: Option<Value>,
+    /// The version the caller last saw; a different stored version refuses the patch.
     pub expected_version: Option<i64>,
 }
 
 /// List filters; all optional.
 #[derive(Debug, Clone, Default)]
 pub struct ResourceFilter {
+    /// Only resources in this state.
     pub status: Option<ResourceStatus>,
+    /// Only resources of this Elder project.
     pub project_id: Option<i64>,
+    /// Only resources of this Elder milestone.
     pub milestone_id: Option<i64>,
     /// Has this label.
     pub label: Option<String>,

@@ -9,8 +9,11 @@ use crate::error::Result;
 /// Rows deleted by one prune.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Pruned {
+    /// Processed webhook deliveries deleted (`webhook_inbox`).
     pub inbox: u64,
+    /// Sent outbox rows deleted (`outbox`).
     pub outbox: u64,
+    /// Finished sync runs deleted (`sync_history`).
     pub history: u64,
 }
 

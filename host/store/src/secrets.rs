@@ -160,7 +160,9 @@ pub enum SecretSource {
 /// The public face of a secret: whether it is set, never its value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SecretStatus {
+    /// True when the secret has a value (stored or referenced).
     pub set: bool,
+    /// Where its value lives.
     pub source: SecretSource,
     /// The variable name, for environment references.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -18,11 +18,17 @@ use crate::trust::WebhookTrust;
 /// Per-config summary.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ConfigSyncStatus {
+    /// Row id of the sync config.
     pub id: i64,
+    /// The config's unique name.
     pub name: String,
+    /// The platform it syncs with.
     pub platform: PlatformId,
+    /// False when the config is switched off: it is not synced.
     pub enabled: bool,
+    /// When its last poll (first, scheduled or manual) finished (UTC); `None`: never polled.
     pub last_sync_at: Option<DateTime<Utc>>,
+    /// When its last batch fallback sync finished (UTC); `None`: never.
     pub last_batch_sync_at: Option<DateTime<Utc>>,
     /// Secrets referring to environment variables that are not set.
     pub unresolved_secret_refs: Vec<String>,
@@ -114,14 +120,23 @@ impl WebhookStatus {
 /// The whole picture.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SyncOverview {
+    /// All sync configs.
     pub configs_total: i64,
+    /// Sync configs that are switched on.
     pub configs_enabled: i64,
+    /// Sync runs started in the last 24 hours.
     pub syncs_last_24h: i64,
+    /// Of those, runs that failed or had an item fail.
     pub failures_last_24h: i64,
+    /// Conflicts waiting for a resolution.
     pub unresolved_conflicts: i64,
+    /// All mappings (synced pairs), every config.
     pub mappings_total: i64,
+    /// Outbox rows waiting to be sent.
     pub outbox_pending: i64,
+    /// Outbox rows parked after failing.
     pub outbox_errors: i64,
+    /// One summary per sync config.
     pub configs: Vec<ConfigSyncStatus>,
 }
 

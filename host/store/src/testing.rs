@@ -8,7 +8,9 @@ use sqlx::{Connection, Executor};
 /// The engine of a test database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TestEngine {
+    /// A SQLite file in a temporary directory.
     Sqlite,
+    /// A new database on the PostgreSQL server of `ELDER_TEST_POSTGRES_URL`.
     Postgres,
 }
 
@@ -23,7 +25,9 @@ pub fn postgres_base_url() -> String {
 /// A throwaway database; its URL stays valid until it is dropped (so tests can reopen it).
 #[derive(Debug)]
 pub struct TestDb {
+    /// The database URL to open the store with.
     pub url: String,
+    /// Which engine the database runs on.
     pub engine: TestEngine,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,

@@ -28,6 +28,7 @@ pub enum Role {
 }
 
 impl Role {
+    /// The name stored in `api_tokens.role` and shown by the API (`read-only`, `admin`).
     pub fn as_str(self) -> &'static str {
         match self {
             Role::ReadOnly => "read-only",
@@ -48,10 +49,15 @@ impl Role {
 /// A stored token (never its plaintext).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ApiToken {
+    /// Row id of the token (`api_tokens.id`).
     pub id: i64,
+    /// What the token may do.
     pub role: Role,
+    /// When the token was created (UTC).
     pub created_at: DateTime<Utc>,
+    /// When the token was last presented (UTC); `None`: never used.
     pub last_used_at: Option<DateTime<Utc>>,
+    /// True once revoked: the token is refused.
     pub revoked: bool,
 }
 

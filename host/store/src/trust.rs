@@ -14,8 +14,12 @@ use crate::error::Result;
 /// What `/api/v1/sync/status` shows about one config's webhook trust.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WebhookTrust {
+    /// Why webhooks were turned off by an upgrade (e.g. no `webhook_secret`); `None` when they
+    /// were not.
     pub disabled_reason: Option<String>,
+    /// Deliveries refused because their signature did not verify, since the config was created.
     pub rejected_total: i64,
+    /// When a delivery was last refused so (UTC); `None`: never.
     pub last_rejected_at: Option<DateTime<Utc>>,
 }
 

@@ -10,14 +10,23 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
+    /// `Item::title`.
     Title,
+    /// `Item::body` (Markdown).
     Body,
+    /// `Item::state` (open or closed).
     State,
+    /// `Item::status_name`, the platform's own status.
     StatusName,
+    /// `Item::labels`, compared as a set.
     Labels,
+    /// `Item::assignees`, compared as a set.
     Assignees,
+    /// `Item::milestone_ref`.
     MilestoneRef,
+    /// `Item::parent_ref`.
     ParentRef,
+    /// `Item::extras`, compared as JSON.
     Extras,
 }
 
@@ -65,9 +74,13 @@ impl Field {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum FieldValue {
+    /// A title or body.
     Text(String),
+    /// Open or closed.
     State(ItemState),
+    /// A status name, milestone or parent reference; `None` for none.
     Optional(Option<String>),
+    /// Labels or assignees.
     Set(Vec<String>),
     /// JSON object text.
     Json(String),

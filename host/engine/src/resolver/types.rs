@@ -11,7 +11,9 @@ use super::fields::{Field, FieldValue};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
+    /// Elder's own copy of the item.
     Elder,
+    /// The item on the external platform.
     External,
 }
 
@@ -57,10 +59,13 @@ impl ConflictType {
 /// One field changed on both sides to different values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldConflict {
+    /// The field both sides changed.
     pub field: Field,
     /// `None` when there is no base snapshot.
     pub base: Option<FieldValue>,
+    /// Its value in Elder.
     pub elder: FieldValue,
+    /// Its value on the external platform.
     pub external: FieldValue,
     /// The side whose value the strategy chose; `None` under `manual` or when merged.
     pub winner: Option<Side>,
@@ -102,10 +107,15 @@ impl SideAction {
 pub struct ResolveInput<'a> {
     /// The last synced canonical item; `None` when never synced.
     pub base: Option<&'a Item>,
+    /// Elder's item now; `None` when deleted or absent.
     pub elder: Option<&'a Item>,
+    /// The platform's item now; `None` when deleted or absent.
     pub external: Option<&'a Item>,
+    /// How conflicting fields are settled.
     pub strategy: Strategy,
+    /// What Elder can do with states and status names.
     pub elder_caps: &'a Capabilities,
+    /// What the external platform can do with states and status names.
     pub external_caps: &'a Capabilities,
     /// Whether the platform `extras` JSON takes part in the merge.
     pub include_extras: bool,
@@ -146,7 +156,9 @@ pub struct Resolution {
     /// `held` fields). `None` when the item is gone on both sides, or when nothing is
     /// applied (`needs_manual`).
     pub merged: Option<Item>,
+    /// What to do to Elder's copy.
     pub elder: SideAction,
+    /// What to do to the platform's copy.
     pub external: SideAction,
     /// Fields changed on both sides to different values.
     pub conflicts: Vec<FieldConflict>,

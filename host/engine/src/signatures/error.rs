@@ -14,13 +14,23 @@ pub enum SignatureError {
     MissingHeader(String),
     /// A header is present but cannot be read (wrong prefix, bad hex/base64, bad number).
     #[error("malformed header {header}: {reason}")]
-    Malformed { header: String, reason: String },
+    Malformed {
+        /// The header's name.
+        header: String,
+        /// What is wrong with its value.
+        reason: String,
+    },
     /// The signature (or token) does not match.
     #[error("signature does not match")]
     BadSignature,
     /// The signed timestamp is outside the accepted window.
     #[error("timestamp {timestamp_s} s is outside the accepted window around {now_s} s")]
-    StaleTimestamp { timestamp_s: i64, now_s: i64 },
+    StaleTimestamp {
+        /// The signed timestamp, in seconds since the epoch (UTC).
+        timestamp_s: i64,
+        /// The host's clock when checking, in seconds since the epoch (UTC).
+        now_s: i64,
+    },
     /// The scheme signs the callback URL but none was given.
     #[error("the scheme signs the callback URL but none is configured")]
     MissingCallbackUrl,

@@ -5,8 +5,12 @@ use std::fmt;
 /// How one check ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
+    /// The connector behaved as the contract says.
     Pass,
+    /// The connector broke the contract; the detail says how.
     Fail,
+    /// The check could not run (no config or manifest given, no webhooks declared); the
+    /// detail says why.
     Skip,
 }
 
@@ -23,14 +27,18 @@ impl fmt::Display for Outcome {
 /// One check's line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
+    /// What was checked, e.g. `describe agrees with manifest`.
     pub name: String,
+    /// How it ended.
     pub outcome: Outcome,
+    /// What was seen, on one line (whitespace collapsed).
     pub detail: String,
 }
 
 /// Every check's line, in the order they ran.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
+    /// One line per check, in the order they ran.
     pub checks: Vec<Check>,
 }
 
@@ -47,14 +55,17 @@ impl Report {
         });
     }
 
+    /// Records a passed check `name` with what was seen.
     pub fn pass(&mut self, name: impl Into<String>, detail: impl Into<String>) {
         self.push(name, Outcome::Pass, detail);
     }
 
+    /// Records a failed check `name` with why it failed.
     pub fn fail(&mut self, name: impl Into<String>, detail: impl Into<String>) {
         self.push(name, Outcome::Fail, detail);
     }
 
+    /// Records a check `name` that could not run, with why.
     pub fn skip(&mut self, name: impl Into<String>, detail: impl Into<String>) {
         self.push(name, Outcome::Skip, detail);
     }

@@ -37,7 +37,9 @@ pub use views::{PendingView, PluginView, VersionView};
 /// directory once installed, so a restart serves it too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
+    /// Found in the plugin directory at start-up or on a rescan.
     Directory,
+    /// Uploaded through `POST /api/v1/plugins`.
     Upload,
 }
 

@@ -12,16 +12,25 @@ use crate::manifest::{Limits, ManifestDiff};
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(as = Plugin)]
 pub struct PluginView {
+    /// The connector id from the manifest, e.g. `github`.
     pub id: String,
+    /// The serving version (the connector's semantic version).
     pub version: String,
+    /// The platform the connector serves.
     pub platform: String,
+    /// False when an operator disabled the plugin: calls to it are refused.
     pub enabled: bool,
+    /// SHA-256 of the serving component's bytes, in lowercase hex.
     pub source_hash: String,
     /// When the current version started serving (RFC 3339, UTC).
     pub loaded_at: String,
+    /// Calls finished since the service started.
     pub calls: u64,
+    /// Of those, calls that ended in a connector error or a trap.
     pub errors: u64,
+    /// The hosts the manifest allows it to reach.
     pub hosts: Vec<String>,
+    /// The resource limits from the manifest's `[limits]`.
     pub limits: Limits,
     /// The version a rollback returns to.
     pub previous: Option<VersionView>,
@@ -33,7 +42,9 @@ pub struct PluginView {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(as = PluginVersion)]
 pub struct VersionView {
+    /// The connector's semantic version.
     pub version: String,
+    /// SHA-256 of that version's component bytes, in lowercase hex.
     pub source_hash: String,
 }
 
@@ -42,9 +53,13 @@ pub struct VersionView {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(as = PendingPlugin)]
 pub struct PendingView {
+    /// The connector id.
     pub id: String,
+    /// The uploaded version's number.
     pub version: String,
+    /// SHA-256 of the uploaded component's bytes, in lowercase hex.
     pub source_hash: String,
+    /// What it changes against the serving version, which is why it needs approval.
     pub diff: ManifestDiff,
 }
 

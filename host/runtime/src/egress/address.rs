@@ -120,6 +120,8 @@ pub struct GuardedResolver {
 }
 
 impl GuardedResolver {
+    /// A resolver that also admits internal addresses when `allow_private` (the operator's
+    /// switch) is set.
     pub fn new(allow_private: bool) -> Self {
         GuardedResolver { allow_private }
     }

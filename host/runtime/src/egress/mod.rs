@@ -49,8 +49,11 @@ impl std::fmt::Debug for EgressRequest {
 /// A complete response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EgressResponse {
+    /// The HTTP status code.
     pub status: u16,
+    /// The response headers as (name, value) pairs, in the order received.
     pub headers: Vec<(String, String)>,
+    /// The whole response body.
     pub body: Vec<u8>,
 }
 

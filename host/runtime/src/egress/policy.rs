@@ -22,9 +22,13 @@ const TRANSPORT_HEADERS: [&str; 4] = ["host", "content-length", "transfer-encodi
 /// What the guest asked for.
 #[derive(Debug, Clone)]
 pub struct GuestRequest {
+    /// The HTTP method, e.g. `GET`.
     pub method: String,
+    /// The absolute URL, before the host's allow-list check.
     pub url: String,
+    /// The guest's headers as (name, value) pairs; the host adds credentials itself.
     pub headers: Vec<(String, String)>,
+    /// The request body; `None` for none.
     pub body: Option<Vec<u8>>,
 }
 
@@ -41,7 +45,9 @@ pub struct Network {
 /// means the scheme's default port only: 443 for https, 80 for http).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
+    /// The host name, lowercase.
     pub host: String,
+    /// The port the entry named; `None` means the scheme's default port only.
     pub port: Option<u16>,
 }
 
