@@ -23,6 +23,7 @@ pub const LISTED_PER_ACTION: usize = 100;
 /// What a run of a config would do, per side.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct DryRun {
+    /// Row id of the sync config planned.
     pub config_id: i64,
     /// Always true: nothing was written.
     pub dry_run: bool,
@@ -46,17 +47,22 @@ pub struct DryRun {
 /// written until it is resolved.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct SidePlan {
+    /// Items the run would create on this side.
     pub create: Actions,
+    /// Items the run would change on this side.
     pub update: Actions,
     /// Closed (or, for a platform deletion under `external_wins`, deleted).
     pub close: Actions,
+    /// Items the run would record as a conflict instead of writing.
     pub conflict: Actions,
 }
 
 /// How many items an action touches, and the first [`LISTED_PER_ACTION`] of them.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct Actions {
+    /// Every item the action touches (exact, past the listed ones too).
     pub count: usize,
+    /// The first items, in the order the run meets them.
     pub items: Vec<PlannedItem>,
 }
 
@@ -70,6 +76,7 @@ pub struct PlannedItem {
     pub external_id: String,
     /// The Elder resource, when there is one already.
     pub elder_id: Option<i64>,
+    /// The item's title (the platform's, or Elder's for an Elder-side action).
     pub title: String,
     /// The fields the update would write (for an update or close), or the conflict's types.
     #[schema(value_type = Option<Object>)]
@@ -79,7 +86,9 @@ pub struct PlannedItem {
 /// An item whose plan could not be made.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PlanFailure {
+    /// The platform's id of the item.
     pub external_id: String,
+    /// Why no plan could be made (redacted like history).
     pub error: String,
 }
 

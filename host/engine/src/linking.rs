@@ -17,9 +17,13 @@ use crate::poll::Pass;
 /// A link to make: Elder `(kind, elder_id)` is the platform's `external_id` under a config.
 #[derive(Debug, Clone)]
 pub struct NewLink {
+    /// Row id of the sync config the link belongs to.
     pub config_id: i64,
+    /// The kind of both items.
     pub kind: Kind,
+    /// Row id of the Elder resource.
     pub elder_id: i64,
+    /// The platform's id of the item, as the operator gave it.
     pub external_id: String,
 }
 
@@ -35,6 +39,7 @@ pub enum LinkError {
     /// The platform has no such item.
     #[error("{0}")]
     NoSuchExternal(String),
+    /// Reading or writing failed (unknown config or resource, store, connector).
     #[error(transparent)]
     Engine(#[from] EngineError),
 }

@@ -23,24 +23,36 @@ pub enum Plan {
     /// Our own create came back before its call returned: the reserved mapping of Elder
     /// resource `elder_id` takes the platform's id; nothing is created.
     Adopt {
+        /// Row id of the Elder resource whose mapping was reserved.
         elder_id: i64,
+        /// The platform's item, the mapping's first base.
         base: Item,
+        /// The item's content fingerprint, recorded on the mapping.
         print: String,
     },
     /// Not mapped: imported into the config's Elder project (whatever `two_way_create`
     /// says), mapped with `base` as its first base.
-    Import { base: Item, print: String },
+    Import {
+        /// The platform's item, the mapping's first base.
+        base: Item,
+        /// The item's content fingerprint, recorded on the mapping.
+        print: String,
+    },
     /// Mapped: the three-way resolution of Elder's side and the platform's.
     Resolve(Box<Resolve>),
     /// The platform deleted a mapped item and the strategy is `external_wins`: Elder's
     /// resource is deleted too.
     DeleteInElder {
+        /// The Elder resource to delete.
         resource: Resource,
+        /// The platform's id of the deleted item.
         external_id: String,
     },
     /// The platform deleted a mapped item Elder still holds: a `deleted_external` conflict.
     DeletedExternal {
+        /// The mapping of the deleted item.
         mapping: Mapping,
+        /// The Elder resource still held.
         resource: Resource,
     },
 }
@@ -68,12 +80,15 @@ impl Plan {
 /// A mapped item's resolution, with what it was computed from.
 #[derive(Debug, Clone)]
 pub struct Resolve {
+    /// The item's mapping (its base is the last synced content).
     pub mapping: Mapping,
     /// Elder's resource; `None` when it was deleted in Elder.
     pub resource: Option<Resource>,
     /// The platform's item in comparable form.
     pub incoming: Item,
+    /// What the resolver decided for each side.
     pub resolution: Resolution,
+    /// The config's conflict strategy it decided with.
     pub strategy: Strategy,
 }
 

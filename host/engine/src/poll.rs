@@ -65,7 +65,9 @@ pub async fn poll_config(
 pub enum Pass<'a> {
     /// A real run: every plan is executed, the cursor saved after each page.
     Run {
+        /// What started the run (scheduled poll, batch fallback, an operator), recorded on its writes.
         method: SyncMethod,
+        /// What the run did so far.
         tally: &'a mut Tally,
     },
     /// A dry run: every plan is reported; nothing is written.
