@@ -2,6 +2,8 @@
 //! and saving the cursor after it, so an interruption (rate limit, crash) resumes where it
 //! stopped. Rate-limit answers are waited out (up to a bound) without failing the run.
 
+use std::time::Duration;
+
 use elder_sync_model::{ConnectorError, Kind};
 use elder_sync_runtime::{CallError, LoadedConnector};
 use elder_sync_store::{ResolvedConfig, SyncMethod};
@@ -76,33 +78,35 @@ async fn poll_kind(
         {
             Ok(page) => page,
             Err(CallError::Connector(ConnectorError::RateLimited(r))) => {
-                let wait = std::time::Duration::from_millis(r.retry_after_ms);
-                engine
-                    .metrics
-                    .rate_limit_wait(rc.config.platform.as_str(), wait.as_secs_f64());
-                if wait > engine.settings.max_rate_limit_wait {
-                    tally.interrupted = Some(format!(
-                        "rate limited for {} s; the next run resumes from the saved cursor",
-                        wait.as_secs()
-                    ));
-                    return Ok(());
+                let wait = Duration::from_millis(r.retry_after_ms);
+                if wait_out(engine, rc, wait, tally).await {
+                    continue;
                 }
-                tracing::info!(kind = %kind, wait_ms = r.retry_after_ms, "rate limited: waiting");
-                tokio::time::sleep(wait).await;
-                continue;
+                return Ok(());
             }
             Err(CallError::Connector(ConnectorError::Unsupported(_))) => return Ok(()),
             Err(e) => return Err(e.into()),
         };
         for item in &page.items {
-            count(
-                apply_external(engine, rc, connector, item, method).await,
-                tally,
-                &item.external_id,
-            );
+            let result = loop {
+                let result = apply_external(engine, rc, connector, item, method).await;
+                match result.as_ref().err().and_then(EngineError::rate_limit_wait) {
+                    // A `get` re-read met the limit: the item is tried again after the wait;
+                    // after a long one the page is read again by the next run (cursor kept).
+                    Some(wait) if wait_out(engine, rc, wait, tally).await => {}
+                    Some(_) => return Ok(()),
+                    None => break result,
+                }
+            };
+            count(result, tally, item.kind, &item.external_id);
         }
         for id in &page.deleted_ids {
-            count(apply_external_delete(engine, rc, kind, id).await, tally, id);
+            count(
+                apply_external_delete(engine, rc, kind, id).await,
+                tally,
+                kind,
+                id,
+            );
         }
         save_cursor(
             &engine.store,
@@ -118,6 +122,34 @@ async fn poll_kind(
     }
 }
 
+/// Waits out a platform's rate limit of `wait` when it is short enough (true: try again).
+/// A longer one pauses the config's work until the platform's reset, without failing or
+/// using up attempts, and ends the run (false): the next run resumes from the saved cursor.
+async fn wait_out(
+    engine: &SyncEngine,
+    rc: &ResolvedConfig,
+    wait: Duration,
+    tally: &mut Tally,
+) -> bool {
+    let platform = rc.config.platform.as_str();
+    if wait > engine.settings.max_rate_limit_wait {
+        engine.pause_for_rate_limit(rc.config.id, platform, wait);
+        tally.interrupted = Some(format!(
+            "rate limited for {} s; the config's work waits until then and the next run \
+             resumes from the saved cursor",
+            wait.as_secs()
+        ));
+        return false;
+    }
+    engine.metrics.rate_limit_wait(platform, wait.as_secs_f64());
+    tracing::info!(
+        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+        "rate limited: waiting"
+    );
+    tokio::time::sleep(wait).await;
+    true
+}
+
 /// Items per `list-changes` page: the config's `batch_size`, capped by
 /// `SYNC_BATCH_FALLBACK_SIZE` for batch-fallback runs.
 fn page_size(engine: &SyncEngine, rc: &ResolvedConfig, method: SyncMethod) -> u32 {
@@ -129,15 +161,38 @@ fn page_size(engine: &SyncEngine, rc: &ResolvedConfig, method: SyncMethod) -> u3
 }
 
 /// Adds one item's outcome to the tally.
-pub fn count(result: Result<Applied, EngineError>, tally: &mut Tally, external_id: &str) {
-    match result {
-        Ok(Applied::Created | Applied::Updated) => tally.synced += 1,
-        Ok(Applied::Unchanged) => tally.unchanged += 1,
-        Ok(Applied::Pending) => tally.pending += 1,
-        Ok(Applied::Conflict) => tally.conflicts += 1,
+pub fn count(
+    result: Result<Applied, EngineError>,
+    tally: &mut Tally,
+    kind: Kind,
+    external_id: &str,
+) {
+    let action = match result {
+        Ok(Applied::Created) => {
+            tally.synced += 1;
+            "created"
+        }
+        Ok(Applied::Updated) => {
+            tally.synced += 1;
+            "updated"
+        }
+        Ok(Applied::Unchanged) => {
+            tally.unchanged += 1;
+            "unchanged"
+        }
+        Ok(Applied::Pending) => {
+            tally.pending += 1;
+            "pending"
+        }
+        Ok(Applied::Conflict) => {
+            tally.conflicts += 1;
+            "conflict"
+        }
         Err(e) => {
             tracing::warn!(external_id, error = %e, "applying an item failed");
-            tally.failed += 1;
+            tally.fail(kind, external_id, &e);
+            return;
         }
-    }
+    };
+    tally.note(kind, action);
 }

@@ -7,8 +7,10 @@
 
 mod configs;
 mod conflicts;
+mod counts;
 mod crypto;
 mod db;
+mod dead_letters;
 mod error;
 mod history;
 mod mappings;
@@ -33,6 +35,7 @@ pub use configs::{NewSyncConfig, ResolvedConfig, SyncConfig, SyncConfigPatch, Wr
 pub use conflicts::{Conflict, ConflictType, NewConflict, ResolutionStrategy};
 pub use crypto::{SECRET_KEY_ENV, SecretBox};
 pub use db::Backend;
+pub use dead_letters::{DeadLetter, DeadLetterCounts, DeadLetterFilter, DeadLetterId, WorkQueue};
 pub use error::{Result, StoreError};
 pub use history::{HistoryEntry, HistoryFilter, NewHistory};
 pub use mappings::{Mapping, MappingFilter, MappingUpsert, SyncMethod, SyncStatus};
