@@ -247,6 +247,15 @@ pub async fn record_finished(engine: &SyncEngine, op: Finished<'_>) {
         MetricStatus::Failure
     };
     engine.metrics.sync_operation(op.platform, status, secs);
+    tracing::info!(
+        correlation_id = %op.correlation_id,
+        config_id = op.config_id,
+        platform = op.platform,
+        sync_type = op.sync_type,
+        success = error.is_none(),
+        secs,
+        "sync operation finished"
+    );
     let row = NewHistory {
         sync_config_id: op.config_id,
         correlation_id: op.correlation_id,
