@@ -12,7 +12,16 @@ use crate::model::{GhIssue, GhLabel, GhMilestone};
 #[derive(Deserialize)]
 struct IssuesEvent {
     action: String,
-    issue: GhIssue,
+    /// Read twice: as a whole issue when it is one, else only for its number.
+    issue: serde_json::Value,
+}
+
+/// What every issue payload carries, even a partial one: which issue it is.
+#[derive(Deserialize)]
+struct IssueRef {
+    number: u64,
+    #[serde(default)]
+    pull_request: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -71,19 +80,28 @@ pub fn milestone_action(action: &str) -> ChangeAction {
     }
 }
 
-fn issue_changes(body: &[u8]) -> Result<Vec<Change>, ConnectorError> {
+/// An `issues` delivery. Some real payloads carry only part of the issue (GitHub's
+/// `pinned`/`unpinned` have no `state`): the change then names the issue without its
+/// content, and the host reads the issue (`get`) instead of failing the delivery.
+fn issue_changes(body: &[u8], now_ms: i64) -> Result<Vec<Change>, ConnectorError> {
     let ev: IssuesEvent = decode("issues", body)?;
-    if ev.issue.is_pull_request() {
+    let named: IssueRef = serde_json::from_value(ev.issue.clone()).map_err(|e| {
+        ConnectorError::invalid_input(format!("malformed GitHub `issues` webhook payload: {e}"))
+    })?;
+    if named.pull_request.is_some() {
         return Ok(vec![]);
     }
     let action = issue_action(&ev.action);
-    let item = issue_item(&ev.issue)?;
+    let item = match serde_json::from_value::<GhIssue>(ev.issue) {
+        Ok(issue) => Some(issue_item(&issue)?),
+        Err(_) => None,
+    };
     Ok(vec![Change {
         kind: Kind::Issue,
-        external_id: item.external_id.clone(),
+        external_id: named.number.to_string(),
         action,
-        occurred_at: item.updated_at,
-        item: (action != ChangeAction::Deleted).then_some(item),
+        occurred_at: item.as_ref().map_or(now_ms, |i| i.updated_at),
+        item: item.filter(|_| action != ChangeAction::Deleted),
     }])
 }
 
@@ -137,7 +155,7 @@ pub fn parse(
     let event = header(headers, "x-github-event")
         .ok_or_else(|| ConnectorError::invalid_input("missing X-GitHub-Event header"))?;
     match event.trim() {
-        "issues" => issue_changes(body),
+        "issues" => issue_changes(body, now_ms),
         "milestone" => milestone_changes(body),
         "label" => label_changes(body, now_ms),
         _ => Ok(vec![]),
@@ -290,5 +308,123 @@ mod tests {
             (c[0].action, c[0].item.is_none()),
             (ChangeAction::Deleted, true)
         );
+    }
+
+    /// GitHub's published example payloads (`tests/fixtures/github-webhooks`, from npm
+    /// `@octokit/webhooks-examples` 7.6.1), one per action, replayed as they are.
+    const EXAMPLES: [(&str, &str); 21] = [
+        (
+            "issues",
+            include_str!("../../../tests/fixtures/github-webhooks/issues.assigned.json"),
+        ),
+        (
+            "issues",
+            include_str!("../../../tests/fixtures/github-webhooks/issues.deleted.json"),
+        ),
+        (
+            "issues",
+            include_str!("../../../tests/fixtures/github-webhooks/issues.demilestoned.json"),
+        ),
+        (
+            "issues",
+            include_str!("../../../tests/fixtures/github-webhooks/issues.edited.json"),
+        ),
+        (
+            "issues",
+            include_str!("../../../tests/fixtures/github-webhooks/issues.labeled.json"),
+        ),
+        (
+            "issues",
+            include_str!("../../../tests/fixtures/github-webhooks/issues.locked.json"),
+        ),
+        (
+            "issues",
+            include_str!("../../../tests/fixtures/github-webhooks/issues.milestoned.json"),
+        ),
+        (
+            "issues",
+            include_str!("../../../tests/fixtures/github-webhooks/issues.opened.json"),
+        ),
+        (
+            "issues",
+            include_str!("../../../tests/fixtures/github-webhooks/issues.pinned.json"),
+        ),
+        (
+            "issues",
+            include_str!("../../../tests/fixtures/github-webhooks/issues.reopened.json"),
+        ),
+        (
+            "issues",
+            include_str!("../../../tests/fixtures/github-webhooks/issues.transferred.json"),
+        ),
+        (
+            "issues",
+            include_str!("../../../tests/fixtures/github-webhooks/issues.unassigned.json"),
+        ),
+        (
+            "issues",
+            include_str!("../../../tests/fixtures/github-webhooks/issues.unlabeled.json"),
+        ),
+        (
+            "issues",
+            include_str!("../../../tests/fixtures/github-webhooks/issues.unlocked.json"),
+        ),
+        (
+            "issues",
+            include_str!("../../../tests/fixtures/github-webhooks/issues.unpinned.json"),
+        ),
+        (
+            "label",
+            include_str!("../../../tests/fixtures/github-webhooks/label.created.json"),
+        ),
+        (
+            "label",
+            include_str!("../../../tests/fixtures/github-webhooks/label.deleted.json"),
+        ),
+        (
+            "label",
+            include_str!("../../../tests/fixtures/github-webhooks/label.edited.json"),
+        ),
+        (
+            "milestone",
+            include_str!("../../../tests/fixtures/github-webhooks/milestone.closed.json"),
+        ),
+        (
+            "milestone",
+            include_str!("../../../tests/fixtures/github-webhooks/milestone.created.json"),
+        ),
+        (
+            "milestone",
+            include_str!("../../../tests/fixtures/github-webhooks/milestone.deleted.json"),
+        ),
+    ];
+
+    #[test]
+    fn githubs_published_examples_all_translate() {
+        for (event, body) in EXAMPLES {
+            let payload = serde_json::from_str::<serde_json::Value>(body).unwrap();
+            let action = payload["action"].as_str().unwrap().to_string();
+            let changes = parse(&h(event), body.as_bytes(), 7)
+                .unwrap_or_else(|e| panic!("{event}.{action}: {e}"));
+            if payload["issue"].get("pull_request").is_some() {
+                // The package's (de)milestoned examples are about a pull request.
+                assert!(
+                    changes.is_empty(),
+                    "{event}.{action}: pull requests are not synced"
+                );
+                continue;
+            }
+            assert_eq!(changes.len(), 1, "{event}.{action}");
+            let c = &changes[0];
+            let partial = event == "issues" && (action == "pinned" || action == "unpinned");
+            if partial {
+                // No `state` in the payload: named for a re-read, not failed.
+                assert_eq!(c.external_id, "1", "{action}");
+                assert!(c.item.is_none(), "{action}: re-read, not guessed");
+                assert_eq!(c.occurred_at, 7, "{action}");
+            } else if c.action != ChangeAction::Deleted {
+                assert!(c.item.is_some(), "{event}.{action} carries its item");
+            }
+        }
     }
 }

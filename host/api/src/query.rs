@@ -2,7 +2,7 @@
 //! same structs), and their conversion to store filters.
 
 use elder_sync_model::Kind;
-use elder_sync_store::{PageRequest, ResourceFilter, ResourceStatus};
+use elder_sync_store::{PageRequest, ResourceFilter, ResourceStatus, WorkQueue};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
@@ -67,6 +67,23 @@ pub struct ConflictQuery {
     pub per_page: Option<u32>,
     /// true: resolved only; false: unresolved only; absent: all.
     pub resolved: Option<bool>,
+}
+
+/// `GET /api/v1/sync/dead-letters` parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DeadLetterQuery {
+    /// Page number, from 1 (default 1).
+    #[param(minimum = 1, maximum = 2147483647, format = Int32)]
+    pub page: Option<u32>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100, format = Int32)]
+    pub per_page: Option<u32>,
+    /// Only work of this config.
+    pub config_id: Option<i64>,
+    /// `inbox` (webhook deliveries) or `outbox` (Elder changes).
+    pub source: Option<WorkQueue>,
 }
 
 /// `GET /api/v1/sync/mappings` parameters.

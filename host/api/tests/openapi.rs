@@ -23,6 +23,9 @@ fn expected() -> BTreeSet<(String, String)> {
     add("get", "/api/v1/sync/status");
     add("get", "/api/v1/sync/conflicts");
     add("get", "/api/v1/sync/mappings");
+    add("get", "/api/v1/sync/dead-letters");
+    add("post", "/api/v1/sync/dead-letters/{id}/retry");
+    add("delete", "/api/v1/sync/dead-letters/{id}");
     for r in ["issues", "projects", "milestones", "labels"] {
         add("get", &format!("/api/v1/{r}"));
         add("post", &format!("/api/v1/{r}"));

@@ -11,16 +11,18 @@ use elder_sync_model::{ConnectorError, Item, Kind};
 use elder_sync_runtime::{CallError, LoadedConnector};
 use elder_sync_store::{
     ConflictType, Mapping, OutboxEntry, OutboxOperation, ResolvedConfig, Resource, StoreError,
-    SyncMethod, SyncStatus,
+    SyncConfig, SyncMethod, SyncStatus, WorkQueue,
 };
+use elder_sync_telemetry::SyncStatus as MetricStatus;
 
 use crate::apply::{
-    apply_resolution, base_of, elder_item, record_typed_conflict, resolve, write_mapping,
+    Applied, apply_resolution, base_of, elder_item, record_typed_conflict, resolve, write_mapping,
 };
 use crate::convert::{comparable, fingerprint, new_item};
 use crate::engine::{SyncEngine, connector_config, strategy_of};
 use crate::error::EngineError;
 use crate::resolver::{Capabilities, Field, Strategy, diff};
+use crate::run::{Finished, record_finished};
 use crate::unknown_creates::{earlier_attempt, find_own_create};
 use elder_sync_store::{is_reserved, placeholder};
 use tracing::Instrument;
@@ -33,24 +35,64 @@ pub async fn dispatch_batch(engine: &SyncEngine, limit: u32) -> Result<usize, En
         .await?;
     for entry in &entries {
         match dispatch_entry(engine, entry).await {
-            Ok(()) => engine.store.complete_outbox(entry.id).await?,
-            Err(e) => {
-                let give_up = !e.is_transient() || entry.attempts >= engine.settings.max_attempts;
-                let retry = backoff(entry.attempts);
-                tracing::warn!(outbox_id = entry.id, error = %e, give_up, "outbox push failed");
-                let retry_at = (!give_up).then(|| chrono::Utc::now() + retry);
+            Ok(RowOutcome::Done) => engine.store.complete_outbox(entry.id).await?,
+            Ok(RowOutcome::Held(until)) => {
                 engine
                     .store
-                    .fail_outbox(
-                        entry.id,
-                        &elder_sync_telemetry::redact::redact_text(&e.to_string()),
-                        retry_at,
-                    )
-                    .await?;
+                    .hold_work(WorkQueue::Outbox, entry.id, until)
+                    .await?
             }
+            Err(failed) => fail_entry(engine, entry, failed).await?,
         }
     }
     Ok(entries.len())
+}
+
+/// What pushing one outbox row to every linked config came to.
+enum RowOutcome {
+    /// Every linked config has the change (or needed nothing).
+    Done,
+    /// Some linked config's work waits (`pause`): the row is kept, untried, until then.
+    Held(chrono::DateTime<chrono::Utc>),
+}
+
+/// A push that failed, and the config it failed for (none: before any config was tried).
+struct Failed {
+    error: EngineError,
+    config_id: Option<i64>,
+}
+
+impl From<EngineError> for Failed {
+    fn from(error: EngineError) -> Self {
+        Failed {
+            error,
+            config_id: None,
+        }
+    }
+}
+
+/// Records a failed row: retried with backoff, or parked as a dead letter once its attempts
+/// are used up or the failure is one trying again cannot fix.
+async fn fail_entry(
+    engine: &SyncEngine,
+    entry: &OutboxEntry,
+    failed: Failed,
+) -> Result<(), EngineError> {
+    let e = failed.error;
+    let give_up = !e.is_transient() || entry.attempts >= engine.settings.max_attempts;
+    let retry = backoff(entry.attempts);
+    tracing::warn!(outbox_id = entry.id, config_id = failed.config_id, error = %e, give_up, "outbox push failed");
+    let retry_at = (!give_up).then(|| chrono::Utc::now() + retry);
+    engine
+        .store
+        .fail_outbox(
+            entry.id,
+            &elder_sync_telemetry::redact::redact_text(&e.to_string()),
+            retry_at,
+            failed.config_id,
+        )
+        .await?;
+    Ok(())
 }
 
 /// The first retry's wait; each later one doubles it.
@@ -66,16 +108,29 @@ pub fn backoff(attempts: i64) -> Duration {
     Duration::from_secs(BACKOFF_FIRST_SECS << exp).min(BACKOFF_CAP)
 }
 
-async fn dispatch_entry(engine: &SyncEngine, entry: &OutboxEntry) -> Result<(), EngineError> {
+async fn dispatch_entry(engine: &SyncEngine, entry: &OutboxEntry) -> Result<RowOutcome, Failed> {
     let resource = current_resource(engine, entry).await?;
-    let mut first_error = None;
-    for config in engine.store.list_configs().await? {
-        if !config.enabled || !config.covers(&resource) {
+    let mut first_error: Option<Failed> = None;
+    let mut held: Option<chrono::DateTime<chrono::Utc>> = None;
+    for config in engine
+        .store
+        .list_configs()
+        .await
+        .map_err(EngineError::from)?
+    {
+        if !config.covers(&resource) {
+            continue;
+        }
+        if let Some(pause) = engine.paused(&config) {
+            // Disabled or rate limited: this config gets the change when it resumes.
+            held = Some(held.map_or(pause.until, |h| h.min(pause.until)));
             continue;
         }
         let _guard = engine.lock_config(config.id).await;
-        // Each push logs under a correlation id of its own.
-        let span = tracing::info_span!("push", correlation_id = %uuid::Uuid::new_v4(), config_id = config.id, outbox_id = entry.id);
+        // Each push logs under a correlation id of its own, the id of its history row.
+        let correlation_id = uuid::Uuid::new_v4();
+        let started_at = chrono::Utc::now();
+        let span = tracing::info_span!("push", correlation_id = %correlation_id, config_id = config.id, outbox_id = entry.id);
         let result = async {
             let rc = engine.store.resolve_config(config.id).await?;
             let connector = engine.connector_for(&rc)?;
@@ -83,12 +138,76 @@ async fn dispatch_entry(engine: &SyncEngine, entry: &OutboxEntry) -> Result<(), 
         }
         .instrument(span.clone())
         .await;
-        if let Err(e) = result {
-            span.in_scope(|| tracing::warn!(error = %e, "pushing an Elder change failed"));
-            first_error.get_or_insert(e);
+        match &result {
+            Ok(Applied::Unchanged) => {
+                let platform = config.platform.as_str();
+                engine
+                    .metrics
+                    .sync_operation(platform, MetricStatus::Skipped, 0.0);
+            }
+            Err(e) if e.rate_limit_wait().is_some() => {}
+            _ => record_push(engine, &config, entry, correlation_id, started_at, &result).await,
+        }
+        match result {
+            Ok(_) => {}
+            Err(e) => match e.rate_limit_wait() {
+                Some(wait) => {
+                    let until =
+                        engine.pause_for_rate_limit(config.id, config.platform.as_str(), wait);
+                    held = Some(held.map_or(until, |h| h.min(until)));
+                }
+                None => {
+                    span.in_scope(|| tracing::warn!(error = %e, "pushing an Elder change failed"));
+                    first_error.get_or_insert(Failed {
+                        error: e,
+                        config_id: Some(config.id),
+                    });
+                }
+            },
         }
     }
-    first_error.map_or(Ok(()), Err)
+    match (first_error, held) {
+        (Some(failed), _) => Err(failed),
+        (None, Some(until)) => Ok(RowOutcome::Held(until)),
+        (None, None) => Ok(RowOutcome::Done),
+    }
+}
+
+/// Records a push that wrote something or failed (a rate limit waits, and is recorded when
+/// the push happens): a `push` history row and `sync_operations_total`.
+async fn record_push(
+    engine: &SyncEngine,
+    config: &SyncConfig,
+    entry: &OutboxEntry,
+    correlation_id: uuid::Uuid,
+    started_at: chrono::DateTime<chrono::Utc>,
+    result: &Result<Applied, EngineError>,
+) {
+    let action = match result {
+        Ok(Applied::Created) => "created",
+        Ok(Applied::Conflict) => "conflict",
+        Ok(_) => "updated",
+        Err(_) => "failed",
+    };
+    record_finished(
+        engine,
+        Finished {
+            config_id: config.id,
+            platform: config.platform.as_str(),
+            sync_type: "push",
+            correlation_id,
+            started_at,
+            synced: i64::from(matches!(result, Ok(Applied::Created | Applied::Updated))),
+            error: result.as_ref().err().map(ToString::to_string),
+            metadata: serde_json::json!({
+                "outbox_id": entry.id,
+                "operation": entry.operation,
+                "resource": {"kind": entry.resource_type, "id": entry.resource_id},
+                "action": action,
+            }),
+        },
+    )
+    .await;
 }
 
 async fn current_resource(
@@ -107,14 +226,15 @@ async fn current_resource(
     }
 }
 
-/// Pushes one Elder resource's current state to one config's platform.
+/// Pushes one Elder resource's current state to one config's platform; what it did there
+/// (`Unchanged`: nothing to push).
 pub async fn push_to_config(
     engine: &SyncEngine,
     rc: &ResolvedConfig,
     connector: &LoadedConnector,
     resource: &Resource,
     operation: OutboxOperation,
-) -> Result<(), EngineError> {
+) -> Result<Applied, EngineError> {
     let mapping = engine
         .store
         .find_mapping_by_elder(rc.config.id, resource.kind, resource.id)
@@ -124,7 +244,7 @@ pub async fn push_to_config(
     let Some(m) = mapping.filter(|m| !is_reserved(&m.external_id)) else {
         if deleted || !rc.config.two_way_create || !connector.info().kinds.contains(&resource.kind)
         {
-            return Ok(());
+            return Ok(Applied::Unchanged);
         }
         return create_external(engine, rc, connector, &cfg, resource).await;
     };
@@ -133,7 +253,7 @@ pub async fn push_to_config(
     }
     if m.sync_status == SyncStatus::Conflict {
         // Waiting for a person to resolve it: pushing now would overwrite one side.
-        return Ok(());
+        return Ok(Applied::Unchanged);
     }
     // A lock conflict means the platform changed between our read and our write: read it
     // again and merge again (a few times), so neither side's change is lost.
@@ -160,7 +280,7 @@ async fn merge_and_push(
     connector: &LoadedConnector,
     m: &elder_sync_store::Mapping,
     resource: &Resource,
-) -> Result<(), EngineError> {
+) -> Result<Applied, EngineError> {
     let cfg = connector_config(rc);
     let resource = &engine
         .store
@@ -172,7 +292,7 @@ async fn merge_and_push(
         .await?
         .unwrap_or_else(|| m.clone());
     let Some(base) = base_of(m) else {
-        return Ok(());
+        return Ok(Applied::Unchanged);
     };
     let elder = elder_item(engine, rc.config.id, resource).await?;
     let fields = [
@@ -186,7 +306,7 @@ async fn merge_and_push(
     if diff(&base, &elder, Capabilities::any(), fields, &[]).is_empty() {
         // Elder holds what was last synced: this change came from the platform (or is
         // already there). Nothing to push: no echo.
-        return Ok(());
+        return Ok(Applied::Unchanged);
     }
     // Read the platform's current state and merge three-way, so a change made there since
     // the last sync is never overwritten blindly (most platforms have no optimistic locking).
@@ -205,7 +325,6 @@ async fn merge_and_push(
         m.sync_method,
     )
     .await
-    .map(|_| ())
 }
 
 /// An Elder deletion: deleted (or closed) on the platform, unless the platform changed
@@ -218,13 +337,15 @@ async fn push_delete(
     cfg: &elder_sync_runtime::ConnectorConfig,
     m: &Mapping,
     resource: &Resource,
-) -> Result<(), EngineError> {
+) -> Result<Applied, EngineError> {
     if strategy_of(rc) != Strategy::ElderWins
         && let Some(base) = base_of(m)
     {
         let current = match connector.get(cfg, resource.kind, &m.external_id).await {
             Ok(item) => comparable(&item),
-            Err(CallError::Connector(ConnectorError::NotFound(_))) => return Ok(()),
+            Err(CallError::Connector(ConnectorError::NotFound(_))) => {
+                return Ok(Applied::Unchanged);
+            }
             Err(e) => return Err(e.into()),
         };
         if fingerprint(&current) != fingerprint(&base) {
@@ -240,7 +361,7 @@ async fn push_delete(
                 rc.config.platform.as_str(),
                 elder_sync_telemetry::ConflictType::DeletedLocal,
             );
-            return Ok(());
+            return Ok(Applied::Conflict);
         }
     }
     if let Some(closed) = delete_external(connector, cfg, &m.external_id, resource.kind).await? {
@@ -258,7 +379,7 @@ async fn push_delete(
         )
         .await?;
     }
-    Ok(())
+    Ok(Applied::Updated)
 }
 
 /// Creates `resource` on the platform. The mapping is reserved first (placeholder id,
@@ -273,7 +394,7 @@ async fn create_external(
     connector: &LoadedConnector,
     cfg: &elder_sync_runtime::ConnectorConfig,
     resource: &Resource,
-) -> Result<(), EngineError> {
+) -> Result<Applied, EngineError> {
     let earlier = engine
         .store
         .find_mapping_by_elder(rc.config.id, resource.kind, resource.id)
@@ -315,7 +436,7 @@ async fn create_external(
             if crate::refusals::is_unsupported(&e) {
                 // E.g. GitLab epics without a group: the platform cannot hold this item.
                 tracing::info!(config_id = rc.config.id, kind = %resource.kind, error = %e, "the platform cannot hold this item: not created there");
-                return Ok(());
+                return Ok(Applied::Unchanged);
             }
             return Err(e);
         }
@@ -329,7 +450,7 @@ async fn map_created(
     rc: &ResolvedConfig,
     resource: &Resource,
     created: &Item,
-) -> Result<(), EngineError> {
+) -> Result<Applied, EngineError> {
     let base = comparable(created);
     let print = fingerprint(&base);
     write_mapping(
@@ -341,7 +462,8 @@ async fn map_created(
         SyncMethod::Manual,
         SyncStatus::Synced,
     )
-    .await
+    .await?;
+    Ok(Applied::Created)
 }
 
 /// Drops a reservation whose create failed for good (a retry reserves again).

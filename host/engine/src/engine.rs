@@ -13,6 +13,7 @@ use serde_json::Value;
 use tokio::sync::{Notify, OwnedMutexGuard};
 
 use crate::error::EngineError;
+use crate::pause::RateLimitPauses;
 use crate::resolver::Strategy;
 use crate::webhook_health::{HealthPolicy, WebhookHealth};
 use elder_sync_runtime::ConnectorRegistry;
@@ -75,6 +76,8 @@ pub struct SyncEngine {
     pub inbox_notify: Arc<Notify>,
     /// Wakes the outbox dispatcher.
     pub outbox_notify: Arc<Notify>,
+    /// Configs whose platform asked to wait (rate limits): their work waits (`pause`).
+    pub rate_limits: RateLimitPauses,
     locks: Arc<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>,
     /// Serialises read-modify-write of webhook health (concurrent deliveries).
     health_lock: Arc<tokio::sync::Mutex<()>>,
@@ -95,6 +98,7 @@ impl SyncEngine {
             settings: Arc::new(settings),
             inbox_notify: Arc::new(Notify::new()),
             outbox_notify: Arc::new(Notify::new()),
+            rate_limits: RateLimitPauses::default(),
             locks: Arc::default(),
             health_lock: Arc::default(),
         }

@@ -25,6 +25,15 @@ pub enum EngineError {
     /// Part of an operation failed; trying again may succeed.
     #[error("{0}")]
     Retryable(String),
+    /// The platform asked to wait `wait` before trying again (a rate limit met inside an
+    /// operation whose error was recorded as text).
+    #[error("{message}")]
+    RateLimited {
+        /// How long the platform asked to wait.
+        wait: std::time::Duration,
+        /// The error as recorded (redacted).
+        message: String,
+    },
 }
 
 impl EngineError {
@@ -36,12 +45,25 @@ impl EngineError {
         }
     }
 
+    /// How long the platform asked to wait, when this is a rate limit.
+    pub fn rate_limit_wait(&self) -> Option<std::time::Duration> {
+        match self {
+            EngineError::Call(CallError::Connector(ConnectorError::RateLimited(r))) => {
+                Some(std::time::Duration::from_millis(r.retry_after_ms))
+            }
+            EngineError::RateLimited { wait, .. } => Some(*wait),
+            _ => None,
+        }
+    }
+
     /// True when trying again later may succeed (rate limits, 5xx, traps, DB hiccups).
     pub fn is_transient(&self) -> bool {
         match self {
             EngineError::Call(CallError::Connector(e)) => e.is_transient(),
             EngineError::Call(_) => true,
-            EngineError::Store(StoreError::Database(_)) | EngineError::Retryable(_) => true,
+            EngineError::Store(StoreError::Database(_))
+            | EngineError::Retryable(_)
+            | EngineError::RateLimited { .. } => true,
             // A disabled connector is an operator's pause: keep the work for when it is back.
             EngineError::Registry(RegistryError::Disabled(_)) => true,
             _ => false,

@@ -6,7 +6,7 @@
 //! applies the changes. Nothing acknowledged is lost; redeliveries are no-ops.
 
 use elder_sync_model::{ChangeAction, WebhookInfo};
-use elder_sync_store::{StoreError, SyncConfig, SyncMethod};
+use elder_sync_store::{StoreError, SyncConfig, SyncMethod, WorkQueue};
 use elder_sync_telemetry::WebhookOutcome;
 
 use crate::apply::{apply_external, apply_external_delete};
@@ -31,9 +31,6 @@ pub enum IngestError {
     /// reason goes to the log, the metric and the config's status only).
     #[error("webhook delivery not authenticated: {}", .0.detail())]
     Unauthenticated(Unverified),
-    /// Authenticated, but the config's connector is disabled (409).
-    #[error("{0}")]
-    ConnectorUnavailable(String),
     /// Looking up the config or storing the delivery failed (mostly a database error).
     #[error(transparent)]
     Engine(#[from] EngineError),
@@ -56,6 +53,11 @@ pub enum Ingested {
     /// Already stored: a redelivery.
     Duplicate {
         /// The delivery id already stored.
+        delivery_id: String,
+    },
+    /// A redelivery of a delivery parked as a dead letter: queued again (attempts reset).
+    Requeued {
+        /// The delivery id requeued.
         delivery_id: String,
     },
 }
@@ -86,7 +88,9 @@ pub async fn ingest(
         .metrics
         .webhook_delivery(&platform, outcome_of(&result));
     match &result {
-        Ok(Ingested::Accepted { .. }) => engine.inbox_notify.notify_one(),
+        Ok(Ingested::Accepted { .. } | Ingested::Requeued { .. }) => {
+            engine.inbox_notify.notify_one()
+        }
         Err(IngestError::Unauthenticated(why)) => {
             refused(engine, config_id, &platform, config.is_some(), why).await?
         }
@@ -97,7 +101,7 @@ pub async fn ingest(
 
 fn outcome_of(result: &Result<Ingested, IngestError>) -> WebhookOutcome {
     match result {
-        Ok(Ingested::Accepted { .. }) => WebhookOutcome::Accepted,
+        Ok(Ingested::Accepted { .. } | Ingested::Requeued { .. }) => WebhookOutcome::Accepted,
         Ok(Ingested::Duplicate { .. }) => WebhookOutcome::Duplicate,
         Err(IngestError::Unauthenticated(u)) if u.is_signature_failure() => {
             WebhookOutcome::BadSignature
@@ -136,42 +140,36 @@ fn usable_secret(engine: &SyncEngine, config: &SyncConfig) -> Result<String, Unv
     }
 }
 
-/// The webhook schemes of the config's connector (enabled or not: a delivery is
-/// verified before the caller may learn that the connector is disabled).
-fn webhook_info(
-    engine: &SyncEngine,
-    config: &SyncConfig,
-) -> Result<(WebhookInfo, bool), Unverified> {
+/// The webhook schemes of the config's connector (enabled or not: a delivery for a
+/// disabled connector is verified and held like any other).
+fn webhook_info(engine: &SyncEngine, config: &SyncConfig) -> Result<WebhookInfo, Unverified> {
     let platform = config.platform.as_str();
     let slot = engine
         .registry
         .slot(platform)
         .ok_or_else(|| Unverified::NoScheme(format!("no connector is loaded for {platform}")))?;
-    let info = slot.current.info().webhooks.clone().ok_or_else(|| {
+    slot.current.info().webhooks.clone().ok_or_else(|| {
         Unverified::NoScheme(format!("the {platform} connector declares no webhooks"))
-    })?;
-    Ok((info, slot.enabled))
+    })
 }
 
-/// Verifies the delivery against the config's secret; the connector's schemes and
-/// whether it is enabled when it does.
+/// Verifies the delivery against the config's secret; the connector's schemes when it
+/// does. A disabled config or connector still receives: its deliveries are verified, stored
+/// and held until it is enabled again (answering 4xx would make GitLab disable the hook).
 fn authenticate(
     engine: &SyncEngine,
     config: &SyncConfig,
     headers: &[(String, String)],
     body: &[u8],
-) -> Result<(WebhookInfo, bool), Unverified> {
-    if !config.enabled {
-        return Err(Unverified::ConfigDisabled);
-    }
+) -> Result<WebhookInfo, Unverified> {
     if !config.webhook_enabled {
         return Err(Unverified::WebhooksDisabled);
     }
     let secret = usable_secret(engine, config)?;
-    let (info, enabled) = webhook_info(engine, config)?;
+    let info = webhook_info(engine, config)?;
     let callback = engine.callback_url(config.id);
     verify_any(&info, &secret, headers, body, callback.as_deref(), now_ms())?;
-    Ok((info, enabled))
+    Ok(info)
 }
 
 async fn check_and_store(
@@ -180,14 +178,7 @@ async fn check_and_store(
     headers: &[(String, String)],
     body: &[u8],
 ) -> Result<Ingested, IngestError> {
-    let (info, connector_enabled) =
-        authenticate(engine, config, headers, body).map_err(IngestError::Unauthenticated)?;
-    if !connector_enabled {
-        return Err(IngestError::ConnectorUnavailable(format!(
-            "the {} connector is disabled",
-            config.platform.as_str()
-        )));
-    }
+    let info = authenticate(engine, config, headers, body).map_err(IngestError::Unauthenticated)?;
     let delivery_id = delivery_id(&info, headers, body);
     let kept = strip_secret_headers(&info, headers);
     let stored = insert_inbox(
@@ -202,6 +193,13 @@ async fn check_and_store(
     .await?;
     Ok(if stored {
         Ingested::Accepted { delivery_id }
+    } else if engine
+        .store
+        .requeue_parked_delivery(config.id, &delivery_id)
+        .await?
+    {
+        tracing::info!(config_id = config.id, %delivery_id, "a parked delivery was delivered again: queued again");
+        Ingested::Requeued { delivery_id }
     } else {
         Ingested::Duplicate { delivery_id }
     })
@@ -222,11 +220,17 @@ pub async fn process_inbox_batch(engine: &SyncEngine, limit: u32) -> Result<usiz
 }
 
 /// Processes one claimed delivery and records the outcome (done, retry later, or parked).
+/// A delivery of a config whose work is paused (disabled, rate limited) is held untried.
 async fn handle_delivery(
     engine: &SyncEngine,
     entry: &InboxEntry,
     correlation_id: Uuid,
 ) -> Result<(), EngineError> {
+    let config = engine.store.get_config(entry.config_id).await?;
+    if let Some(pause) = engine.paused(&config) {
+        tracing::debug!(reason = %pause.reason, "the config's work is paused: delivery held");
+        return hold(engine, entry, pause.until).await;
+    }
     match process_delivery(engine, entry, correlation_id).await {
         Ok(()) => {
             complete_inbox(&engine.store, entry.id).await?;
@@ -235,6 +239,10 @@ async fn handle_delivery(
                 .await?;
         }
         Err(e) => {
+            if let Some(wait) = e.rate_limit_wait() {
+                let until = engine.pause_for_rate_limit(config.id, config.platform.as_str(), wait);
+                return hold(engine, entry, until).await;
+            }
             let give_up = !e.is_transient() || entry.attempts >= engine.settings.max_attempts;
             tracing::warn!(delivery_id = %entry.delivery_id, error = %e, give_up, "webhook processing failed");
             // Upstream bodies may quote credentials: the same redaction as the logs.
@@ -260,6 +268,19 @@ async fn handle_delivery(
     Ok(())
 }
 
+/// Puts a claimed delivery back untried until `until`.
+async fn hold(
+    engine: &SyncEngine,
+    entry: &InboxEntry,
+    until: chrono::DateTime<chrono::Utc>,
+) -> Result<(), EngineError> {
+    engine
+        .store
+        .hold_work(WorkQueue::Inbox, entry.id, until)
+        .await?;
+    Ok(())
+}
+
 async fn process_delivery(
     engine: &SyncEngine,
     entry: &InboxEntry,
@@ -279,6 +300,7 @@ async fn process_delivery(
                 count(
                     apply_external_delete(engine, &rc, change.kind, &change.external_id).await,
                     &mut tally,
+                    change.kind,
                     &change.external_id,
                 );
                 continue;
@@ -294,6 +316,7 @@ async fn process_delivery(
             count(
                 apply_external(engine, &rc, &connector, &item, SyncMethod::Webhook).await,
                 &mut tally,
+                item.kind,
                 &item.external_id,
             );
         }
@@ -301,6 +324,10 @@ async fn process_delivery(
     })
     .await?;
     match report.error {
+        Some(message) if report.rate_limited.is_some() => Err(EngineError::RateLimited {
+            wait: report.rate_limited.unwrap_or_default(),
+            message,
+        }),
         // A delivery the connector refuses as malformed is given up at once, not retried.
         Some(e) if report.permanent => Err(EngineError::Invalid(e)),
         Some(e) => Err(EngineError::Retryable(e)),

@@ -110,7 +110,14 @@ pub(crate) async fn reconcile_fresh_links(
             Ok(item) => plan_external(engine, rc, connector, &item).await,
             Err(e) => Err(e.into()),
         };
-        pass.take(engine, rc, connector, plan, &m.external_id).await;
+        // A rate limit here leaves the link fresh: the next run reconciles it.
+        if pass
+            .take(engine, rc, connector, plan, m.elder_type, &m.external_id)
+            .await
+            .is_some()
+        {
+            return Ok(());
+        }
     }
     Ok(())
 }

@@ -5,6 +5,8 @@
 //! failing the run. A dry run walks the same way with a [`Pass::Dry`]: the same plans,
 //! reported instead of executed, and no cursor saved.
 
+use std::time::Duration;
+
 use elder_sync_model::{ConnectorError, Kind};
 use elder_sync_runtime::{CallError, LoadedConnector};
 use elder_sync_store::{ResolvedConfig, SyncMethod};
@@ -76,24 +78,40 @@ pub enum Pass<'a> {
 
 impl Pass<'_> {
     /// Executes or reports one item's plan (or the error that kept it from being made).
+    /// A rate limit met while planning or executing is not counted: its wait is returned,
+    /// and the item is planned again after it.
     pub(crate) async fn take(
         &mut self,
         engine: &SyncEngine,
         rc: &ResolvedConfig,
         connector: &LoadedConnector,
         plan: Result<Plan, EngineError>,
+        kind: Kind,
         external_id: &str,
-    ) {
+    ) -> Option<Duration> {
         match self {
             Pass::Run { method, tally } => {
                 let applied = match plan {
                     Ok(plan) => execute(engine, rc, connector, plan, *method).await,
                     Err(e) => Err(e),
                 };
-                count(applied, tally, external_id);
+                if let Some(wait) = applied
+                    .as_ref()
+                    .err()
+                    .and_then(EngineError::rate_limit_wait)
+                {
+                    return Some(wait);
+                }
+                count(applied, tally, kind, external_id);
             }
-            Pass::Dry(report) => report.add(plan, external_id),
+            Pass::Dry(report) => {
+                if let Some(wait) = plan.as_ref().err().and_then(EngineError::rate_limit_wait) {
+                    return Some(wait);
+                }
+                report.add(plan, external_id);
+            }
         }
+        None
     }
 
     fn method(&self) -> SyncMethod {
@@ -156,32 +174,38 @@ async fn poll_kind(
         {
             Ok(page) => page,
             Err(CallError::Connector(ConnectorError::RateLimited(r))) => {
-                let wait = std::time::Duration::from_millis(r.retry_after_ms);
-                engine
-                    .metrics
-                    .rate_limit_wait(rc.config.platform.as_str(), wait.as_secs_f64());
-                if wait > engine.settings.max_rate_limit_wait {
-                    pass.interrupt(format!(
-                        "rate limited for {} s; the next run resumes from the saved cursor",
-                        wait.as_secs()
-                    ));
-                    return Ok(());
+                let wait = Duration::from_millis(r.retry_after_ms);
+                if wait_out(engine, rc, wait, pass).await {
+                    continue;
                 }
-                tracing::info!(kind = %kind, wait_ms = r.retry_after_ms, "rate limited: waiting");
-                tokio::time::sleep(wait).await;
-                continue;
+                return Ok(());
             }
             Err(CallError::Connector(ConnectorError::Unsupported(_))) => return Ok(()),
             Err(e) => return Err(e.into()),
         };
         for item in &page.items {
-            let plan = plan_external(engine, rc, connector, item).await;
-            pass.take(engine, rc, connector, plan, &item.external_id)
-                .await;
+            plan_with_retry(
+                engine,
+                rc,
+                connector,
+                pass,
+                item.kind,
+                &item.external_id,
+                || plan_external(engine, rc, connector, item),
+            )
+            .await?;
+            if pass.interrupted() {
+                return Ok(());
+            }
         }
         for id in &page.deleted_ids {
-            let plan = plan_external_delete(engine, rc, kind, id).await;
-            pass.take(engine, rc, connector, plan, id).await;
+            plan_with_retry(engine, rc, connector, pass, kind, id, || {
+                plan_external_delete(engine, rc, kind, id)
+            })
+            .await?;
+            if pass.interrupted() {
+                return Ok(());
+            }
         }
         if let Pass::Run { .. } = pass {
             save_cursor(
@@ -199,6 +223,63 @@ async fn poll_kind(
     }
 }
 
+/// Plans one item and executes or reports the plan; a rate limit met on the way (a `get`
+/// re-read, or a write of the plan) is waited out and the item planned again, and after a
+/// long one the walk stops (the page is read again by the next run: cursor kept).
+async fn plan_with_retry<F, Fut>(
+    engine: &SyncEngine,
+    rc: &ResolvedConfig,
+    connector: &LoadedConnector,
+    pass: &mut Pass<'_>,
+    kind: Kind,
+    external_id: &str,
+    plan: F,
+) -> Result<(), EngineError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<Plan, EngineError>>,
+{
+    loop {
+        let Some(wait) = pass
+            .take(engine, rc, connector, plan().await, kind, external_id)
+            .await
+        else {
+            return Ok(());
+        };
+        if !wait_out(engine, rc, wait, pass).await {
+            return Ok(());
+        }
+    }
+}
+
+/// Waits out a platform's rate limit of `wait` when it is short enough (true: try again).
+/// A longer one pauses the config's work until the platform's reset, without failing or
+/// using up attempts, and ends the run (false): the next run resumes from the saved cursor.
+async fn wait_out(
+    engine: &SyncEngine,
+    rc: &ResolvedConfig,
+    wait: Duration,
+    pass: &mut Pass<'_>,
+) -> bool {
+    let platform = rc.config.platform.as_str();
+    if wait > engine.settings.max_rate_limit_wait {
+        engine.pause_for_rate_limit(rc.config.id, platform, wait);
+        pass.interrupt(format!(
+            "rate limited for {} s; the config's work waits until then and the next run \
+             resumes from the saved cursor",
+            wait.as_secs()
+        ));
+        return false;
+    }
+    engine.metrics.rate_limit_wait(platform, wait.as_secs_f64());
+    tracing::info!(
+        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+        "rate limited: waiting"
+    );
+    tokio::time::sleep(wait).await;
+    true
+}
+
 /// Items per `list-changes` page: the config's `batch_size`, capped by
 /// `SYNC_BATCH_FALLBACK_SIZE` for batch-fallback runs.
 fn page_size(engine: &SyncEngine, rc: &ResolvedConfig, method: SyncMethod) -> u32 {
@@ -210,14 +291,34 @@ fn page_size(engine: &SyncEngine, rc: &ResolvedConfig, method: SyncMethod) -> u3
 }
 
 /// Adds one item's outcome to the tally.
-pub fn count(result: Result<Applied, EngineError>, tally: &mut Tally, external_id: &str) {
-    match result {
-        Ok(Applied::Created | Applied::Updated) => tally.synced += 1,
-        Ok(Applied::Unchanged) => tally.unchanged += 1,
-        Ok(Applied::Conflict) => tally.conflicts += 1,
+pub fn count(
+    result: Result<Applied, EngineError>,
+    tally: &mut Tally,
+    kind: Kind,
+    external_id: &str,
+) {
+    let action = match result {
+        Ok(Applied::Created) => {
+            tally.synced += 1;
+            "created"
+        }
+        Ok(Applied::Updated) => {
+            tally.synced += 1;
+            "updated"
+        }
+        Ok(Applied::Unchanged) => {
+            tally.unchanged += 1;
+            "unchanged"
+        }
+        Ok(Applied::Conflict) => {
+            tally.conflicts += 1;
+            "conflict"
+        }
         Err(e) => {
             tracing::warn!(external_id, error = %e, "applying an item failed");
-            tally.failed += 1;
+            tally.fail(kind, external_id, &e);
+            return;
         }
-    }
+    };
+    tally.note(kind, action);
 }

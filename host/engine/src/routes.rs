@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, post};
 use axum::{Extension, Json, Router};
 use elder_sync_http::{
-    ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody, IdParam,
+    ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ErrorBody, IdParam, NoQuery,
 };
 use elder_sync_model::Kind;
 use elder_sync_store::{Conflict, Mapping, ResolutionStrategy, StoreError, SyncMethod};
@@ -120,19 +120,19 @@ async fn handshake(Path(raw): Path<String>) -> Result<StatusCode, ApiError> {
 }
 
 /// Receive a platform's webhook delivery (no token: authenticated by the signature the
-/// connector declares, with the config's webhook secret). 202 accepted, 200 duplicate,
-/// 409 `connector_unavailable` (verified, but the connector is disabled). Anything that
-/// cannot be verified (unsigned, bad signature, unknown config, disabled config or
-/// webhooks, unusable secret) is the same 401 `unauthorized` "webhook signature could not
-/// be verified", and is stored nowhere. Secret-bearing headers are dropped after
-/// verification.
+/// connector declares, with the config's webhook secret). 202 `accepted` (stored for
+/// processing; for a disabled config or connector, held until it is enabled again), 202
+/// `requeued` (a redelivery of a delivery parked as a dead letter: queued again), 200
+/// `duplicate` (already queued or processed). Anything that cannot be verified (unsigned,
+/// bad signature, unknown config, webhooks off, unusable secret) is the same 401
+/// `unauthorized` "webhook signature could not be verified", and is stored nowhere.
+/// Secret-bearing headers are dropped after verification.
 #[utoipa::path(post, path = "/api/v1/webhooks/{config_id}", tag = "webhooks",
     params(("config_id" = i64, Path, description = "The config the platform delivers for.")),
     request_body(content = String, content_type = "application/octet-stream"),
     security(()),
     responses((status = 202, body = Object), (status = 200, body = Object),
-              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 409, body = ErrorBody)))]
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn receive(
     State(engine): State<SyncEngine>,
     Path(raw): Path<String>,
@@ -157,6 +157,11 @@ async fn receive(
             Json(json!({"status": "accepted", "delivery_id": delivery_id})),
         )
             .into_response(),
+        Ok(Ingested::Requeued { delivery_id }) => (
+            StatusCode::ACCEPTED,
+            Json(json!({"status": "requeued", "delivery_id": delivery_id})),
+        )
+            .into_response(),
         Ok(Ingested::Duplicate { delivery_id }) => (
             StatusCode::OK,
             Json(json!({"status": "duplicate", "delivery_id": delivery_id})),
@@ -172,16 +177,13 @@ async fn receive(
 }
 
 /// The one answer to every delivery that is not authenticated, whatever the reason
-/// (unknown config, disabled, webhooks off, no usable secret, unsigned, bad signature), so
+/// (unknown config, webhooks off, no usable secret, unsigned, bad signature), so
 /// a caller without the secret learns nothing about which configs exist.
 pub const UNAUTHENTICATED_MESSAGE: &str = "webhook signature could not be verified";
 
 fn ingest_error(e: IngestError) -> ApiError {
     match e {
         IngestError::Unauthenticated(_) => ApiError::unauthorized(UNAUTHENTICATED_MESSAGE),
-        IngestError::ConnectorUnavailable(msg) => {
-            ApiError::new(StatusCode::CONFLICT, "connector_unavailable", msg)
-        }
         IngestError::Engine(e) => engine_error(e),
     }
 }
@@ -215,12 +217,6 @@ fn engine_error(e: EngineError) -> ApiError {
         }
     }
 }
-
-/// The query of an action that takes none: any parameter is a `400 invalid_query` naming
-/// it, never ignored (`run?dry_run=true` must not run for real).
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NoQuery {}
 
 /// The query of `run`: only `dry_run` (any other parameter is a `400 invalid_query`).
 #[derive(serde::Deserialize, utoipa::IntoParams)]

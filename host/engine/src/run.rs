@@ -4,9 +4,13 @@
 
 use std::time::Instant;
 
+use std::collections::BTreeMap;
+
 use chrono::Utc;
+use elder_sync_model::Kind;
 use elder_sync_store::{NewHistory, ResolvedConfig};
 use elder_sync_telemetry::SyncStatus as MetricStatus;
+use serde::Serialize;
 use serde_json::{Value, json};
 use tracing::Instrument;
 use uuid::Uuid;
@@ -27,7 +31,79 @@ pub struct Tally {
     pub unchanged: i64,
     /// Set when the run stopped early without failing (e.g. a long rate limit).
     pub interrupted: Option<String>,
+    /// The longest wait a platform asked for while items were applied (a rate limit).
+    pub rate_limited: Option<std::time::Duration>,
+    /// What happened to the items, by kind and then action (`created`, `updated`,
+    /// `unchanged`, `pending`, `conflict`, `failed`).
+    pub by_kind: BTreeMap<Kind, BTreeMap<&'static str, i64>>,
+    /// Which items failed and why.
+    pub failures: Vec<ItemFailure>,
 }
+
+/// One item that could not be applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemFailure {
+    /// The item's kind.
+    pub kind: Kind,
+    /// The platform's id of the item.
+    pub external_id: String,
+    /// Redacted like the logs.
+    pub error: String,
+}
+
+impl Tally {
+    /// Counts one item of `kind` under `action`.
+    pub fn note(&mut self, kind: Kind, action: &'static str) {
+        *self
+            .by_kind
+            .entry(kind)
+            .or_default()
+            .entry(action)
+            .or_insert(0) += 1;
+    }
+
+    /// Records that item `external_id` of `kind` failed with `error`.
+    pub fn fail(&mut self, kind: Kind, external_id: &str, error: &EngineError) {
+        self.failed += 1;
+        self.note(kind, "failed");
+        if let Some(wait) = error.rate_limit_wait() {
+            self.rate_limited = self.rate_limited.max(Some(wait));
+        }
+        self.failures.push(ItemFailure {
+            kind,
+            external_id: external_id.to_string(),
+            error: elder_sync_telemetry::redact::redact_text(&error.to_string()),
+        });
+    }
+
+    /// The history's error message when items failed: how many, then which and why.
+    fn failure_message(&self) -> Option<String> {
+        if self.failed == 0 {
+            return None;
+        }
+        let noun = if self.failed == 1 { "item" } else { "items" };
+        let named: Vec<String> = self
+            .failures
+            .iter()
+            .take(SHOWN_FAILURES)
+            .map(|f| format!("{} {}: {}", f.kind, f.external_id, f.error))
+            .collect();
+        let more = self.failures.len().saturating_sub(SHOWN_FAILURES);
+        let tail = if more > 0 {
+            format!("; and {more} more (sync_metadata.failures)")
+        } else {
+            String::new()
+        };
+        Some(format!(
+            "{} {noun} failed: {}{tail}",
+            self.failed,
+            named.join("; ")
+        ))
+    }
+}
+
+/// Failed items named in a history row's error message (all are in its metadata).
+const SHOWN_FAILURES: usize = 3;
 
 /// The result of a recorded operation.
 #[derive(Debug, Clone)]
@@ -43,6 +119,9 @@ pub struct RunReport {
     /// The operation failed with an error that trying again cannot fix (e.g. the connector
     /// refused its input as malformed).
     pub permanent: bool,
+    /// The platform asked to wait this long (a rate limit met by the operation or one of
+    /// its items): retry then, without counting an attempt.
+    pub rate_limited: Option<std::time::Duration>,
 }
 
 /// Runs `op` as one recorded operation of `sync_type` on `rc`.
@@ -92,6 +171,10 @@ where
     let outcome = op(correlation_id).instrument(span.clone()).await;
     let secs = started.elapsed().as_secs_f64();
     let permanent = outcome.as_ref().is_err_and(|e| !e.is_transient());
+    let op_wait = outcome
+        .as_ref()
+        .err()
+        .and_then(EngineError::rate_limit_wait);
     let (tally, error) = match outcome {
         Ok(t) => (t, None),
         Err(e) => (
@@ -103,8 +186,7 @@ where
             Some(elder_sync_telemetry::redact::redact_text(&e.to_string())),
         ),
     };
-    let error =
-        error.or_else(|| (tally.failed > 0).then(|| format!("{} items failed", tally.failed)));
+    let error = error.or_else(|| tally.failure_message());
     engine
         .store
         .finish_history(
@@ -113,6 +195,7 @@ where
             tally.synced,
             tally.failed,
             error.as_deref(),
+            &tally_json(&tally),
         )
         .await?;
     let status = if error.is_none() {
@@ -133,16 +216,81 @@ where
     Ok(RunReport {
         history_id: history.id,
         correlation_id,
+        rate_limited: op_wait.or(tally.rate_limited),
         tally,
         error,
         permanent,
     })
 }
 
-/// A JSON summary of a tally, for API answers.
+/// An operation recorded after it ran (an outbox push, a conflict resolution): one finished
+/// `sync_history` row under the correlation id its log lines carried, and its metrics.
+#[derive(Debug, Clone)]
+pub struct Finished<'a> {
+    /// Row id of the sync config the operation was for.
+    pub config_id: i64,
+    /// The config's platform (the metrics' label).
+    pub platform: &'a str,
+    /// e.g. `push`, `resolve`.
+    pub sync_type: &'static str,
+    /// The id its log lines carried, and its history row's.
+    pub correlation_id: Uuid,
+    /// When the operation started (UTC).
+    pub started_at: chrono::DateTime<Utc>,
+    /// Items written (0 or 1 for a push or a resolution).
+    pub synced: i64,
+    /// Why it failed (redacted here), if it did.
+    pub error: Option<String>,
+    /// What it did: the `sync_metadata` of its row.
+    pub metadata: Value,
+}
+
+/// Records `op`; a failure to record is logged, never fatal to the operation.
+pub async fn record_finished(engine: &SyncEngine, op: Finished<'_>) {
+    let error = op
+        .error
+        .as_deref()
+        .map(elder_sync_telemetry::redact::redact_text);
+    let now = Utc::now();
+    let secs = (now - op.started_at).num_milliseconds().max(0) as f64 / 1000.0;
+    let status = if error.is_none() {
+        MetricStatus::Success
+    } else {
+        MetricStatus::Failure
+    };
+    engine.metrics.sync_operation(op.platform, status, secs);
+    tracing::info!(
+        correlation_id = %op.correlation_id,
+        config_id = op.config_id,
+        platform = op.platform,
+        sync_type = op.sync_type,
+        success = error.is_none(),
+        secs,
+        "sync operation finished"
+    );
+    let row = NewHistory {
+        sync_config_id: op.config_id,
+        correlation_id: op.correlation_id,
+        sync_type: op.sync_type.to_string(),
+        items_synced: op.synced,
+        items_failed: i64::from(error.is_some()),
+        started_at: op.started_at,
+        completed_at: Some(now),
+        success: error.is_none(),
+        error_message: error,
+        sync_metadata: op.metadata,
+    };
+    if let Err(e) = engine.store.insert_history(&row).await {
+        tracing::warn!(error = %e, sync_type = op.sync_type, "the operation could not be recorded in the history");
+    }
+}
+
+/// A JSON summary of a tally, for API answers and a history row's `sync_metadata`: the
+/// totals, the counts by kind and action, and which items failed and why.
 pub fn tally_json(t: &Tally) -> Value {
     json!({
         "synced": t.synced, "failed": t.failed,
         "conflicts": t.conflicts, "unchanged": t.unchanged, "interrupted": t.interrupted,
+        "by_kind": t.by_kind, "failures": t.failures,
     })
 }

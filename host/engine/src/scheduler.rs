@@ -1,7 +1,8 @@
 //! The scheduler (tokio-cron-scheduler): a short repeated job that starts, for each enabled
 //! config, the polls that are due: a first backfill; polling every `sync_interval` when the
 //! config has webhooks off or unhealthy; and the batch fallback every `SYNC_BATCH_INTERVAL`.
-//! A config already running is skipped, never run twice at once. A second job prunes
+//! A config already running is skipped, never run twice at once; a config whose work is
+//! paused (`pause`: disabled connector, rate limit) waits. A second job prunes
 //! completed work older than the retention (`EngineSettings::retention`) once at start and
 //! then every [`PRUNE_EVERY`].
 
@@ -128,6 +129,11 @@ async fn run_due(engine: &SyncEngine, batch: BatchSettings, running: &Arc<Mutex<
         let Some(what) = due(&config, healthy, batch, Utc::now()) else {
             continue;
         };
+        if let Some(pause) = engine.paused(&config) {
+            // Disabled connector or a rate limit: polled again once it resumes.
+            tracing::debug!(config_id = config.id, reason = %pause.reason, "scheduled poll waits");
+            continue;
+        }
         if !running
             .lock()
             .expect("scheduler set poisoned")

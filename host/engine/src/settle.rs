@@ -25,6 +25,7 @@ use crate::convert::{comparable, fingerprint, new_resource, resource_patch};
 use crate::engine::{SyncEngine, connector_config};
 use crate::error::EngineError;
 use crate::resolver::{Capabilities, Field, Strategy, diff};
+use crate::run::{Finished, record_finished};
 use elder_sync_store::{repoint_mapping, unresolved_conflicts_of};
 use tracing::Instrument;
 
@@ -53,14 +54,68 @@ pub struct Settlement {
 }
 
 /// Applies `s` to conflict `conflict_id` on both sides and marks it resolved; its log
-/// lines carry a correlation id of their own.
+/// lines carry a correlation id of their own, the id of its `resolve` history row.
 pub async fn settle_conflict(
     engine: &SyncEngine,
     conflict_id: i64,
     s: &Settlement,
 ) -> Result<Conflict, EngineError> {
-    let span = tracing::info_span!("resolve", correlation_id = %uuid::Uuid::new_v4(), conflict_id);
-    settle(engine, conflict_id, s).instrument(span).await
+    let correlation_id = uuid::Uuid::new_v4();
+    let started_at = chrono::Utc::now();
+    let span = tracing::info_span!("resolve", correlation_id = %correlation_id, conflict_id);
+    let result = settle(engine, conflict_id, s).instrument(span).await;
+    record_settlement(engine, conflict_id, s, correlation_id, started_at, &result).await;
+    result
+}
+
+/// Records a resolution that was carried out or failed while being carried out (a refused
+/// request, such as an unknown or already resolved conflict, is no sync operation).
+async fn record_settlement(
+    engine: &SyncEngine,
+    conflict_id: i64,
+    s: &Settlement,
+    correlation_id: uuid::Uuid,
+    started_at: chrono::DateTime<chrono::Utc>,
+    result: &Result<Conflict, EngineError>,
+) {
+    if matches!(
+        result,
+        Err(EngineError::Store(
+            StoreError::NotFound(_) | StoreError::Conflict(_) | StoreError::Invalid { .. }
+        ))
+    ) {
+        return;
+    }
+    let Ok(conflict) = engine.store.get_conflict(conflict_id).await else {
+        return;
+    };
+    let Ok(mapping) = engine.store.get_mapping(conflict.mapping_id).await else {
+        return;
+    };
+    let Ok(config) = engine.store.get_config(mapping.sync_config_id).await else {
+        return;
+    };
+    record_finished(
+        engine,
+        Finished {
+            config_id: config.id,
+            platform: config.platform.as_str(),
+            sync_type: "resolve",
+            correlation_id,
+            started_at,
+            synced: i64::from(result.is_ok()),
+            error: result.as_ref().err().map(ToString::to_string),
+            metadata: serde_json::json!({
+                "conflict_id": conflict_id,
+                "conflict_type": conflict.conflict_type,
+                "resolution_strategy": s.strategy,
+                "resolved_by": s.resolved_by,
+                "resource": {"kind": mapping.elder_type, "id": mapping.elder_id},
+                "external_id": mapping.external_id,
+            }),
+        },
+    )
+    .await;
 }
 
 async fn settle(

@@ -20,8 +20,6 @@ pub const SECRET_HEADERS: [&str; 4] = [
 pub enum Unverified {
     /// No sync config has this id.
     UnknownConfig,
-    /// The config is disabled.
-    ConfigDisabled,
     /// The config has `webhook_enabled = false`.
     WebhooksDisabled,
     /// The config's secret cannot be read or used (missing env var, no key, bad form).
@@ -39,7 +37,6 @@ impl Unverified {
     pub fn reason(&self) -> &'static str {
         match self {
             Unverified::UnknownConfig => "unknown_config",
-            Unverified::ConfigDisabled => "config_disabled",
             Unverified::WebhooksDisabled => "webhooks_disabled",
             Unverified::NoUsableSecret(_) => "no_usable_secret",
             Unverified::NoScheme(_) => "no_scheme",
@@ -52,7 +49,6 @@ impl Unverified {
     pub fn detail(&self) -> String {
         match self {
             Unverified::UnknownConfig => "no such sync config".into(),
-            Unverified::ConfigDisabled => "the sync config is disabled".into(),
             Unverified::WebhooksDisabled => "webhooks are disabled for the config".into(),
             Unverified::NoUsableSecret(why)
             | Unverified::NoScheme(why)

@@ -99,6 +99,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// The query of an action that takes none (`ApiQuery<NoQuery>`): any parameter is a `400
+/// invalid_query` naming it, never ignored (`run?dry_run=true` must not run for real).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoQuery {}
+
 /// A numeric id from the path.
 pub struct ApiPath(pub i64);
 

@@ -12,5 +12,5 @@ mod responses;
 
 pub use auth::{Caller, require_token};
 pub use error::{ApiError, ApiResult, ERROR_CODES, ErrorBody, ErrorDetail};
-pub use extract::{ApiJson, ApiPath, ApiQuery, IdParam, MAX_BODY};
+pub use extract::{ApiJson, ApiPath, ApiQuery, IdParam, MAX_BODY, NoQuery};
 pub use responses::finish;

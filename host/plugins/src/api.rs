@@ -220,8 +220,9 @@ async fn enable(
     act(&caller, "enable", move || host.set_enabled(&id, true)).await
 }
 
-/// Disable a plugin (admin token): its configs stop syncing, its webhooks answer 409,
-/// stored mappings are kept. Remembered across restarts.
+/// Disable a plugin (admin token): its configs' work waits (no poll, push or delivery is
+/// attempted, none uses up attempts) and its verified webhooks are accepted and held until it
+/// is enabled again; stored mappings are kept. Remembered across restarts.
 #[utoipa::path(post, path = "/api/v1/plugins/{id}/disable", tag = "plugins",
     params(("id" = String, Path, description = "The plugin's id.")),
     responses((status = 200, body = PluginActionResult), (status = 404, body = ErrorBody),

@@ -50,7 +50,7 @@ pub enum PluginCommand {
     },
     /// Enable a connector: its configs sync again.
     Enable { id: String },
-    /// Disable a connector: its configs stop syncing, its webhooks answer 409.
+    /// Disable a connector: its configs' work waits (webhooks are accepted and held) until enabled.
     Disable { id: String },
     /// Swap back to the previous version.
     Rollback { id: String },

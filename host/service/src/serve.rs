@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use axum::Router;
 use elder_sync_api::ApiState;
+use elder_sync_engine::gauges::EngineGauges;
 use elder_sync_engine::scheduler::{BatchSettings, start_scheduler};
 use elder_sync_engine::{ConnectorRegistry, EngineSettings, SyncEngine, routes, workers};
 use elder_sync_plugins::{PluginHost, PluginStats};
@@ -51,6 +52,7 @@ pub async fn serve() -> Result<()> {
         metrics.clone(),
         engine_settings(&settings),
     );
+    metrics.attach_gauge_source(Arc::new(EngineGauges(engine.clone())));
     let stop = CancellationToken::new();
     let worker_tasks = workers::spawn_workers(&engine, stop.clone());
     let batch = BatchSettings {

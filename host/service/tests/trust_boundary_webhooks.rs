@@ -5,8 +5,9 @@
 //! - an unsigned delivery is 401, stored nowhere, applied never;
 //! - ten forged deliveries leave the config in webhook mode and are counted in
 //!   `/api/v1/sync/status` and `/metrics`;
-//! - unknown id, disabled config, webhooks off and a missing secret variable all answer
-//!   byte for byte what a bad signature answers;
+//! - unknown id, webhooks off and a missing secret variable all answer byte for byte what a
+//!   bad signature answers, and so does a forged delivery to a disabled config (a signed one
+//!   is accepted and held: issue 13);
 //! - secret-bearing headers never reach the inbox;
 //! - blank and short `whsec_` secrets are 422 naming `webhook_secret`.
 
@@ -253,13 +254,13 @@ async fn refusals_are_indistinguishable(engine: TestEngine) {
     assert_eq!(reference.0, 401);
     let body: Value = serde_json::from_slice(&reference.1).unwrap();
     assert_eq!(body["error"]["code"], "unauthorized", "{body}");
-    for (what, id) in [
-        ("unknown config", 987_654),
-        ("disabled config", ids[1]),
-        ("webhooks off", ids[2]),
-        ("missing secret variable", ids[3]),
+    for (what, id, delivery) in [
+        ("unknown config", 987_654, &delivery),
+        ("forged, to a disabled config", ids[1], &forged),
+        ("webhooks off", ids[2], &delivery),
+        ("missing secret variable", ids[3], &delivery),
     ] {
-        let answer = post_bytes(&service, id, &delivery).await;
+        let answer = post_bytes(&service, id, delivery).await;
         assert_eq!(
             answer,
             reference,
@@ -274,6 +275,11 @@ async fn refusals_are_indistinguishable(engine: TestEngine) {
         "the reason is logged"
     );
     assert_eq!(inbox_rows(&service).await.len(), 0);
+    // A signed delivery to the disabled config is accepted and held (issue 13): answering
+    // 4xx would make GitLab disable the hook.
+    let held = post_bytes(&service, ids[1], &delivery).await;
+    assert_eq!(held.0, 202, "{}", String::from_utf8_lossy(&held.1));
+    assert_eq!(inbox_rows(&service).await.len(), 1);
 
     // Blank or short secrets are refused, naming the field.
     for (i, bad) in ["", "  ", "whsec_", "whsec_AAAAAAAAAAA="]

@@ -108,7 +108,7 @@ impl Store {
         history_from_row(&row)
     }
 
-    /// Completes a run recorded without `completed_at`.
+    /// Completes a run recorded without `completed_at`, with what it did (`sync_metadata`).
     pub async fn finish_history(
         &self,
         id: i64,
@@ -116,16 +116,18 @@ impl Store {
         items_synced: i64,
         items_failed: i64,
         error_message: Option<&str>,
+        sync_metadata: &Value,
     ) -> Result<HistoryEntry> {
         let row = sqlx::query(
             "UPDATE sync_history SET completed_at = $1, items_synced = $2, items_failed = $3, \
-             success = $4, error_message = $5 WHERE id = $6 RETURNING *",
+             success = $4, error_message = $5, sync_metadata = $6 WHERE id = $7 RETURNING *",
         )
         .bind(to_ms(completed_at))
         .bind(items_synced)
         .bind(items_failed)
         .bind(error_message.is_none())
         .bind(error_message.map(str::to_string))
+        .bind(sync_metadata.to_string())
         .bind(id)
         .fetch_optional(&self.pool)
         .await?

@@ -1,6 +1,7 @@
 //! The durable webhook inbox: a delivery is written here (keyed by config and delivery id)
 //! before the platform gets its 2xx; workers claim rows with a lease, so a crash after the
-//! write loses nothing and a redelivery is a no-op.
+//! write loses nothing and a redelivery is a no-op (unless the delivery was parked as a
+//! dead letter: then the redelivery re-queues it).
 
 use std::time::Duration;
 
@@ -40,7 +41,8 @@ pub struct InboxEntry {
     pub attempts: i64,
 }
 
-/// Stores a delivery; `false` when the same (config, delivery id) is already there.
+/// Stores a delivery; `false` when the same (config, delivery id) is already there (a
+/// caller re-queues it when it is parked: `Store::requeue_parked_delivery`).
 pub async fn insert_inbox(store: &Store, d: &InboxInsert<'_>) -> Result<bool, StoreError> {
     let headers =
         serde_json::to_string(d.headers).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -113,9 +115,9 @@ pub async fn complete_inbox(store: &Store, id: i64) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Records a failed attempt: retried after `retry_in`, or parked as `error` (visible,
-/// never blocking the rest) when `give_up`. `error` is stored as given: the caller redacts
-/// anything an upstream body may have quoted.
+/// Records a failed attempt: retried after `retry_in`, or parked as `error` (a dead
+/// letter: visible, never blocking the rest; parked now) when `give_up`. `error` is stored
+/// as given: the caller redacts anything an upstream body may have quoted.
 pub async fn fail_inbox(
     store: &Store,
     id: i64,
@@ -124,7 +126,8 @@ pub async fn fail_inbox(
     give_up: bool,
 ) -> Result<(), StoreError> {
     let status = if give_up { "error" } else { "pending" };
-    let next = now_ms() + i64::try_from(retry_in.as_millis()).unwrap_or(i64::MAX / 2);
+    let wait = if give_up { Duration::ZERO } else { retry_in };
+    let next = now_ms() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
     sqlx::query(
         "UPDATE webhook_inbox SET status = $1, last_error = $2, next_attempt_at = $3 WHERE id = $4",
     )
@@ -139,8 +142,5 @@ pub async fn fail_inbox(
 
 /// Deliveries waiting to be processed.
 pub async fn inbox_depth(store: &Store) -> Result<i64, StoreError> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM webhook_inbox WHERE status = 'pending'")
-        .fetch_one(store.pool())
-        .await?;
-    Ok(row.try_get("n")?)
+    store.queue_depth(crate::WorkQueue::Inbox).await
 }

@@ -9,9 +9,11 @@
 
 mod configs;
 mod conflicts;
+mod counts;
 mod crypto;
 mod cursors;
 mod db;
+mod dead_letters;
 mod error;
 mod history;
 mod inbox;
@@ -42,6 +44,7 @@ pub use conflicts::{Conflict, ConflictType, NewConflict, ResolutionStrategy};
 pub use crypto::{SECRET_KEY_ENV, SecretBox};
 pub use cursors::{load_cursor, save_cursor};
 pub use db::Backend;
+pub use dead_letters::{DeadLetter, DeadLetterCounts, DeadLetterFilter, DeadLetterId, WorkQueue};
 pub use error::{Result, StoreError};
 pub use history::{HistoryEntry, HistoryFilter, NewHistory};
 pub use inbox::{

@@ -44,7 +44,7 @@ impl OutboxOperation {
         }
     }
 
-    fn parse(s: &str) -> Result<Self> {
+    pub(crate) fn parse(s: &str) -> Result<Self> {
         [
             Self::Create,
             Self::Update,
@@ -178,24 +178,29 @@ impl Store {
             .await
     }
 
-    /// Records a failure: with `retry_at` the row is retried then; without, it is parked as
-    /// `error` (visible, never blocking the rest).
+    /// Records a failure of the push to `config_id`: with `retry_at` the row is retried
+    /// then; without, it is parked as `error` (a dead letter, visible, never blocking the
+    /// rest). The row remembers the config whose push failed (the dead letter's config).
     pub async fn fail_outbox(
         &self,
         id: i64,
         error: &str,
         retry_at: Option<DateTime<Utc>>,
+        config_id: Option<i64>,
     ) -> Result<()> {
-        match retry_at {
-            Some(t) => {
-                self.set_outbox(id, OutboxStatus::Pending, Some(error), to_ms(t))
-                    .await
-            }
-            None => {
-                self.set_outbox(id, OutboxStatus::Error, Some(error), now_ms())
-                    .await
-            }
+        let (status, next) = match retry_at {
+            Some(t) => (OutboxStatus::Pending, to_ms(t)),
+            None => (OutboxStatus::Error, now_ms()),
+        };
+        self.set_outbox(id, status, Some(error), next).await?;
+        if config_id.is_some() {
+            sqlx::query("UPDATE outbox SET sync_config_id = $1 WHERE id = $2")
+                .bind(config_id)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
         }
+        Ok(())
     }
 
     async fn set_outbox(

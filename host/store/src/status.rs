@@ -10,6 +10,7 @@ use sqlx::Row;
 use utoipa::ToSchema;
 
 use crate::Store;
+use crate::dead_letters::DeadLetterCounts;
 use crate::error::Result;
 use crate::platform::PlatformId;
 use crate::time::{now_ms, to_ms};
@@ -37,6 +38,8 @@ pub struct ConfigSyncStatus {
     pub webhooks_disabled_reason: Option<String>,
     /// How the config learns about changes, and how its webhooks are doing.
     pub webhooks: WebhookStatus,
+    /// Parked work of this config (`GET /api/v1/sync/dead-letters?config_id=`).
+    pub dead_letters: i64,
 }
 
 /// Webhook health of one config, as the sync engine last recorded it.
@@ -136,6 +139,8 @@ pub struct SyncOverview {
     pub outbox_pending: i64,
     /// Outbox rows parked after failing.
     pub outbox_errors: i64,
+    /// Work that exhausted its attempts, by source (`GET /api/v1/sync/dead-letters`).
+    pub dead_letters: DeadLetterCounts,
     /// One summary per sync config.
     pub configs: Vec<ConfigSyncStatus>,
 }
@@ -171,6 +176,7 @@ impl Store {
         let webhook_states = self.webhook_states().await?;
         let trust = self.webhook_trust().await?;
         let no_trust = WebhookTrust::default();
+        let dead_by_config = self.dead_letters_by_config().await?;
         Ok(SyncOverview {
             configs_total: configs.len() as i64,
             configs_enabled: configs.iter().filter(|c| c.enabled).count() as i64,
@@ -208,6 +214,7 @@ impl Store {
                     None,
                 )
                 .await?,
+            dead_letters: self.dead_letter_counts().await?,
             configs: configs
                 .iter()
                 .map(|c| {
@@ -226,6 +233,7 @@ impl Store {
                             webhook_states.get(&c.id),
                             trust,
                         ),
+                        dead_letters: dead_by_config.get(&c.id).copied().unwrap_or(0),
                     }
                 })
                 .collect(),

@@ -603,10 +603,18 @@ async fn history_and_conflicts(engine: TestEngine) {
         2
     );
     let done = store
-        .finish_history(all.items[0].id, Utc::now(), 5, 1, Some("rate limited"))
+        .finish_history(
+            all.items[0].id,
+            Utc::now(),
+            5,
+            1,
+            Some("rate limited"),
+            &json!({"by_kind": {"issue": {"updated": 5, "failed": 1}}}),
+        )
         .await
         .unwrap();
     assert!(!done.success && done.completed_at.is_some());
+    assert_eq!(done.sync_metadata["by_kind"]["issue"]["updated"], 5);
 
     let m = store
         .upsert_mapping(&mapping(cfg.id, 1, "101"))
@@ -697,11 +705,12 @@ async fn outbox_claim_complete_fail(engine: TestEngine) {
             first[1].id,
             "HTTP 500",
             Some(Utc::now() - chrono::Duration::seconds(1)),
+            None,
         )
         .await
         .unwrap();
     store
-        .fail_outbox(second[0].id, "HTTP 422: poison", None)
+        .fail_outbox(second[0].id, "HTTP 422: poison", None, None)
         .await
         .unwrap();
     let retry = store.claim_outbox(10, lease).await.unwrap();

@@ -124,7 +124,7 @@ async fn metrics_text(State(state): State<HealthState>) -> Response {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(),
+        state.metrics.scrape().await,
     )
         .into_response()
 }

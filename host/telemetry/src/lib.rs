@@ -16,4 +16,6 @@ pub use logging::{
     CaptureWriter, KillKrillSettings, LogFormat, LogSettings, LogStats, LogStatsSnapshot, Secret,
     SyslogSettings, TelemetryGuard, build_subscriber, init,
 };
-pub use metrics::{ConflictType, Metrics, StatusClass, SyncStatus, TrapKind, WebhookOutcome};
+pub use metrics::{
+    ConflictType, GaugeSource, Metrics, StatusClass, SyncStatus, TrapKind, WebhookOutcome,
+};

@@ -333,7 +333,7 @@ async fn post_delivery(host: &SyncHost, number: u64) -> (u16, serde_json::Value)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn disabled_connector_answers_webhooks_409_keeps_mappings_and_resumes_when_enabled() {
+async fn disabled_connector_holds_its_work_keeps_mappings_and_resumes_when_enabled() {
     let host = SyncHost::start(HostOptions::default()).await;
     let dirs = tempfile::tempdir().unwrap();
     seed(&host, 3);
@@ -347,28 +347,9 @@ async fn disabled_connector_answers_webhooks_409_keeps_mappings_and_resumes_when
         .unwrap()
         .unwrap();
     assert!(!view.enabled);
+    // Issue 13: a verified delivery is accepted and held (a 4xx makes GitLab drop the hook).
     let (status, body) = post_delivery(&host, 1).await;
-    assert_eq!(status, 409, "{body}");
-    assert_eq!(body["error"]["code"], "connector_unavailable", "{body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("disabled"),
-        "{body}"
-    );
-    assert!(
-        poll_config(&host.engine, host.config_id, "poll", SyncMethod::Poll)
-            .await
-            .is_err()
-    );
-    assert_eq!(mapped_ids(&host).await, mapped_before, "mappings untouched");
-
-    let p = plugins.clone();
-    tokio::task::spawn_blocking(move || p.set_enabled("github", true))
-        .await
-        .unwrap()
-        .unwrap();
+    assert_eq!(status, 202, "{body}");
     host.github
         .user_edit_issue(
             2,
@@ -378,14 +359,67 @@ async fn disabled_connector_answers_webhooks_409_keeps_mappings_and_resumes_when
             },
         )
         .unwrap();
-    host.eventually("the edit reaches Elder once enabled", || async {
+    host.edit_elder(
+        3,
+        ResourcePatch {
+            title: Some("edited in Elder while disabled".into()),
+            ..ResourcePatch::default()
+        },
+    )
+    .await;
+    assert!(
+        poll_config(&host.engine, host.config_id, "poll", SyncMethod::Poll)
+            .await
+            .is_err()
+    );
+    // Nothing is attempted while it is disabled, so nothing is parked because time passed.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    assert_ne!(host.elder_issue_for(2).await.unwrap().title, "back on");
+    assert_ne!(
+        host.github.issue(3).unwrap().title,
+        "edited in Elder while disabled"
+    );
+    let pending = host
+        .store
+        .list_outbox(Some(OutboxStatus::Pending), 10)
+        .await
+        .unwrap();
+    assert_eq!(pending.len(), 1, "the Elder edit waits");
+    assert_eq!(pending[0].attempts, 0, "waiting uses up no attempts");
+    assert!(
+        host.store
+            .list_outbox(Some(OutboxStatus::Error), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        elder_sync_store::inbox_depth(&host.store).await.unwrap(),
+        2,
+        "both deliveries wait"
+    );
+    assert_eq!(mapped_ids(&host).await, mapped_before, "mappings untouched");
+
+    let p = plugins.clone();
+    tokio::task::spawn_blocking(move || p.set_enabled("github", true))
+        .await
+        .unwrap()
+        .unwrap();
+    host.eventually("the held edit reaches Elder once enabled", || async {
         host.elder_issue_for(2)
             .await
             .is_some_and(|i| i.title == "back on")
     })
     .await;
-    let (status, body) = post_delivery(&host, 3).await;
-    assert!(status == 202 || status == 200, "{status} {body}");
+    host.eventually(
+        "the held Elder edit reaches GitHub once enabled",
+        || async {
+            host.github
+                .issue(3)
+                .is_some_and(|i| i.title == "edited in Elder while disabled")
+        },
+    )
+    .await;
     assert_eq!(mapped_ids(&host).await, mapped_before);
 }
 

@@ -3,6 +3,7 @@
 
 mod configs;
 mod conflicts;
+mod dead_letters;
 mod mappings;
 mod resources;
 mod sync;
@@ -19,6 +20,7 @@ pub fn all() -> OpenApiRouter<ApiState> {
     let router = configs::routes(router);
     let router = sync::routes(router);
     let router = conflicts::routes(router);
+    let router = dead_letters::routes(router);
     let router = mappings::routes(router);
     resources::routes(router)
 }

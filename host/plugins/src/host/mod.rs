@@ -372,7 +372,7 @@ impl PluginHost {
     }
 
     /// Enables or disables a plugin (remembered across restarts). Disabled, its configs
-    /// stop syncing and its webhooks answer 409; stored mappings are untouched.
+    /// pause (their webhooks are accepted and held until enabled); mappings are untouched.
     pub fn set_enabled(&self, id: &str, enabled: bool) -> Result<PluginView, PluginError> {
         let _lifecycle = self.lock_lifecycle();
         let platform = self.platform_of(id)?;

@@ -85,6 +85,9 @@ fn everything_served() -> std::collections::BTreeSet<(String, String)> {
     add("get", "/api/v1/sync/status");
     add("get", "/api/v1/sync/conflicts");
     add("get", "/api/v1/sync/mappings");
+    add("get", "/api/v1/sync/dead-letters");
+    add("post", "/api/v1/sync/dead-letters/{id}/retry");
+    add("delete", "/api/v1/sync/dead-letters/{id}");
     // The sync engine's routes.
     add("post", "/api/v1/sync/conflicts/{id}/resolve");
     add("post", "/api/v1/sync/configs/{id}/run");

@@ -19,6 +19,9 @@ pub enum SyncStatus {
 }
 
 impl SyncStatus {
+    /// Every status.
+    pub const ALL: [SyncStatus; 3] = [Self::Success, Self::Failure, Self::Skipped];
+
     /// The label value.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -46,6 +49,15 @@ pub enum ConflictType {
 }
 
 impl ConflictType {
+    /// Every conflict type.
+    pub const ALL: [ConflictType; 5] = [
+        Self::Timestamp,
+        Self::FieldMismatch,
+        Self::DeletedLocal,
+        Self::DeletedExternal,
+        Self::InvalidTransition,
+    ];
+
     /// The label value.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -12,6 +12,8 @@ use prometheus::{
     TextEncoder,
 };
 
+use futures::future::BoxFuture;
+
 use crate::Error;
 use crate::logging::LogStats;
 use labels::BoundedLabel;
@@ -47,6 +49,7 @@ struct Inner {
     webhook_rejected: IntCounterVec,
     inbox_depth: IntGauge,
     outbox_depth: IntGauge,
+    dead_letters: IntGaugeVec,
     connector_calls: IntCounterVec,
     connector_call_duration: HistogramVec,
     connector_traps: IntCounterVec,
@@ -55,6 +58,15 @@ struct Inner {
     rate_limit_wait_seconds: prometheus::CounterVec,
     log_dropped: IntCounterVec,
     log_stats: Mutex<Option<Arc<LogStats>>>,
+    gauge_source: Mutex<Option<Arc<dyn GaugeSource>>>,
+}
+
+/// Sets the gauges that mirror stored state (mapping counts, queue depths, dead letters)
+/// and the series of every installed platform; called before each scrape, so even the
+/// first one sees every metric.
+pub trait GaugeSource: Send + Sync {
+    /// Brings the gauges up to date (failures are the source's to log).
+    fn refresh<'a>(&'a self, metrics: &'a Metrics) -> BoxFuture<'a, ()>;
 }
 
 impl Metrics {
@@ -100,7 +112,7 @@ impl Metrics {
                 &registry,
                 "sync_webhook_rejected_total",
                 "Webhook deliveries refused before authentication, by platform and reason \
-                 (bad_signature, unsigned, unknown_config, config_disabled, webhooks_disabled, \
+                 (bad_signature, unsigned, unknown_config, webhooks_disabled, \
                  no_usable_secret, no_scheme).",
                 &["platform", "reason"],
             )?,
@@ -113,6 +125,13 @@ impl Metrics {
                 &registry,
                 "sync_outbox_depth",
                 "Changes waiting in the outbox.",
+            )?,
+            dead_letters: gauge(
+                &registry,
+                "sync_dead_letters",
+                "Work parked after exhausting its attempts (GET /api/v1/sync/dead-letters), \
+                 by source (inbox, outbox).",
+                &["source"],
             )?,
             connector_calls: counter(
                 &registry,
@@ -158,6 +177,7 @@ impl Metrics {
                 &["sink"],
             )?,
             log_stats: Mutex::new(None),
+            gauge_source: Mutex::new(None),
             registry,
         };
         Ok(Self {
@@ -229,6 +249,59 @@ impl Metrics {
     /// Sets the outbox depth.
     pub fn set_outbox_depth(&self, depth: u64) {
         self.inner.outbox_depth.set(saturating_i64(depth));
+    }
+
+    /// Sets the number of dead letters of one `source` (`inbox` or `outbox`).
+    pub fn set_dead_letters(&self, source: &'static str, count: u64) {
+        self.inner
+            .dead_letters
+            .with_label_values(&[source])
+            .set(saturating_i64(count));
+    }
+
+    /// Creates every per-platform series of the sync metrics for `platform` (at 0 where it
+    /// has none yet), so dashboards and alerts see an installed platform before its traffic.
+    pub fn ensure_platform(&self, platform: &str) {
+        let platform = self.inner.ids.value(platform);
+        for status in SyncStatus::ALL {
+            self.inner
+                .sync_operations
+                .with_label_values(&[platform.as_str(), status.as_str()]);
+        }
+        self.inner
+            .sync_duration
+            .with_label_values(&[platform.as_str()]);
+        for kind in ConflictType::ALL {
+            self.inner
+                .sync_conflicts
+                .with_label_values(&[platform.as_str(), kind.as_str()]);
+        }
+        self.inner
+            .sync_mappings
+            .with_label_values(&[platform.as_str()]);
+    }
+
+    /// Has `source` refresh the stored-state gauges before every [`Metrics::scrape`].
+    pub fn attach_gauge_source(&self, source: Arc<dyn GaugeSource>) {
+        *self
+            .inner
+            .gauge_source
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(source);
+    }
+
+    /// Refreshes the stored-state gauges (when a source is attached), then renders.
+    pub async fn scrape(&self) -> String {
+        let source = self
+            .inner
+            .gauge_source
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(source) = source {
+            source.refresh(self).await;
+        }
+        self.render()
     }
 
     /// `RuntimeObserver::call_finished`: one call into a connector finished.
