@@ -8,7 +8,9 @@
 //! platforms); `poll` and `scheduler` pull changes when webhooks cannot be trusted
 //! (`webhook_health` decides when). `settle` applies a person's resolution of a conflict
 //! to both sides (`POST /api/v1/sync/conflicts/{id}/resolve`). Every operation logs under
-//! a correlation id (`run`), the same id as its `sync_history` row.
+//! a correlation id (`run`), the same id as its `sync_history` row. `pause` decides when a
+//! config's work waits (disabled config or connector, a platform's rate limit) without using
+//! up attempts; `gauges` refreshes the metrics that mirror stored state before each scrape.
 
 pub mod resolver;
 pub mod signatures;
