@@ -10,7 +10,10 @@
 //! `dry_run` reports a run's plans instead of executing them. `linking` pairs existing
 //! items by hand (`POST /api/v1/sync/mappings`). `settle` applies a person's resolution of
 //! a conflict to both sides (`POST /api/v1/sync/conflicts/{id}/resolve`). Every operation
-//! logs under a correlation id (`run`), the same id as its `sync_history` row.
+//! logs under a correlation id (`run`), the same id as its `sync_history` row. `pause`
+//! decides when a config's work waits (disabled config or connector, a platform's rate
+//! limit) without using up attempts; `gauges` refreshes the metrics that mirror stored
+//! state before each scrape.
 
 pub mod resolver;
 pub mod signatures;

@@ -297,28 +297,17 @@ pub fn count(
     kind: Kind,
     external_id: &str,
 ) {
-    let action = match result {
-        Ok(Applied::Created) => {
-            tally.synced += 1;
-            "created"
-        }
-        Ok(Applied::Updated) => {
-            tally.synced += 1;
-            "updated"
-        }
-        Ok(Applied::Unchanged) => {
-            tally.unchanged += 1;
-            "unchanged"
-        }
-        Ok(Applied::Conflict) => {
-            tally.conflicts += 1;
-            "conflict"
-        }
+    let (action, counter) = match result {
+        Ok(Applied::Created) => ("created", &mut tally.synced),
+        Ok(Applied::Updated) => ("updated", &mut tally.synced),
+        Ok(Applied::Unchanged) => ("unchanged", &mut tally.unchanged),
+        Ok(Applied::Conflict) => ("conflict", &mut tally.conflicts),
         Err(e) => {
             tracing::warn!(external_id, error = %e, "applying an item failed");
             tally.fail(kind, external_id, &e);
             return;
         }
     };
+    *counter += 1;
     tally.note(kind, action);
 }

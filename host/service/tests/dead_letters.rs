@@ -11,8 +11,11 @@ use elder_sync_store::testing::TestEngine;
 use platform_simulators::github::{GithubOptions, GithubSim, SeedIssue, sign};
 use serde_json::{Value, json};
 
+mod common;
+
+use common::{SECRET, github_settings, imported_github_config};
+
 const BIN: &str = env!("CARGO_BIN_EXE_elder-sync");
-const SECRET: &str = "a webhook secret of reasonable length";
 const WAIT: Duration = Duration::from_secs(30);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -39,27 +42,7 @@ async fn dead_letters(engine: TestEngine) {
             .env("ELDER_EGRESS_ALLOW_PRIVATE", "true"),
     )
     .await;
-    let (_, project) = service.post("/projects", &json!({"title": "Apollo"})).await;
-    let (status, config) = service
-        .post(
-            "/sync/configs",
-            &json!({
-                "name": "widgets", "platform": "github", "two_way_create": true,
-                "elder_project_id": project["id"], "webhook_secret": SECRET,
-                "config_json": settings(&github, &github.token()),
-            }),
-        )
-        .await;
-    assert_eq!(status, 201, "{config}");
-    let config_id = config["id"].as_i64().unwrap();
-    let (status, run) = service
-        .post(&format!("/sync/configs/{config_id}/run"), &json!({}))
-        .await;
-    assert_eq!(
-        (status.as_u16(), &run["success"]),
-        (200, &json!(true)),
-        "{run}"
-    );
+    let (config_id, _) = imported_github_config(&service, &github).await;
 
     // An inbox dead letter: a signed delivery the connector refuses as malformed.
     let (status, _) = deliver(&service, config_id, "delivery-1").await;
@@ -79,7 +62,7 @@ async fn dead_letters(engine: TestEngine) {
         status_page["configs"][0]["dead_letters"], 1,
         "{status_page}"
     );
-    let metrics = scrape(&service).await;
+    let metrics = service.metrics().await;
     assert!(
         metrics.contains("sync_dead_letters{source=\"inbox\"} 1"),
         "{metrics}"
@@ -137,7 +120,7 @@ async fn dead_letters(engine: TestEngine) {
     let (status, body) = service
         .patch(
             &format!("/sync/configs/{config_id}"),
-            &json!({"config_json": settings(&github, "ghp_revoked")}),
+            &json!({"config_json": github_settings(&github, "ghp_revoked")}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -165,7 +148,7 @@ async fn dead_letters(engine: TestEngine) {
     let (status, _) = service
         .patch(
             &format!("/sync/configs/{config_id}"),
-            &json!({"config_json": settings(&github, &github.token())}),
+            &json!({"config_json": github_settings(&github, &github.token())}),
         )
         .await;
     assert_eq!(status, 200);
@@ -186,13 +169,6 @@ async fn dead_letters(engine: TestEngine) {
         json!({"inbox": 0, "outbox": 0}),
         "{status_page}"
     );
-}
-
-fn settings(github: &GithubSim, token: &str) -> Value {
-    json!({
-        "owner": "octocat", "repo": "Hello-World",
-        "base_url": github.base_url(), "api_token": token,
-    })
 }
 
 /// Posts a signed `issues` delivery whose body the connector cannot read.
@@ -234,16 +210,4 @@ async fn parked_again(service: &Service, id: &str, before: &Value) -> Value {
                 .then(|| item.clone())
         })
         .await
-}
-
-async fn scrape(service: &Service) -> String {
-    service
-        .http()
-        .get(service.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
 }

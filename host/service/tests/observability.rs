@@ -15,8 +15,11 @@ use elder_sync_store::testing::TestEngine;
 use platform_simulators::github::{GithubOptions, GithubSim, IssueEdit, SeedIssue};
 use serde_json::{Value, json};
 
+mod common;
+
+use common::{SECRET, github_settings, imported_github_config};
+
 const BIN: &str = env!("CARGO_BIN_EXE_elder-sync");
-const SECRET: &str = "a webhook secret of reasonable length";
 const WAIT: Duration = Duration::from_secs(30);
 const PLATFORMS: [&str; 5] = ["github", "gitlab", "jira", "trello", "openproject"];
 
@@ -49,7 +52,7 @@ async fn observable(engine: TestEngine) {
     .await;
 
     // The first scrape: every metric, a 0 series per installed platform.
-    let first = scrape(&service).await;
+    let first = service.metrics().await;
     for platform in PLATFORMS {
         for series in [
             format!("sync_operations_total{{platform=\"{platform}\",status=\"success\"}}"),
@@ -71,23 +74,7 @@ async fn observable(engine: TestEngine) {
     }
 
     // A run imports: its history says what it did; the mapping gauge follows the table.
-    let (_, project) = service.post("/projects", &json!({"title": "Apollo"})).await;
-    let (status, config) = service
-        .post(
-            "/sync/configs",
-            &json!({
-                "name": "widgets", "platform": "github", "two_way_create": true,
-                "elder_project_id": project["id"], "webhook_secret": SECRET,
-                "config_json": settings(&github, &github.token()),
-            }),
-        )
-        .await;
-    assert_eq!(status, 201, "{config}");
-    let config_id = config["id"].as_i64().unwrap();
-    let (status, run) = service
-        .post(&format!("/sync/configs/{config_id}/run"), &json!({}))
-        .await;
-    assert_eq!(status, 200, "{run}");
+    let (config_id, run) = imported_github_config(&service, &github).await;
     let row = history_after(&service, config_id, "manual", 0).await;
     assert_eq!(
         row["sync_metadata"]["by_kind"]["issue"]["created"], 2,
@@ -99,7 +86,7 @@ async fn observable(engine: TestEngine) {
         .await;
     let mapped = mappings["total"].as_f64().unwrap();
     assert!(mapped >= 2.0, "{mappings}");
-    let after = scrape(&service).await;
+    let after = service.metrics().await;
     assert_eq!(
         value(&after, "sync_mappings_total{platform=\"github\"}"),
         Some(mapped),
@@ -140,7 +127,7 @@ async fn observable(engine: TestEngine) {
             .contains(push["correlation_id"].as_str().unwrap()),
         "the push logged under its row's correlation id"
     );
-    let pushed = scrape(&service).await;
+    let pushed = service.metrics().await;
     assert_eq!(
         value(
             &pushed,
@@ -154,7 +141,7 @@ async fn observable(engine: TestEngine) {
     let (status, _) = service
         .patch(
             &format!("/sync/configs/{config_id}"),
-            &json!({"config_json": settings(&github, "ghp_revoked")}),
+            &json!({"config_json": github_settings(&github, "ghp_revoked")}),
         )
         .await;
     assert_eq!(status, 200);
@@ -211,13 +198,6 @@ async fn observable(engine: TestEngine) {
     );
 }
 
-fn settings(github: &GithubSim, token: &str) -> Value {
-    json!({
-        "owner": "octocat", "repo": "Hello-World",
-        "base_url": github.base_url(), "api_token": token,
-    })
-}
-
 /// How many history rows of `sync_type` `config_id` has.
 async fn rows(service: &Service, config_id: i64, sync_type: &str) -> i64 {
     let path = format!("/sync/history?config_id={config_id}&sync_type={sync_type}");
@@ -237,18 +217,6 @@ async fn history_after(service: &Service, config_id: i64, sync_type: &str, seen:
             (!row["completed_at"].is_null()).then(|| row.clone())
         })
         .await
-}
-
-async fn scrape(service: &Service) -> String {
-    service
-        .http()
-        .get(service.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
 }
 
 /// The value of the series named exactly `series` (name and labels) in `text`.

@@ -167,15 +167,7 @@ async fn webhooks_are_signed_always(engine: TestEngine) {
     assert_eq!(entry["webhooks"]["health"], "healthy", "{entry}");
     assert_eq!(entry["webhooks"]["rejected_deliveries"], 11, "{entry}");
     assert!(entry["webhooks"]["last_rejected_at"].is_string(), "{entry}");
-    let metrics = service
-        .http()
-        .get(service.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = service.metrics().await;
     assert_eq!(
         rejected_metric(&metrics, "bad_signature"),
         Some(10),

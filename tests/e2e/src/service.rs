@@ -266,6 +266,17 @@ impl Service {
         status_and_json(response).await
     }
 
+    /// The `/metrics` text (no token).
+    pub async fn metrics(&self) -> String {
+        let response = self
+            .http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("scraping /metrics");
+        response.text().await.expect("the /metrics text")
+    }
+
     /// Posts a webhook delivery to `/api/v1/webhooks/{config_id}` (no API token).
     pub async fn webhook(
         &self,

@@ -116,6 +116,7 @@ async fn elder_wins_writes_elders_state_to_github() {
         "Elder's unchanged body wins too"
     );
     assert_settled(&host, "Elder title").await;
+    assert_resolve_recorded(&host, id, "elder_wins").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -230,4 +231,25 @@ async fn resolving_works_on_postgresql_too() {
         .await;
     assert_eq!(status, 200, "{body}");
     assert_settled(&host, "GitHub title").await;
+    assert_resolve_recorded(&host, id, "external_wins").await;
+}
+
+/// Issue 13: a resolution is a `resolve` history row naming the conflict and strategy.
+async fn assert_resolve_recorded(host: &SyncHost, conflict_id: i64, strategy: &str) {
+    let rows = host
+        .store
+        .list_history(
+            &elder_sync_store::HistoryFilter {
+                config_id: Some(host.config_id),
+                sync_type: Some("resolve".into()),
+            },
+            elder_sync_store::PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.total, 1, "{rows:?}");
+    let row = &rows.items[0];
+    assert!(row.success && row.completed_at.is_some(), "{row:?}");
+    assert_eq!(row.sync_metadata["conflict_id"], conflict_id);
+    assert_eq!(row.sync_metadata["resolution_strategy"], strategy);
 }
