@@ -29,7 +29,7 @@ use crate::resolver::{Capabilities, Field, Strategy, diff};
 use tracing::Instrument;
 
 /// The fields a person's resolution may set (`data`), besides the strategy's choice.
-const DATA_FIELDS: [&str; 5] = ["title", "body", "state", "labels", "assignees"];
+pub const DATA_FIELDS: [&str; 5] = ["title", "body", "state", "labels", "assignees"];
 
 /// The synced fields compared between the sides.
 const SYNCED: [Field; 6] = [

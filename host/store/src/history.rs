@@ -52,6 +52,8 @@ pub struct NewHistory {
 pub struct HistoryFilter {
     pub config_id: Option<i64>,
     pub sync_type: Option<String>,
+    /// Only successful (`true`) or failed (`false`) runs.
+    pub success: Option<bool>,
 }
 
 impl Store {
@@ -125,6 +127,9 @@ impl Store {
             }
             if let Some(t) = &filter.sync_type {
                 sql.push(" AND sync_type = ").bind(t.clone());
+            }
+            if let Some(ok) = filter.success {
+                sql.push(" AND success = ").bind(ok);
             }
             sql
         };
