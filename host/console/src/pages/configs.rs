@@ -4,6 +4,8 @@
 //! confirmation. Each action calls the function the API's handler calls and shows its
 //! result (or its error, in words) on the next page.
 
+use std::collections::HashMap;
+
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -299,7 +301,7 @@ async fn show(
         }
         section aria-labelledby="runs" {
             h2 id="runs" { "Recent runs" }
-            (runs_table(&runs))
+            (runs_table(&runs, &HashMap::from([(id, config.name.clone())])))
             p { a href=(format!("/history?config_id={id}")) { "All runs of this config" } }
         }
         @if op.can_write() {

@@ -133,6 +133,12 @@ async fn show(
     let id = path_id(&raw)?;
     let view = conflict_view(&state.engine, id).await?;
     let c = &view.conflict;
+    let config_name = state
+        .api
+        .store
+        .get_config(view.config_id)
+        .await
+        .map_or_else(|_| view.config_id.to_string(), |c| c.name);
     let open = !c.resolved;
     let table = html! {
         div.scroll { table.sides {
@@ -148,7 +154,7 @@ async fn show(
     let body = html! {
         dl.stats {
             div { dt { "Type" } dd { (c.conflict_type.as_str()) } }
-            div { dt { "Config" } dd { a href=(format!("/configs/{}", view.config_id)) { (view.config_id) } } }
+            div { dt { "Config" } dd { a href=(format!("/configs/{}", view.config_id)) { (config_name) } } }
             div { dt { "Found" } dd { (when(Some(c.created_at))) } }
         }
         @if !open { (resolution(&view)) }

@@ -2,6 +2,8 @@
 //! their correlation ids (the key to every log line of a run); a run still going shows as
 //! running with the progress it has recorded.
 
+use std::collections::HashMap;
+
 use axum::extract::{Query, State};
 use elder_sync_store::{HistoryEntry, HistoryFilter, PageRequest, SyncMethod};
 use maud::{Markup, html};
@@ -41,8 +43,8 @@ fn outcome(r: &HistoryEntry) -> Markup {
     }
 }
 
-/// A table of runs (also on a config's page).
-pub fn runs_table(runs: &[HistoryEntry]) -> Markup {
+/// A table of runs (also on a config's page); configs are shown by their name in `names`.
+pub fn runs_table(runs: &[HistoryEntry], names: &HashMap<i64, String>) -> Markup {
     html! {
         @if runs.is_empty() {
             p { "No runs." }
@@ -55,7 +57,9 @@ pub fn runs_table(runs: &[HistoryEntry]) -> Markup {
                 } }
                 tbody { @for r in runs { tr {
                     td { (when(Some(r.started_at))) }
-                    td { a href=(format!("/configs/{}", r.sync_config_id)) { (r.sync_config_id) } }
+                    td { a href=(format!("/configs/{}", r.sync_config_id)) {
+                        (names.get(&r.sync_config_id).cloned().unwrap_or_else(|| r.sync_config_id.to_string()))
+                    } }
                     td { (r.sync_type) }
                     td { (outcome(r)) }
                     td { (r.items_synced) } td { (r.items_failed) }
@@ -96,6 +100,7 @@ pub async fn show(
 ) -> Page<Markup> {
     let store = &state.api.store;
     let configs = store.list_configs().await?;
+    let names = configs.iter().map(|c| (c.id, c.name.clone())).collect();
     let page = q.page.unwrap_or(1);
     let runs = store
         .list_history(&filter_of(&q), PageRequest::new(Some(page), Some(PER_PAGE))?)
@@ -132,7 +137,7 @@ pub async fn show(
             button type="submit" { "Filter" }
         }
         p { (runs.total) " runs" @if runs.pages > 1 { ", page " (runs.page) " of " (runs.pages) } "." }
-        (runs_table(&runs.items))
+        (runs_table(&runs.items, &names))
         nav.pager aria-label="Pages" {
             @if page > 1 { a href=(page_link(&q, page - 1)) { "Newer" } }
             @if i64::from(page) < runs.pages { a href=(page_link(&q, page + 1)) { "Older" } }

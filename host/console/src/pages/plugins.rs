@@ -49,11 +49,11 @@ fn plugin_row(op: &Operator, p: &PluginView) -> Markup {
                 None => span.muted { "none" },
             } }
             @if op.can_write() {
-                td.actions {
+                td { div.actions {
                     @if p.enabled { (action(op, &url("disable"), "Disable", "secondary")) }
                     @else { (action(op, &url("enable"), "Enable", "secondary")) }
                     @if p.previous.is_some() { (action(op, &url("rollback"), "Roll back", "secondary")) }
-                }
+                } }
             }
         }
     }

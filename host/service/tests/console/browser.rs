@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
+use hyper_util::client::legacy::connect::HttpConnector;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
@@ -51,8 +52,7 @@ impl Browser {
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
         let client = loop {
-            match ClientBuilder::rustls()
-                .expect("rustls")
+            match ClientBuilder::new(HttpConnector::new())
                 .capabilities(caps.clone())
                 .connect(&url)
                 .await
@@ -76,10 +76,10 @@ impl Browser {
     }
 
     pub async fn find(&self, css: &str) -> Element {
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no element {css}: {e}\npage:\n{}", self.text_now().await))
+        match self.client.find(Locator::Css(css)).await {
+            Ok(found) => found,
+            Err(e) => panic!("no element {css}: {e}\npage:\n{}", self.text_now().await),
+        }
     }
 
     pub async fn exists(&self, css: &str) -> bool {
@@ -101,16 +101,54 @@ impl Browser {
         self.find(css).await.click().await.unwrap();
     }
 
-    /// Clicks the button whose text is `label`.
+    /// The identity of the page now shown (its root element).
+    async fn page_id(&self) -> String {
+        let root = self.client.find(Locator::Css("html")).await.unwrap();
+        root.element_id().to_string()
+    }
+
+    /// Runs `act`, then waits until another page has replaced this one and finished loading.
+    async fn navigating<F: std::future::Future<Output = ()>>(&self, act: F) {
+        let before = self.page_id().await;
+        act.await;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(root) = self.client.find(Locator::Css("html")).await {
+                let ready: serde_json::Value = self
+                    .client
+                    .execute("return document.readyState", vec![])
+                    .await
+                    .unwrap_or_default();
+                if root.element_id().to_string() != before && ready == "complete" {
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "no new page after 30 s");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Clicks the button whose text is `label` and waits for the page it leads to.
     pub async fn press(&self, label: &str) {
         let xpath = format!("//button[normalize-space(.)='{label}']");
-        self.client
+        let button = self
+            .client
             .find(Locator::XPath(&xpath))
             .await
-            .unwrap_or_else(|e| panic!("no button {label:?}: {e}"))
-            .click()
-            .await
-            .unwrap();
+            .unwrap_or_else(|e| panic!("no button {label:?}: {e}"));
+        self.navigating(async { button.click().await.unwrap() }).await;
+    }
+
+    /// Follows the link `css` and waits for the page it leads to.
+    pub async fn follow(&self, css: &str) {
+        let link = self.find(css).await;
+        self.navigating(async { link.click().await.unwrap() }).await;
+    }
+
+    /// Runs `script` (which submits a form) and waits for the page it leads to.
+    pub async fn submit_script(&self, script: &str) {
+        self.navigating(async { self.client.execute(script, vec![]).await.unwrap(); })
+            .await;
     }
 
     /// Labels of every button on the page.
@@ -132,22 +170,6 @@ impl Browser {
     /// The visible text of the page.
     pub async fn text(&self) -> String {
         self.text_now().await
-    }
-
-    /// Reloads `url` until its text contains `needle` (the pages are server-rendered).
-    pub async fn wait_for_text(&self, url: &str, needle: &str, timeout: Duration) -> String {
-        let deadline = Instant::now() + timeout;
-        loop {
-            self.goto(url).await;
-            let text = self.text().await;
-            if text.contains(needle) {
-                return text;
-            }
-            if Instant::now() > deadline {
-                panic!("{url} never showed {needle:?}; it shows:\n{text}");
-            }
-            tokio::time::sleep(Duration::from_millis(300)).await;
-        }
     }
 
     /// Saves a screenshot of the page as `target/console-screenshots/<name>.png`.
