@@ -19,12 +19,12 @@ use elder_sync_store::Store;
 use std::sync::Arc;
 use utoipa::openapi::OpenApi;
 
-pub use routes::configs::{create as create_config, update as update_config, webhook_url};
 pub use catalog::{ConnectorCatalog, StaticCatalog, requirements_for};
 pub use elder_sync_http::{
     ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ERROR_CODES, ErrorBody, ErrorDetail,
     IdParam, require_token,
 };
+pub use routes::configs::{create as create_config, update as update_config, webhook_url};
 
 /// What every handler can reach.
 #[derive(Clone, Debug)]

@@ -46,7 +46,14 @@ impl Activity {
 /// The chart, with a text equivalent for screen readers.
 pub fn activity_svg(a: &Activity) -> Markup {
     let (ops, failures) = a.totals();
-    let peak = a.ops.iter().chain(&a.failures).copied().max().unwrap_or(0).max(1);
+    let peak = a
+        .ops
+        .iter()
+        .chain(&a.failures)
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let slot = WIDTH / HOURS as u32;
     let bar = |n: i64| ((n as f64 / peak as f64) * f64::from(HEIGHT - 2)).ceil() as u32;
     let label = format!("Last 24 hours: {ops} operations, {failures} failures");

@@ -128,6 +128,11 @@ pub fn action(op: &Operator, action: &str, label: &str, class: &str) -> Markup {
     }
 }
 
+/// A table's header row of column headings.
+pub fn head_row(columns: &[&str]) -> Markup {
+    html! { thead { tr { @for c in columns { th scope="col" { (c) } } } } }
+}
+
 /// `yes`/`no`.
 pub fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }

@@ -6,6 +6,7 @@
 //! give is shown in words. Forms carry a per-session CSRF token, and a read-only token's
 //! session sees no write buttons and is refused any write.
 
+mod action;
 mod chart;
 mod failure;
 mod form;

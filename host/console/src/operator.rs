@@ -4,9 +4,9 @@
 //! and the token must be an admin one.
 
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::HeaderMap;
 use axum::response::Redirect;
 use elder_sync_http::{ApiError, Caller, READ_ONLY_MESSAGE};
 use elder_sync_store::Role;
@@ -51,7 +51,13 @@ impl FromRequestParts<ConsoleState> for Operator {
     ) -> Result<Self, Self::Rejection> {
         let id = session_cookie(&parts.headers).ok_or(Failure::SignIn)?;
         let session = state.sessions.find(&id).ok_or(Failure::SignIn)?;
-        if state.api.store.active_token(session.token_id).await?.is_none() {
+        if state
+            .api
+            .store
+            .active_token(session.token_id)
+            .await?
+            .is_none()
+        {
             state.sessions.close(&id);
             return Err(Failure::SignIn);
         }
@@ -118,7 +124,12 @@ impl Operator {
             .as_ref()
             .map(|f| format!(" (field {f})"))
             .unwrap_or_default();
-        self.done(state, false, format!("{}{field} [{}]", e.message, e.code), to)
+        self.done(
+            state,
+            false,
+            format!("{}{field} [{}]", e.message, e.code),
+            to,
+        )
     }
 
     /// Ends this operator's session.
@@ -130,4 +141,3 @@ impl Operator {
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
-

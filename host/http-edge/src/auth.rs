@@ -71,8 +71,7 @@ pub async fn require_token(State(store): State<Store>, mut req: Request, next: N
         Err(e) => return ApiError::from(e).into_response(),
     };
     if found.role != Role::Admin && !is_read(req.method()) {
-        return ApiError::forbidden(READ_ONLY_MESSAGE)
-            .into_response();
+        return ApiError::forbidden(READ_ONLY_MESSAGE).into_response();
     }
     req.extensions_mut().insert(Caller {
         token_id: found.id,

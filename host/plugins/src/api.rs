@@ -172,29 +172,31 @@ async fn upload(
             )
             .with_field("component")
         })?;
-    Ok(match install_upload(host, manifest, component, caller).await? {
-        InstallOutcome::Installed(plugin) => (
-            StatusCode::CREATED,
-            Json(PluginInstalled {
-                status: "installed",
+    Ok(
+        match install_upload(host, manifest, component, caller).await? {
+            InstallOutcome::Installed(plugin) => (
+                StatusCode::CREATED,
+                Json(PluginInstalled {
+                    status: "installed",
+                    plugin,
+                }),
+            )
+                .into_response(),
+            InstallOutcome::Unchanged(plugin) => Json(PluginInstalled {
+                status: "unchanged",
                 plugin,
-            }),
-        )
+            })
             .into_response(),
-        InstallOutcome::Unchanged(plugin) => Json(PluginInstalled {
-            status: "unchanged",
-            plugin,
-        })
-        .into_response(),
-        InstallOutcome::Pending(pending) => (
-            StatusCode::ACCEPTED,
-            Json(PluginPending {
-                status: "pending_approval",
-                pending,
-            }),
-        )
-            .into_response(),
-    })
+            InstallOutcome::Pending(pending) => (
+                StatusCode::ACCEPTED,
+                Json(PluginPending {
+                    status: "pending_approval",
+                    pending,
+                }),
+            )
+                .into_response(),
+        },
+    )
 }
 
 /// Installs an uploaded component with its parsed manifest for an admin (the API's upload and

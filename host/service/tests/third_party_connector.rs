@@ -70,9 +70,7 @@ async fn third_party_connector(engine: TestEngine) {
         BIN,
         ServiceOptions::new(engine)
             .connectors(&["github"])
-            .env("ELDER_ALLOW_HTTP_EGRESS", "true")
-            // The simulator listens on loopback: an explicit private-network opt-in.
-            .env("ELDER_EGRESS_ALLOW_PRIVATE", "true"),
+            .reaching_local_simulators(),
     )
     .await;
 

@@ -616,7 +616,10 @@ async fn history_and_conflicts(engine: TestEngine) {
         .list_history(&outcome(false), PageRequest::default())
         .await
         .unwrap();
-    assert_eq!(failed.items.iter().map(|h| h.id).collect::<Vec<_>>(), vec![done.id]);
+    assert_eq!(
+        failed.items.iter().map(|h| h.id).collect::<Vec<_>>(),
+        vec![done.id]
+    );
     let succeeded = store
         .list_history(&outcome(true), PageRequest::default())
         .await

@@ -54,6 +54,13 @@ impl ServiceOptions {
         self
     }
 
+    /// Lets connector egress reach the simulators: plain http (`ELDER_ALLOW_HTTP_EGRESS`)
+    /// to loopback addresses (`ELDER_EGRESS_ALLOW_PRIVATE`, an explicit private-network opt-in).
+    pub fn reaching_local_simulators(self) -> Self {
+        self.env("ELDER_ALLOW_HTTP_EGRESS", "true")
+            .env("ELDER_EGRESS_ALLOW_PRIVATE", "true")
+    }
+
     /// Only these connectors in the plugin directory.
     pub fn connectors(mut self, names: &[&str]) -> Self {
         self.connectors = Some(names.iter().map(|n| n.to_string()).collect());

@@ -58,7 +58,7 @@ fn schema_field(ctx: &FormContext<'_>, f: &ConfigField) -> Markup {
             }
             small id=(format!("{id}-help")) {
                 (f.description)
-                @if f.secret { " Write-only: stored encrypted and never shown again." }
+                @if f.secret { br; "Write-only: stored encrypted, never shown again." }
             }
         }
     }
@@ -114,8 +114,9 @@ pub fn fields(ctx: &FormContext<'_>) -> Markup {
 fn number(form: &FormData, key: &str) -> Result<Option<i64>, ApiError> {
     form.text(key)
         .map(|v| {
-            v.parse::<i64>()
-                .map_err(|_| ApiError::validation(key, format!("must be a whole number, got {v:?}")))
+            v.parse::<i64>().map_err(|_| {
+                ApiError::validation(key, format!("must be a whole number, got {v:?}"))
+            })
         })
         .transpose()
 }
@@ -188,7 +189,11 @@ mod tests {
             required,
             secret,
         };
-        vec![field("owner", true, false), field("api_token", true, true), field("base_url", false, false)]
+        vec![
+            field("owner", true, false),
+            field("api_token", true, true),
+            field("base_url", false, false),
+        ]
     }
 
     #[test]

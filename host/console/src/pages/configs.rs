@@ -8,10 +8,10 @@ use std::collections::HashMap;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Redirect;
 use axum::routing::{get, post};
-use elder_sync_engine::routes::{run_manually, test_connection};
+use elder_sync_engine::routes::{engine_error, run_manually, test_connection};
 use elder_sync_engine::run::RunReport;
 use elder_sync_http::ApiError;
 use elder_sync_model::{ConfigField, Kind};
@@ -25,9 +25,10 @@ use serde::Deserialize;
 use super::config_form::{self, FormContext};
 use super::history::runs_table;
 use crate::ConsoleState;
+use crate::action::{Posted, Viewing};
 use crate::failure::{Failure, Page};
 use crate::form::FormData;
-use crate::layout::{self, Section, action, csrf, when, yes_no};
+use crate::layout::{self, Section, action, csrf, head_row, when, yes_no};
 use crate::operator::Operator;
 
 /// The routes of this section.
@@ -43,18 +44,6 @@ pub fn routes() -> Router<ConsoleState> {
         .route("/configs/{id}/delete", get(confirm_delete).post(delete))
 }
 
-/// A path id, or a `400 invalid_path` page.
-pub fn path_id(raw: &str) -> Result<i64, Failure> {
-    raw.parse::<i64>().map_err(|_| {
-        ApiError::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            "invalid_path",
-            format!("the id must be a whole number, got {raw:?}"),
-        )
-        .into()
-    })
-}
-
 fn config_url(id: i64) -> String {
     format!("/configs/{id}")
 }
@@ -67,10 +56,7 @@ async fn list(State(state): State<ConsoleState>, op: Operator) -> Page<Markup> {
             p { "No sync configs yet." }
         } @else {
             div.scroll { table {
-                thead { tr {
-                    th scope="col" { "Name" } th scope="col" { "Platform" } th scope="col" { "Enabled" }
-                    th scope="col" { "Webhooks" } th scope="col" { "Interval" } th scope="col" { "Last sync" }
-                } }
+                (head_row(&["Name", "Platform", "Enabled", "Webhooks", "Interval", "Last sync"]))
                 tbody { @for c in &configs { tr {
                     th scope="row" { a href=(config_url(c.id)) { (c.name) } }
                     td { (c.platform.as_str()) } td { (yes_no(c.enabled)) }
@@ -151,7 +137,11 @@ async fn new_form(
     ))
 }
 
-fn written_notice(state: &ConsoleState, what: &str, written: &elder_sync_store::WrittenConfig) -> String {
+fn written_notice(
+    state: &ConsoleState,
+    what: &str,
+    written: &elder_sync_store::WrittenConfig,
+) -> String {
     let c = &written.config;
     let mut text = format!("Config {:?} {what}.", c.name);
     if let Some(secret) = &written.generated_webhook_secret {
@@ -198,7 +188,12 @@ async fn mapped_items(state: &ConsoleState, id: i64) -> Page<Vec<(Mapping, Optio
         .await?;
     let mut out = Vec::new();
     for m in mappings.items {
-        let resource = state.api.store.get_resource(m.elder_type, m.elder_id).await.ok();
+        let resource = state
+            .api
+            .store
+            .get_resource(m.elder_type, m.elder_id)
+            .await
+            .ok();
         out.push((m, resource));
     }
     Ok(out)
@@ -262,10 +257,7 @@ fn items_table(items: &[(Mapping, Option<Resource>)]) -> Markup {
             p { "Nothing imported or exported yet." }
         } @else {
             div.scroll { table.items {
-                thead { tr {
-                    th scope="col" { "Kind" } th scope="col" { "Elder item" } th scope="col" { "Platform id" }
-                    th scope="col" { "Status" } th scope="col" { "Last synced" }
-                } }
+                (head_row(&["Kind", "Elder item", "Platform id", "Status", "Last synced"]))
                 tbody { @for (m, r) in items { tr {
                     td { (m.elder_type.as_str()) }
                     td { @match r { Some(r) => { (r.title) " (#" (r.id) ")" }, None => span.muted { "deleted" } } }
@@ -278,17 +270,9 @@ fn items_table(items: &[(Mapping, Option<Resource>)]) -> Markup {
     }
 }
 
-async fn show(
-    State(state): State<ConsoleState>,
-    op: Operator,
-    Path(raw): Path<String>,
-) -> Page<Markup> {
-    let id = path_id(&raw)?;
+async fn show(State(state): State<ConsoleState>, Viewing { op, id }: Viewing) -> Page<Markup> {
     let config = state.api.store.get_config(id).await?;
-    let schema = state
-        .api
-        .catalog
-        .config_schema(config.platform.as_str());
+    let schema = state.api.catalog.config_schema(config.platform.as_str());
     let projects = projects(&state).await?;
     let items = mapped_items(&state, id).await?;
     let runs = recent_runs(&state, id).await?;
@@ -325,13 +309,8 @@ async fn show(
 
 async fn edit(
     State(state): State<ConsoleState>,
-    op: Operator,
-    Path(raw): Path<String>,
-    body: Bytes,
+    Posted { op, id, form }: Posted,
 ) -> Page<Redirect> {
-    let id = path_id(&raw)?;
-    let form = FormData::parse(&body);
-    op.authorize(&form)?;
     let platform = state.api.store.get_config(id).await?.platform;
     let schema = state
         .api
@@ -344,45 +323,52 @@ async fn edit(
     }
     .await;
     Ok(match result {
-        Ok(written) => op.done(&state, true, written_notice(&state, "saved", &written), &config_url(id)),
+        Ok(written) => op.done(
+            &state,
+            true,
+            written_notice(&state, "saved", &written),
+            &config_url(id),
+        ),
         Err(e) => op.failed(&state, &e, &config_url(id)),
     })
 }
 
-async fn set_enabled(state: &ConsoleState, op: &Operator, raw: &str, body: &Bytes, on: bool) -> Page<Redirect> {
-    let id = path_id(raw)?;
-    op.authorize(&FormData::parse(body))?;
+async fn set_enabled(state: &ConsoleState, p: Posted, on: bool) -> Redirect {
     let patch = SyncConfigPatch {
         enabled: Some(on),
         ..SyncConfigPatch::default()
     };
-    Ok(match elder_sync_api::update_config(&state.api, id, &patch).await {
-        Ok(w) => op.done(
-            state,
+    let url = config_url(p.id);
+    match elder_sync_api::update_config(&state.api, p.id, &patch).await {
+        Ok(w) => {
+            let done = if on { "enabled" } else { "disabled" };
+            let text = format!("Config {:?} {done}.", w.config.name);
+            p.op.done(state, true, text, &url)
+        }
+        Err(e) => p.op.failed(state, &e, &url),
+    }
+}
+
+async fn enable(State(state): State<ConsoleState>, p: Posted) -> Redirect {
+    set_enabled(&state, p, true).await
+}
+
+async fn disable(State(state): State<ConsoleState>, p: Posted) -> Redirect {
+    set_enabled(&state, p, false).await
+}
+
+async fn test(State(state): State<ConsoleState>, Posted { op, id, .. }: Posted) -> Redirect {
+    let url = config_url(id);
+    match test_connection(&state.engine, id).await {
+        Ok(Ok(reached)) => op.done(
+            &state,
             true,
-            format!("Config {:?} {}.", w.config.name, if on { "enabled" } else { "disabled" }),
-            &config_url(id),
+            format!("Connection works: reached {reached}."),
+            &url,
         ),
-        Err(e) => op.failed(state, &e, &config_url(id)),
-    })
-}
-
-async fn enable(State(state): State<ConsoleState>, op: Operator, Path(raw): Path<String>, body: Bytes) -> Page<Redirect> {
-    set_enabled(&state, &op, &raw, &body, true).await
-}
-
-async fn disable(State(state): State<ConsoleState>, op: Operator, Path(raw): Path<String>, body: Bytes) -> Page<Redirect> {
-    set_enabled(&state, &op, &raw, &body, false).await
-}
-
-async fn test(State(state): State<ConsoleState>, op: Operator, Path(raw): Path<String>, body: Bytes) -> Page<Redirect> {
-    let id = path_id(&raw)?;
-    op.authorize(&FormData::parse(&body))?;
-    Ok(match test_connection(&state.engine, id).await {
-        Ok(Ok(reached)) => op.done(&state, true, format!("Connection works: reached {reached}."), &config_url(id)),
-        Ok(Err(why)) => op.done(&state, false, format!("Connection failed: {why}"), &config_url(id)),
-        Err(e) => op.failed(&state, &elder_sync_engine::routes::engine_error(e), &config_url(id)),
-    })
+        Ok(Err(why)) => op.done(&state, false, format!("Connection failed: {why}"), &url),
+        Err(e) => op.failed(&state, &engine_error(e), &url),
+    }
 }
 
 /// A run's result in words.
@@ -400,17 +386,18 @@ fn run_words(r: &RunReport) -> String {
     format!("{outcome}{counts} (correlation id {})", r.correlation_id)
 }
 
-async fn run(State(state): State<ConsoleState>, op: Operator, Path(raw): Path<String>, body: Bytes) -> Page<Redirect> {
-    let id = path_id(&raw)?;
-    op.authorize(&FormData::parse(&body))?;
-    Ok(match run_manually(&state.engine, id).await {
-        Ok(report) => op.done(&state, report.error.is_none(), run_words(&report), &config_url(id)),
-        Err(e) => op.failed(&state, &elder_sync_engine::routes::engine_error(e), &config_url(id)),
-    })
+async fn run(State(state): State<ConsoleState>, Posted { op, id, .. }: Posted) -> Redirect {
+    let url = config_url(id);
+    match run_manually(&state.engine, id).await {
+        Ok(report) => op.done(&state, report.error.is_none(), run_words(&report), &url),
+        Err(e) => op.failed(&state, &engine_error(e), &url),
+    }
 }
 
-async fn confirm_delete(State(state): State<ConsoleState>, op: Operator, Path(raw): Path<String>) -> Page<Markup> {
-    let id = path_id(&raw)?;
+async fn confirm_delete(
+    State(state): State<ConsoleState>,
+    Viewing { op, id }: Viewing,
+) -> Page<Markup> {
     let config = state.api.store.get_config(id).await?;
     let body = html! {
         div.card {
@@ -426,11 +413,9 @@ async fn confirm_delete(State(state): State<ConsoleState>, op: Operator, Path(ra
     Ok(layout::page(&op, Section::Configs, "Delete config?", body))
 }
 
-async fn delete(State(state): State<ConsoleState>, op: Operator, Path(raw): Path<String>, body: Bytes) -> Page<Redirect> {
-    let id = path_id(&raw)?;
-    op.authorize(&FormData::parse(&body))?;
-    Ok(match state.api.store.delete_config(id).await {
+async fn delete(State(state): State<ConsoleState>, Posted { op, id, .. }: Posted) -> Redirect {
+    match state.api.store.delete_config(id).await {
         Ok(()) => op.done(&state, true, format!("Config {id} deleted."), "/configs"),
         Err(e) => op.failed(&state, &e.into(), &config_url(id)),
-    })
+    }
 }

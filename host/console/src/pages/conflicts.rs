@@ -4,11 +4,11 @@
 //! `settle_conflict`, as the API's resolve does; the result is shown on the next page.
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Redirect;
 use axum::routing::{get, post};
 use elder_sync_engine::conflict_view::{ConflictView, FieldSides, conflict_view};
+use elder_sync_engine::routes::engine_error;
 use elder_sync_engine::settle::{Settlement, settle_conflict};
 use elder_sync_http::ApiError;
 use elder_sync_store::{PageRequest, ResolutionStrategy};
@@ -16,11 +16,11 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::configs::path_id;
 use crate::ConsoleState;
+use crate::action::{Posted, Viewing};
 use crate::failure::Page;
 use crate::form::FormData;
-use crate::layout::{self, Section, csrf, when};
+use crate::layout::{self, Section, csrf, head_row, when};
 use crate::operator::Operator;
 
 /// The routes of this section.
@@ -56,10 +56,7 @@ async fn list(
             p { (if q.resolved { "No resolved conflicts." } else { "No open conflicts." }) }
         } @else {
             div.scroll { table {
-                thead { tr {
-                    th scope="col" { "Conflict" } th scope="col" { "Type" } th scope="col" { "Item" }
-                    th scope="col" { "Found" } th scope="col" { "Resolution" }
-                } }
+                (head_row(&["Conflict", "Type", "Item", "Found", "Resolution"]))
                 tbody { @for c in &page.items { tr {
                     th scope="row" { a href=(format!("/conflicts/{}", c.id)) { "#" (c.id) } }
                     td { (c.conflict_type.as_str()) }
@@ -125,12 +122,7 @@ fn resolution(view: &ConflictView) -> Markup {
     }
 }
 
-async fn show(
-    State(state): State<ConsoleState>,
-    op: Operator,
-    Path(raw): Path<String>,
-) -> Page<Markup> {
-    let id = path_id(&raw)?;
+async fn show(State(state): State<ConsoleState>, Viewing { op, id }: Viewing) -> Page<Markup> {
     let view = conflict_view(&state.engine, id).await?;
     let c = &view.conflict;
     let config_name = state
@@ -199,7 +191,11 @@ fn settlement_of(
             .iter()
             .filter_map(|f| {
                 let side = form.get(&format!("pick.{}", f.field))?;
-                let value = if side == "platform" { &f.platform } else { &f.elder };
+                let value = if side == "platform" {
+                    &f.platform
+                } else {
+                    &f.elder
+                };
                 (!value.is_null()).then(|| (f.field.to_string(), value.clone()))
             })
             .collect();
@@ -224,29 +220,22 @@ fn settlement_of(
 
 async fn resolve(
     State(state): State<ConsoleState>,
-    op: Operator,
-    Path(raw): Path<String>,
-    body: Bytes,
+    Posted { op, id, form }: Posted,
 ) -> Page<Redirect> {
-    let id = path_id(&raw)?;
-    let form = FormData::parse(&body);
-    op.authorize(&form)?;
     let back = format!("/conflicts/{id}");
     let view = conflict_view(&state.engine, id).await?;
     let settlement = match settlement_of(&form, &view, &op) {
         Ok(s) => s,
         Err(e) => return Ok(op.failed(&state, &e, &back)),
     };
-    Ok(match settle_conflict(&state.engine, id, &settlement).await {
-        Ok(c) => op.done(
-            &state,
-            true,
-            format!(
-                "Conflict #{id} resolved ({}); both sides now agree.",
-                c.resolution_strategy.map_or("—", |s| s.as_str())
-            ),
-            &back,
-        ),
-        Err(e) => op.failed(&state, &elder_sync_engine::routes::engine_error(e), &back),
-    })
+    Ok(
+        match settle_conflict(&state.engine, id, &settlement).await {
+            Ok(c) => {
+                let how = c.resolution_strategy.map_or("—", |s| s.as_str());
+                let text = format!("Conflict #{id} resolved ({how}); both sides now agree.");
+                op.done(&state, true, text, &back)
+            }
+            Err(e) => op.failed(&state, &engine_error(e), &back),
+        },
+    )
 }

@@ -13,7 +13,7 @@ use maud::{Markup, html};
 use crate::ConsoleState;
 use crate::chart::{Activity, activity_svg};
 use crate::failure::Page;
-use crate::layout::{self, Section, when};
+use crate::layout::{self, Section, head_row, when};
 use crate::operator::Operator;
 
 /// How often the dashboard reloads itself.
@@ -133,12 +133,7 @@ pub async fn show(State(state): State<ConsoleState>, op: Operator) -> Page<Marku
             } @else {
                 div.scroll {
                     table {
-                        thead { tr {
-                            th scope="col" { "Name" } th scope="col" { "Platform" }
-                            th scope="col" { "Enabled" } th scope="col" { "Mode" }
-                            th scope="col" { "Health" } th scope="col" { "Last run" }
-                            th scope="col" { "Open conflicts" } th scope="col" { "Last 24 h" }
-                        } }
+                        (head_row(&["Name", "Platform", "Enabled", "Mode", "Health", "Last run", "Open conflicts", "Last 24 h"]))
                         tbody { @for r in rows { (r) } }
                     }
                 }

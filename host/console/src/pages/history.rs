@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::ConsoleState;
 use crate::failure::Page;
-use crate::layout::{self, Section, when};
+use crate::layout::{self, Section, head_row, when};
 use crate::operator::Operator;
 
 /// Runs per page.
@@ -50,11 +50,7 @@ pub fn runs_table(runs: &[HistoryEntry], names: &HashMap<i64, String>) -> Markup
             p { "No runs." }
         } @else {
             div.scroll { table.runs {
-                thead { tr {
-                    th scope="col" { "Started" } th scope="col" { "Config" } th scope="col" { "Type" }
-                    th scope="col" { "Outcome" } th scope="col" { "Synced" } th scope="col" { "Failed" }
-                    th scope="col" { "Correlation id" } th scope="col" { "Error" }
-                } }
+                (head_row(&["Started", "Config", "Type", "Outcome", "Synced", "Failed", "Correlation id", "Error"]))
                 tbody { @for r in runs { tr {
                     td { (when(Some(r.started_at))) }
                     td { a href=(format!("/configs/{}", r.sync_config_id)) {
@@ -103,9 +99,17 @@ pub async fn show(
     let names = configs.iter().map(|c| (c.id, c.name.clone())).collect();
     let page = q.page.unwrap_or(1);
     let runs = store
-        .list_history(&filter_of(&q), PageRequest::new(Some(page), Some(PER_PAGE))?)
+        .list_history(
+            &filter_of(&q),
+            PageRequest::new(Some(page), Some(PER_PAGE))?,
+        )
         .await?;
-    let types = [SyncMethod::Webhook, SyncMethod::Poll, SyncMethod::Batch, SyncMethod::Manual];
+    let types = [
+        SyncMethod::Webhook,
+        SyncMethod::Poll,
+        SyncMethod::Batch,
+        SyncMethod::Manual,
+    ];
     let body = html! {
         form.filters method="get" action="/history" {
             div.field {

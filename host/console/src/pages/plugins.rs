@@ -131,8 +131,12 @@ async fn act(
     let plugin = id.clone();
     let caller = op.caller();
     let result = match verb.as_str() {
-        "enable" => lifecycle_action(&caller, "enable", move || host.set_enabled(&plugin, true)).await,
-        "disable" => lifecycle_action(&caller, "disable", move || host.set_enabled(&plugin, false)).await,
+        "enable" => {
+            lifecycle_action(&caller, "enable", move || host.set_enabled(&plugin, true)).await
+        }
+        "disable" => {
+            lifecycle_action(&caller, "disable", move || host.set_enabled(&plugin, false)).await
+        }
         "rollback" => lifecycle_action(&caller, "rollback", move || host.rollback(&plugin)).await,
         "approve" => lifecycle_action(&caller, "approve", move || host.approve(&plugin)).await,
         _ => Err(ApiError::new(
@@ -229,9 +233,30 @@ async fn upload(
     }
     .await;
     Ok(match result {
-        Ok(InstallOutcome::Installed(p)) => op.done(&state, true, format!("Plugin {} {} installed and serving.", p.id, p.version), "/plugins"),
-        Ok(InstallOutcome::Unchanged(p)) => op.done(&state, true, format!("Plugin {} {} was already serving; nothing changed.", p.id, p.version), "/plugins"),
-        Ok(InstallOutcome::Pending(p)) => op.done(&state, true, format!("Plugin {} {} waits for approval: see its manifest diff below.", p.id, p.version), "/plugins"),
+        Ok(InstallOutcome::Installed(p)) => op.done(
+            &state,
+            true,
+            format!("Plugin {} {} installed and serving.", p.id, p.version),
+            "/plugins",
+        ),
+        Ok(InstallOutcome::Unchanged(p)) => op.done(
+            &state,
+            true,
+            format!(
+                "Plugin {} {} was already serving; nothing changed.",
+                p.id, p.version
+            ),
+            "/plugins",
+        ),
+        Ok(InstallOutcome::Pending(p)) => op.done(
+            &state,
+            true,
+            format!(
+                "Plugin {} {} waits for approval: see its manifest diff below.",
+                p.id, p.version
+            ),
+            "/plugins",
+        ),
         Err(e) => op.failed(&state, &e, "/plugins"),
     })
 }

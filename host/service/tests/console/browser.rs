@@ -8,8 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
-use hyper_util::client::legacy::connect::HttpConnector;
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
 /// Desktop and phone widths the screenshots are taken at.
@@ -62,7 +62,8 @@ impl Browser {
                 Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
             }
         };
-        let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/console-screenshots");
+        let shots =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/console-screenshots");
         std::fs::create_dir_all(&shots).unwrap();
         Browser {
             client,
@@ -83,7 +84,12 @@ impl Browser {
     }
 
     pub async fn exists(&self, css: &str) -> bool {
-        !self.client.find_all(Locator::Css(css)).await.unwrap().is_empty()
+        !self
+            .client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap()
+            .is_empty()
     }
 
     /// Types `text` into the field `css` (cleared first).
@@ -136,7 +142,8 @@ impl Browser {
             .find(Locator::XPath(&xpath))
             .await
             .unwrap_or_else(|e| panic!("no button {label:?}: {e}"));
-        self.navigating(async { button.click().await.unwrap() }).await;
+        self.navigating(async { button.click().await.unwrap() })
+            .await;
     }
 
     /// Follows the link `css` and waits for the page it leads to.
@@ -147,8 +154,10 @@ impl Browser {
 
     /// Runs `script` (which submits a form) and waits for the page it leads to.
     pub async fn submit_script(&self, script: &str) {
-        self.navigating(async { self.client.execute(script, vec![]).await.unwrap(); })
-            .await;
+        self.navigating(async {
+            self.client.execute(script, vec![]).await.unwrap();
+        })
+        .await;
     }
 
     /// Labels of every button on the page.
@@ -174,6 +183,9 @@ impl Browser {
 
     /// Saves a screenshot of the page as `target/console-screenshots/<name>.png`.
     pub async fn shot(&self, name: &str) {
+        let top =
+            "if (document.activeElement) document.activeElement.blur(); window.scrollTo(0, 0);";
+        self.client.execute(top, vec![]).await.unwrap();
         let png = self.client.screenshot().await.unwrap();
         std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
     }

@@ -65,8 +65,7 @@ async fn operator_console(engine: TestEngine, screenshots: bool) {
         BIN,
         ServiceOptions::new(engine)
             .connectors(&["github"])
-            .env("ELDER_ALLOW_HTTP_EGRESS", "true")
-            .env("ELDER_EGRESS_ALLOW_PRIVATE", "true"),
+            .reaching_local_simulators(),
     )
     .await;
     let (status, project) = service.post("/projects", &json!({"title": "Apollo"})).await;
@@ -101,8 +100,15 @@ async fn signs_in(run: &Run<'_>) {
     assert!(b.text().await.contains("invalid or revoked API token"));
     run.sign_in(&run.service.admin_token).await;
     let text = b.text().await;
-    assert!(text.contains("Dashboard") && text.contains("No sync configs yet"), "{text}");
-    let cookie: Value = b.client.execute("return document.cookie", vec![]).await.unwrap();
+    assert!(
+        text.contains("Dashboard") && text.contains("No sync configs yet"),
+        "{text}"
+    );
+    let cookie: Value = b
+        .client
+        .execute("return document.cookie", vec![])
+        .await
+        .unwrap();
     assert_eq!(cookie, json!(""), "the session cookie is HttpOnly");
 }
 
@@ -112,10 +118,18 @@ async fn creates_a_config(run: &Run<'_>, project_id: i64) -> i64 {
     b.follow("a[href='/configs/new?platform=github']").await;
     let text = b.text().await;
     for key in ["api_token", "owner", "repo", "base_url"] {
-        assert!(text.contains(key), "the form has the schema's {key}: {text}");
+        assert!(
+            text.contains(key),
+            "the form has the schema's {key}: {text}"
+        );
     }
     assert_eq!(
-        b.find("#cfg\\.api_token").await.attr("type").await.unwrap().as_deref(),
+        b.find("#cfg\\.api_token")
+            .await
+            .attr("type")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("password"),
         "secrets are typed into password fields"
     );
@@ -133,7 +147,10 @@ async fn creates_a_config(run: &Run<'_>, project_id: i64) -> i64 {
     let text = b.text().await;
     assert!(text.contains("Config \"widgets\" created."), "{text}");
     let source = b.client.source().await.unwrap();
-    assert!(!source.contains(&run.github.token()), "the secret is never shown again");
+    assert!(
+        !source.contains(&run.github.token()),
+        "the secret is never shown again"
+    );
     assert!(text.contains("api_token: set"), "{text}");
     let path = b.client.current_url().await.unwrap().path().to_string();
     let id: i64 = path.trim_start_matches("/configs/").parse().expect(&path);
@@ -146,7 +163,10 @@ async fn creates_a_config(run: &Run<'_>, project_id: i64) -> i64 {
     b.fill("#cfg\\.api_token", "x").await;
     b.press("Create config").await;
     let text = b.text().await;
-    assert!(text.contains("a sync config with this name exists [conflict]"), "{text}");
+    assert!(
+        text.contains("a sync config with this name exists [conflict]"),
+        "{text}"
+    );
     id
 }
 
@@ -165,9 +185,15 @@ async fn runs_it_and_sees_items_and_history(run: &Run<'_>, id: i64) {
     b.press("Run now").await;
     let text = b.text().await;
     // The scheduler may have imported the issue already (the config is due at once).
-    assert!(text.contains("Run finished.") && text.contains("0 failed"), "{text}");
+    assert!(
+        text.contains("Run finished.") && text.contains("0 failed"),
+        "{text}"
+    );
     let cid = correlation_id(&text);
-    assert!(text.contains("Imported from GitHub"), "the imported item is listed: {text}");
+    assert!(
+        text.contains("Imported from GitHub"),
+        "the imported item is listed: {text}"
+    );
     run.shot("config").await;
 
     b.goto(&run.url(&format!("/history?config_id={id}"))).await;
@@ -214,7 +240,11 @@ async fn settles_a_conflict_with_a_merge(run: &Run<'_>, id: i64) {
         if b.exists("table a[href^='/conflicts/']").await {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "no conflict: {}", b.text().await);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no conflict: {}",
+            b.text().await
+        );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     run.shot("conflicts").await;
@@ -259,8 +289,14 @@ async fn dashboard_shows_the_config(run: &Run<'_>) {
     let b = run.browser;
     b.goto(&run.url("/")).await;
     let text = b.text().await;
-    assert!(text.contains("widgets") && text.contains("github"), "{text}");
-    assert!(b.exists("svg.chart rect.ops").await, "the chart shows the runs");
+    assert!(
+        text.contains("widgets") && text.contains("github"),
+        "{text}"
+    );
+    assert!(
+        b.exists("svg.chart rect.ops").await,
+        "the chart shows the runs"
+    );
     run.shot("dashboard").await;
     b.resize(PHONE).await;
     b.goto(&run.url("/")).await;
@@ -275,9 +311,19 @@ async fn read_only_changes_nothing(run: &Run<'_>, id: i64) {
     b.goto(&run.url("/")).await;
     assert_eq!(b.client.current_url().await.unwrap().path(), "/sign-in");
     run.sign_in(&run.service.read_token).await;
-    for page in [format!("/configs/{id}"), "/plugins".into(), "/conflicts/1".into(), "/".into()] {
+    for page in [
+        format!("/configs/{id}"),
+        "/plugins".into(),
+        "/conflicts/1".into(),
+        "/".into(),
+    ] {
         b.goto(&run.url(&page)).await;
-        assert_eq!(b.buttons().await, vec!["Sign out".to_string()], "{page}: {}", b.text().await);
+        assert_eq!(
+            b.buttons().await,
+            vec!["Sign out".to_string()],
+            "{page}: {}",
+            b.text().await
+        );
     }
     // A form forged in the page, with the session's own CSRF token: refused in words.
     b.goto(&run.url(&format!("/configs/{id}"))).await;
