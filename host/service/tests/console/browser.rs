@@ -99,6 +99,12 @@ impl Browser {
         field.send_keys(text).await.unwrap();
     }
 
+    /// Chooses the local file `path` in the file input `css`.
+    pub async fn attach(&self, css: &str, path: &std::path::Path) {
+        let input = self.find(css).await;
+        input.send_keys(path.to_str().unwrap()).await.unwrap();
+    }
+
     pub async fn select(&self, css: &str, value: &str) {
         self.find(css).await.select_by_value(value).await.unwrap();
     }

@@ -282,6 +282,13 @@ async fn disables_and_enables_the_plugin(run: &Run<'_>) {
     b.press("Enable").await;
     assert!(b.text().await.contains("Plugin github enabled"));
     assert!(plugin_enabled(run.service).await);
+    // Uploading the version already serving, as a multipart form from the page.
+    let file = |ext: &str| run.service.plugin_dir.join(format!("github.{ext}"));
+    b.attach("#manifest", &file("toml")).await;
+    b.attach("#component", &file("wasm")).await;
+    b.press("Upload").await;
+    let text = b.text().await;
+    assert!(text.contains("Plugin github 1.0.0 was already serving"), "{text}");
     run.shot("plugins").await;
 }
 
