@@ -18,28 +18,76 @@ const KEY_PREFIX: &str = "cfg.";
 /// The `config_json` key naming the conflict strategy.
 const STRATEGY_KEY: &str = "conflict_strategy";
 
+/// What the inputs show: nothing yet (a new config), a stored config (an edit), or a form
+/// just submitted and refused (typed values kept, secrets never echoed).
+#[derive(Clone, Copy)]
+pub enum Prefill<'a> {
+    New,
+    Config(&'a SyncConfig),
+    Submitted(&'a FormData),
+}
+
+impl Prefill<'_> {
+    /// The text of input `name` (`name`, `sync_interval`, ... or `cfg.<key>`).
+    fn text(self, name: &str) -> String {
+        match self {
+            Prefill::New if name == "sync_interval" => DEFAULT_INTERVAL.to_string(),
+            Prefill::New => String::new(),
+            Prefill::Submitted(form) => form.get(name).unwrap_or_default().to_string(),
+            Prefill::Config(c) => match name {
+                "name" => c.name.clone(),
+                "sync_interval" => c.sync_interval.to_string(),
+                "elder_project_id" => c
+                    .elder_project_id
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
+                _ => match name
+                    .strip_prefix(KEY_PREFIX)
+                    .and_then(|k| c.config_json.get(k))
+                {
+                    Some(Value::String(s)) => s.clone(),
+                    Some(Value::Null) | None => String::new(),
+                    Some(other) => other.to_string(),
+                },
+            },
+        }
+    }
+
+    /// Whether checkbox `name` is ticked.
+    fn checked(self, name: &str) -> bool {
+        match self {
+            Prefill::New => name == "webhook_enabled",
+            Prefill::Submitted(form) => form.checked(name),
+            Prefill::Config(c) => match name {
+                "two_way_create" => c.two_way_create,
+                "webhook_enabled" => c.webhook_enabled,
+                _ => false,
+            },
+        }
+    }
+
+    /// Whether the stored config has a value for secret `key`.
+    fn secret_set(self, key: &str) -> bool {
+        match self {
+            Prefill::Config(c) => c.secrets.get(key).is_some_and(|s| s.set),
+            _ => false,
+        }
+    }
+}
+
+/// The default polling interval shown in a new config's form (the API's default).
+const DEFAULT_INTERVAL: i64 = 300;
+
 /// What the form is drawn from.
 pub struct FormContext<'a> {
     pub schema: &'a [ConfigField],
     pub projects: &'a [Resource],
-    /// The config being edited; `None` for a new one.
-    pub current: Option<&'a SyncConfig>,
-}
-
-fn current_text(current: Option<&SyncConfig>, key: &str) -> String {
-    match current.and_then(|c| c.config_json.get(key)) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    }
+    pub prefill: Prefill<'a>,
 }
 
 fn schema_field(ctx: &FormContext<'_>, f: &ConfigField) -> Markup {
     let id = format!("{KEY_PREFIX}{}", f.key);
-    let is_set = ctx
-        .current
-        .and_then(|c| c.secrets.get(&f.key))
-        .is_some_and(|s| s.set);
+    let is_set = ctx.prefill.secret_set(&f.key);
     let required_now = f.required && !(f.secret && is_set);
     html! {
         div.field {
@@ -54,7 +102,7 @@ fn schema_field(ctx: &FormContext<'_>, f: &ConfigField) -> Markup {
                     aria-describedby=(format!("{id}-help"));
             } @else {
                 input id=(id) name=(id) type="text" required[f.required]
-                    value=(current_text(ctx.current, &f.key)) aria-describedby=(format!("{id}-help"));
+                    value=(ctx.prefill.text(&id)) aria-describedby=(format!("{id}-help"));
             }
             small id=(format!("{id}-help")) {
                 (f.description)
@@ -66,26 +114,31 @@ fn schema_field(ctx: &FormContext<'_>, f: &ConfigField) -> Markup {
 
 /// The inputs of the form (without the `<form>` element and its buttons).
 pub fn fields(ctx: &FormContext<'_>) -> Markup {
-    let c = ctx.current;
-    let strategy = current_text(c, STRATEGY_KEY);
+    let p = ctx.prefill;
+    let strategy = p.text(&format!("{KEY_PREFIX}{STRATEGY_KEY}"));
+    let strategy = match p {
+        Prefill::Submitted(form) => form.get(STRATEGY_KEY).unwrap_or_default().to_string(),
+        _ => strategy,
+    };
+    let project = p.text("elder_project_id");
     html! {
         div.field {
             label for="name" { "Name " span.req { "(required)" } }
-            input id="name" name="name" type="text" required maxlength="200" value=[c.map(|c| &c.name)];
+            input id="name" name="name" type="text" required maxlength="200" value=(p.text("name"));
         }
         div.field {
             label for="elder_project_id" { "Elder project" }
             select id="elder_project_id" name="elder_project_id" {
                 option value="" { "none" }
-                @for p in ctx.projects {
-                    option value=(p.id) selected[c.and_then(|c| c.elder_project_id) == Some(p.id)] { (p.title) " (#" (p.id) ")" }
+                @for r in ctx.projects {
+                    option value=(r.id) selected[project == r.id.to_string()] { (r.title) " (#" (r.id) ")" }
                 }
             }
         }
         div.field {
             label for="sync_interval" { "Polling interval (seconds, 30 to 86400)" }
             input id="sync_interval" name="sync_interval" type="number" min="30" max="86400"
-                value=(c.map_or(300, |c| c.sync_interval));
+                value=(p.text("sync_interval"));
         }
         div.field {
             label for="conflict_strategy" { "Conflict strategy" }
@@ -97,11 +150,11 @@ pub fn fields(ctx: &FormContext<'_>) -> Markup {
             }
         }
         div.field.check {
-            input id="two_way_create" name="two_way_create" type="checkbox" checked[c.is_some_and(|c| c.two_way_create)];
+            input id="two_way_create" name="two_way_create" type="checkbox" checked[p.checked("two_way_create")];
             label for="two_way_create" { "Create items both ways (items new on either side are created on the other)" }
         }
         div.field.check {
-            input id="webhook_enabled" name="webhook_enabled" type="checkbox" checked[c.is_none_or(|c| c.webhook_enabled)];
+            input id="webhook_enabled" name="webhook_enabled" type="checkbox" checked[p.checked("webhook_enabled")];
             label for="webhook_enabled" { "Receive webhooks (a secret is generated and shown once when none is set)" }
         }
         fieldset {
@@ -155,7 +208,7 @@ pub fn new_config(
     let body = json!({
         "name": form.get("name").unwrap_or_default(),
         "platform": platform,
-        "sync_interval": number(form, "sync_interval")?.unwrap_or(300),
+        "sync_interval": number(form, "sync_interval")?.unwrap_or(DEFAULT_INTERVAL),
         "two_way_create": form.checked("two_way_create"),
         "webhook_enabled": form.checked("webhook_enabled"),
         "elder_project_id": number(form, "elder_project_id")?,

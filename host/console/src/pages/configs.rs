@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::response::Redirect;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use elder_sync_engine::routes::{engine_error, run_manually, test_connection};
 use elder_sync_engine::run::RunReport;
@@ -22,11 +22,11 @@ use elder_sync_store::{
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::config_form::{self, FormContext};
+use super::config_form::{self, FormContext, Prefill};
 use super::history::runs_table;
 use crate::ConsoleState;
 use crate::action::{Posted, Viewing};
-use crate::failure::{Failure, Page};
+use crate::failure::{Failure, Page, explain};
 use crate::form::FormData;
 use crate::layout::{self, Section, action, csrf, head_row, when, yes_no};
 use crate::operator::Operator;
@@ -113,16 +113,29 @@ async fn new_form(
         };
         return Ok(layout::page(&op, Section::Configs, "New config", body));
     };
-    let schema = schema_of(&state, &platform)?;
-    let projects = projects(&state).await?;
+    new_config_page(&state, &op, &platform, Prefill::New, None).await
+}
+
+/// The form for a new config of `platform`, showing `prefill` and, after a refused
+/// submission, why it was refused.
+async fn new_config_page(
+    state: &ConsoleState,
+    op: &Operator,
+    platform: &str,
+    prefill: Prefill<'_>,
+    problem: Option<&ApiError>,
+) -> Page<Markup> {
+    let schema = schema_of(state, platform)?;
+    let projects = projects(state).await?;
     let ctx = FormContext {
         schema: &schema,
         projects: &projects,
-        current: None,
+        prefill,
     };
     let body = html! {
+        @if let Some(e) = problem { div.notice.error role="alert" { (explain(e)) } }
         form.card method="post" action="/configs" {
-            (csrf(&op))
+            (csrf(op))
             input type="hidden" name="platform" value=(platform);
             p { "Platform: " strong { (platform) } }
             (config_form::fields(&ctx))
@@ -130,7 +143,7 @@ async fn new_form(
         }
     };
     Ok(layout::page(
-        &op,
+        op,
         Section::Configs,
         &format!("New {platform} config"),
         body,
@@ -153,27 +166,31 @@ fn written_notice(
     text
 }
 
-async fn create(State(state): State<ConsoleState>, op: Operator, body: Bytes) -> Page<Redirect> {
+/// Creates the config; a refused one shows its form again, as typed (secrets aside), with
+/// the API's error in words.
+async fn create(State(state): State<ConsoleState>, op: Operator, body: Bytes) -> Page<Response> {
     let form = FormData::parse(&body);
     op.authorize(&form)?;
     let platform = form.text("platform").unwrap_or_default().to_string();
-    let back = format!("/configs/new?platform={platform}");
+    let schema = schema_of(&state, &platform)?;
     let result = async {
-        let schema = schema_of(&state, &platform).map_err(|e| match e {
-            Failure::Api(e) => e,
-            Failure::SignIn => ApiError::internal(),
-        })?;
         let new = config_form::new_config(&form, &platform, &schema)?;
         elder_sync_api::create_config(&state.api, &new).await
     }
     .await;
-    Ok(match result {
+    match result {
         Ok(written) => {
             let text = written_notice(&state, "created", &written);
-            op.done(&state, true, text, &config_url(written.config.id))
+            Ok(op
+                .done(&state, true, text, &config_url(written.config.id))
+                .into_response())
         }
-        Err(e) => op.failed(&state, &e, &back),
-    })
+        Err(e) => {
+            let page = new_config_page(&state, &op, &platform, Prefill::Submitted(&form), Some(&e))
+                .await?;
+            Ok((e.status, page).into_response())
+        }
+    }
 }
 
 async fn mapped_items(state: &ConsoleState, id: i64) -> Page<Vec<(Mapping, Option<Resource>)>> {
@@ -296,7 +313,7 @@ async fn show(State(state): State<ConsoleState>, Viewing { op, id }: Viewing) ->
                     Some(schema) => {
                         form.card method="post" action=(config_url(id)) {
                             (csrf(&op))
-                            (config_form::fields(&FormContext { schema, projects: &projects, current: Some(&config) }))
+                            (config_form::fields(&FormContext { schema, projects: &projects, prefill: Prefill::Config(&config) }))
                             button type="submit" { "Save changes" }
                         }
                     }

@@ -164,9 +164,15 @@ async fn creates_a_config(run: &Run<'_>, project_id: i64) -> i64 {
     b.press("Create config").await;
     let text = b.text().await;
     assert!(
-        text.contains("a sync config with this name exists [conflict]"),
+        text.contains("a sync config with this name exists")
+            && text.contains("Error code: conflict"),
         "{text}"
     );
+    // The refused form comes back as typed, its secret blank.
+    for (css, typed) in [("#cfg\\.owner", "octocat"), ("#cfg\\.api_token", "")] {
+        let value = b.find(css).await.prop("value").await.unwrap();
+        assert_eq!(value.as_deref(), Some(typed), "{css}");
+    }
     id
 }
 
@@ -288,7 +294,10 @@ async fn disables_and_enables_the_plugin(run: &Run<'_>) {
     b.attach("#component", &file("wasm")).await;
     b.press("Upload").await;
     let text = b.text().await;
-    assert!(text.contains("Plugin github 1.0.0 was already serving"), "{text}");
+    assert!(
+        text.contains("Plugin github 1.0.0 was already serving"),
+        "{text}"
+    );
     run.shot("plugins").await;
 }
 
