@@ -1,5 +1,5 @@
 //! The dashboard (`/`): every config with its platform, enabled state, mode and health,
-//! last run and its outcome, open conflicts and a chart of its last 24 hours; the service's
+//! last run and its outcome, webhook deliveries waiting in its inbox, open conflicts and a chart of its last 24 hours; the service's
 //! totals (pending and failed outbox work, conflicts, runs) and its own health (database,
 //! connectors). It reloads itself every [`REFRESH_SECS`] seconds.
 
@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use axum::extract::State;
 use chrono::Utc;
+use elder_sync_engine::persist::pending_inbox_by_config;
 use elder_sync_store::{ConfigSyncStatus, HistoryEntry, HistoryFilter, PageRequest, Store};
 use maud::{Markup, html};
 
@@ -73,7 +74,13 @@ fn last_run(run: Option<&HistoryEntry>) -> Markup {
     }
 }
 
-fn config_row(c: &ConfigSyncStatus, runs: &[HistoryEntry], conflicts: i64) -> Markup {
+/// What the dashboard shows of one config besides its status.
+struct Counts {
+    conflicts: i64,
+    inbox: i64,
+}
+
+fn config_row(c: &ConfigSyncStatus, runs: &[HistoryEntry], n: Counts) -> Markup {
     let health_class = match c.webhooks.health.as_str() {
         "healthy" => "ok",
         "unhealthy" => "bad",
@@ -87,8 +94,9 @@ fn config_row(c: &ConfigSyncStatus, runs: &[HistoryEntry], conflicts: i64) -> Ma
             td { (c.webhooks.mode) }
             td { span.badge.(health_class) title=[c.webhooks.reason.as_deref()] { (c.webhooks.health) } }
             td { (last_run(runs.first())) }
+            td { (n.inbox) }
             td {
-                @if conflicts > 0 { a href="/conflicts" { (conflicts) } } @else { "0" }
+                @if n.conflicts > 0 { a href="/conflicts" { (n.conflicts) } } @else { "0" }
             }
             td { (activity_svg(&Activity::of(runs, Utc::now()))) }
         }
@@ -100,14 +108,15 @@ pub async fn show(State(state): State<ConsoleState>, op: Operator) -> Page<Marku
     let store = &state.api.store;
     let overview = store.sync_overview().await?;
     let conflicts = open_conflicts_by_config(store).await?;
+    let inbox = pending_inbox_by_config(store).await?;
     let mut rows = Vec::new();
     for c in &overview.configs {
         let runs = recent_runs(store, c.id).await?;
-        rows.push(config_row(
-            c,
-            &runs,
-            conflicts.get(&c.id).copied().unwrap_or(0),
-        ));
+        let counts = Counts {
+            conflicts: conflicts.get(&c.id).copied().unwrap_or(0),
+            inbox: inbox.get(&c.id).copied().unwrap_or(0),
+        };
+        rows.push(config_row(c, &runs, counts));
     }
     let plugins = state.plugins.list();
     let serving = plugins.iter().filter(|p| p.enabled).count();
@@ -133,7 +142,7 @@ pub async fn show(State(state): State<ConsoleState>, op: Operator) -> Page<Marku
             } @else {
                 div.scroll {
                     table {
-                        (head_row(&["Name", "Platform", "Enabled", "Mode", "Health", "Last run", "Open conflicts", "Last 24 h"]))
+                        (head_row(&["Name", "Platform", "Enabled", "Mode", "Webhook health", "Last run", "Inbox pending", "Open conflicts", "Last 24 h"]))
                         tbody { @for r in rows { (r) } }
                     }
                 }

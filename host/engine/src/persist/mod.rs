@@ -13,6 +13,7 @@ pub use cursors::{load_cursor, save_cursor};
 pub use health::{load_health, save_health};
 pub use inbox::{
     InboxEntry, InboxInsert, claim_inbox, complete_inbox, fail_inbox, inbox_depth, insert_inbox,
+    pending_inbox_by_config,
 };
 pub use links::{open_conflict_types, repoint_mapping, unresolved_conflicts_of};
 pub use reservations::{RESERVED_PREFIX, find_reservation, is_reserved, placeholder};
