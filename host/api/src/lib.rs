@@ -24,6 +24,7 @@ pub use elder_sync_http::{
     ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, Caller, ERROR_CODES, ErrorBody, ErrorDetail,
     IdParam, require_token,
 };
+pub use routes::configs::{create as create_config, update as update_config, webhook_url};
 
 /// What every handler can reach.
 #[derive(Clone, Debug)]

@@ -52,6 +52,8 @@ pub struct HistoryQuery {
     pub config_id: Option<i64>,
     /// e.g. webhook, poll, batch, manual
     pub sync_type: Option<String>,
+    /// Only successful (`true`) or failed (`false`) runs.
+    pub success: Option<bool>,
 }
 
 /// `GET /api/v1/sync/conflicts` parameters.

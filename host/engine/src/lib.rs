@@ -20,6 +20,7 @@ pub mod signatures;
 
 // The I/O side: engine state, applying changes both ways, polling, webhooks, workers.
 pub mod apply;
+pub mod conflict_view;
 pub mod convert;
 pub mod dispatch;
 pub mod dry_run;

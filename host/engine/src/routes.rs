@@ -28,7 +28,7 @@ use crate::error::EngineError;
 use crate::ingest::{IngestError, Ingested, ingest};
 use crate::linking::{LinkError, NewLink, link};
 use crate::poll::poll_config;
-use crate::run::tally_json;
+use crate::run::{RunReport, tally_json};
 use crate::settle::{Settlement, settle_conflict};
 
 /// The body of a resolution (`POST /api/v1/sync/conflicts/{id}/resolve`).
@@ -189,7 +189,7 @@ fn ingest_error(e: IngestError) -> ApiError {
 }
 
 /// The API's answer to an engine failure; messages are redacted like the logs.
-fn engine_error(e: EngineError) -> ApiError {
+pub fn engine_error(e: EngineError) -> ApiError {
     let msg = redact_text(&e.to_string());
     match e {
         EngineError::Store(StoreError::NotFound(_)) => {
@@ -250,7 +250,7 @@ async fn run_now(
             .map(Json)
             .map_err(|_| ApiError::internal());
     }
-    match poll_config(&engine, id, "manual", SyncMethod::Manual).await {
+    match run_manually(&engine, id).await {
         Ok(report) => Ok(Json(json!({
             "history_id": report.history_id,
             "correlation_id": report.correlation_id,
@@ -341,6 +341,12 @@ async fn unlink(
         .map_err(|e| engine_error(e.into()))
 }
 
+/// A manual sync of config `id` now, recorded in history as `manual` (the API's run and the
+/// console's).
+pub async fn run_manually(engine: &SyncEngine, id: i64) -> Result<RunReport, EngineError> {
+    poll_config(engine, id, "manual", SyncMethod::Manual).await
+}
+
 /// Test the connection of one config through its connector; answers `ok` and `reached`
 /// or `error`.
 #[utoipa::path(post, path = "/api/v1/sync/configs/{id}/test", tag = "sync", params(IdParam),
@@ -351,20 +357,27 @@ async fn test_now(
     ApiPath(id): ApiPath,
     _: ApiQuery<NoQuery>,
 ) -> ApiResult<Json<Value>> {
-    let result = async {
-        let rc = engine.store.resolve_config(id).await?;
-        let connector = engine.connector_for(&rc)?;
-        Ok::<_, EngineError>(connector.test_connection(&connector_config(&rc)).await)
-    }
-    .await;
-    match result {
-        // The answer may quote upstream bodies: the same redaction as the logs.
-        Ok(Ok(reached)) => Ok(Json(json!({"ok": true, "reached": redact_text(&reached)}))),
-        Ok(Err(e)) => Ok(Json(
-            json!({"ok": false, "error": redact_text(&e.to_string())}),
-        )),
+    match test_connection(&engine, id).await {
+        Ok(Ok(reached)) => Ok(Json(json!({"ok": true, "reached": reached}))),
+        Ok(Err(error)) => Ok(Json(json!({"ok": false, "error": error}))),
         Err(e) => Err(engine_error(e)),
     }
+}
+
+/// Tests the connection of config `id` through its connector: `Ok(reached)` or
+/// `Err(why)` from the platform, both redacted like the logs (they may quote upstream
+/// bodies); the outer error is a config or connector that cannot be used.
+pub async fn test_connection(
+    engine: &SyncEngine,
+    id: i64,
+) -> Result<Result<String, String>, EngineError> {
+    let rc = engine.store.resolve_config(id).await?;
+    let connector = engine.connector_for(&rc)?;
+    Ok(connector
+        .test_connection(&connector_config(&rc))
+        .await
+        .map(|reached| redact_text(&reached))
+        .map_err(|e| redact_text(&e.to_string())))
 }
 
 /// Apply a conflict's resolution to Elder and to the platform, and mark it resolved.

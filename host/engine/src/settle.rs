@@ -30,7 +30,7 @@ use elder_sync_store::{repoint_mapping, unresolved_conflicts_of};
 use tracing::Instrument;
 
 /// The fields a person's resolution may set (`data`), besides the strategy's choice.
-const DATA_FIELDS: [&str; 5] = ["title", "body", "state", "labels", "assignees"];
+pub const DATA_FIELDS: [&str; 5] = ["title", "body", "state", "labels", "assignees"];
 
 /// The synced fields compared between the sides.
 const SYNCED: [Field; 6] = [

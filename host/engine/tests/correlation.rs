@@ -97,6 +97,7 @@ async fn history_ids(store: &Store, sync_type: &str) -> Vec<String> {
             &HistoryFilter {
                 config_id: None,
                 sync_type: Some(sync_type.into()),
+                ..HistoryFilter::default()
             },
             PageRequest {
                 page: 1,

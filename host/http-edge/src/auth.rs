@@ -47,6 +47,13 @@ fn bearer(req: &Request) -> Result<&str, ApiError> {
     Ok(token.trim())
 }
 
+/// The answer to a token that is unknown, malformed or revoked (the API's 401 and the
+/// console's sign-in page).
+pub const INVALID_TOKEN_MESSAGE: &str = "invalid or revoked API token";
+
+/// Why a read-only token may not write (the API's 403 and the console's refusal page).
+pub const READ_ONLY_MESSAGE: &str = "this token is read-only; writes need an admin token";
+
 fn is_read(method: &Method) -> bool {
     method == Method::GET || method == Method::HEAD
 }
@@ -61,13 +68,12 @@ pub async fn require_token(State(store): State<Store>, mut req: Request, next: N
     let found = match store.authenticate(&token).await {
         Ok(Some(t)) => t,
         Ok(None) => {
-            return ApiError::unauthorized("invalid or revoked API token").into_response();
+            return ApiError::unauthorized(INVALID_TOKEN_MESSAGE).into_response();
         }
         Err(e) => return ApiError::from(e).into_response(),
     };
     if found.role != Role::Admin && !is_read(req.method()) {
-        return ApiError::forbidden("this token is read-only; writes need an admin token")
-            .into_response();
+        return ApiError::forbidden(READ_ONLY_MESSAGE).into_response();
     }
     req.extensions_mut().insert(Caller {
         token_id: found.id,

@@ -10,7 +10,7 @@ mod error;
 mod extract;
 mod responses;
 
-pub use auth::{Caller, require_token};
+pub use auth::{Caller, INVALID_TOKEN_MESSAGE, READ_ONLY_MESSAGE, require_token};
 pub use error::{ApiError, ApiResult, ERROR_CODES, ErrorBody, ErrorDetail};
 pub use extract::{ApiJson, ApiPath, ApiQuery, IdParam, MAX_BODY, NoQuery};
 pub use responses::finish;

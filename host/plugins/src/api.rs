@@ -180,31 +180,44 @@ async fn upload(
             )
             .with_field("component")
         })?;
-    tracing::info!(plugin = %manifest.id, by = %caller.label(), "connector upload");
-    let outcome = blocking(move || host.install(component, manifest, Origin::Upload)).await?;
-    Ok(match outcome {
-        InstallOutcome::Installed(plugin) => (
-            StatusCode::CREATED,
-            Json(PluginInstalled {
-                status: "installed",
+    Ok(
+        match install_upload(host, manifest, component, caller).await? {
+            InstallOutcome::Installed(plugin) => (
+                StatusCode::CREATED,
+                Json(PluginInstalled {
+                    status: "installed",
+                    plugin,
+                }),
+            )
+                .into_response(),
+            InstallOutcome::Unchanged(plugin) => Json(PluginInstalled {
+                status: "unchanged",
                 plugin,
-            }),
-        )
+            })
             .into_response(),
-        InstallOutcome::Unchanged(plugin) => Json(PluginInstalled {
-            status: "unchanged",
-            plugin,
-        })
-        .into_response(),
-        InstallOutcome::Pending(pending) => (
-            StatusCode::ACCEPTED,
-            Json(PluginPending {
-                status: "pending_approval",
-                pending,
-            }),
-        )
-            .into_response(),
-    })
+            InstallOutcome::Pending(pending) => (
+                StatusCode::ACCEPTED,
+                Json(PluginPending {
+                    status: "pending_approval",
+                    pending,
+                }),
+            )
+                .into_response(),
+        },
+    )
+}
+
+/// Installs an uploaded component with its parsed manifest for an admin (the API's upload and
+/// the console's): validated, then serving, unchanged, or waiting for approval.
+pub async fn install_upload(
+    host: Arc<PluginHost>,
+    manifest: Manifest,
+    component: Vec<u8>,
+    caller: Caller,
+) -> Result<InstallOutcome, ApiError> {
+    admin(&caller)?;
+    tracing::info!(plugin = %manifest.id, by = %caller.label(), "connector upload");
+    blocking(move || host.install(component, manifest, Origin::Upload)).await
 }
 
 /// Enable a plugin (admin token); remembered across restarts.
@@ -267,10 +280,22 @@ async fn act(
     action: &str,
     f: impl FnOnce() -> Result<PluginView, crate::error::PluginError> + Send + 'static,
 ) -> Result<Json<PluginActionResult>, ApiError> {
+    let plugin = lifecycle_action(caller, action, f).await?;
+    Ok(Json(PluginActionResult { plugin }))
+}
+
+/// Runs one lifecycle action (`enable`, `disable`, `rollback`, `approve`: a call on the
+/// [`PluginHost`]) for an admin, off the async workers, and logs who did it (the API's
+/// actions and the console's).
+pub async fn lifecycle_action(
+    caller: &Caller,
+    action: &str,
+    f: impl FnOnce() -> Result<PluginView, crate::error::PluginError> + Send + 'static,
+) -> Result<PluginView, ApiError> {
     admin(caller)?;
     let plugin = blocking(f).await?;
     tracing::info!(plugin = %plugin.id, action, by = %caller.label(), "plugin action");
-    Ok(Json(PluginActionResult { plugin }))
+    Ok(plugin)
 }
 
 async fn unknown_action(

@@ -4,7 +4,8 @@
 //! body, so a client still writing reads the answer rather than a reset), the time a body may stall (`ELDER_HTTP_BODY_TIMEOUT_SECS`), the time
 //! a request may take in all (`503 request_timeout`) and how many API and webhook requests
 //! run at once (`503 overloaded`; health and metrics stay outside that gate). Errors the
-//! framework answers by itself get the API's JSON error body.
+//! framework answers by itself get the API's JSON error body (the console's HTML error pages
+//! are left as they are).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -146,12 +147,13 @@ async fn shed_when_full(State(gate): State<Arc<Semaphore>>, req: Request, next: 
 async fn json_errors(State(max_body): State<usize>, req: Request, next: Next) -> Response {
     let response = next.run(req).await;
     let status = response.status();
-    let is_json = response
+    // JSON errors are the API's own; HTML ones are the console's pages in words.
+    let written = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("json"));
-    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        .is_some_and(|v| v.contains("json") || v.starts_with("text/html"));
+    if written || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
     let (parts, body) = response.into_parts();

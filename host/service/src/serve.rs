@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use axum::Router;
 use elder_sync_api::ApiState;
+use elder_sync_console::ConsoleState;
 use elder_sync_engine::gauges::EngineGauges;
 use elder_sync_engine::scheduler::{BatchSettings, start_scheduler};
 use elder_sync_engine::{ConnectorRegistry, EngineSettings, SyncEngine, routes, workers};
@@ -102,7 +103,8 @@ pub async fn serve() -> Result<()> {
     Ok(())
 }
 
-/// The API, webhook, action and plugin routes (everything but health and metrics). A path
+/// The operator console at `/`, and the API, webhook, action and plugin routes (everything
+/// but health and metrics). A path
 /// no route serves answers `404 route_not_found` and a method a route does not take `405
 /// method_not_allowed`, both in the API's JSON error envelope.
 fn app_router(api_state: ApiState, engine: &SyncEngine, plugins: &Arc<PluginHost>) -> Router {
@@ -111,7 +113,13 @@ fn app_router(api_state: ApiState, engine: &SyncEngine, plugins: &Arc<PluginHost
             api_state.store.clone(),
             elder_sync_http::require_token,
         ));
+    let console = elder_sync_console::router(ConsoleState::new(
+        api_state.clone(),
+        engine.clone(),
+        plugins.clone(),
+    ));
     Router::new()
+        .merge(console)
         .merge(routes::webhook_routes(engine.clone()))
         .merge(actions)
         .merge(elder_sync_plugins::api::router(

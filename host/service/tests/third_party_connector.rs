@@ -70,7 +70,6 @@ async fn third_party_connector(engine: TestEngine) {
         BIN,
         ServiceOptions::new(engine)
             .connectors(&["github"])
-            // The simulator listens on loopback: explicit plain-http and private-network opt-ins.
             .reaching_local_simulators(),
     )
     .await;

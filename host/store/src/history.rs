@@ -74,6 +74,8 @@ pub struct HistoryFilter {
     pub config_id: Option<i64>,
     /// Only runs of this `sync_type`; `None` for all.
     pub sync_type: Option<String>,
+    /// Only successful (`true`) or failed (`false`) runs.
+    pub success: Option<bool>,
 }
 
 impl Store {
@@ -149,6 +151,9 @@ impl Store {
             }
             if let Some(t) = &filter.sync_type {
                 sql.push(" AND sync_type = ").bind(t.clone());
+            }
+            if let Some(ok) = filter.success {
+                sql.push(" AND success = ").bind(ok);
             }
             sql
         };

@@ -144,3 +144,18 @@ pub async fn fail_inbox(
 pub async fn inbox_depth(store: &Store) -> Result<i64, StoreError> {
     store.queue_depth(crate::WorkQueue::Inbox).await
 }
+
+/// Deliveries waiting to be processed, per config (configs with none are left out).
+pub async fn pending_inbox_by_config(
+    store: &Store,
+) -> Result<std::collections::HashMap<i64, i64>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT sync_config_id, COUNT(*) AS n FROM webhook_inbox WHERE status = 'pending' \
+         GROUP BY sync_config_id",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("sync_config_id")?, r.try_get("n")?)))
+        .collect()
+}

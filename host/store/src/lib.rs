@@ -49,6 +49,7 @@ pub use error::{Result, StoreError};
 pub use history::{HistoryEntry, HistoryFilter, NewHistory};
 pub use inbox::{
     InboxEntry, InboxInsert, claim_inbox, complete_inbox, fail_inbox, inbox_depth, insert_inbox,
+    pending_inbox_by_config,
 };
 pub use links::{open_conflict_types, repoint_mapping, unresolved_conflicts_of};
 pub use mappings::{Mapping, MappingFilter, MappingUpsert, SyncMethod, SyncStatus};

@@ -100,6 +100,17 @@ impl Store {
         row.as_ref().map(token_from_row).transpose()
     }
 
+    /// Token `id` while it is unrevoked; `None` once revoked or unknown (the console checks
+    /// a signed-in session's token with it on every request).
+    pub async fn active_token(&self, id: i64) -> Result<Option<ApiToken>> {
+        let row = sqlx::query("SELECT * FROM api_tokens WHERE id = $1 AND revoked = $2")
+            .bind(id)
+            .bind(false)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(token_from_row).transpose()
+    }
+
     /// All tokens (without plaintext), by id.
     pub async fn list_tokens(&self) -> Result<Vec<ApiToken>> {
         let rows = sqlx::query("SELECT * FROM api_tokens ORDER BY id")

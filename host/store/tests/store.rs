@@ -593,6 +593,7 @@ async fn history_and_conflicts(engine: TestEngine) {
     let polls = HistoryFilter {
         config_id: Some(cfg.id),
         sync_type: Some("poll".into()),
+        ..HistoryFilter::default()
     };
     assert_eq!(
         store
@@ -615,6 +616,23 @@ async fn history_and_conflicts(engine: TestEngine) {
         .unwrap();
     assert!(!done.success && done.completed_at.is_some());
     assert_eq!(done.sync_metadata["by_kind"]["issue"]["updated"], 5);
+    let outcome = |success| HistoryFilter {
+        success: Some(success),
+        ..HistoryFilter::default()
+    };
+    let failed = store
+        .list_history(&outcome(false), PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        failed.items.iter().map(|h| h.id).collect::<Vec<_>>(),
+        vec![done.id]
+    );
+    let succeeded = store
+        .list_history(&outcome(true), PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(succeeded.total, 2);
 
     let m = store
         .upsert_mapping(&mapping(cfg.id, 1, "101"))
@@ -760,8 +778,13 @@ async fn tokens_verify_by_role(engine: TestEngine) {
             .iter()
             .all(|h| h != &plain && !h.contains(&plain[4..]))
     );
+    assert_eq!(
+        store.active_token(admin.id).await.unwrap().map(|t| t.role),
+        Some(Role::Admin)
+    );
     store.revoke_token(admin.id).await.unwrap();
     assert_eq!(store.verify_token(&plain).await.unwrap(), None);
+    assert_eq!(store.active_token(admin.id).await.unwrap(), None);
     assert_eq!(store.list_tokens().await.unwrap().len(), 2);
 }
 

@@ -139,6 +139,7 @@ async fn history(host: &SyncHost) -> Vec<elder_sync_store::HistoryEntry> {
             &HistoryFilter {
                 config_id: Some(host.config_id),
                 sync_type: None,
+                ..HistoryFilter::default()
             },
             PageRequest {
                 page: 1,

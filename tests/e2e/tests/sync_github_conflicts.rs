@@ -242,6 +242,7 @@ async fn assert_resolve_recorded(host: &SyncHost, conflict_id: i64, strategy: &s
             &elder_sync_store::HistoryFilter {
                 config_id: Some(host.config_id),
                 sync_type: Some("resolve".into()),
+                ..Default::default()
             },
             elder_sync_store::PageRequest::default(),
         )

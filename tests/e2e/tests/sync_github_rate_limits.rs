@@ -186,6 +186,7 @@ async fn pinned_payload_is_re_read(db: TestEngine) {
             &elder_sync_store::HistoryFilter {
                 config_id: Some(host.config_id),
                 sync_type: Some("webhook".into()),
+                ..Default::default()
             },
             PageRequest::default(),
         )

@@ -152,6 +152,7 @@ async fn failing_webhooks_switch_to_polling_and_healthy_ones_switch_back() {
             &HistoryFilter {
                 config_id: Some(host.config_id),
                 sync_type: Some("poll".into()),
+                ..HistoryFilter::default()
             },
             PageRequest {
                 page: 1,

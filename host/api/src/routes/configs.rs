@@ -36,12 +36,7 @@ async fn list_configs(State(s): State<ApiState>) -> ApiResult<Json<Vec<SyncConfi
 fn written_json(s: &ApiState, written: WrittenConfig) -> ApiResult<Json<Value>> {
     let mut out = serde_json::to_value(&written.config).map_err(|_| crate::ApiError::internal())?;
     if written.config.webhook_enabled {
-        let path = format!("/api/v1/webhooks/{}", written.config.id);
-        let url = match &s.public_url {
-            Some(base) => format!("{}{path}", base.trim_end_matches('/')),
-            None => path,
-        };
-        out["webhook_url"] = Value::String(url);
+        out["webhook_url"] = Value::String(webhook_url(s, written.config.id));
     }
     if let Some(secret) = written.generated_webhook_secret {
         out["webhook_secret"] = Value::String(secret);
@@ -66,12 +61,40 @@ async fn create_config(
     State(s): State<ApiState>,
     ApiJson(new): ApiJson<NewSyncConfig>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let (requirements, form) = requirements_for(s.catalog.as_ref(), &new.platform)?;
-    let written = s
-        .store
-        .create_config_generating(&new, form, &requirements)
-        .await?;
+    let written = create(&s, &new).await?;
     Ok((StatusCode::CREATED, written_json(&s, written)?))
+}
+
+/// Creates a config checked against the schema of the connector serving its platform,
+/// generating a webhook secret when webhooks are on and none is given (the API's create and
+/// the console's).
+pub async fn create(s: &ApiState, new: &NewSyncConfig) -> ApiResult<WrittenConfig> {
+    let (requirements, form) = requirements_for(s.catalog.as_ref(), &new.platform)?;
+    Ok(s.store
+        .create_config_generating(new, form, &requirements)
+        .await?)
+}
+
+/// Patches config `id`, checking the result against its platform's config schema and
+/// generating a webhook secret when webhooks end up on without one (the API's patch and the
+/// console's).
+pub async fn update(s: &ApiState, id: i64, patch: &SyncConfigPatch) -> ApiResult<WrittenConfig> {
+    let (requirements, form) = match &patch.platform {
+        Some(p) => requirements_for(s.catalog.as_ref(), p)?,
+        None => current_requirements(s, id).await?,
+    };
+    Ok(s.store
+        .update_config_generating(id, patch, form, &requirements)
+        .await?)
+}
+
+/// The URL platforms deliver webhooks for config `id` to (under `ELDER_PUBLIC_URL` when set).
+pub fn webhook_url(s: &ApiState, id: i64) -> String {
+    let path = format!("/api/v1/webhooks/{id}");
+    match &s.public_url {
+        Some(base) => format!("{}{path}", base.trim_end_matches('/')),
+        None => path,
+    }
 }
 
 /// One sync config.
@@ -101,14 +124,7 @@ async fn patch_config(
     ApiPath(id): ApiPath,
     ApiJson(patch): ApiJson<SyncConfigPatch>,
 ) -> ApiResult<Json<Value>> {
-    let (requirements, form) = match &patch.platform {
-        Some(p) => requirements_for(s.catalog.as_ref(), p)?,
-        None => current_requirements(&s, id).await?,
-    };
-    let written = s
-        .store
-        .update_config_generating(id, &patch, form, &requirements)
-        .await?;
+    let written = update(&s, id, &patch).await?;
     written_json(&s, written)
 }
 

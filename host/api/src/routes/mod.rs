@@ -1,7 +1,7 @@
 //! Every `/api/v1` route, grouped by concern; each handler carries its OpenAPI annotation
 //! and the router and the document are built from the same list.
 
-mod configs;
+pub(crate) mod configs;
 mod conflicts;
 mod dead_letters;
 mod mappings;

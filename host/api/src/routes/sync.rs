@@ -25,6 +25,7 @@ async fn list_history(
     let filter = HistoryFilter {
         config_id: q.config_id,
         sync_type: q.sync_type.clone(),
+        success: q.success,
     };
     Ok(Json(
         s.store
