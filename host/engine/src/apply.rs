@@ -11,7 +11,7 @@ use elder_sync_store::{
 use serde_json::json;
 
 use crate::convert::{comparable, fingerprint, new_resource, resource_patch, resource_to_item};
-use crate::engine::{SyncEngine, connector_config};
+use crate::engine::{SyncEngine, connector_settings};
 use crate::error::EngineError;
 use crate::plan::{Plan, find_by_external, plan_external, plan_external_delete};
 use crate::resolver::{self, Resolution, ResolveInput, SideAction, Strategy};
@@ -225,7 +225,7 @@ pub async fn apply_resolution(
         _ => {}
     }
     if let SideAction::Patch(p) = &resolution.external {
-        let cfg = connector_config(rc);
+        let cfg = connector_settings(rc);
         let written = match connector
             .update(&cfg, external.kind, &external.external_id, p.clone())
             .await

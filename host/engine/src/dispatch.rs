@@ -19,7 +19,7 @@ use crate::apply::{
     Applied, apply_resolution, base_of, elder_item, record_typed_conflict, resolve, write_mapping,
 };
 use crate::convert::{comparable, fingerprint, new_item};
-use crate::engine::{SyncEngine, connector_config, strategy_of};
+use crate::engine::{SyncEngine, connector_settings, strategy_of};
 use crate::error::EngineError;
 use crate::resolver::{Capabilities, Field, Strategy, diff};
 use crate::run::{Finished, record_finished};
@@ -239,7 +239,7 @@ pub async fn push_to_config(
         .store
         .find_mapping_by_elder(rc.config.id, resource.kind, resource.id)
         .await?;
-    let cfg = connector_config(rc);
+    let cfg = connector_settings(rc);
     let deleted = resource.deleted_at.is_some() || operation == OutboxOperation::Delete;
     let Some(m) = mapping.filter(|m| !is_reserved(&m.external_id)) else {
         if deleted || !rc.config.two_way_create || !connector.info().kinds.contains(&resource.kind)
@@ -281,7 +281,7 @@ async fn merge_and_push(
     m: &elder_sync_store::Mapping,
     resource: &Resource,
 ) -> Result<Applied, EngineError> {
-    let cfg = connector_config(rc);
+    let cfg = connector_settings(rc);
     let resource = &engine
         .store
         .get_resource(resource.kind, resource.id)
@@ -334,7 +334,7 @@ async fn push_delete(
     engine: &SyncEngine,
     rc: &ResolvedConfig,
     connector: &LoadedConnector,
-    cfg: &elder_sync_runtime::ConnectorConfig,
+    cfg: &elder_sync_runtime::ConnectorSettings,
     m: &Mapping,
     resource: &Resource,
 ) -> Result<Applied, EngineError> {
@@ -392,7 +392,7 @@ async fn create_external(
     engine: &SyncEngine,
     rc: &ResolvedConfig,
     connector: &LoadedConnector,
-    cfg: &elder_sync_runtime::ConnectorConfig,
+    cfg: &elder_sync_runtime::ConnectorSettings,
     resource: &Resource,
 ) -> Result<Applied, EngineError> {
     let earlier = engine
@@ -487,7 +487,7 @@ async fn release_reservation(
 /// is closed instead and the closed item is returned (its echo must be recognised).
 pub(crate) async fn delete_external(
     connector: &LoadedConnector,
-    cfg: &elder_sync_runtime::ConnectorConfig,
+    cfg: &elder_sync_runtime::ConnectorSettings,
     external_id: &str,
     kind: Kind,
 ) -> Result<Option<Item>, EngineError> {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use elder_sync_runtime::{ConnectorConfig, LoadedConnector};
+use elder_sync_runtime::{ConnectorSettings, LoadedConnector};
 use elder_sync_store::{ResolvedConfig, Store, StoreError};
 use elder_sync_telemetry::Metrics;
 use serde_json::Value;
@@ -142,10 +142,10 @@ impl SyncEngine {
 }
 
 /// The connector-facing configuration of a resolved config: its settings as text plus
-/// its secrets, marked as such (the runtime's `ConnectorConfig::split` withholds them
+/// its secrets, marked as such (the runtime's `ConnectorSettings::split` withholds them
 /// from the guest whatever the connector declares, and applies them at egress only).
-pub fn connector_config(rc: &ResolvedConfig) -> ConnectorConfig {
-    ConnectorConfig::from_settings(&rc.settings).with_secrets(rc.secrets.clone())
+pub fn connector_settings(rc: &ResolvedConfig) -> ConnectorSettings {
+    ConnectorSettings::from_settings(&rc.settings).with_secrets(rc.secrets.clone())
 }
 
 /// The config's conflict strategy (`config_json.conflict_strategy`, checked by the store on

@@ -11,7 +11,7 @@ use elder_sync_telemetry::WebhookOutcome;
 
 use crate::apply::{apply_external, apply_external_delete};
 use crate::dispatch::backoff;
-use crate::engine::{SyncEngine, connector_config};
+use crate::engine::{SyncEngine, connector_settings};
 use crate::error::EngineError;
 use crate::poll::count;
 use crate::run::{Tally, recorded_with};
@@ -288,7 +288,7 @@ async fn process_delivery(
 ) -> Result<(), EngineError> {
     let rc = engine.store.resolve_config(entry.config_id).await?;
     let connector = engine.connector_for(&rc)?;
-    let cfg = connector_config(&rc);
+    let cfg = connector_settings(&rc);
     let report = recorded_with(engine, &rc, "webhook", correlation_id, |_| async {
         let changes = connector
             .parse_webhook(&cfg, entry.headers.clone(), entry.body.clone())

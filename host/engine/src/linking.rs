@@ -9,7 +9,7 @@ use elder_sync_model::{ConnectorError, Kind};
 use elder_sync_runtime::{CallError, LoadedConnector};
 use elder_sync_store::{Mapping, ResolvedConfig, StoreError};
 
-use crate::engine::{SyncEngine, connector_config};
+use crate::engine::{SyncEngine, connector_settings};
 use crate::error::EngineError;
 use crate::plan::plan_external;
 use crate::poll::Pass;
@@ -70,7 +70,7 @@ pub async fn link(engine: &SyncEngine, new: &NewLink) -> Result<Mapping, LinkErr
             rc.config.platform, new.kind
         )));
     }
-    let cfg = connector_config(&rc);
+    let cfg = connector_settings(&rc);
     // The platform's own spelling of the id is stored, so its events find the mapping.
     let external_id = match connector.get(&cfg, new.kind, &new.external_id).await {
         Ok(item) => item.external_id,
@@ -104,7 +104,7 @@ pub(crate) async fn reconcile_fresh_links(
     connector: &LoadedConnector,
     pass: &mut Pass<'_>,
 ) -> Result<(), EngineError> {
-    let cfg = connector_config(rc);
+    let cfg = connector_settings(rc);
     for m in engine.store.fresh_links(rc.config.id).await? {
         let plan = match connector.get(&cfg, m.elder_type, &m.external_id).await {
             Ok(item) => plan_external(engine, rc, connector, &item).await,

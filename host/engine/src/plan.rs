@@ -9,7 +9,7 @@ use elder_sync_store::{Mapping, ResolvedConfig, Resource, StoreError};
 
 use crate::apply::{base_of, elder_side, resolve};
 use crate::convert::{comparable, fingerprint};
-use crate::engine::{SyncEngine, connector_config, strategy_of};
+use crate::engine::{SyncEngine, connector_settings, strategy_of};
 use crate::error::EngineError;
 use crate::resolver::{Resolution, Strategy};
 use elder_sync_store::find_reservation;
@@ -189,7 +189,7 @@ async fn plan_update(
         // Not newer than what was last synced: a late (out-of-order) or same-instant event.
         // The platform's current state decides, so an older event never rolls back a newer one.
         tracing::debug!(kind = %item.kind, external_id = %item.external_id, "stale or same-instant event: reading the current item");
-        let cfg = connector_config(rc);
+        let cfg = connector_settings(rc);
         incoming = comparable(&connector.get(&cfg, item.kind, &item.external_id).await?);
         if already_known(&mapping, base.as_ref(), &incoming) {
             return Ok(Plan::Unchanged);

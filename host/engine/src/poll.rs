@@ -13,7 +13,7 @@ use elder_sync_store::{ResolvedConfig, SyncMethod};
 
 use crate::apply::{Applied, execute};
 use crate::dry_run::DryRun;
-use crate::engine::{SyncEngine, connector_config};
+use crate::engine::{SyncEngine, connector_settings};
 use crate::error::EngineError;
 use crate::linking::reconcile_fresh_links;
 use crate::plan::{Plan, plan_external, plan_external_delete};
@@ -164,7 +164,7 @@ async fn poll_kind(
     kind: Kind,
     pass: &mut Pass<'_>,
 ) -> Result<(), EngineError> {
-    let cfg = connector_config(rc);
+    let cfg = connector_settings(rc);
     let page_size = page_size(engine, rc, pass.method());
     let mut cursor = load_cursor(&engine.store, rc.config.id, kind).await?;
     loop {

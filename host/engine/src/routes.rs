@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::dry_run::{Actions, DryRun, PlanFailure, PlannedItem, SidePlan, dry_run};
-use crate::engine::{SyncEngine, connector_config};
+use crate::engine::{SyncEngine, connector_settings};
 use crate::error::EngineError;
 use crate::ingest::{IngestError, Ingested, ingest};
 use crate::linking::{LinkError, NewLink, link};
@@ -374,7 +374,7 @@ pub async fn test_connection(
     let rc = engine.store.resolve_config(id).await?;
     let connector = engine.connector_for(&rc)?;
     Ok(connector
-        .test_connection(&connector_config(&rc))
+        .test_connection(&connector_settings(&rc))
         .await
         .map(|reached| redact_text(&reached))
         .map_err(|e| redact_text(&e.to_string())))

@@ -14,7 +14,7 @@
 //!   already made both sides agree and the engine only checks that and re-bases.
 
 use elder_sync_model::{ConnectorError, Item, ItemState, NewItem};
-use elder_sync_runtime::{CallError, ConnectorConfig, LoadedConnector};
+use elder_sync_runtime::{CallError, ConnectorSettings, LoadedConnector};
 use elder_sync_store::{
     Conflict, Mapping, ResolutionStrategy, ResolvedConfig, Resource, StoreError, SyncStatus,
 };
@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 
 use crate::apply::{base_of, elder_milestone_of, elder_side, resolve, write_mapping};
 use crate::convert::{comparable, fingerprint, new_resource, resource_patch};
-use crate::engine::{SyncEngine, connector_config};
+use crate::engine::{SyncEngine, connector_settings};
 use crate::error::EngineError;
 use crate::resolver::{Capabilities, Field, Strategy, diff};
 use crate::run::{Finished, record_finished};
@@ -152,7 +152,7 @@ async fn settle(
         engine,
         rc: &rc,
         connector: &connector,
-        cfg: connector_config(&rc),
+        cfg: connector_settings(&rc),
         mapping: &mapping,
     };
     applier.apply(&sides, target).await?;
@@ -232,7 +232,7 @@ impl Sides {
         m: &Mapping,
     ) -> Result<Sides, EngineError> {
         let (resource, elder) = elder_side(engine, rc.config.id, m).await?;
-        let cfg = connector_config(rc);
+        let cfg = connector_settings(rc);
         let external = match connector.get(&cfg, m.elder_type, &m.external_id).await {
             Ok(item) => Some(comparable(&item)),
             Err(CallError::Connector(ConnectorError::NotFound(_))) => None,
@@ -306,7 +306,7 @@ struct Applier<'a> {
     engine: &'a SyncEngine,
     rc: &'a ResolvedConfig,
     connector: &'a LoadedConnector,
-    cfg: ConnectorConfig,
+    cfg: ConnectorSettings,
     mapping: &'a Mapping,
 }
 

@@ -7,7 +7,7 @@
 //! of being created twice.
 
 use elder_sync_model::{Item, Kind};
-use elder_sync_runtime::{ConnectorConfig, LoadedConnector};
+use elder_sync_runtime::{ConnectorSettings, LoadedConnector};
 use elder_sync_store::{Mapping, StoreError};
 
 use crate::convert::{comparable, fingerprint};
@@ -34,7 +34,7 @@ pub(crate) async fn find_own_create(
     engine: &SyncEngine,
     config_id: i64,
     connector: &LoadedConnector,
-    cfg: &ConnectorConfig,
+    cfg: &ConnectorSettings,
     reservation: &Mapping,
 ) -> Result<Option<Item>, EngineError> {
     let Some(print) = reservation.last_write_fingerprint.as_deref() else {

@@ -9,7 +9,7 @@ use elder_sync_engine::ingest::{ingest, process_inbox_batch};
 use elder_sync_engine::poll::poll_config;
 use elder_sync_engine::{ConnectorRegistry, EngineSettings, SyncEngine};
 use elder_sync_model::Kind;
-use elder_sync_runtime::{Runtime, RuntimeConfig};
+use elder_sync_runtime::{Runtime, RuntimeSettings};
 use elder_sync_store::testing::{TestDb, TestEngine, test_secret_key};
 use elder_sync_store::{HistoryFilter, NewResource, NewSyncConfig, PageRequest, Store, SyncMethod};
 use elder_sync_telemetry::Metrics;
@@ -67,10 +67,10 @@ fn ids_of(line: &Value) -> Vec<String> {
 }
 
 async fn engine(store: Store) -> SyncEngine {
-    let runtime = Runtime::new(RuntimeConfig {
+    let runtime = Runtime::new(RuntimeSettings {
         allow_plain_http: true,
         allow_private_networks: true,
-        ..RuntimeConfig::default()
+        ..RuntimeSettings::default()
     })
     .unwrap();
     let wasm = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

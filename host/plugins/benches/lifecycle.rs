@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use elder_sync_plugins::testing::with_build_tag;
 use elder_sync_plugins::{Manifest, Origin, PluginHost, PluginSettings, PluginStats};
 use elder_sync_runtime::ConnectorRegistry;
-use elder_sync_runtime::{Runtime, RuntimeConfig};
+use elder_sync_runtime::{Runtime, RuntimeSettings};
 
 const CONNECTORS: [&str; 5] = ["github", "gitlab", "jira", "openproject", "trello"];
 
@@ -20,9 +20,9 @@ fn root() -> PathBuf {
 
 fn host(plugin_dir: &Path, data_dir: &Path) -> (Arc<PluginHost>, Arc<ConnectorRegistry>) {
     let stats = PluginStats::wrapping(None);
-    let runtime = Runtime::new(RuntimeConfig {
+    let runtime = Runtime::new(RuntimeSettings {
         observer: Some(stats.clone()),
-        ..RuntimeConfig::default()
+        ..RuntimeSettings::default()
     })
     .expect("runtime");
     let registry = Arc::new(ConnectorRegistry::new());

@@ -10,7 +10,7 @@ use axum::http::{Request, StatusCode};
 use base64::Engine as _;
 use elder_sync_plugins::{PluginHost, PluginSettings, PluginStats};
 use elder_sync_runtime::ConnectorRegistry;
-use elder_sync_runtime::{Runtime, RuntimeConfig};
+use elder_sync_runtime::{Runtime, RuntimeSettings};
 use elder_sync_store::testing::{TestDb, TestEngine, test_secret_key};
 use elder_sync_store::{Role, Store};
 use http_body_util::BodyExt;
@@ -43,9 +43,9 @@ async fn api(engine: TestEngine) -> Api {
     let (_, reader) = store.create_token(Role::ReadOnly).await.unwrap();
     let dirs = tempfile::tempdir().unwrap();
     let stats = PluginStats::wrapping(None);
-    let runtime = Runtime::new(RuntimeConfig {
+    let runtime = Runtime::new(RuntimeSettings {
         observer: Some(stats.clone()),
-        ..RuntimeConfig::default()
+        ..RuntimeSettings::default()
     })
     .unwrap();
     let registry = Arc::new(ConnectorRegistry::new());

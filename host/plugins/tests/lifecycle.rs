@@ -10,7 +10,7 @@ use elder_sync_plugins::{
 };
 use elder_sync_runtime::ConnectorRegistry;
 use elder_sync_runtime::RegistryError;
-use elder_sync_runtime::{ConnectorConfig, Runtime, RuntimeConfig};
+use elder_sync_runtime::{ConnectorSettings, Runtime, RuntimeSettings};
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -50,10 +50,10 @@ struct Node {
 fn start(dirs: &tempfile::TempDir, tweak: impl FnOnce(&mut PluginSettings)) -> Node {
     start_with(
         dirs,
-        RuntimeConfig {
+        RuntimeSettings {
             allow_plain_http: true,
             allow_private_networks: true,
-            ..RuntimeConfig::default()
+            ..RuntimeSettings::default()
         },
         tweak,
     )
@@ -61,11 +61,11 @@ fn start(dirs: &tempfile::TempDir, tweak: impl FnOnce(&mut PluginSettings)) -> N
 
 fn start_with(
     dirs: &tempfile::TempDir,
-    cfg: RuntimeConfig,
+    cfg: RuntimeSettings,
     tweak: impl FnOnce(&mut PluginSettings),
 ) -> Node {
     let stats = PluginStats::wrapping(None);
-    let runtime = Runtime::new(RuntimeConfig {
+    let runtime = Runtime::new(RuntimeSettings {
         observer: Some(stats.clone()),
         ..cfg
     })
@@ -380,7 +380,7 @@ fn manifest_limits_tighten_the_host_deadline() {
         )
         .unwrap();
     let connector = node.registry.get("chaos").unwrap();
-    let cfg = ConnectorConfig::from_json(&serde_json::json!({"mode": "loop"})).unwrap();
+    let cfg = ConnectorSettings::from_json(&serde_json::json!({"mode": "loop"})).unwrap();
     let err = futures_lite_block_on(connector.test_connection(&cfg)).unwrap_err();
     assert!(err.to_string().contains("deadline"), "{err}");
 }
@@ -420,12 +420,12 @@ async fn a_call_running_during_swaps_finishes_on_its_version_which_then_drains()
     let dirs = tempfile::tempdir().unwrap();
     // Long budgets: the held call must outlive the swaps however slow the machine is.
     let long = std::time::Duration::from_secs(3600);
-    let cfg = RuntimeConfig {
+    let cfg = RuntimeSettings {
         allow_plain_http: true,
         allow_private_networks: true,
         call_deadline: long,
         http_timeout: long,
-        ..RuntimeConfig::default()
+        ..RuntimeSettings::default()
     };
     let node = start_with(&dirs, cfg, |s| s.drain_deadline = long);
     let chaos = built("target/test-guests/chaos.wasm");
@@ -446,7 +446,7 @@ async fn a_call_running_during_swaps_finishes_on_its_version_which_then_drains()
     let (base, release, arrived) = slow_server().await;
     let old = node.registry.get("chaos").unwrap();
     let old_hash = old.source_hash().to_string();
-    let cfg = ConnectorConfig::from_json(
+    let cfg = ConnectorSettings::from_json(
         &serde_json::json!({"mode": "http", "base_url": base, "token": "t0ken"}),
     )
     .unwrap();

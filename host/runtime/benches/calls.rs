@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use elder_sync_runtime::{ConnectorConfig, Runtime, RuntimeConfig};
+use elder_sync_runtime::{ConnectorSettings, Runtime, RuntimeSettings};
 
 fn chaos_bytes() -> Vec<u8> {
     let path =
@@ -23,8 +23,8 @@ fn chaos_bytes() -> Vec<u8> {
     })
 }
 
-fn config(mode: &str) -> ConnectorConfig {
-    ConnectorConfig::new(BTreeMap::from([("mode".to_string(), mode.to_string())]))
+fn config(mode: &str) -> ConnectorSettings {
+    ConnectorSettings::new(BTreeMap::from([("mode".to_string(), mode.to_string())]))
 }
 
 fn bench(c: &mut Criterion) {
@@ -32,7 +32,7 @@ fn bench(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let rt = Runtime::new(RuntimeConfig::default()).unwrap();
+    let rt = Runtime::new(RuntimeSettings::default()).unwrap();
     let bytes = chaos_bytes();
     c.bench_function("load (compile + link + describe)", |b| {
         b.iter(|| rt.load(&bytes).unwrap())

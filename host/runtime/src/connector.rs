@@ -1,5 +1,5 @@
 //! [`LoadedConnector`]: a described, linked connector and its typed calls. Every call
-//! gets a fresh store, the config entries [`ConnectorConfig::split`] lets it see, and an
+//! gets a fresh store, the config entries [`ConnectorSettings::split`] lets it see, and an
 //! egress policy built from `describe` and the full config.
 
 use std::collections::BTreeSet;
@@ -11,7 +11,7 @@ use wasmtime::Store;
 
 use crate::bindings::guest::Guest;
 use crate::bindings::types as t;
-use crate::connector_config::ConnectorConfig;
+use crate::connector_settings::ConnectorSettings;
 use crate::convert;
 use crate::egress::policy::{EgressPolicy, Network};
 use crate::error::CallError;
@@ -78,7 +78,7 @@ impl LoadedConnector {
     async fn invoke<T>(
         &self,
         function: &str,
-        cfg: &ConnectorConfig,
+        cfg: &ConnectorSettings,
         f: impl AsyncFnOnce(&mut Store<HostState>, &Guest, &t::Config) -> GuestResult<T>,
     ) -> Result<T, CallError> {
         let started = Instant::now();
@@ -123,7 +123,7 @@ impl LoadedConnector {
     }
 
     /// Checks a configuration without I/O.
-    pub async fn validate_config(&self, cfg: &ConnectorConfig) -> Result<(), CallError> {
+    pub async fn validate_config(&self, cfg: &ConnectorSettings) -> Result<(), CallError> {
         self.invoke("validate_config", cfg, async |s, g, c| {
             g.call_validate_config(s, c).await
         })
@@ -131,7 +131,7 @@ impl LoadedConnector {
     }
 
     /// Checks that the platform answers; returns what it reached.
-    pub async fn test_connection(&self, cfg: &ConnectorConfig) -> Result<String, CallError> {
+    pub async fn test_connection(&self, cfg: &ConnectorSettings) -> Result<String, CallError> {
         self.invoke("test_connection", cfg, async |s, g, c| {
             g.call_test_connection(s, c).await
         })
@@ -141,7 +141,7 @@ impl LoadedConnector {
     /// Lists changes of `kind` since `cursor`.
     pub async fn list_changes(
         &self,
-        cfg: &ConnectorConfig,
+        cfg: &ConnectorSettings,
         kind: Kind,
         cursor: Option<String>,
         page_size: u32,
@@ -158,7 +158,7 @@ impl LoadedConnector {
     /// Reads one item.
     pub async fn get(
         &self,
-        cfg: &ConnectorConfig,
+        cfg: &ConnectorSettings,
         kind: Kind,
         id: &str,
     ) -> Result<Item, CallError> {
@@ -169,7 +169,7 @@ impl LoadedConnector {
     }
 
     /// Creates an item.
-    pub async fn create(&self, cfg: &ConnectorConfig, item: NewItem) -> Result<Item, CallError> {
+    pub async fn create(&self, cfg: &ConnectorSettings, item: NewItem) -> Result<Item, CallError> {
         let item = convert::new_item_to_wit(item);
         self.invoke("create", cfg, async |s, g, c| {
             g.call_create(s, c, &item).await
@@ -181,7 +181,7 @@ impl LoadedConnector {
     /// Applies a partial update.
     pub async fn update(
         &self,
-        cfg: &ConnectorConfig,
+        cfg: &ConnectorSettings,
         kind: Kind,
         id: &str,
         patch: ItemPatch,
@@ -198,7 +198,7 @@ impl LoadedConnector {
     /// Closes an item.
     pub async fn close(
         &self,
-        cfg: &ConnectorConfig,
+        cfg: &ConnectorSettings,
         kind: Kind,
         id: &str,
     ) -> Result<Item, CallError> {
@@ -213,7 +213,7 @@ impl LoadedConnector {
     /// Reopens an item.
     pub async fn reopen(
         &self,
-        cfg: &ConnectorConfig,
+        cfg: &ConnectorSettings,
         kind: Kind,
         id: &str,
     ) -> Result<Item, CallError> {
@@ -228,7 +228,7 @@ impl LoadedConnector {
     /// Deletes an item.
     pub async fn delete(
         &self,
-        cfg: &ConnectorConfig,
+        cfg: &ConnectorSettings,
         kind: Kind,
         id: &str,
     ) -> Result<(), CallError> {
@@ -242,7 +242,7 @@ impl LoadedConnector {
     /// Translates an authenticated webhook delivery into change events.
     pub async fn parse_webhook(
         &self,
-        cfg: &ConnectorConfig,
+        cfg: &ConnectorSettings,
         headers: Vec<(String, String)>,
         body: Vec<u8>,
     ) -> Result<Vec<Change>, CallError> {

@@ -13,9 +13,8 @@
 pub use elder_sync_model as model;
 
 mod bindings;
-mod config;
 mod connector;
-mod connector_config;
+mod connector_settings;
 mod convert;
 pub mod egress;
 mod error;
@@ -25,17 +24,18 @@ mod observer;
 pub mod registry;
 mod runtime;
 mod sandbox;
+mod settings;
 mod shared;
 mod state;
 mod wasi;
 mod wasm_engine;
 
-pub use config::RuntimeConfig;
 pub use connector::LoadedConnector;
-pub use connector_config::{ConfigSplit, ConnectorConfig};
+pub use connector_settings::{ConnectorSettings, SettingsSplit};
 pub use egress::{Egress, EgressError, EgressRequest, EgressResponse, ReqwestEgress};
 pub use error::{CallError, RuntimeError, TrapKind};
 pub use observer::RuntimeObserver;
 pub use registry::{ConnectorRegistry, RegistryError, Slot};
 pub use runtime::Runtime;
+pub use settings::RuntimeSettings;
 pub use wasm_engine::DEFAULT_MAX_CONCURRENT_CALLS;

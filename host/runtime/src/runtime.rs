@@ -8,13 +8,13 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker};
 
 use crate::bindings::{ConnectorWorld, ConnectorWorldPre};
-use crate::config::RuntimeConfig;
 use crate::connector::LoadedConnector;
 use crate::egress::{Egress, EgressError, ReqwestEgress};
 use crate::error::RuntimeError;
 use crate::info;
 use crate::observer::{NoopObserver, RuntimeObserver};
 use crate::sandbox::Sandbox;
+use crate::settings::RuntimeSettings;
 use crate::shared::Shared;
 use crate::state::HostState;
 use crate::wasm_engine;
@@ -27,7 +27,7 @@ pub struct Runtime {
 
 impl Runtime {
     /// Creates the engine (pooling allocator, epoch ticker) and the linker.
-    pub fn new(cfg: RuntimeConfig) -> Result<Runtime, RuntimeError> {
+    pub fn new(cfg: RuntimeSettings) -> Result<Runtime, RuntimeError> {
         let engine = wasm_engine::start(cfg.memory_limit_bytes, cfg.max_concurrent_calls)?;
         let linker = build_linker(&engine.engine)?;
         let egress: Arc<dyn Egress> = match &cfg.egress {
@@ -52,7 +52,7 @@ impl Runtime {
     }
 
     /// The settings this runtime was created with.
-    pub fn config(&self) -> &RuntimeConfig {
+    pub fn settings(&self) -> &RuntimeSettings {
         &self.shared.cfg
     }
 

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use wasmtime::component::Linker;
 
-use crate::config::RuntimeConfig;
 use crate::egress::Egress;
 use crate::observer::RuntimeObserver;
+use crate::settings::RuntimeSettings;
 use crate::state::HostState;
 use crate::wasm_engine::WasmEngine;
 
@@ -16,7 +16,7 @@ use crate::wasm_engine::WasmEngine;
 pub(crate) struct Shared {
     pub engine: Arc<WasmEngine>,
     pub linker: Linker<HostState>,
-    pub cfg: RuntimeConfig,
+    pub cfg: RuntimeSettings,
     pub egress: Arc<dyn Egress>,
     pub observer: Arc<dyn RuntimeObserver>,
 }

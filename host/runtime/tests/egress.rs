@@ -9,7 +9,7 @@ use axum::Router;
 use axum::http::HeaderMap;
 use axum::routing::get;
 use common::{LogCapture, cfg, chaos, runtime, serve, test_config};
-use elder_sync_runtime::{Runtime, RuntimeConfig};
+use elder_sync_runtime::{Runtime, RuntimeSettings};
 
 /// Echoes the Authorization header it received.
 fn echo_auth() -> Router {
@@ -96,7 +96,7 @@ async fn a_host_outside_describe_is_refused() {
 #[tokio::test]
 async fn plain_http_is_refused_unless_allowed() {
     let base = serve(echo_auth()).await;
-    let strict = Runtime::new(RuntimeConfig {
+    let strict = Runtime::new(RuntimeSettings {
         allow_plain_http: false,
         ..test_config()
     })
@@ -126,7 +126,7 @@ async fn a_slow_server_times_out() {
         }),
     );
     let base = serve(app).await;
-    let rt = Runtime::new(RuntimeConfig {
+    let rt = Runtime::new(RuntimeSettings {
         http_timeout: Duration::from_millis(100),
         call_deadline: Duration::from_secs(2),
         ..test_config()
@@ -147,7 +147,7 @@ async fn a_slow_server_times_out() {
 async fn a_large_response_is_refused_with_the_cap() {
     let app = Router::new().route("/echo", get(|| async { "x".repeat(5000) }));
     let base = serve(app).await;
-    let rt = Runtime::new(RuntimeConfig {
+    let rt = Runtime::new(RuntimeSettings {
         max_response_bytes: 4096,
         ..test_config()
     })
@@ -187,7 +187,7 @@ async fn an_unreachable_server_is_a_transport_error() {
 async fn internal_addresses_are_refused_without_the_private_network_opt_in() {
     let base = serve(echo_auth()).await;
     let port = base.rsplit(':').next().unwrap().to_string();
-    let strict = Runtime::new(RuntimeConfig {
+    let strict = Runtime::new(RuntimeSettings {
         allow_private_networks: false,
         ..test_config()
     })

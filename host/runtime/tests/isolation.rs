@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use common::{cfg, chaos, guest, runtime};
 use elder_sync_runtime::{
-    CallError, Runtime, RuntimeConfig, RuntimeError, RuntimeObserver, TrapKind,
+    CallError, Runtime, RuntimeError, RuntimeObserver, RuntimeSettings, TrapKind,
 };
 
 async fn still_works(rt: &Runtime, conn: &elder_sync_runtime::LoadedConnector) {
@@ -96,7 +96,7 @@ async fn a_looping_call_does_not_block_other_calls() {
 /// (median 100 ms, every probe 1 s) sit an order of magnitude from both cases.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_spinning_calls_leave_the_executor_free() {
-    let rt = Runtime::new(RuntimeConfig {
+    let rt = Runtime::new(RuntimeSettings {
         call_deadline: Duration::from_secs(3),
         ..common::test_config()
     })
@@ -217,7 +217,7 @@ impl RuntimeObserver for Counting {
 #[tokio::test]
 async fn observer_sees_calls_traps_and_egress() {
     let observer = std::sync::Arc::new(Counting::default());
-    let rt = Runtime::new(RuntimeConfig {
+    let rt = Runtime::new(RuntimeSettings {
         observer: Some(observer.clone()),
         ..common::test_config()
     })

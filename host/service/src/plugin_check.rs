@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use elder_sync_plugins::Manifest;
 use elder_sync_plugins::conformance::{self, KitInput};
-use elder_sync_runtime::RuntimeConfig;
+use elder_sync_runtime::RuntimeSettings;
 
 /// How long the kit lets one call run (the service's default is 30 s; a kit run that
 /// waits that long on a spinning guest helps nobody).
@@ -31,11 +31,11 @@ pub async fn run(args: CheckArgs) -> Result<bool> {
         component,
         manifest: manifest(&args.file, args.manifest.as_deref())?,
         config: config(&args.config)?,
-        runtime: RuntimeConfig {
+        runtime: RuntimeSettings {
             call_deadline: CALL_DEADLINE,
             allow_private_networks: args.allow_private_networks,
             allow_plain_http: args.allow_http,
-            ..RuntimeConfig::default()
+            ..RuntimeSettings::default()
         },
     };
     let report = conformance::run(input).await;

@@ -13,7 +13,7 @@ use elder_sync_engine::gauges::EngineGauges;
 use elder_sync_engine::scheduler::{BatchSettings, start_scheduler};
 use elder_sync_engine::{ConnectorRegistry, EngineSettings, SyncEngine, routes, workers};
 use elder_sync_plugins::{PluginHost, PluginStats};
-use elder_sync_runtime::{Runtime, RuntimeConfig, RuntimeObserver, TrapKind};
+use elder_sync_runtime::{Runtime, RuntimeObserver, RuntimeSettings, TrapKind};
 use elder_sync_store::Store;
 use elder_sync_telemetry::{LogSettings, Metrics, ReadinessCheck, check_fn};
 use tokio_util::sync::CancellationToken;
@@ -134,15 +134,15 @@ fn app_router(api_state: ApiState, engine: &SyncEngine, plugins: &Arc<PluginHost
         .method_not_allowed_fallback(elder_sync_api::method_not_allowed)
 }
 
-fn runtime_config(settings: &Settings, observer: Arc<PluginStats>) -> RuntimeConfig {
-    RuntimeConfig {
+fn runtime_config(settings: &Settings, observer: Arc<PluginStats>) -> RuntimeSettings {
+    RuntimeSettings {
         call_deadline: settings.connector_deadline,
         memory_limit_bytes: settings.connector_memory_mb << 20,
         max_concurrent_calls: settings.connector_max_calls,
         allow_plain_http: settings.allow_http_egress,
         allow_private_networks: settings.egress_allow_private,
         observer: Some(observer),
-        ..RuntimeConfig::default()
+        ..RuntimeSettings::default()
     }
 }
 

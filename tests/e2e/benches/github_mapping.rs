@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use elder_sync_runtime::{ConnectorConfig, Runtime, RuntimeConfig};
+use elder_sync_runtime::{ConnectorSettings, Runtime, RuntimeSettings};
 use platform_simulators::github::{Delivery, GithubOptions, GithubSim, SeedIssue};
 
 const ISSUES: usize = 1_000;
@@ -78,7 +78,7 @@ async fn main() {
         .sum::<usize>()
         / ds.len();
 
-    let runtime = Runtime::new(RuntimeConfig::default()).unwrap();
+    let runtime = Runtime::new(RuntimeSettings::default()).unwrap();
     let connector = runtime
         .load(&elder_sync_e2e::connector_component("github"))
         .unwrap();
@@ -86,7 +86,7 @@ async fn main() {
     values.insert("api_token".to_string(), "unused".to_string());
     values.insert("owner".to_string(), "octocat".to_string());
     values.insert("repo".to_string(), "Hello-World".to_string());
-    let config = ConnectorConfig::new(values);
+    let config = ConnectorSettings::new(values);
 
     let native = best((0..ROUNDS).map(|_| time_native(&ds)));
     let mut wasm_rounds = Vec::new();

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use elder_sync_model::{ConnectorError, Item, Kind};
-use elder_sync_runtime::{CallError, ConnectorConfig, LoadedConnector, Runtime, RuntimeConfig};
+use elder_sync_runtime::{CallError, ConnectorSettings, LoadedConnector, Runtime, RuntimeSettings};
 
 use crate::connector_component;
 
@@ -27,7 +27,7 @@ pub fn shared_connector(name: &str) -> Arc<LoadedConnector> {
         return connector.clone();
     }
     let runtime = RUNTIME.get_or_init(|| {
-        Runtime::new(RuntimeConfig {
+        Runtime::new(RuntimeSettings {
             allow_plain_http: true,
             allow_private_networks: true,
             ..Default::default()
@@ -42,13 +42,13 @@ pub fn shared_connector(name: &str) -> Arc<LoadedConnector> {
 }
 
 /// A connector config of `values`, then `extra` (which wins on the same key).
-pub fn connector_config(values: &[(&str, &str)], extra: &[(&str, &str)]) -> ConnectorConfig {
+pub fn connector_settings(values: &[(&str, &str)], extra: &[(&str, &str)]) -> ConnectorSettings {
     let values = values
         .iter()
         .chain(extra)
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    ConnectorConfig::new(values)
+    ConnectorSettings::new(values)
 }
 
 /// The connector's own error of a failed call; panics on a host-side failure.
@@ -63,7 +63,7 @@ pub fn connector_error(e: CallError) -> ConnectorError {
 pub struct ComponentEnv<S> {
     pub sim: S,
     pub connector: Arc<LoadedConnector>,
-    pub config: ConnectorConfig,
+    pub config: ConnectorSettings,
 }
 
 /// Everything one walk of `list_changes` returned.
@@ -78,7 +78,7 @@ pub struct Listing {
 
 impl<S> ComponentEnv<S> {
     /// `sim` with the shared connector `name` and `config`.
-    pub fn new(sim: S, name: &str, config: ConnectorConfig) -> Self {
+    pub fn new(sim: S, name: &str, config: ConnectorSettings) -> Self {
         ComponentEnv {
             sim,
             connector: shared_connector(name),

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use elder_sync_engine::{ConnectorRegistry, EngineSettings, SyncEngine, routes, workers};
 use elder_sync_model::Kind;
 use elder_sync_runtime::{
-    Egress, EgressError, EgressRequest, EgressResponse, ReqwestEgress, Runtime, RuntimeConfig,
+    Egress, EgressError, EgressRequest, EgressResponse, ReqwestEgress, Runtime, RuntimeSettings,
 };
 use elder_sync_store::testing::{TestDb, TestEngine, test_secret_key};
 use elder_sync_store::{
@@ -583,7 +583,7 @@ fn serve(listener: tokio::net::TcpListener, engine: &SyncEngine, stop: Cancellat
 fn precompiled(p: Platform) -> &'static [u8] {
     static CODE: [OnceLock<Vec<u8>>; 5] = [const { OnceLock::new() }; 5];
     CODE[p as usize].get_or_init(|| {
-        let compiler = Runtime::new(RuntimeConfig::default()).expect("runtime");
+        let compiler = Runtime::new(RuntimeSettings::default()).expect("runtime");
         compiler
             .precompile(&crate::connector_component(p.name()))
             .unwrap_or_else(|e| panic!("compile {}.wasm: {e}", p.name()))
@@ -598,11 +598,11 @@ pub fn engine_with(
     public_url: &str,
     tap: Arc<EgressTap>,
 ) -> SyncEngine {
-    let runtime = Runtime::new(RuntimeConfig {
+    let runtime = Runtime::new(RuntimeSettings {
         allow_plain_http: true,
         allow_private_networks: true,
         egress: Some(tap),
-        ..RuntimeConfig::default()
+        ..RuntimeSettings::default()
     })
     .expect("runtime");
     let registry = Arc::new(ConnectorRegistry::new());

@@ -8,7 +8,7 @@ use elder_sync_engine::poll::poll_config;
 use elder_sync_engine::run::RunReport;
 use elder_sync_engine::{ConnectorRegistry, EngineSettings, SyncEngine, routes, workers};
 use elder_sync_model::Kind;
-use elder_sync_runtime::{LoadedConnector, Runtime, RuntimeConfig};
+use elder_sync_runtime::{LoadedConnector, Runtime, RuntimeSettings};
 use elder_sync_store::testing::{TestDb, TestEngine, test_secret_key};
 use elder_sync_store::{
     Conflict, Mapping, NewResource, NewSyncConfig, PageRequest, Resource, ResourcePatch, Store,
@@ -229,17 +229,17 @@ impl Drop for SyncHost {
 pub fn engine_over(store: Store) -> SyncEngine {
     engine_with(
         store,
-        RuntimeConfig {
+        RuntimeSettings {
             allow_plain_http: true,
             allow_private_networks: true,
-            ..RuntimeConfig::default()
+            ..RuntimeSettings::default()
         },
     )
 }
 
 /// An engine over `store` with the GitHub component loaded in a runtime made with `cfg`
 /// (e.g. a short call deadline).
-pub fn engine_with(store: Store, cfg: RuntimeConfig) -> SyncEngine {
+pub fn engine_with(store: Store, cfg: RuntimeSettings) -> SyncEngine {
     let runtime = Runtime::new(cfg).expect("runtime");
     let registry = Arc::new(ConnectorRegistry::new());
     registry.install(load_github(&runtime), 0);

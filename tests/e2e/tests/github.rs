@@ -3,18 +3,18 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use elder_sync_e2e::component_harness::{ComponentEnv, connector_config, connector_error};
+use elder_sync_e2e::component_harness::{ComponentEnv, connector_error, connector_settings};
 use elder_sync_model::{
     ChangeAction, ConnectorError, Item, ItemPatch, ItemState, Kind, NewItem, RateLimit,
 };
-use elder_sync_runtime::ConnectorConfig;
+use elder_sync_runtime::ConnectorSettings;
 use platform_simulators::github::{
     GithubOptions, GithubSim, HookConfig, IssueEdit, MilestoneEdit, RateLimitKind, SeedIssue,
 };
 
 type Env = ComponentEnv<GithubSim>;
 
-fn config_for(sim: &GithubSim, token: &str) -> ConnectorConfig {
+fn config_for(sim: &GithubSim, token: &str) -> ConnectorSettings {
     let base_url = sim.base_url();
     let values = [
         ("api_token", token),
@@ -22,7 +22,7 @@ fn config_for(sim: &GithubSim, token: &str) -> ConnectorConfig {
         ("repo", "Hello-World"),
         ("base_url", base_url.as_str()),
     ];
-    connector_config(&values, &[])
+    connector_settings(&values, &[])
 }
 
 async fn env() -> Env {
@@ -532,7 +532,7 @@ async fn bad_configs_are_named() {
     values.insert("owner".to_string(), "octocat".to_string());
     let err = env
         .connector
-        .validate_config(&ConnectorConfig::new(values))
+        .validate_config(&ConnectorSettings::new(values))
         .await
         .unwrap_err();
     assert!(matches!(connector_error(err), ConnectorError::InvalidConfig(m) if m.contains("repo")));

@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use elder_sync_e2e::component_harness::{ComponentEnv, connector_config, connector_error};
+use elder_sync_e2e::component_harness::{ComponentEnv, connector_error, connector_settings};
 use elder_sync_model::{ChangeAction, ConnectorError, ItemPatch, ItemState, Kind, NewItem};
-use elder_sync_runtime::ConnectorConfig;
+use elder_sync_runtime::ConnectorSettings;
 use platform_simulators::gitlab::{GitlabOptions, GitlabSim, HookConfig, IssueEdit, MilestoneEdit};
 
 type Env = ComponentEnv<GitlabSim>;
@@ -21,7 +21,7 @@ async fn env_with(options: GitlabOptions, extra: &[(&str, &str)]) -> Env {
         ("project_id", project_id.as_str()),
         ("base_url", base_url.as_str()),
     ];
-    let config = connector_config(&values, extra);
+    let config = connector_settings(&values, extra);
     Env::new(sim, "gitlab", config)
 }
 
@@ -56,7 +56,7 @@ async fn test_connection_names_the_project_and_a_bad_token_is_unauthorized() {
     bad.insert("base_url".to_string(), e.sim.base_url());
     let err = connector_error(
         e.connector
-            .test_connection(&ConnectorConfig::new(bad))
+            .test_connection(&ConnectorSettings::new(bad))
             .await
             .unwrap_err(),
     );

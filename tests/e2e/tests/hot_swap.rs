@@ -13,7 +13,7 @@ use elder_sync_plugins::testing::with_build_tag;
 use elder_sync_plugins::{
     InstallOutcome, Manifest, Origin, PluginHost, PluginSettings, PluginStats,
 };
-use elder_sync_runtime::{Runtime, RuntimeConfig};
+use elder_sync_runtime::{Runtime, RuntimeSettings};
 use elder_sync_store::{HistoryFilter, OutboxStatus, PageRequest, ResourcePatch, SyncMethod};
 use platform_simulators::github::{IssueEdit, SeedIssue};
 
@@ -30,11 +30,11 @@ fn manifest() -> Manifest {
 /// count compiles), instead of one of its own.
 async fn plugins(host: &SyncHost, dirs: &tempfile::TempDir, shared_cache: bool) -> Arc<PluginHost> {
     let stats = PluginStats::wrapping(None);
-    let runtime = Runtime::new(RuntimeConfig {
+    let runtime = Runtime::new(RuntimeSettings {
         allow_plain_http: true,
         allow_private_networks: true,
         observer: Some(stats.clone()),
-        ..RuntimeConfig::default()
+        ..RuntimeSettings::default()
     })
     .expect("runtime");
     let mut settings = PluginSettings::new(dirs.path().join("plugins"), dirs.path());

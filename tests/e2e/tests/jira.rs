@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use elder_sync_e2e::component_harness::{ComponentEnv, connector_config, connector_error};
+use elder_sync_e2e::component_harness::{ComponentEnv, connector_error, connector_settings};
 use elder_sync_model::{ChangeAction, ConnectorError, ItemPatch, ItemState, Kind, NewItem};
 use platform_simulators::jira::{HookConfig, IssueFields, JiraOptions, JiraSim};
 
@@ -22,7 +22,7 @@ async fn env_with(options: JiraOptions, extra: &[(&str, &str)]) -> Env {
         ("project_key", options.project_key.as_str()),
         ("jira_url", base_url.as_str()),
     ];
-    let config = connector_config(&values, extra);
+    let config = connector_settings(&values, extra);
     Env::new(sim, "jira", config)
 }
 

@@ -3,22 +3,22 @@
 
 use std::collections::BTreeMap;
 
-use elder_sync_e2e::component_harness::{ComponentEnv, connector_config, connector_error};
+use elder_sync_e2e::component_harness::{ComponentEnv, connector_error, connector_settings};
 use elder_sync_model::{ChangeAction, ConnectorError, Item, ItemPatch, ItemState, Kind, NewItem};
-use elder_sync_runtime::ConnectorConfig;
+use elder_sync_runtime::ConnectorSettings;
 use platform_simulators::openproject::{OpenProjectOptions, OpenProjectSim, signature};
 use serde_json::json;
 
 type Env = ComponentEnv<OpenProjectSim>;
 
-fn config_for(sim: &OpenProjectSim, key: &str) -> ConnectorConfig {
+fn config_for(sim: &OpenProjectSim, key: &str) -> ConnectorSettings {
     let base_url = sim.base_url();
     let values = [
         ("api_key", key),
         ("base_url", base_url.as_str()),
         ("project_id", "elder"),
     ];
-    connector_config(&values, &[])
+    connector_settings(&values, &[])
 }
 
 async fn env() -> Env {

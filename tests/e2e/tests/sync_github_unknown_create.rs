@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use elder_sync_e2e::sync_harness::{HostOptions, SyncHost, engine_with};
 use elder_sync_engine::dispatch::dispatch_batch;
 use elder_sync_model::Kind;
-use elder_sync_runtime::RuntimeConfig;
+use elder_sync_runtime::RuntimeSettings;
 use elder_sync_store::testing::TestEngine;
 use elder_sync_store::{NewResource, SyncStatus};
 
@@ -40,11 +40,11 @@ async fn unknown_outcome_create(db: TestEngine) {
     host.poll("manual").await;
     let engine = engine_with(
         host.store.clone(),
-        RuntimeConfig {
+        RuntimeSettings {
             allow_plain_http: true,
             allow_private_networks: true,
             call_deadline: DEADLINE,
-            ..RuntimeConfig::default()
+            ..RuntimeSettings::default()
         },
     );
     // The Elder project's own outbox row (made when the harness created it) is pushed

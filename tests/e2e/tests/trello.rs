@@ -3,15 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use elder_sync_e2e::component_harness::{ComponentEnv, connector_config, connector_error};
+use elder_sync_e2e::component_harness::{ComponentEnv, connector_error, connector_settings};
 use elder_sync_model::{ChangeAction, ConnectorError, Item, ItemPatch, ItemState, Kind, NewItem};
-use elder_sync_runtime::ConnectorConfig;
+use elder_sync_runtime::ConnectorSettings;
 use platform_simulators::trello::{TrelloOptions, TrelloSim, signature};
 use serde_json::json;
 
 type Env = ComponentEnv<TrelloSim>;
 
-fn config_for(sim: &TrelloSim, extra: &[(&str, &str)]) -> ConnectorConfig {
+fn config_for(sim: &TrelloSim, extra: &[(&str, &str)]) -> ConnectorSettings {
     let (o, base_url) = (sim.options(), sim.base_url());
     let values = [
         ("api_key", o.key.as_str()),
@@ -19,7 +19,7 @@ fn config_for(sim: &TrelloSim, extra: &[(&str, &str)]) -> ConnectorConfig {
         ("board_id", o.board_id.as_str()),
         ("base_url", base_url.as_str()),
     ];
-    connector_config(&values, extra)
+    connector_settings(&values, extra)
 }
 
 async fn env_with(options: TrelloOptions, extra: &[(&str, &str)]) -> Env {
@@ -82,7 +82,7 @@ async fn describe_and_connection_and_bad_credentials() {
     }
     let err = connector_error(
         env.connector
-            .test_connection(&ConnectorConfig::new(bad))
+            .test_connection(&ConnectorSettings::new(bad))
             .await
             .unwrap_err(),
     );

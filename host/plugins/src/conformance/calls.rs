@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use elder_sync_model::{ConnectorError, ConnectorInfo, Kind};
-use elder_sync_runtime::{CallError, ConnectorConfig, LoadedConnector};
+use elder_sync_runtime::{CallError, ConnectorSettings, LoadedConnector};
 
 use super::Report;
 
@@ -67,7 +67,7 @@ impl Calls<'_> {
                 .collect();
             match self
                 .connector
-                .validate_config(&ConnectorConfig::new(values))
+                .validate_config(&ConnectorSettings::new(values))
                 .await
             {
                 Err(CallError::Connector(ConnectorError::InvalidConfig(_))) => {}
@@ -97,7 +97,7 @@ impl Calls<'_> {
         if self.info.webhooks.is_none() {
             return report.skip(NAME, "declares no webhooks");
         }
-        let cfg = ConnectorConfig::new(BTreeMap::new());
+        let cfg = ConnectorSettings::new(BTreeMap::new());
         for body in GARBAGE {
             let shown = String::from_utf8_lossy(body).into_owned();
             match self
@@ -127,7 +127,7 @@ impl Calls<'_> {
     /// With a config that reaches the platform: the config validates, test-connection
     /// answers without trapping, list-changes ends for every declared kind, and every
     /// declared kind answers `get`.
-    pub async fn platform(&self, cfg: &ConnectorConfig, report: &mut Report) {
+    pub async fn platform(&self, cfg: &ConnectorSettings, report: &mut Report) {
         report.record(
             "validate-config accepts the given config",
             self.connector
@@ -161,7 +161,7 @@ impl Calls<'_> {
     /// Follows list-changes from the start; the summary and the first item's id.
     async fn list_all(
         &self,
-        cfg: &ConnectorConfig,
+        cfg: &ConnectorSettings,
         kind: Kind,
     ) -> Result<(String, Option<String>), String> {
         let mut cursor: Option<String> = None;
@@ -211,7 +211,7 @@ impl Calls<'_> {
     /// kind with unsupported).
     async fn get(
         &self,
-        cfg: &ConnectorConfig,
+        cfg: &ConnectorSettings,
         kind: Kind,
         listed: Option<&str>,
     ) -> Result<String, String> {

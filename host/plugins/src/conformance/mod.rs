@@ -12,7 +12,7 @@ pub mod report;
 
 use std::collections::BTreeMap;
 
-use elder_sync_runtime::{ConnectorConfig, LoadedConnector, Runtime, RuntimeConfig};
+use elder_sync_runtime::{ConnectorSettings, LoadedConnector, Runtime, RuntimeSettings};
 
 use crate::contract;
 use crate::manifest::Manifest;
@@ -28,7 +28,7 @@ pub struct KitInput {
     /// Keys the component declares secret are handed to the host's egress as secrets.
     pub config: Option<BTreeMap<String, String>>,
     /// The sandbox and egress settings the calls run under.
-    pub runtime: RuntimeConfig,
+    pub runtime: RuntimeSettings,
 }
 
 /// Runs every check and returns the table.
@@ -94,11 +94,11 @@ fn load(input: &KitInput, report: &mut Report) -> Option<std::sync::Arc<LoadedCo
 fn config_for(
     info: &elder_sync_model::ConnectorInfo,
     values: &BTreeMap<String, String>,
-) -> ConnectorConfig {
+) -> ConnectorSettings {
     let secret: Vec<&str> = info.secret_keys().collect();
     let (secrets, plain): (BTreeMap<_, _>, BTreeMap<_, _>) = values
         .clone()
         .into_iter()
         .partition(|(k, _)| secret.contains(&k.as_str()));
-    ConnectorConfig::new(plain).with_secrets(secrets)
+    ConnectorSettings::new(plain).with_secrets(secrets)
 }

@@ -220,7 +220,7 @@ impl PluginHost {
     }
 
     fn runtime_for(&self, manifest: &Manifest) -> Runtime {
-        let host = self.runtime.config();
+        let host = self.runtime.settings();
         self.runtime.with_limits(
             manifest.call_deadline().unwrap_or(host.call_deadline),
             manifest

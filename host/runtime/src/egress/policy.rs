@@ -13,7 +13,7 @@ use elder_sync_model::{AuthRule, ConnectorInfo};
 
 use super::address::check_literal_host;
 use super::{EgressError, EgressRequest};
-use crate::connector_config::ConnectorConfig;
+use crate::connector_settings::ConnectorSettings;
 
 const METHODS: [&str; 6] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
 /// Headers the transport sets itself; a guest's value is dropped.
@@ -63,7 +63,7 @@ pub struct EgressPolicy {
     allowed: Vec<Target>,
     platform: Option<Target>,
     auth: Vec<AuthRule>,
-    config: ConnectorConfig,
+    config: ConnectorSettings,
     network: Network,
     /// Secret values that must never come back to the guest in a response.
     redact: Vec<String>,
@@ -71,7 +71,7 @@ pub struct EgressPolicy {
 
 impl EgressPolicy {
     /// The policy for `info` under `config` (which includes the secrets).
-    pub fn new(info: &ConnectorInfo, config: ConnectorConfig, network: Network) -> Self {
+    pub fn new(info: &ConnectorInfo, config: ConnectorSettings, network: Network) -> Self {
         let allowed: Vec<Target> = info
             .hosts
             .iter()
@@ -100,7 +100,7 @@ impl EgressPolicy {
             allowed: Vec::new(),
             platform: None,
             auth: Vec::new(),
-            config: ConnectorConfig::default(),
+            config: ConnectorSettings::default(),
             network: Network::default(),
             redact: Vec::new(),
         }
@@ -240,7 +240,7 @@ impl EgressPolicy {
 
 /// Replaces every `{key}` in `template` with the config value; an unset key is an
 /// `invalid-request` naming it. An unclosed `{` is kept literally.
-pub fn fill_template(template: &str, config: &ConnectorConfig) -> Result<String, EgressError> {
+pub fn fill_template(template: &str, config: &ConnectorSettings) -> Result<String, EgressError> {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -278,7 +278,7 @@ pub fn template_keys(template: &str) -> Vec<&str> {
 /// A `describe.hosts` entry as a target: literal, or `{key}` naming a config value that
 /// is a URL or a host name (`None` when unset or unusable). A port written in the entry
 /// or in the config value is the only port allowed for it.
-fn resolve_target(entry: &str, config: &ConnectorConfig) -> Option<Target> {
+fn resolve_target(entry: &str, config: &ConnectorSettings) -> Option<Target> {
     let entry = entry.trim();
     let value = match template_key(entry) {
         Some(key) => config.get(key)?.trim(),
@@ -293,7 +293,7 @@ fn template_key(entry: &str) -> Option<&str> {
 }
 
 /// The platform host: the first `{key}` entry that resolves, else the first literal one.
-fn platform_target(hosts: &[String], config: &ConnectorConfig) -> Option<Target> {
+fn platform_target(hosts: &[String], config: &ConnectorSettings) -> Option<Target> {
     let templated = hosts
         .iter()
         .filter(|h| template_key(h.trim()).is_some())
@@ -374,8 +374,8 @@ mod tests {
         }
     }
 
-    fn config(pairs: &[(&str, &str)]) -> ConnectorConfig {
-        ConnectorConfig::new(
+    fn config(pairs: &[(&str, &str)]) -> ConnectorSettings {
+        ConnectorSettings::new(
             pairs
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))

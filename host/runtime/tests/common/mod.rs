@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use elder_sync_runtime::{ConnectorConfig, LoadedConnector, Runtime, RuntimeConfig};
+use elder_sync_runtime::{ConnectorSettings, LoadedConnector, Runtime, RuntimeSettings};
 
 /// The bytes of `target/test-guests/<name>.wasm`; fails clearly when not built.
 pub fn guest(name: &str) -> Vec<u8> {
@@ -24,14 +24,14 @@ pub fn guest(name: &str) -> Vec<u8> {
 }
 
 /// Test settings: short deadline, plain http allowed for the loopback server.
-pub fn test_config() -> RuntimeConfig {
-    RuntimeConfig {
+pub fn test_config() -> RuntimeSettings {
+    RuntimeSettings {
         call_deadline: Duration::from_millis(500),
         memory_limit_bytes: 32 << 20,
         allow_plain_http: true,
         allow_private_networks: true,
         http_timeout: Duration::from_millis(300),
-        ..RuntimeConfig::default()
+        ..RuntimeSettings::default()
     }
 }
 
@@ -43,8 +43,8 @@ pub fn chaos(rt: &Runtime) -> Arc<LoadedConnector> {
     rt.load(&guest("chaos")).expect("chaos guest loads")
 }
 
-pub fn cfg(pairs: &[(&str, &str)]) -> ConnectorConfig {
-    ConnectorConfig::new(
+pub fn cfg(pairs: &[(&str, &str)]) -> ConnectorSettings {
+    ConnectorSettings::new(
         pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

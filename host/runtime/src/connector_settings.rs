@@ -1,5 +1,5 @@
-//! The values of one sync config handed to a connector call ([`ConnectorConfig`], secrets
-//! included). [`ConnectorConfig::split`] is the one place that decides what a connector
+//! The values of one sync config handed to a connector call ([`ConnectorSettings`], secrets
+//! included). [`ConnectorSettings::split`] is the one place that decides what a connector
 //! receives and what only the egress gets.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -12,7 +12,7 @@ use crate::error::RuntimeError;
 /// secrets by where they came from (stored encrypted or given as an environment
 /// reference). Its `Debug` output shows keys only, never values.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct ConnectorConfig {
+pub struct ConnectorSettings {
     values: BTreeMap<String, String>,
     secret: BTreeSet<String>,
 }
@@ -20,7 +20,7 @@ pub struct ConnectorConfig {
 /// What one call hands out: the entries the guest may see, and the values withheld from
 /// it (which the egress may use, and which never come back to the guest in a response).
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct ConfigSplit {
+pub struct SettingsSplit {
     /// The (key, value) entries the guest may see: every value not withheld.
     pub guest: Vec<(String, String)>,
     /// The values withheld from the guest (secrets); the egress may use them and redacts them
@@ -28,10 +28,10 @@ pub struct ConfigSplit {
     pub withheld_values: Vec<String>,
 }
 
-impl ConnectorConfig {
+impl ConnectorSettings {
     /// Wraps key/value pairs (none of them marked secret by origin).
     pub fn new(values: BTreeMap<String, String>) -> Self {
-        ConnectorConfig {
+        ConnectorSettings {
             values,
             secret: BTreeSet::new(),
         }
@@ -68,8 +68,8 @@ impl ConnectorConfig {
     }
 
     /// Splits the config for one call of the connector `info` describes.
-    pub fn split(&self, info: &ConnectorInfo, ever_secret: &BTreeSet<String>) -> ConfigSplit {
-        let mut split = ConfigSplit::default();
+    pub fn split(&self, info: &ConnectorInfo, ever_secret: &BTreeSet<String>) -> SettingsSplit {
+        let mut split = SettingsSplit::default();
         for (k, v) in &self.values {
             if self.is_withheld(k, info, ever_secret) {
                 split.withheld_values.push(v.clone());
@@ -83,7 +83,7 @@ impl ConnectorConfig {
     /// A sync config's settings as a connector receives them (the one rule, used by the
     /// engine and the tests alike): strings as they are, numbers and booleans as their
     /// text, objects and arrays as JSON text (e.g. a status map), nulls left out. None of
-    /// them is marked secret by origin; add secrets with [`ConnectorConfig::with_secrets`].
+    /// them is marked secret by origin; add secrets with [`ConnectorSettings::with_secrets`].
     pub fn from_settings(settings: &serde_json::Map<String, serde_json::Value>) -> Self {
         let values = settings
             .iter()
@@ -96,13 +96,13 @@ impl ConnectorConfig {
                 Some((key.clone(), text))
             })
             .collect();
-        ConnectorConfig::new(values)
+        ConnectorSettings::new(values)
     }
 
-    /// [`ConnectorConfig::from_settings`] of a JSON value, which must be an object.
+    /// [`ConnectorSettings::from_settings`] of a JSON value, which must be an object.
     pub fn from_json(v: &serde_json::Value) -> Result<Self, RuntimeError> {
         v.as_object()
-            .map(ConnectorConfig::from_settings)
+            .map(ConnectorSettings::from_settings)
             .ok_or_else(|| RuntimeError::InvalidConfig("expected a JSON object".into()))
     }
 
@@ -117,7 +117,7 @@ impl ConnectorConfig {
     }
 }
 
-impl std::fmt::Debug for ConnectorConfig {
+impl std::fmt::Debug for ConnectorSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_map()
             .entries(self.values.keys().map(|k| (k, "<redacted>")))
@@ -131,7 +131,7 @@ mod tests {
 
     #[test]
     fn debug_never_shows_values() {
-        let cfg = ConnectorConfig::new(BTreeMap::from([("token".into(), "s3cret".into())]));
+        let cfg = ConnectorSettings::new(BTreeMap::from([("token".into(), "s3cret".into())]));
         let shown = format!("{cfg:?}");
         assert!(shown.contains("token"));
         assert!(!shown.contains("s3cret"));
@@ -139,7 +139,7 @@ mod tests {
 
     #[test]
     fn settings_become_text_nested_values_json_and_nulls_absent() {
-        let cfg = ConnectorConfig::from_json(&serde_json::json!({
+        let cfg = ConnectorSettings::from_json(&serde_json::json!({
             "owner": "elder", "page": 50, "draft": true, "unset": null,
             "status_map": {"Done": "closed"}, "labels": ["a"]
         }))
@@ -151,6 +151,6 @@ mod tests {
         assert_eq!(cfg.get("status_map"), Some(r#"{"Done":"closed"}"#));
         assert_eq!(cfg.get("labels"), Some(r#"["a"]"#));
         assert_eq!(cfg.secret_keys().count(), 0);
-        assert!(ConnectorConfig::from_json(&serde_json::json!([1])).is_err());
+        assert!(ConnectorSettings::from_json(&serde_json::json!([1])).is_err());
     }
 }

@@ -1,6 +1,6 @@
-//! Runtime settings ([`RuntimeConfig`]): deadlines, memory, concurrency, egress rules and
+//! Runtime settings ([`RuntimeSettings`]): deadlines, memory, concurrency, egress rules and
 //! the transport. The per-sync-config values handed to calls are
-//! [`crate::connector_config`].
+//! [`crate::connector_settings`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +10,7 @@ use crate::observer::RuntimeObserver;
 
 /// How the runtime runs connectors.
 #[derive(Clone)]
-pub struct RuntimeConfig {
+pub struct RuntimeSettings {
     /// Wall-clock budget of one call (epoch-based inside wasm, also enforced around host calls).
     pub call_deadline: Duration,
     /// Maximum linear memory of one call: the sum over all memories of its store.
@@ -33,9 +33,9 @@ pub struct RuntimeConfig {
     pub observer: Option<Arc<dyn RuntimeObserver>>,
 }
 
-impl Default for RuntimeConfig {
+impl Default for RuntimeSettings {
     fn default() -> Self {
-        RuntimeConfig {
+        RuntimeSettings {
             call_deadline: Duration::from_secs(30),
             memory_limit_bytes: 64 << 20,
             max_concurrent_calls: crate::wasm_engine::DEFAULT_MAX_CONCURRENT_CALLS,
@@ -49,9 +49,9 @@ impl Default for RuntimeConfig {
     }
 }
 
-impl std::fmt::Debug for RuntimeConfig {
+impl std::fmt::Debug for RuntimeSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RuntimeConfig")
+        f.debug_struct("RuntimeSettings")
             .field("call_deadline", &self.call_deadline)
             .field("memory_limit_bytes", &self.memory_limit_bytes)
             .field("max_concurrent_calls", &self.max_concurrent_calls)
