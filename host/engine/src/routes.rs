@@ -19,7 +19,6 @@ use elder_sync_http::{
 use elder_sync_model::Kind;
 use elder_sync_store::{Conflict, Mapping, ResolutionStrategy, StoreError, SyncMethod};
 use elder_sync_telemetry::redact::redact_text;
-use serde_json::{Value, json};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::dry_run::{Actions, DryRun, PlanFailure, PlannedItem, SidePlan, dry_run};
@@ -28,7 +27,7 @@ use crate::error::EngineError;
 use crate::ingest::{IngestError, Ingested, ingest};
 use crate::linking::{LinkError, NewLink, link};
 use crate::poll::poll_config;
-use crate::run::{RunReport, tally_json};
+use crate::run::{ItemFailure, RunReport, TallySummary};
 use crate::settle::{Settlement, settle_conflict};
 
 /// The body of a resolution (`POST /api/v1/sync/conflicts/{id}/resolve`).
@@ -53,7 +52,8 @@ pub struct ResolveBody {
 #[derive(OpenApi)]
 #[openapi(
     paths(resolve_now, run_now, test_now, receive, handshake, create_link, unlink),
-    components(schemas(ResolveBody, LinkBody, DryRun, SidePlan, Actions, PlannedItem, PlanFailure)),
+    components(schemas(ResolveBody, LinkBody, DryRun, SidePlan, Actions, PlannedItem, PlanFailure,
+        RunResponse, RunAnswer, TallySummary, ItemFailure, TestAnswer, WebhookAnswer, WebhookOutcome)),
     security(("bearer" = []))
 )]
 pub struct EngineDoc;
@@ -131,7 +131,8 @@ async fn handshake(Path(raw): Path<String>) -> Result<StatusCode, ApiError> {
     params(("config_id" = i64, Path, description = "The config the platform delivers for.")),
     request_body(content = String, content_type = "application/octet-stream"),
     security(()),
-    responses((status = 202, body = Object), (status = 200, body = Object),
+    responses((status = 202, body = WebhookAnswer, description = "`accepted` or `requeued`"),
+              (status = 200, body = WebhookAnswer, description = "`duplicate`"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn receive(
     State(engine): State<SyncEngine>,
@@ -152,21 +153,15 @@ async fn receive(
         })
         .collect();
     match ingest(&engine, id, &headers, &body).await {
-        Ok(Ingested::Accepted { delivery_id }) => (
-            StatusCode::ACCEPTED,
-            Json(json!({"status": "accepted", "delivery_id": delivery_id})),
-        )
-            .into_response(),
-        Ok(Ingested::Requeued { delivery_id }) => (
-            StatusCode::ACCEPTED,
-            Json(json!({"status": "requeued", "delivery_id": delivery_id})),
-        )
-            .into_response(),
-        Ok(Ingested::Duplicate { delivery_id }) => (
-            StatusCode::OK,
-            Json(json!({"status": "duplicate", "delivery_id": delivery_id})),
-        )
-            .into_response(),
+        Ok(Ingested::Accepted { delivery_id }) => {
+            WebhookAnswer::new(WebhookOutcome::Accepted, delivery_id)
+        }
+        Ok(Ingested::Requeued { delivery_id }) => {
+            WebhookAnswer::new(WebhookOutcome::Requeued, delivery_id)
+        }
+        Ok(Ingested::Duplicate { delivery_id }) => {
+            WebhookAnswer::new(WebhookOutcome::Duplicate, delivery_id)
+        }
         Err(e) => {
             // Bearer tokens play no part in a delivery: no `WWW-Authenticate: Bearer` hint.
             let mut answer = ingest_error(e).into_response();
@@ -228,6 +223,83 @@ struct RunQuery {
     dry_run: bool,
 }
 
+/// What a webhook delivery became.
+#[derive(Debug, Clone, Copy, serde::Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookOutcome {
+    /// Stored for processing (202).
+    Accepted,
+    /// A redelivery of a delivery parked as a dead letter, queued again (202).
+    Requeued,
+    /// Already queued or processed (200).
+    Duplicate,
+}
+
+/// The answer to a platform's webhook delivery.
+#[derive(Debug, Clone, serde::Serialize, ToSchema)]
+pub struct WebhookAnswer {
+    /// What the delivery became.
+    pub status: WebhookOutcome,
+    /// The delivery id it is stored under.
+    pub delivery_id: String,
+}
+
+impl WebhookAnswer {
+    fn new(status: WebhookOutcome, delivery_id: String) -> Response {
+        let code = match status {
+            WebhookOutcome::Duplicate => StatusCode::OK,
+            WebhookOutcome::Accepted | WebhookOutcome::Requeued => StatusCode::ACCEPTED,
+        };
+        (
+            code,
+            Json(WebhookAnswer {
+                status,
+                delivery_id,
+            }),
+        )
+            .into_response()
+    }
+}
+
+/// What a manual run did.
+#[derive(Debug, Clone, serde::Serialize, ToSchema)]
+pub struct RunAnswer {
+    /// Row id of the run's `sync_history` row.
+    pub history_id: i64,
+    /// The id every log line of the run carries.
+    #[schema(value_type = String, format = Uuid)]
+    pub correlation_id: uuid::Uuid,
+    /// Whether the run finished without failing.
+    pub success: bool,
+    /// Why it failed (secrets redacted).
+    pub error: Option<String>,
+    /// What it did to items.
+    pub items: TallySummary,
+}
+
+/// The answer of `run`: what a run did, or with `dry_run=true` what it would do.
+#[derive(Debug, Clone, serde::Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum RunResponse {
+    /// A real run.
+    Run(RunAnswer),
+    /// A dry run.
+    Dry(DryRun),
+}
+
+/// The answer of `test`: whether the platform was reached with the config's credentials.
+#[derive(Debug, Clone, serde::Serialize, ToSchema)]
+pub struct TestAnswer {
+    /// True when the platform answered the connector's check.
+    pub ok: bool,
+    /// What was reached (e.g. the account or project), when `ok`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reached: Option<String>,
+    /// Why not, when not `ok` (redacted like the logs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
 /// Run a manual sync of one config now (`sync_type` manual); answers the run's
 /// `history_id`, `correlation_id`, `success`, `error` and item counts. With
 /// `dry_run=true` nothing runs: the answer is what the run would create, update, close and
@@ -235,7 +307,7 @@ struct RunQuery {
 /// decisions from reads only: no Elder or platform write, no cursor moved, no mapping,
 /// history or outbox row.
 #[utoipa::path(post, path = "/api/v1/sync/configs/{id}/run", tag = "sync", params(IdParam, RunQuery),
-    responses((status = 200, body = Object,
+    responses((status = 200, body = RunResponse,
                description = "the run's result; with `dry_run=true`, a `DryRun`"),
               (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
@@ -243,23 +315,19 @@ async fn run_now(
     State(engine): State<SyncEngine>,
     ApiPath(id): ApiPath,
     ApiQuery(query): ApiQuery<RunQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<RunResponse>> {
     if query.dry_run {
         let plan = dry_run(&engine, id).await.map_err(engine_error)?;
-        return serde_json::to_value(plan)
-            .map(Json)
-            .map_err(|_| ApiError::internal());
+        return Ok(Json(RunResponse::Dry(plan)));
     }
-    match run_manually(&engine, id).await {
-        Ok(report) => Ok(Json(json!({
-            "history_id": report.history_id,
-            "correlation_id": report.correlation_id,
-            "success": report.error.is_none(),
-            "error": report.error,
-            "items": tally_json(&report.tally),
-        }))),
-        Err(e) => Err(engine_error(e)),
-    }
+    let report = run_manually(&engine, id).await.map_err(engine_error)?;
+    Ok(Json(RunResponse::Run(RunAnswer {
+        history_id: report.history_id,
+        correlation_id: report.correlation_id,
+        success: report.error.is_none(),
+        items: TallySummary::of(&report.tally),
+        error: report.error,
+    })))
 }
 
 /// The body of `POST /api/v1/sync/mappings`: which Elder resource is which platform item.
@@ -350,18 +418,26 @@ pub async fn run_manually(engine: &SyncEngine, id: i64) -> Result<RunReport, Eng
 /// Test the connection of one config through its connector; answers `ok` and `reached`
 /// or `error`.
 #[utoipa::path(post, path = "/api/v1/sync/configs/{id}/test", tag = "sync", params(IdParam),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody),
+    responses((status = 200, body = TestAnswer), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody)))]
 async fn test_now(
     State(engine): State<SyncEngine>,
     ApiPath(id): ApiPath,
     _: ApiQuery<NoQuery>,
-) -> ApiResult<Json<Value>> {
-    match test_connection(&engine, id).await {
-        Ok(Ok(reached)) => Ok(Json(json!({"ok": true, "reached": reached}))),
-        Ok(Err(error)) => Ok(Json(json!({"ok": false, "error": error}))),
-        Err(e) => Err(engine_error(e)),
-    }
+) -> ApiResult<Json<TestAnswer>> {
+    let answer = match test_connection(&engine, id).await.map_err(engine_error)? {
+        Ok(reached) => TestAnswer {
+            ok: true,
+            reached: Some(reached),
+            error: None,
+        },
+        Err(error) => TestAnswer {
+            ok: false,
+            reached: None,
+            error: Some(error),
+        },
+    };
+    Ok(Json(answer))
 }
 
 /// Tests the connection of config `id` through its connector: `Ok(reached)` or

@@ -34,16 +34,17 @@ pub struct Tally {
     /// The longest wait a platform asked for while items were applied (a rate limit).
     pub rate_limited: Option<std::time::Duration>,
     /// What happened to the items, by kind and then action (`created`, `updated`,
-    /// `unchanged`, `pending`, `conflict`, `failed`).
+    /// `unchanged`, `conflict`, `failed`).
     pub by_kind: BTreeMap<Kind, BTreeMap<&'static str, i64>>,
     /// Which items failed and why.
     pub failures: Vec<ItemFailure>,
 }
 
 /// One item that could not be applied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ItemFailure {
     /// The item's kind.
+    #[schema(value_type = String)]
     pub kind: Kind,
     /// The platform's id of the item.
     pub external_id: String,
@@ -285,12 +286,44 @@ pub async fn record_finished(engine: &SyncEngine, op: Finished<'_>) {
     }
 }
 
-/// A JSON summary of a tally, for API answers and a history row's `sync_metadata`: the
-/// totals, the counts by kind and action, and which items failed and why.
+/// A summary of a tally, for API answers and a history row's `sync_metadata`: the totals,
+/// the counts by kind and action, and which items failed and why.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TallySummary {
+    /// Items synced (created or updated on either side).
+    pub synced: i64,
+    /// Items that failed.
+    pub failed: i64,
+    /// Items that raised a conflict for a person to settle.
+    pub conflicts: i64,
+    /// Items already in step (including our own writes coming back).
+    pub unchanged: i64,
+    /// Set when the run stopped early without failing (e.g. a long rate limit).
+    pub interrupted: Option<String>,
+    /// Counts by kind (`issue`, ...) and then action (`created`, `updated`, `unchanged`,
+    /// `conflict`, `failed`).
+    #[schema(value_type = BTreeMap<String, BTreeMap<String, i64>>)]
+    pub by_kind: BTreeMap<Kind, BTreeMap<&'static str, i64>>,
+    /// Which items failed and why.
+    pub failures: Vec<ItemFailure>,
+}
+
+impl TallySummary {
+    /// The summary of `t`.
+    pub fn of(t: &Tally) -> Self {
+        TallySummary {
+            synced: t.synced,
+            failed: t.failed,
+            conflicts: t.conflicts,
+            unchanged: t.unchanged,
+            interrupted: t.interrupted.clone(),
+            by_kind: t.by_kind.clone(),
+            failures: t.failures.clone(),
+        }
+    }
+}
+
+/// [`TallySummary`] as JSON (a history row's `sync_metadata`).
 pub fn tally_json(t: &Tally) -> Value {
-    json!({
-        "synced": t.synced, "failed": t.failed,
-        "conflicts": t.conflicts, "unchanged": t.unchanged, "interrupted": t.interrupted,
-        "by_kind": t.by_kind, "failures": t.failures,
-    })
+    serde_json::to_value(TallySummary::of(t)).unwrap_or(Value::Null)
 }
