@@ -7,11 +7,11 @@ use elder_sync_model::Item;
 use elder_sync_store::{Conflict, Resource};
 use serde_json::Value;
 
-use crate::apply::base_of;
 use crate::convert::resource_to_item;
 use crate::engine::SyncEngine;
 use crate::error::EngineError;
 use crate::settle::DATA_FIELDS;
+use crate::sides::base_of;
 
 /// One field of a conflict on its three sides (`null`: that side has no item, e.g. deleted).
 #[derive(Debug, Clone, PartialEq)]

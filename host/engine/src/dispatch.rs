@@ -15,14 +15,16 @@ use elder_sync_store::{
 };
 use elder_sync_telemetry::SyncStatus as MetricStatus;
 
-use crate::apply::{
-    Applied, apply_resolution, base_of, elder_item, record_typed_conflict, resolve, write_mapping,
-};
+use crate::apply::Applied;
+use crate::conflict_record::record_typed_conflict;
 use crate::convert::{comparable, fingerprint, new_item};
 use crate::engine::{SyncEngine, connector_settings, strategy_of};
 use crate::error::EngineError;
+use crate::mapping_write::write_mapping;
+use crate::resolution::{apply_resolution, resolve};
 use crate::resolver::{Capabilities, Field, Strategy, diff};
 use crate::run::{Finished, record_finished};
+use crate::sides::{base_of, elder_item};
 use crate::unknown_creates::{earlier_attempt, find_own_create};
 use elder_sync_store::{is_reserved, placeholder};
 use tracing::Instrument;

@@ -3,6 +3,9 @@
 //! `resolver`: the pure three-way conflict resolver over canonical items.
 //! `signatures`: pure, constant-time webhook signature verification and delivery ids.
 //!
+//! Steps both directions share: `sides` (the merge's sides as canonical items),
+//! `resolution` (a resolution carried out on both sides), `conflict_record`, `mapping_write`.
+//!
 //! Data flows one way: HTTP in (`routes`) -> `ingest` (verify, durable inbox) -> `workers`
 //! -> `apply` (external -> Elder: `plan` decides, three-way via `resolver`, and `apply`
 //! executes) and `dispatch` (Elder outbox -> platforms); `poll` and `scheduler` pull
@@ -20,6 +23,7 @@ pub mod signatures;
 
 // The I/O side: engine state, applying changes both ways, polling, webhooks, workers.
 pub mod apply;
+pub mod conflict_record;
 pub mod conflict_view;
 pub mod convert;
 pub mod dispatch;
@@ -29,14 +33,17 @@ pub mod error;
 pub mod gauges;
 pub mod ingest;
 pub mod linking;
+pub mod mapping_write;
 pub mod pause;
 pub mod plan;
 pub mod poll;
 pub mod refusals;
+pub mod resolution;
 pub mod routes;
 pub mod run;
 pub mod scheduler;
 pub mod settle;
+pub mod sides;
 pub mod trust;
 pub mod unknown_creates;
 pub mod webhook_health;

@@ -7,11 +7,12 @@ use elder_sync_model::{Item, Kind};
 use elder_sync_runtime::LoadedConnector;
 use elder_sync_store::{Mapping, ResolvedConfig, Resource, StoreError};
 
-use crate::apply::{base_of, elder_side, resolve};
 use crate::convert::{comparable, fingerprint};
 use crate::engine::{SyncEngine, connector_settings, strategy_of};
 use crate::error::EngineError;
+use crate::resolution::resolve;
 use crate::resolver::{Resolution, Strategy};
+use crate::sides::{base_of, elder_side};
 use elder_sync_store::find_reservation;
 
 /// The decision for one platform item or deletion.

@@ -20,12 +20,14 @@ use elder_sync_store::{
 };
 use serde_json::{Map, Value};
 
-use crate::apply::{base_of, elder_milestone_of, elder_side, resolve, write_mapping};
 use crate::convert::{comparable, fingerprint, new_resource, resource_patch};
 use crate::engine::{SyncEngine, connector_settings};
 use crate::error::EngineError;
+use crate::mapping_write::write_mapping;
+use crate::resolution::resolve;
 use crate::resolver::{Capabilities, Field, Strategy, diff};
 use crate::run::{Finished, record_finished};
+use crate::sides::{base_of, elder_milestone_of, elder_side};
 use elder_sync_store::{repoint_mapping, unresolved_conflicts_of};
 use tracing::Instrument;
 

@@ -1,0 +1,165 @@
+//! Carrying out a three-way resolution on both sides, shared by both directions (a platform
+//! change coming in, an Elder change going out, a fresh link): Elder's resource patched or
+//! deleted, the platform's item updated through the connector, conflicts recorded for a
+//! person, and the mapping's new base written. Callers hold the config lock.
+
+use elder_sync_model::Item;
+use elder_sync_runtime::LoadedConnector;
+use elder_sync_store::{
+    ConflictType as StoredConflict, Mapping, ResolvedConfig, Resource, SyncMethod, SyncStatus,
+};
+
+use crate::apply::Applied;
+use crate::conflict_record::{record_conflicts, record_typed_conflict, telemetry_conflict};
+use crate::convert::{comparable, fingerprint, resource_patch};
+use crate::engine::{SyncEngine, connector_settings};
+use crate::error::EngineError;
+use crate::mapping_write::write_mapping;
+use crate::resolver::{self, Resolution, ResolveInput, SideAction, Strategy};
+use crate::sides::elder_milestone_of;
+
+/// Resolves with the engine's rules: platform extras are not compared.
+pub fn resolve(
+    base: Option<&Item>,
+    elder: Option<&Item>,
+    external: Option<&Item>,
+    strategy: Strategy,
+) -> Resolution {
+    let mut input = ResolveInput::new(base, elder, external, strategy);
+    input.include_extras = false;
+    resolver::resolve(&input)
+}
+
+/// Carries out a resolution on both sides and records it on the mapping.
+#[allow(clippy::too_many_arguments)]
+pub async fn apply_resolution(
+    engine: &SyncEngine,
+    rc: &ResolvedConfig,
+    connector: &LoadedConnector,
+    m: &Mapping,
+    resource: Option<&Resource>,
+    external: &Item,
+    resolution: &Resolution,
+    strategy: Strategy,
+    method: SyncMethod,
+) -> Result<Applied, EngineError> {
+    if resolution.needs_manual {
+        record_conflicts(engine, rc, m, resolution, resource, Some(external)).await?;
+        return Ok(Applied::Conflict);
+    }
+    if resolution.has_conflict() {
+        engine
+            .metrics
+            .sync_conflict(rc.config.platform.as_str(), telemetry_conflict(resolution));
+    }
+    // Our last write's fingerprint stays only while the platform still holds that write:
+    // once it moved on, coming back to that content is a real change, not an echo.
+    let mut written_print = m
+        .last_write_fingerprint
+        .clone()
+        .filter(|p| *p == fingerprint(&comparable(external)));
+    let mut written_version = external.version.clone();
+    let mut resource = resource.cloned();
+    match (&resolution.elder, resource.as_ref()) {
+        (SideAction::Patch(p), Some(r)) => {
+            let milestone = match &p.milestone_ref {
+                Some(ext) => Some(elder_milestone_of(engine, rc.config.id, ext.as_deref()).await?),
+                None => None,
+            };
+            let mut patch = resource_patch(p, milestone);
+            patch.expected_version = Some(r.version);
+            resource = Some(engine.store.update_resource(r.kind, r.id, &patch).await?);
+        }
+        (SideAction::Delete, Some(r)) if strategy == Strategy::ExternalWins => {
+            engine.store.delete_resource(r.kind, r.id).await?;
+            resource = None;
+        }
+        (SideAction::Delete, Some(_)) => {
+            record_typed_conflict(
+                engine,
+                m,
+                StoredConflict::DeletedExternal,
+                resource.as_ref(),
+                None,
+            )
+            .await?;
+            return Ok(Applied::Conflict);
+        }
+        _ => {}
+    }
+    if let SideAction::Patch(p) = &resolution.external {
+        let cfg = connector_settings(rc);
+        let written = match connector
+            .update(&cfg, external.kind, &external.external_id, p.clone())
+            .await
+        {
+            Ok(w) => w,
+            Err(e) => return refused_write(engine, rc, m, resource.as_ref(), external, e).await,
+        };
+        written_print = Some(fingerprint(&comparable(&written)));
+        written_version = written.version.clone();
+    }
+    let mut merged = resolution
+        .merged
+        .clone()
+        .unwrap_or_else(|| external.clone());
+    merged.external_id = external.external_id.clone();
+    merged.version = written_version;
+    merged.updated_at = external.updated_at;
+    match resource {
+        Some(r) => {
+            write_mapping(
+                engine,
+                rc,
+                &r,
+                &merged,
+                written_print,
+                method,
+                SyncStatus::Synced,
+            )
+            .await?
+        }
+        None => {
+            engine
+                .store
+                .set_mapping_status(m.id, SyncStatus::Synced)
+                .await?;
+        }
+    }
+    Ok(if resolution.is_noop() {
+        Applied::Unchanged
+    } else {
+        Applied::Updated
+    })
+}
+
+/// A platform's refusal of our write: a transition its workflow cannot make is recorded as
+/// an `invalid_transition` conflict (nothing more is pushed until it is resolved); any
+/// other refusal is returned (a lock conflict is re-read and re-applied by the caller).
+async fn refused_write(
+    engine: &SyncEngine,
+    rc: &ResolvedConfig,
+    m: &Mapping,
+    resource: Option<&Resource>,
+    external: &Item,
+    e: elder_sync_runtime::CallError,
+) -> Result<Applied, EngineError> {
+    let e = EngineError::from(e);
+    if !crate::refusals::is_invalid_transition(&e) {
+        return Err(e);
+    }
+    tracing::warn!(external_id = %external.external_id, error = %e, "the platform refused a state change: conflict recorded");
+    record_typed_conflict(
+        engine,
+        m,
+        StoredConflict::InvalidTransition,
+        resource,
+        Some(external),
+    )
+    .await?;
+    engine.metrics.sync_conflict(
+        rc.config.platform.as_str(),
+        elder_sync_telemetry::ConflictType::InvalidTransition,
+    );
+    Ok(Applied::Conflict)
+}
