@@ -25,6 +25,7 @@ pub use elder_sync_http::{
     IdParam, require_token,
 };
 pub use routes::configs::{create as create_config, update as update_config, webhook_url};
+pub use routes::dead_letters::dead_letter_id;
 
 /// What every handler can reach.
 #[derive(Clone, Debug)]

@@ -16,14 +16,16 @@ pub enum Section {
     Conflicts,
     Plugins,
     History,
+    DeadLetters,
 }
 
-const SECTIONS: [(Section, &str, &str); 5] = [
+const SECTIONS: [(Section, &str, &str); 6] = [
     (Section::Dashboard, "/", "Dashboard"),
     (Section::Configs, "/configs", "Configs"),
     (Section::Conflicts, "/conflicts", "Conflicts"),
     (Section::Plugins, "/plugins", "Plugins"),
     (Section::History, "/history", "History"),
+    (Section::DeadLetters, "/dead-letters", "Dead letters"),
 ];
 
 fn head(title: &str, refresh_secs: Option<u32>) -> Markup {

@@ -67,6 +67,7 @@ pub fn router(state: ConsoleState) -> Router {
         .merge(pages::configs::routes())
         .merge(pages::conflicts::routes())
         .merge(pages::plugins::routes())
+        .merge(pages::dead_letters::routes())
         .route("/history", get(pages::history::show))
         .with_state(state)
 }

@@ -41,7 +41,7 @@ pub struct DeadLetterRetried {
 }
 
 /// A dead letter's id from the path; anything else is `400 invalid_path`.
-fn dead_letter_id(raw: &str) -> ApiResult<DeadLetterId> {
+pub fn dead_letter_id(raw: &str) -> ApiResult<DeadLetterId> {
     raw.parse().map_err(|e: elder_sync_store::StoreError| {
         let message = match e {
             elder_sync_store::StoreError::Invalid { message, .. } => message,

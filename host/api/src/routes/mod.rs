@@ -3,7 +3,7 @@
 
 pub(crate) mod configs;
 mod conflicts;
-mod dead_letters;
+pub(crate) mod dead_letters;
 mod mappings;
 mod resources;
 mod sync;

@@ -3,6 +3,7 @@
 pub mod configs;
 pub mod conflicts;
 pub mod dashboard;
+pub mod dead_letters;
 pub mod history;
 pub mod plugins;
 pub mod sign_in;

@@ -13,7 +13,7 @@ use std::time::Duration;
 use browser::{Browser, LAPTOP, PHONE};
 use elder_sync_e2e::service::{Service, ServiceOptions};
 use elder_sync_store::testing::TestEngine;
-use platform_simulators::github::{GithubOptions, GithubSim, IssueEdit, SeedIssue};
+use platform_simulators::github::{GithubOptions, GithubSim, IssueEdit, SeedIssue, sign};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_elder-sync");
@@ -84,6 +84,7 @@ async fn operator_console(engine: TestEngine, screenshots: bool) {
     settles_a_conflict_with_a_merge(&run, config_id).await;
     disables_and_enables_the_plugin(&run).await;
     dashboard_shows_the_config(&run).await;
+    retries_and_drops_a_dead_letter(&run, config_id).await;
     read_only_changes_nothing(&run, config_id).await;
     browser.close().await;
 }
@@ -320,6 +321,68 @@ async fn dashboard_shows_the_config(run: &Run<'_>) {
     b.resize(LAPTOP).await;
 }
 
+/// Waits until the dead-letter list holds `n` entries.
+async fn dead_letters_total(service: &Service, n: i64) {
+    service
+        .eventually(WAIT, "the dead letters", || async {
+            let (_, page) = service.get("/sync/dead-letters").await;
+            (page["total"] == n).then_some(())
+        })
+        .await
+}
+
+async fn retries_and_drops_a_dead_letter(run: &Run<'_>, id: i64) {
+    let secret = "console-test-webhook-secret-0123456789";
+    let (status, config) = run
+        .service
+        .patch(
+            &format!("/sync/configs/{id}"),
+            &json!({"webhook_enabled": true, "webhook_secret": secret}),
+        )
+        .await;
+    assert_eq!(status, 200, "{config}");
+    // A signed delivery the connector refuses as malformed is parked at once.
+    let payload = br#"{"action": "opened", "issue": "not an issue"}"#;
+    let (status, _) = run
+        .service
+        .webhook(
+            id,
+            &[
+                ("X-GitHub-Event", "issues"),
+                ("X-GitHub-Delivery", "console-dead-1"),
+                ("X-Hub-Signature-256", &sign(secret, payload)),
+                ("Content-Type", "application/json"),
+            ],
+            payload,
+        )
+        .await;
+    assert_eq!(status, 202);
+    dead_letters_total(run.service, 1).await;
+    let b = run.browser;
+    b.goto(&run.url("/dead-letters")).await;
+    let text = b.text().await;
+    assert!(
+        text.contains("delivery console-dead-1") && text.contains("malformed"),
+        "{text}"
+    );
+    run.shot("dead-letters").await;
+    b.press("Retry").await;
+    let text = b.text().await;
+    assert!(text.contains("is back in its queue"), "{text}");
+    // Refused again by the connector: parked again, then dropped from the page.
+    run.service
+        .eventually(WAIT, "the retried delivery parked again", || async {
+            let (_, page) = run.service.get("/sync/dead-letters").await;
+            (page["total"] == 1 && page["items"][0]["attempts"] == 1).then_some(())
+        })
+        .await;
+    b.goto(&run.url("/dead-letters")).await;
+    b.press("Drop").await;
+    let text = b.text().await;
+    assert!(text.contains("was dropped"), "{text}");
+    dead_letters_total(run.service, 0).await;
+}
+
 async fn read_only_changes_nothing(run: &Run<'_>, id: i64) {
     let b = run.browser;
     b.press("Sign out").await;
@@ -331,6 +394,7 @@ async fn read_only_changes_nothing(run: &Run<'_>, id: i64) {
         format!("/configs/{id}"),
         "/plugins".into(),
         "/conflicts/1".into(),
+        "/dead-letters".into(),
         "/".into(),
     ] {
         b.goto(&run.url(&page)).await;
