@@ -1,0 +1,84 @@
+//! Per-config leases shared by every replica on one database: a row per config naming its
+//! holder (a replica id) and an expiry. A lease is taken when it is free, expired or already
+//! the caller's; renewed while the work runs; released at the end. A crashed holder's lease
+//! simply expires. Also the scheduler's claim of a config's scheduled run: a conditional
+//! update only one replica wins per interval.
+
+use crate::Store;
+use crate::error::Result;
+
+impl Store {
+    /// Takes the lease of `config_id` for `holder` until `now + ttl_ms` when it is free,
+    /// expired at `now`, or already held by `holder`; `false` when another holder has it.
+    pub async fn try_acquire_config_lease(
+        &self,
+        config_id: i64,
+        holder: &str,
+        now: i64,
+        ttl_ms: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO config_leases (sync_config_id, holder, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (sync_config_id) DO UPDATE SET holder = excluded.holder, \
+             expires_at = excluded.expires_at \
+             WHERE config_leases.expires_at <= $4 OR config_leases.holder = excluded.holder",
+        )
+        .bind(config_id)
+        .bind(holder.to_string())
+        .bind(now + ttl_ms)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Extends `holder`'s lease of `config_id` to `now + ttl_ms`; `false` when the lease is no
+    /// longer `holder`'s (it expired and another replica took it).
+    pub async fn renew_config_lease(
+        &self,
+        config_id: i64,
+        holder: &str,
+        now: i64,
+        ttl_ms: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE config_leases SET expires_at = $1 WHERE sync_config_id = $2 AND holder = $3",
+        )
+        .bind(now + ttl_ms)
+        .bind(config_id)
+        .bind(holder.to_string())
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Gives up `holder`'s lease of `config_id` (nothing when another holder has it).
+    pub async fn release_config_lease(&self, config_id: i64, holder: &str) -> Result<()> {
+        sqlx::query("DELETE FROM config_leases WHERE sync_config_id = $1 AND holder = $2")
+            .bind(config_id)
+            .bind(holder.to_string())
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Claims the scheduled run of `config_id` at `now`: `true` for exactly one caller per
+    /// `min_gap_ms` (the last claim must be at least that old), whichever replica asks.
+    pub async fn claim_scheduled_run(
+        &self,
+        config_id: i64,
+        now: i64,
+        min_gap_ms: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE sync_configs SET last_scheduled_at = $1 WHERE id = $2 \
+             AND (last_scheduled_at IS NULL OR last_scheduled_at <= $3)",
+        )
+        .bind(now)
+        .bind(config_id)
+        .bind(now - min_gap_ms)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

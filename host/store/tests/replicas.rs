@@ -1,0 +1,124 @@
+//! Issue 15, coordination between replicas on one database: a config lease has one holder at
+//! a time until it expires or is released; a scheduled run is claimed once per interval
+//! whoever asks; heartbeats list the replicas seen recently. Run on SQLite and PostgreSQL.
+
+use elder_sync_store::testing::{TestDb, TestEngine, test_secret_key};
+use elder_sync_store::{NewSyncConfig, Store, both_engines};
+use serde_json::json;
+
+async fn open(engine: TestEngine) -> (TestDb, Store) {
+    let db = TestDb::new(engine).await;
+    let store = Store::open_with(&db.url, Some(test_secret_key()))
+        .await
+        .unwrap();
+    (db, store)
+}
+
+async fn config_lease_has_one_holder_until_it_expires(engine: TestEngine) {
+    let (_db, store) = open(engine).await;
+    let (now, ttl) = (1_000_000, 15_000);
+    assert!(
+        store
+            .try_acquire_config_lease(7, "a", now, ttl)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .try_acquire_config_lease(7, "b", now + 1, ttl)
+            .await
+            .unwrap(),
+        "b must wait while a holds the lease"
+    );
+    assert!(
+        store
+            .try_acquire_config_lease(8, "b", now, ttl)
+            .await
+            .unwrap(),
+        "another config is free"
+    );
+    // a renews: still held past the first expiry.
+    assert!(
+        store
+            .renew_config_lease(7, "a", now + 10_000, ttl)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .try_acquire_config_lease(7, "b", now + ttl + 1, ttl)
+            .await
+            .unwrap()
+    );
+    // a dies: once the renewed lease expires, b takes it, and a's renewal fails.
+    assert!(
+        store
+            .try_acquire_config_lease(7, "b", now + 10_000 + ttl, ttl)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .renew_config_lease(7, "a", now + 30_000, ttl)
+            .await
+            .unwrap()
+    );
+    // a release by a non-holder does nothing; by the holder it frees the config at once.
+    store.release_config_lease(7, "a").await.unwrap();
+    assert!(
+        !store
+            .try_acquire_config_lease(7, "c", now + 30_000, ttl)
+            .await
+            .unwrap()
+    );
+    store.release_config_lease(7, "b").await.unwrap();
+    assert!(
+        store
+            .try_acquire_config_lease(7, "c", now + 30_000, ttl)
+            .await
+            .unwrap()
+    );
+}
+
+async fn scheduled_run_is_claimed_once_per_interval(engine: TestEngine) {
+    let (_db, store) = open(engine).await;
+    let config: NewSyncConfig = serde_json::from_value(json!({
+        "name": "widgets", "platform": "github", "webhook_enabled": false,
+        "config_json": {"owner": "acme", "repo": "widgets"}
+    }))
+    .unwrap();
+    let id = store.create_config(&config).await.unwrap().id;
+    let (now, gap) = (5_000_000, 60_000);
+    let mut wins = 0;
+    for _replica in 0..3 {
+        wins += store.claim_scheduled_run(id, now, gap).await.unwrap() as u32;
+    }
+    assert_eq!(wins, 1, "three replicas asking at once: one run");
+    assert!(
+        !store
+            .claim_scheduled_run(id, now + gap - 1, gap)
+            .await
+            .unwrap()
+    );
+    assert!(store.claim_scheduled_run(id, now + gap, gap).await.unwrap());
+}
+
+async fn heartbeats_list_recent_replicas(engine: TestEngine) {
+    let (_db, store) = open(engine).await;
+    store.heartbeat("r1", "1.0", 100, 1_000).await.unwrap();
+    store.heartbeat("r2", "1.0", 100, 50_000).await.unwrap();
+    store.heartbeat("r1", "1.1", 100, 61_000).await.unwrap();
+    let seen = store.replicas_seen_since(60_000).await.unwrap();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(
+        (seen[0].id.as_str(), seen[0].version.as_str()),
+        ("r1", "1.1")
+    );
+    assert_eq!(store.replicas_seen_since(0).await.unwrap().len(), 2);
+}
+
+both_engines!(
+    config_lease_has_one_holder_until_it_expires,
+    scheduled_run_is_claimed_once_per_interval,
+    heartbeats_list_recent_replicas
+);
