@@ -61,7 +61,11 @@ pub async fn serve() -> Result<()> {
     };
     let mut scheduler = start_scheduler(engine.clone(), batch, Duration::from_secs(5)).await?;
 
-    let health = elder_sync_telemetry::router(metrics.clone(), readiness_checks(&store, &registry));
+    let health = elder_sync_telemetry::router_describing(
+        metrics.clone(),
+        readiness_checks(&store, &registry),
+        Some(describe_replica(&engine)),
+    );
     let api_state = ApiState::new(store.clone())
         .with_catalog(Arc::new(RegistryCatalog(registry.clone())))
         .with_public_url(settings.public_url.clone());
@@ -173,6 +177,22 @@ fn readiness_checks(
             }
         }),
     ]
+}
+
+/// What `/readyz` says about this replica: its id, version, and the plugin versions it serves
+/// (enabled connectors, by platform). Whether it holds its database is the `database` check.
+fn describe_replica(engine: &SyncEngine) -> elder_sync_telemetry::Describe {
+    let replica = engine.replica.clone();
+    let registry = engine.registry.clone();
+    Arc::new(move || {
+        let plugins: serde_json::Map<String, serde_json::Value> = registry
+            .slots()
+            .into_iter()
+            .filter(|(_, slot)| slot.enabled)
+            .map(|(platform, slot)| (platform, slot.current.info().version.clone().into()))
+            .collect();
+        serde_json::json!({"id": replica.id, "version": replica.version, "plugins": plugins})
+    })
 }
 
 /// Feeds runtime events into the Prometheus metrics.

@@ -60,7 +60,7 @@ pub use platform::{
     BATCH_SIZE_RANGE, ConfigRequirements, PLATFORM_ID_MAX, PlatformId, RequiredKey,
     SYNC_INTERVAL_RANGE,
 };
-pub use replicas::ReplicaSeen;
+pub use replicas::{REPLICA_SEEN_WITHIN, ReplicaSeen};
 pub use reservations::{RESERVED_PREFIX, find_reservation, is_reserved, placeholder};
 pub use resources::{NewResource, Resource, ResourceFilter, ResourcePatch, ResourceStatus};
 pub use retention::Pruned;

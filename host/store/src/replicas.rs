@@ -10,6 +10,10 @@ use crate::Store;
 use crate::error::Result;
 use crate::time::from_ms;
 
+/// A replica whose last heartbeat is older than this is gone: the status API no longer lists
+/// it, and the claims it held are free for others.
+pub const REPLICA_SEEN_WITHIN: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// One replica as last seen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ReplicaSeen {

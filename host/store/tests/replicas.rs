@@ -115,6 +115,26 @@ async fn heartbeats_list_recent_replicas(engine: TestEngine) {
         ("r1", "1.1")
     );
     assert_eq!(store.replicas_seen_since(0).await.unwrap().len(), 2);
+
+    // The status overview lists the replicas seen in the last minute.
+    let now = elder_sync_model::now_ms();
+    store
+        .heartbeat("live", "2.0", now - 5_000, now)
+        .await
+        .unwrap();
+    store
+        .heartbeat("gone", "2.0", now - 200_000, now - 61_000)
+        .await
+        .unwrap();
+    let listed: Vec<String> = store
+        .sync_overview()
+        .await
+        .unwrap()
+        .replicas
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(listed, ["live"]);
 }
 
 both_engines!(
