@@ -2,6 +2,8 @@
 -- config at a time; a crashed holder's lease expires), replica heartbeats (who is alive,
 -- listed by /api/v1/sync/status), and the scheduler's claim of a config's scheduled run
 -- (one replica's conditional update wins, so a run happens once per interval across the fleet).
+-- Inbox and outbox claims name the claiming replica (claimed_by), which renews them while its
+-- batch runs; cleared when the row is completed, retried later, held or parked.
 -- Timestamps are UTC milliseconds. Keep in step with migrations/sqlite/0006_replicas.sql.
 
 CREATE TABLE config_leases (
@@ -18,3 +20,6 @@ CREATE TABLE replicas (
 );
 
 ALTER TABLE sync_configs ADD COLUMN last_scheduled_at BIGINT;
+
+ALTER TABLE webhook_inbox ADD COLUMN claimed_by TEXT;
+ALTER TABLE outbox ADD COLUMN claimed_by TEXT;

@@ -43,10 +43,10 @@ pub struct EngineSettings {
     pub retention: Duration,
 }
 
-/// How long a claimed inbox or outbox row stays invisible to other workers: a worker that
-/// dies mid-claim gives its rows back after this long (the replicas issue shortens it and
-/// renews it while work runs).
-pub const CLAIM_LEASE: Duration = Duration::from_secs(120);
+/// How long a claimed inbox or outbox row stays invisible to other workers without renewal:
+/// the claimer renews it while its batch runs (`lease::renew_claims`), so a replica that dies
+/// mid-claim gives its rows back within this long.
+pub const CLAIM_LEASE: Duration = crate::lease::CONFIG_LEASE;
 
 /// The default retention of completed work: 14 days.
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(14 * 24 * 3600);

@@ -3,12 +3,14 @@
 //! in-memory mutex queues the config's work; across processes the holder is the database
 //! row of [`Store::try_acquire_config_lease`](elder_sync_store::Store), taken when free or
 //! expired, renewed every [`LEASE_RENEW`] while the work runs, and released when the guard
-//! drops. A replica that dies loses its leases within [`CONFIG_LEASE`].
+//! drops. A replica that dies loses its leases within [`CONFIG_LEASE`]. Inbox and outbox
+//! claims are leases of [`CLAIM_LEASE`](crate::engine::CLAIM_LEASE), renewed the same way
+//! while their batch runs ([`ClaimRenewal`]).
 
 use std::time::Duration;
 
 use elder_sync_model::duration_ms;
-use elder_sync_store::Store;
+use elder_sync_store::{Store, WorkQueue};
 use tokio::sync::OwnedMutexGuard;
 use tokio::task::JoinHandle;
 
@@ -94,4 +96,30 @@ async fn renew(store: Store, holder: String, config_id: i64) {
             Err(e) => tracing::warn!(config_id, error = %e, "config lease not renewed"),
         }
     }
+}
+
+/// Keeps a batch's inbox or outbox claims renewed until dropped (rows finished meanwhile are
+/// no longer claimed and are left alone).
+pub struct ClaimRenewal(JoinHandle<()>);
+
+impl Drop for ClaimRenewal {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Renews `engine`'s claims on the rows `ids` of `queue` every [`LEASE_RENEW`] while the
+/// returned guard lives.
+pub fn renew_claims(engine: &SyncEngine, queue: WorkQueue, ids: Vec<i64>) -> ClaimRenewal {
+    let store = engine.store.clone();
+    let holder = engine.replica.id.clone();
+    ClaimRenewal(tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(LEASE_RENEW).await;
+            let until = elder_sync_model::now_ms() + duration_ms(crate::engine::CLAIM_LEASE);
+            if let Err(e) = store.renew_claims(queue, &ids, &holder, until).await {
+                tracing::warn!(queue = queue.as_str(), error = %e, "claims not renewed");
+            }
+        }
+    }))
 }

@@ -1,10 +1,13 @@
 //! Per-config leases shared by every replica on one database: a row per config naming its
 //! holder (a replica id) and an expiry. A lease is taken when it is free, expired or already
 //! the caller's; renewed while the work runs; released at the end. A crashed holder's lease
-//! simply expires. Also the scheduler's claim of a config's scheduled run: a conditional
+//! simply expires. Inbox and outbox claims (`claim_inbox`, `Store::claim_outbox`) are leases
+//! too, renewed here while their batch runs. Also the scheduler's claim of a config's scheduled run: a conditional
 //! update only one replica wins per interval.
 
 use crate::Store;
+use crate::db::Sql;
+use crate::dead_letters::WorkQueue;
 use crate::error::Result;
 
 impl Store {
@@ -80,5 +83,33 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Extends to `until` the claims `holder` still has on the pending rows `ids` of `queue`
+    /// (rows completed, retried later, held or parked meanwhile are no longer claimed);
+    /// returns how many were extended.
+    pub async fn renew_claims(
+        &self,
+        queue: WorkQueue,
+        ids: &[i64],
+        holder: &str,
+        until: i64,
+    ) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let mut sql = Sql::new(&format!("UPDATE {} SET next_attempt_at = ", queue.table()));
+        sql.bind(until)
+            .push(" WHERE status = 'pending' AND claimed_by = ")
+            .bind(holder)
+            .push(" AND id IN (");
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(*id);
+        }
+        sql.push(")");
+        Ok(sql.query().execute(self.pool()).await?.rows_affected())
     }
 }

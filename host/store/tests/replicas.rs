@@ -1,9 +1,16 @@
 //! Issue 15, coordination between replicas on one database: a config lease has one holder at
 //! a time until it expires or is released; a scheduled run is claimed once per interval
-//! whoever asks; heartbeats list the replicas seen recently. Run on SQLite and PostgreSQL.
+//! whoever asks; inbox and outbox claims hold while their holder renews them and come back
+//! one short lease after it stops; heartbeats list the replicas seen recently. Run on SQLite and PostgreSQL.
 
 use elder_sync_store::testing::{TestDb, TestEngine, test_secret_key};
-use elder_sync_store::{NewSyncConfig, Store, both_engines};
+use std::time::Duration;
+
+use elder_sync_model::Kind;
+use elder_sync_store::{
+    InboxInsert, NewResource, NewSyncConfig, Store, WorkQueue, both_engines, claim_inbox,
+    complete_inbox, insert_inbox,
+};
 use serde_json::json;
 
 async fn open(engine: TestEngine) -> (TestDb, Store) {
@@ -12,6 +19,14 @@ async fn open(engine: TestEngine) -> (TestDb, Store) {
         .await
         .unwrap();
     (db, store)
+}
+
+fn config() -> NewSyncConfig {
+    serde_json::from_value(json!({
+        "name": "widgets", "platform": "github", "webhook_enabled": false,
+        "config_json": {"owner": "acme", "repo": "widgets"}
+    }))
+    .unwrap()
 }
 
 async fn config_lease_has_one_holder_until_it_expires(engine: TestEngine) {
@@ -82,12 +97,7 @@ async fn config_lease_has_one_holder_until_it_expires(engine: TestEngine) {
 
 async fn scheduled_run_is_claimed_once_per_interval(engine: TestEngine) {
     let (_db, store) = open(engine).await;
-    let config: NewSyncConfig = serde_json::from_value(json!({
-        "name": "widgets", "platform": "github", "webhook_enabled": false,
-        "config_json": {"owner": "acme", "repo": "widgets"}
-    }))
-    .unwrap();
-    let id = store.create_config(&config).await.unwrap().id;
+    let id = store.create_config(&config()).await.unwrap().id;
     let (now, gap) = (5_000_000, 60_000);
     let mut wins = 0;
     for _replica in 0..3 {
@@ -137,7 +147,78 @@ async fn heartbeats_list_recent_replicas(engine: TestEngine) {
     assert_eq!(listed, ["live"]);
 }
 
+async fn claims_renewed_while_worked_on_and_free_once_not(engine: TestEngine) {
+    let (_db, store) = open(engine).await;
+    let id = store.create_config(&config()).await.unwrap().id;
+    for d in ["d1", "d2"] {
+        let new = InboxInsert {
+            config_id: id,
+            delivery_id: d,
+            headers: &[],
+            body: b"{}",
+        };
+        assert!(insert_inbox(&store, &new).await.unwrap());
+    }
+    let short = Duration::from_millis(300);
+    let claimed = claim_inbox(&store, 10, short, "a").await.unwrap();
+    let ids: Vec<i64> = claimed.iter().map(|e| e.id).collect();
+    assert_eq!(ids.len(), 2);
+    // a finishes one and keeps working on the other: only that one is renewed.
+    complete_inbox(&store, ids[0]).await.unwrap();
+    let until = elder_sync_model::now_ms() + 60_000;
+    assert_eq!(
+        store
+            .renew_claims(WorkQueue::Inbox, &ids, "a", until)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .renew_claims(WorkQueue::Inbox, &ids, "b", until)
+            .await
+            .unwrap(),
+        0,
+        "b holds nothing"
+    );
+    tokio::time::sleep(short * 2).await;
+    assert!(
+        claim_inbox(&store, 10, short, "b")
+            .await
+            .unwrap()
+            .is_empty(),
+        "a's renewed claim holds"
+    );
+
+    // Outbox: a claims and dies (no renewal): b gets the row once the short lease ends.
+    store
+        .create_resource(
+            Kind::Label,
+            &NewResource {
+                title: "l".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.claim_outbox(10, short, "a").await.unwrap().len(), 1);
+    assert!(store.claim_outbox(10, short, "b").await.unwrap().is_empty());
+    tokio::time::sleep(short * 2).await;
+    let taken = store.claim_outbox(10, short, "b").await.unwrap();
+    assert_eq!((taken.len(), taken[0].attempts), (1, 2));
+    let ids: Vec<i64> = taken.iter().map(|e| e.id).collect();
+    assert_eq!(
+        store
+            .renew_claims(WorkQueue::Outbox, &ids, "a", until)
+            .await
+            .unwrap(),
+        0,
+        "a's claim was taken over"
+    );
+}
+
 both_engines!(
+    claims_renewed_while_worked_on_and_free_once_not,
     config_lease_has_one_holder_until_it_expires,
     scheduled_run_is_claimed_once_per_interval,
     heartbeats_list_recent_replicas
