@@ -20,19 +20,20 @@ impl Store {
         now: i64,
         ttl_ms: i64,
     ) -> Result<bool> {
-        let done = sqlx::query(
-            "INSERT INTO config_leases (sync_config_id, holder, expires_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (sync_config_id) DO UPDATE SET holder = excluded.holder, \
-             expires_at = excluded.expires_at \
-             WHERE config_leases.expires_at <= $4 OR config_leases.holder = excluded.holder",
+        let mut sql =
+            Sql::new("INSERT INTO config_leases (sync_config_id, holder, expires_at) VALUES (");
+        sql.bind(config_id)
+            .push(", ")
+            .bind(holder)
+            .push(", ")
+            .bind(now + ttl_ms);
+        sql.push(
+            ") ON CONFLICT (sync_config_id) DO UPDATE SET holder = excluded.holder, \
+             expires_at = excluded.expires_at WHERE config_leases.holder = excluded.holder \
+             OR config_leases.expires_at <= ",
         )
-        .bind(config_id)
-        .bind(holder.to_string())
-        .bind(now + ttl_ms)
-        .bind(now)
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected() == 1)
+        .bind(now);
+        self.changed_one(&sql).await
     }
 
     /// Extends `holder`'s lease of `config_id` to `now + ttl_ms`; `false` when the lease is no
@@ -44,25 +45,19 @@ impl Store {
         now: i64,
         ttl_ms: i64,
     ) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE config_leases SET expires_at = $1 WHERE sync_config_id = $2 AND holder = $3",
-        )
-        .bind(now + ttl_ms)
-        .bind(config_id)
-        .bind(holder.to_string())
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let mut sql = Sql::new("UPDATE config_leases SET expires_at = ");
+        sql.bind(now + ttl_ms)
+            .push(" WHERE sync_config_id = ")
+            .bind(config_id);
+        sql.push(" AND holder = ").bind(holder);
+        self.changed_one(&sql).await
     }
 
     /// Gives up `holder`'s lease of `config_id` (nothing when another holder has it).
     pub async fn release_config_lease(&self, config_id: i64, holder: &str) -> Result<()> {
-        sqlx::query("DELETE FROM config_leases WHERE sync_config_id = $1 AND holder = $2")
-            .bind(config_id)
-            .bind(holder.to_string())
-            .execute(self.pool())
-            .await?;
-        Ok(())
+        let mut sql = Sql::new("DELETE FROM config_leases WHERE sync_config_id = ");
+        sql.bind(config_id).push(" AND holder = ").bind(holder);
+        self.changed_one(&sql).await.map(drop)
     }
 
     /// Claims the scheduled run of `config_id` at `now`: `true` for exactly one caller per
@@ -73,16 +68,17 @@ impl Store {
         now: i64,
         min_gap_ms: i64,
     ) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE sync_configs SET last_scheduled_at = $1 WHERE id = $2 \
-             AND (last_scheduled_at IS NULL OR last_scheduled_at <= $3)",
-        )
-        .bind(now)
-        .bind(config_id)
-        .bind(now - min_gap_ms)
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let mut sql = Sql::new("UPDATE sync_configs SET last_scheduled_at = ");
+        sql.bind(now).push(" WHERE id = ").bind(config_id);
+        sql.push(" AND (last_scheduled_at IS NULL OR last_scheduled_at <= ")
+            .bind(now - min_gap_ms)
+            .push(")");
+        self.changed_one(&sql).await
+    }
+
+    /// Runs `sql`; `true` when it changed exactly one row (the conditional write won).
+    async fn changed_one(&self, sql: &Sql) -> Result<bool> {
+        Ok(sql.query().execute(self.pool()).await?.rows_affected() == 1)
     }
 
     /// Extends to `until` the claims `holder` still has on the pending rows `ids` of `queue`
