@@ -134,6 +134,12 @@ impl SyncEngine {
         lease::acquire(self, lock.lock_owned().await, config_id).await
     }
 
+    /// The same engine speaking as `replica` (e.g. the identity kept in the data directory).
+    pub fn with_replica(mut self, replica: Replica) -> SyncEngine {
+        self.replica = Arc::new(replica);
+        self
+    }
+
     /// The connector serving a config's platform.
     pub fn connector_for(&self, rc: &ResolvedConfig) -> Result<Arc<LoadedConnector>, EngineError> {
         Ok(self.registry.get(rc.config.platform.as_str())?)

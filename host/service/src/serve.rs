@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use axum::Router;
 use elder_sync_api::ApiState;
 use elder_sync_engine::gauges::EngineGauges;
+use elder_sync_engine::replica::{Replica, take_back_own_work};
 use elder_sync_engine::scheduler::{BatchSettings, start_scheduler};
 use elder_sync_engine::{ConnectorRegistry, EngineSettings, SyncEngine, routes, workers};
 use elder_sync_plugins::{PluginHost, PluginStats};
@@ -51,7 +52,9 @@ pub async fn serve() -> Result<()> {
         registry.clone(),
         metrics.clone(),
         engine_settings(&settings),
-    );
+    )
+    .with_replica(Replica::kept_in(&settings.data_dir).context("keeping the replica id")?);
+    take_back_own_work(&engine).await;
     metrics.attach_gauge_source(Arc::new(EngineGauges(engine.clone())));
     let stop = CancellationToken::new();
     let worker_tasks = workers::spawn_workers(&engine, stop.clone());

@@ -76,6 +76,27 @@ impl Store {
         self.changed_one(&sql).await
     }
 
+    /// Frees everything `holder` held before it restarted: its config leases, and its inbox
+    /// and outbox claims (due again at once, attempts kept). Call only before `holder` starts
+    /// working, since it frees claims on rows a running `holder` may be working on. Returns how
+    /// many claims were freed.
+    pub async fn free_work_of(&self, holder: &str) -> Result<u64> {
+        let mut leases = Sql::new("DELETE FROM config_leases WHERE holder = ");
+        leases.bind(holder).query().execute(self.pool()).await?;
+        let mut freed = 0;
+        for queue in WorkQueue::ALL {
+            let mut sql = Sql::new(&format!(
+                "UPDATE {} SET claimed_by = NULL, next_attempt_at = ",
+                queue.table()
+            ));
+            sql.bind(crate::time::now_ms())
+                .push(" WHERE status = 'pending' AND claimed_by = ")
+                .bind(holder);
+            freed += sql.query().execute(self.pool()).await?.rows_affected();
+        }
+        Ok(freed)
+    }
+
     /// Runs `sql`; `true` when it changed exactly one row (the conditional write won).
     async fn changed_one(&self, sql: &Sql) -> Result<bool> {
         Ok(sql.query().execute(self.pool()).await?.rows_affected() == 1)

@@ -217,7 +217,47 @@ async fn claims_renewed_while_worked_on_and_free_once_not(engine: TestEngine) {
     );
 }
 
+async fn a_restarted_replica_takes_back_its_work_at_once(engine: TestEngine) {
+    let (_db, store) = open(engine).await;
+    let id = store.create_config(&config()).await.unwrap().id;
+    let new = InboxInsert {
+        config_id: id,
+        delivery_id: "d1",
+        headers: &[],
+        body: b"{}",
+    };
+    insert_inbox(&store, &new).await.unwrap();
+    let lease = Duration::from_secs(60);
+    assert_eq!(claim_inbox(&store, 10, lease, "a").await.unwrap().len(), 1);
+    let now = elder_sync_model::now_ms();
+    assert!(
+        store
+            .try_acquire_config_lease(id, "a", now, 60_000)
+            .await
+            .unwrap()
+    );
+    // Another replica's claims are left alone.
+    assert_eq!(store.free_work_of("b").await.unwrap(), 0);
+    assert!(
+        claim_inbox(&store, 10, lease, "a")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // a restarts: its claim and lease are free at once, long before they would expire.
+    assert_eq!(store.free_work_of("a").await.unwrap(), 1);
+    let again = claim_inbox(&store, 10, lease, "a").await.unwrap();
+    assert_eq!((again.len(), again[0].attempts), (1, 2));
+    assert!(
+        store
+            .try_acquire_config_lease(id, "b", now, 60_000)
+            .await
+            .unwrap()
+    );
+}
+
 both_engines!(
+    a_restarted_replica_takes_back_its_work_at_once,
     claims_renewed_while_worked_on_and_free_once_not,
     config_lease_has_one_holder_until_it_expires,
     scheduled_run_is_claimed_once_per_interval,
