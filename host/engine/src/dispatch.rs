@@ -33,8 +33,10 @@ use tracing::Instrument;
 pub async fn dispatch_batch(engine: &SyncEngine, limit: u32) -> Result<usize, EngineError> {
     let entries = engine
         .store
-        .claim_outbox(limit, crate::engine::CLAIM_LEASE)
+        .claim_outbox(limit, crate::engine::CLAIM_LEASE, &engine.replica.id)
         .await?;
+    let ids = entries.iter().map(|e| e.id).collect();
+    let _renewal = crate::lease::renew_claims(engine, WorkQueue::Outbox, ids);
     for entry in &entries {
         match dispatch_entry(engine, entry).await {
             Ok(RowOutcome::Done) => engine.store.complete_outbox(entry.id).await?,

@@ -1,6 +1,7 @@
-//! The engine handle: the store, the connectors, metrics, settings, and one lock per
-//! sync config so a config's webhook, poll and outbox work never interleave (a webhook
-//! for our own create waits until the mapping is written, and never makes a twin).
+//! The engine handle: the store, the connectors, metrics, settings, this replica's identity,
+//! and one lease per sync config (`lease`: across replicas on one database) so a config's
+//! webhook, poll and outbox work never interleave (a webhook for our own create waits until
+//! the mapping is written, and never makes a twin).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -10,10 +11,12 @@ use elder_sync_runtime::{ConnectorSettings, LoadedConnector};
 use elder_sync_store::{ResolvedConfig, Store, StoreError};
 use elder_sync_telemetry::Metrics;
 use serde_json::Value;
-use tokio::sync::{Notify, OwnedMutexGuard};
+use tokio::sync::Notify;
 
 use crate::error::EngineError;
+use crate::lease::{self, ConfigLease};
 use crate::pause::RateLimitPauses;
+use crate::replica::Replica;
 use crate::resolver::Strategy;
 use crate::webhook_health::{HealthPolicy, WebhookHealth};
 use elder_sync_runtime::ConnectorRegistry;
@@ -40,10 +43,10 @@ pub struct EngineSettings {
     pub retention: Duration,
 }
 
-/// How long a claimed inbox or outbox row stays invisible to other workers: a worker that
-/// dies mid-claim gives its rows back after this long (the replicas issue shortens it and
-/// renews it while work runs).
-pub const CLAIM_LEASE: Duration = Duration::from_secs(120);
+/// How long a claimed inbox or outbox row stays invisible to other workers without renewal:
+/// the claimer renews it while its batch runs (`lease::renew_claims`), so a replica that dies
+/// mid-claim gives its rows back within this long.
+pub const CLAIM_LEASE: Duration = crate::lease::CONFIG_LEASE;
 
 /// The default retention of completed work: 14 days.
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(14 * 24 * 3600);
@@ -78,6 +81,8 @@ pub struct SyncEngine {
     pub outbox_notify: Arc<Notify>,
     /// Configs whose platform asked to wait (rate limits): their work waits (`pause`).
     pub rate_limits: RateLimitPauses,
+    /// This process among the replicas on the database (id generated at start).
+    pub replica: Arc<Replica>,
     locks: Arc<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>,
     /// Serialises read-modify-write of webhook health (concurrent deliveries).
     health_lock: Arc<tokio::sync::Mutex<()>>,
@@ -99,6 +104,7 @@ impl SyncEngine {
             inbox_notify: Arc::new(Notify::new()),
             outbox_notify: Arc::new(Notify::new()),
             rate_limits: RateLimitPauses::default(),
+            replica: Arc::new(Replica::generate()),
             locks: Arc::default(),
             health_lock: Arc::default(),
         }
@@ -118,13 +124,20 @@ impl SyncEngine {
         Ok(health)
     }
 
-    /// Serialises work on one config.
-    pub async fn lock_config(&self, config_id: i64) -> OwnedMutexGuard<()> {
+    /// Serialises work on one config across every replica on the database: waits for the
+    /// config's lease, renewed until the returned guard drops.
+    pub async fn lock_config(&self, config_id: i64) -> ConfigLease {
         let lock = {
             let mut locks = self.locks.lock().expect("config locks poisoned");
             locks.entry(config_id).or_default().clone()
         };
-        lock.lock_owned().await
+        lease::acquire(self, lock.lock_owned().await, config_id).await
+    }
+
+    /// The same engine speaking as `replica` (e.g. the identity kept in the data directory).
+    pub fn with_replica(mut self, replica: Replica) -> SyncEngine {
+        self.replica = Arc::new(replica);
+        self
     }
 
     /// The connector serving a config's platform.

@@ -207,7 +207,10 @@ async fn check_and_store(
 
 /// Claims and processes one batch of inbox deliveries; returns how many were claimed.
 pub async fn process_inbox_batch(engine: &SyncEngine, limit: u32) -> Result<usize, EngineError> {
-    let entries = claim_inbox(&engine.store, limit, crate::engine::CLAIM_LEASE).await?;
+    let me = &engine.replica.id;
+    let entries = claim_inbox(&engine.store, limit, crate::engine::CLAIM_LEASE, me).await?;
+    let ids = entries.iter().map(|e| e.id).collect();
+    let _renewal = crate::lease::renew_claims(engine, WorkQueue::Inbox, ids);
     for entry in &entries {
         // One correlation id per delivery: its history row and every log line carry it.
         let correlation_id = Uuid::new_v4();

@@ -1,7 +1,9 @@
 //! The scheduler (tokio-cron-scheduler): a short repeated job that starts, for each enabled
 //! config, the polls that are due: a first backfill; polling every `sync_interval` when the
 //! config has webhooks off or unhealthy; and the batch fallback every `SYNC_BATCH_INTERVAL`.
-//! A config already running is skipped, never run twice at once; a config whose work is
+//! A config already running is skipped, never run twice at once; with several replicas on one
+//! database each due run is claimed in the database first ([`claim_run`]), so it happens once
+//! per interval across the fleet, not once per replica; a config whose work is
 //! paused (`pause`: disabled connector, rate limit) waits. A second job prunes
 //! completed work older than the retention (`EngineSettings::retention`) once at start and
 //! then every [`PRUNE_EVERY`].
@@ -141,6 +143,13 @@ async fn run_due(engine: &SyncEngine, batch: BatchSettings, running: &Arc<Mutex<
         {
             continue;
         }
+        if !claim_run(engine, &config, what, batch).await {
+            running
+                .lock()
+                .expect("scheduler set poisoned")
+                .remove(&config.id);
+            continue;
+        }
         let engine = engine.clone();
         let running = running.clone();
         tokio::spawn(async move {
@@ -157,5 +166,31 @@ async fn run_due(engine: &SyncEngine, batch: BatchSettings, running: &Arc<Mutex<
                 .expect("scheduler set poisoned")
                 .remove(&config.id);
         });
+    }
+}
+
+/// Claims the due run `what` of `config` for this replica: `false` when another replica (or
+/// an earlier tick) claimed a run of the config less than an interval ago (`sync_interval`;
+/// the batch interval for a batch run), or the database cannot say.
+pub async fn claim_run(
+    engine: &SyncEngine,
+    config: &SyncConfig,
+    what: Due,
+    batch: BatchSettings,
+) -> bool {
+    let gap = match what {
+        Due::Batch => elder_sync_model::duration_ms(batch.interval),
+        Due::Backfill | Due::Poll => config.sync_interval.saturating_mul(1000),
+    };
+    match engine
+        .store
+        .claim_scheduled_run(config.id, elder_sync_model::now_ms(), gap)
+        .await
+    {
+        Ok(claimed) => claimed,
+        Err(e) => {
+            tracing::warn!(config_id = config.id, error = %e, "scheduled run not claimed");
+            false
+        }
     }
 }

@@ -1,5 +1,5 @@
-//! Background workers: the inbox worker (webhook deliveries) and the outbox dispatcher
-//! (Elder changes). Each drains its queue, then sleeps until notified or a short tick
+//! Background workers: the inbox worker (webhook deliveries), the outbox dispatcher
+//! (Elder changes) and this replica's heartbeat (`replica`). Each drains its queue, then sleeps until notified or a short tick
 //! passes (rows retried with backoff become due without a notification).
 
 use std::time::Duration;
@@ -14,7 +14,7 @@ use crate::ingest::process_inbox_batch;
 const BATCH: u32 = 50;
 const TICK: Duration = Duration::from_secs(1);
 
-/// Starts both workers; they stop when `stop` is cancelled.
+/// Starts the workers and the heartbeat; they stop when `stop` is cancelled.
 pub fn spawn_workers(engine: &SyncEngine, stop: CancellationToken) -> Vec<JoinHandle<()>> {
     let inbox = {
         let engine = engine.clone();
@@ -28,6 +28,7 @@ pub fn spawn_workers(engine: &SyncEngine, stop: CancellationToken) -> Vec<JoinHa
             .await
         })
     };
+    let heartbeat = crate::replica::spawn_heartbeat(engine, stop.clone());
     let outbox = {
         let engine = engine.clone();
         tokio::spawn(async move {
@@ -39,7 +40,7 @@ pub fn spawn_workers(engine: &SyncEngine, stop: CancellationToken) -> Vec<JoinHa
             .await
         })
     };
-    vec![inbox, outbox]
+    vec![inbox, outbox, heartbeat]
 }
 
 async fn drain_loop<F, Fut>(

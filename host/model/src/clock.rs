@@ -10,6 +10,12 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// A duration in milliseconds, the unit of stored timestamps (saturating far below overflow,
+/// so it can be added to a timestamp).
+pub fn duration_ms(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -10,7 +10,7 @@ mod item;
 mod secret_names;
 mod strategy;
 
-pub use clock::now_ms;
+pub use clock::{duration_ms, now_ms};
 pub use connector_info::{
     AuthRule, ConfigField, ConnectorInfo, HmacAlgorithm, HmacSignature, SignatureEncoding,
     SignedContent, WebhookInfo, WebhookScheme,

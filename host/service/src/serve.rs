@@ -10,6 +10,7 @@ use axum::Router;
 use elder_sync_api::ApiState;
 use elder_sync_console::ConsoleState;
 use elder_sync_engine::gauges::EngineGauges;
+use elder_sync_engine::replica::{Replica, take_back_own_work};
 use elder_sync_engine::scheduler::{BatchSettings, start_scheduler};
 use elder_sync_engine::{ConnectorRegistry, EngineSettings, SyncEngine, routes, workers};
 use elder_sync_plugins::{PluginHost, PluginStats};
@@ -52,7 +53,9 @@ pub async fn serve() -> Result<()> {
         registry.clone(),
         metrics.clone(),
         engine_settings(&settings),
-    );
+    )
+    .with_replica(Replica::kept_in(&settings.data_dir).context("keeping the replica id")?);
+    take_back_own_work(&engine).await;
     metrics.attach_gauge_source(Arc::new(EngineGauges(engine.clone())));
     let stop = CancellationToken::new();
     let worker_tasks = workers::spawn_workers(&engine, stop.clone());
@@ -62,7 +65,11 @@ pub async fn serve() -> Result<()> {
     };
     let mut scheduler = start_scheduler(engine.clone(), batch, Duration::from_secs(5)).await?;
 
-    let health = elder_sync_telemetry::router(metrics.clone(), readiness_checks(&store, &registry));
+    let health = elder_sync_telemetry::router_describing(
+        metrics.clone(),
+        readiness_checks(&store, &registry),
+        Some(describe_replica(&engine)),
+    );
     let api_state = ApiState::new(store.clone())
         .with_catalog(Arc::new(RegistryCatalog(registry.clone())))
         .with_public_url(settings.public_url.clone());
@@ -181,6 +188,22 @@ fn readiness_checks(
             }
         }),
     ]
+}
+
+/// What `/readyz` says about this replica: its id, version, and the plugin versions it serves
+/// (enabled connectors, by platform). Whether it holds its database is the `database` check.
+fn describe_replica(engine: &SyncEngine) -> elder_sync_telemetry::Describe {
+    let replica = engine.replica.clone();
+    let registry = engine.registry.clone();
+    Arc::new(move || {
+        let plugins: serde_json::Map<String, serde_json::Value> = registry
+            .slots()
+            .into_iter()
+            .filter(|(_, slot)| slot.enabled)
+            .map(|(platform, slot)| (platform, slot.current.info().version.clone().into()))
+            .collect();
+        serde_json::json!({"id": replica.id, "version": replica.version, "plugins": plugins})
+    })
 }
 
 /// Feeds runtime events into the Prometheus metrics.

@@ -212,7 +212,7 @@ impl Store {
     pub async fn hold_work(&self, queue: WorkQueue, id: i64, until: DateTime<Utc>) -> Result<()> {
         let sql = format!(
             "UPDATE {} SET status = 'pending', attempts = CASE WHEN attempts > 0 \
-             THEN attempts - 1 ELSE 0 END, next_attempt_at = $1 WHERE id = $2",
+             THEN attempts - 1 ELSE 0 END, next_attempt_at = $1, claimed_by = NULL WHERE id = $2",
             queue.table()
         );
         let done = sqlx::query(&sql)

@@ -9,7 +9,7 @@ use crate::{Backend, Store, StoreError};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::time::now_ms;
+use crate::time::{duration_ms, now_ms};
 
 /// A delivery to store.
 #[derive(Debug, Clone)]
@@ -61,21 +61,23 @@ pub async fn insert_inbox(store: &Store, d: &InboxInsert<'_>) -> Result<bool, St
     Ok(done.rows_affected() == 1)
 }
 
-/// Claims up to `limit` due deliveries, oldest first, hiding them for `lease`.
+/// Claims up to `limit` due deliveries, oldest first, for replica `holder`, hiding them for
+/// `lease` (renewed with [`Store::renew_claims`] while they are worked on).
 /// On PostgreSQL rows are locked with `FOR UPDATE SKIP LOCKED` so replicas never share one.
 pub async fn claim_inbox(
     store: &Store,
     limit: u32,
     lease: Duration,
+    holder: &str,
 ) -> Result<Vec<InboxEntry>, StoreError> {
     let now = now_ms();
-    let until = now + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
+    let until = now + duration_ms(lease);
     let lock = match store.backend() {
         Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
     let sql = format!(
-        "UPDATE webhook_inbox SET attempts = attempts + 1, next_attempt_at = $1 \
+        "UPDATE webhook_inbox SET attempts = attempts + 1, next_attempt_at = $1, claimed_by = $4 \
          WHERE id IN (SELECT id FROM webhook_inbox WHERE status = 'pending' AND next_attempt_at <= $2 \
          ORDER BY id LIMIT $3{lock}) RETURNING id, sync_config_id, delivery_id, headers, body, attempts"
     );
@@ -83,6 +85,7 @@ pub async fn claim_inbox(
         .bind(until)
         .bind(now)
         .bind(i64::from(limit))
+        .bind(holder.to_string())
         .fetch_all(store.pool())
         .await?;
     let mut out = rows
@@ -107,7 +110,7 @@ fn entry_from_row(r: &AnyRow) -> Result<InboxEntry, StoreError> {
 
 /// Marks a delivery processed.
 pub async fn complete_inbox(store: &Store, id: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE webhook_inbox SET status = 'done', processed_at = $1, last_error = NULL WHERE id = $2")
+    sqlx::query("UPDATE webhook_inbox SET status = 'done', processed_at = $1, last_error = NULL, claimed_by = NULL WHERE id = $2")
         .bind(now_ms())
         .bind(id)
         .execute(store.pool())
@@ -129,7 +132,8 @@ pub async fn fail_inbox(
     let wait = if give_up { Duration::ZERO } else { retry_in };
     let next = now_ms() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
     sqlx::query(
-        "UPDATE webhook_inbox SET status = $1, last_error = $2, next_attempt_at = $3 WHERE id = $4",
+        "UPDATE webhook_inbox SET status = $1, last_error = $2, next_attempt_at = $3, claimed_by = NULL \
+         WHERE id = $4",
     )
     .bind(status)
     .bind(error)

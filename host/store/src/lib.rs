@@ -17,12 +17,14 @@ mod dead_letters;
 mod error;
 mod history;
 mod inbox;
+mod leases;
 mod links;
 mod mappings;
 mod outbox;
 mod page;
 mod platform;
 mod readiness;
+mod replicas;
 mod reservations;
 mod resources;
 mod retention;
@@ -59,6 +61,7 @@ pub use platform::{
     BATCH_SIZE_RANGE, ConfigRequirements, PLATFORM_ID_MAX, PlatformId, RequiredKey,
     SYNC_INTERVAL_RANGE,
 };
+pub use replicas::{REPLICA_SEEN_WITHIN, ReplicaSeen};
 pub use reservations::{RESERVED_PREFIX, find_reservation, is_reserved, placeholder};
 pub use resources::{NewResource, Resource, ResourceFilter, ResourcePatch, ResourceStatus};
 pub use retention::Pruned;

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use crate::Store;
 use crate::db::{Backend, Sql};
 use crate::error::{Result, StoreError};
-use crate::time::{from_ms, now_ms, to_ms};
+use crate::time::{duration_ms, from_ms, now_ms, to_ms};
 
 /// What happened to the resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -143,19 +143,25 @@ pub(crate) async fn enqueue(
 }
 
 impl Store {
-    /// Claims up to `limit` due pending rows, oldest first, for `lease`: each claimed row's
-    /// attempt count goes up and it stays invisible to other claimers until the lease ends
-    /// (so a crashed worker's rows come back). On PostgreSQL rows are locked with
-    /// `FOR UPDATE SKIP LOCKED`, so replicas never claim the same row.
-    pub async fn claim_outbox(&self, limit: u32, lease: Duration) -> Result<Vec<OutboxEntry>> {
+    /// Claims up to `limit` due pending rows, oldest first, for replica `holder` and `lease`:
+    /// each claimed row's attempt count goes up and it stays invisible to other claimers until
+    /// the lease ends (renewed with [`Store::renew_claims`] while the rows are worked on, so a
+    /// crashed worker's rows come back one lease after its last renewal). On PostgreSQL rows
+    /// are locked with `FOR UPDATE SKIP LOCKED`, so replicas never claim the same row.
+    pub async fn claim_outbox(
+        &self,
+        limit: u32,
+        lease: Duration,
+        holder: &str,
+    ) -> Result<Vec<OutboxEntry>> {
         let now = now_ms();
-        let until = now + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
+        let until = now + duration_ms(lease);
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
         let mut sql = Sql::new("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ");
-        sql.bind(until);
+        sql.bind(until).push(", claimed_by = ").bind(holder);
         sql.push(
             " WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ",
         );
@@ -212,7 +218,7 @@ impl Store {
     ) -> Result<()> {
         let done = sqlx::query(
             "UPDATE outbox SET status = $1, last_error = COALESCE($2, last_error), \
-             next_attempt_at = $3 WHERE id = $4",
+             next_attempt_at = $3, claimed_by = NULL WHERE id = $4",
         )
         .bind(status.as_str())
         .bind(error.map(str::to_string))

@@ -13,7 +13,8 @@ use crate::Store;
 use crate::dead_letters::DeadLetterCounts;
 use crate::error::Result;
 use crate::platform::PlatformId;
-use crate::time::{now_ms, to_ms};
+use crate::replicas::{REPLICA_SEEN_WITHIN, ReplicaSeen};
+use crate::time::{duration_ms, now_ms, to_ms};
 use crate::trust::WebhookTrust;
 
 /// Per-config summary.
@@ -143,6 +144,9 @@ pub struct SyncOverview {
     pub dead_letters: DeadLetterCounts,
     /// One summary per sync config.
     pub configs: Vec<ConfigSyncStatus>,
+    /// The replicas (`elder-sync serve` processes on this database) whose heartbeat was seen
+    /// in the last minute, by id.
+    pub replicas: Vec<ReplicaSeen>,
 }
 
 impl Store {
@@ -237,6 +241,9 @@ impl Store {
                     }
                 })
                 .collect(),
+            replicas: self
+                .replicas_seen_since(now_ms() - duration_ms(REPLICA_SEEN_WITHIN))
+                .await?,
         })
     }
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use crate::error::{Result, StoreError};
 
-pub use elder_sync_model::now_ms;
+pub use elder_sync_model::{duration_ms, now_ms};
 
 /// A `DateTime<Utc>` as stored milliseconds.
 pub fn to_ms(t: DateTime<Utc>) -> i64 {

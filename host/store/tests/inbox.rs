@@ -39,9 +39,14 @@ async fn pending_deliveries_are_counted_per_config(engine: TestEngine) {
     }
     let pending = pending_inbox_by_config(&store).await.unwrap();
     assert_eq!((pending[&ids[0]], pending[&ids[1]]), (2, 1));
-    let claimed = claim_inbox(&store, 10, std::time::Duration::from_secs(60))
-        .await
-        .unwrap();
+    let claimed = claim_inbox(
+        &store,
+        10,
+        std::time::Duration::from_secs(60),
+        "test-replica",
+    )
+    .await
+    .unwrap();
     for entry in claimed.iter().filter(|e| e.config_id == ids[1]) {
         complete_inbox(&store, entry.id).await.unwrap();
     }

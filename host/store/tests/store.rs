@@ -710,12 +710,18 @@ async fn outbox_claim_complete_fail(engine: TestEngine) {
             .unwrap();
     }
     let lease = Duration::from_secs(60);
-    let first = store.claim_outbox(2, lease).await.unwrap();
+    let first = store.claim_outbox(2, lease, "r1").await.unwrap();
     assert_eq!(first.len(), 2);
     assert!(first.iter().all(|e| e.attempts == 1));
-    let second = store.claim_outbox(10, lease).await.unwrap();
+    let second = store.claim_outbox(10, lease, "r1").await.unwrap();
     assert_eq!(second.len(), 1, "claimed rows are leased away");
-    assert!(store.claim_outbox(10, lease).await.unwrap().is_empty());
+    assert!(
+        store
+            .claim_outbox(10, lease, "r1")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     store.complete_outbox(first[0].id).await.unwrap();
     store
@@ -731,7 +737,7 @@ async fn outbox_claim_complete_fail(engine: TestEngine) {
         .fail_outbox(second[0].id, "HTTP 422: poison", None, None)
         .await
         .unwrap();
-    let retry = store.claim_outbox(10, lease).await.unwrap();
+    let retry = store.claim_outbox(10, lease, "r1").await.unwrap();
     assert_eq!(retry.len(), 1);
     assert_eq!((retry[0].id, retry[0].attempts), (first[1].id, 2));
     assert_eq!(retry[0].last_error.as_deref(), Some("HTTP 500"));
@@ -753,7 +759,7 @@ async fn outbox_claim_complete_fail(engine: TestEngine) {
         Err(StoreError::NotFound(_))
     ));
 
-    let expired = store.claim_outbox(10, Duration::ZERO).await.unwrap();
+    let expired = store.claim_outbox(10, Duration::ZERO, "r1").await.unwrap();
     assert!(expired.is_empty(), "the retried row is still leased");
 }
 

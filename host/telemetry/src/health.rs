@@ -59,17 +59,32 @@ where
     })
 }
 
+/// Who answers `/readyz` (e.g. the replica id and the plugin versions it serves), shown as
+/// its `replica` field.
+pub type Describe = Arc<dyn Fn() -> Value + Send + Sync>;
+
 #[derive(Clone)]
 struct HealthState {
     metrics: Metrics,
     checks: Arc<[Arc<dyn ReadinessCheck>]>,
+    describe: Option<Describe>,
 }
 
 /// The health router: `/healthz`, `/readyz`, `/metrics`.
 pub fn router(metrics: Metrics, checks: Vec<Arc<dyn ReadinessCheck>>) -> Router {
+    router_describing(metrics, checks, None)
+}
+
+/// The health router whose `/readyz` also says who answers (`replica`, from `describe`).
+pub fn router_describing(
+    metrics: Metrics,
+    checks: Vec<Arc<dyn ReadinessCheck>>,
+    describe: Option<Describe>,
+) -> Router {
     let state = HealthState {
         metrics,
         checks: checks.into(),
+        describe,
     };
     Router::new()
         .route("/healthz", get(healthz))
@@ -98,16 +113,16 @@ async fn readyz(State(state): State<HealthState>) -> Response {
             }
         }
     }
-    if failing.is_empty() {
-        (
-            StatusCode::OK,
-            Json(json!({"status": "ready", "checks": checks})),
-        )
-            .into_response()
+    let (code, mut body) = if failing.is_empty() {
+        (StatusCode::OK, json!({"status": "ready", "checks": checks}))
     } else {
         let body = json!({"status": "unavailable", "failing": failing, "checks": checks});
-        (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+        (StatusCode::SERVICE_UNAVAILABLE, body)
+    };
+    if let Some(describe) = &state.describe {
+        body["replica"] = describe();
     }
+    (code, Json(body)).into_response()
 }
 
 async fn run_check(check: &dyn ReadinessCheck) -> (String, Result<(), String>) {

@@ -11,7 +11,7 @@ pub mod metrics;
 pub mod redact;
 
 pub use error::Error;
-pub use health::{ReadinessCheck, check_fn, router};
+pub use health::{Describe, ReadinessCheck, check_fn, router, router_describing};
 pub use logging::{
     CaptureWriter, KillKrillSettings, LogFormat, LogSettings, LogStats, LogStatsSnapshot, Secret,
     SyslogSettings, TelemetryGuard, build_subscriber, init,

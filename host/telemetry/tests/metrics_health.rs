@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use elder_sync_telemetry::{ConflictType, Metrics, SyncStatus, WebhookOutcome, check_fn, router};
+use elder_sync_telemetry::{
+    ConflictType, Metrics, SyncStatus, WebhookOutcome, check_fn, router, router_describing,
+};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -168,6 +170,30 @@ async fn readyz_names_the_failing_check_and_recovers() {
     db_up.store(true, Ordering::SeqCst);
     let (status, body) = get(app, "/readyz").await;
     assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn readyz_says_who_answers_ready_or_not() {
+    let up = Arc::new(AtomicBool::new(true));
+    let flag = up.clone();
+    let database = check_fn("database", move || {
+        let up = flag.load(Ordering::SeqCst);
+        async move { if up { Ok(()) } else { Err("gone".to_owned()) } }
+    });
+    let describe: elder_sync_telemetry::Describe =
+        Arc::new(|| serde_json::json!({"id": "host-1", "plugins": {"github": "1.2.0"}}));
+    let app = router_describing(Metrics::new().unwrap(), vec![database], Some(describe));
+    for (ready, code) in [
+        (true, StatusCode::OK),
+        (false, StatusCode::SERVICE_UNAVAILABLE),
+    ] {
+        up.store(ready, Ordering::SeqCst);
+        let (status, body) = get(app.clone(), "/readyz").await;
+        assert_eq!(status, code, "{body}");
+        let json: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["replica"]["id"], "host-1", "{body}");
+        assert_eq!(json["replica"]["plugins"]["github"], "1.2.0", "{body}");
+    }
 }
 
 #[tokio::test]

@@ -347,6 +347,19 @@ impl Service {
         self.spawn().await;
     }
 
+    /// Options for another replica of this service: `engine`'s defaults plus this service's
+    /// database (`DATABASE_URL`) and secret key, so both serve the same data (issue 15). The
+    /// replica gets its own data and plugin directories, port and tokens.
+    pub fn replica_options(&self, engine: TestEngine) -> ServiceOptions {
+        let mut options = ServiceOptions::new(engine);
+        for key in ["DATABASE_URL", "ELDER_SECRET_KEY"] {
+            if let Some((_, value)) = self.env.iter().rev().find(|(k, _)| k == key) {
+                options = options.env(key, value.clone());
+            }
+        }
+        options
+    }
+
     /// Starts it again with one environment variable changed or added.
     pub async fn restart_with(&mut self, key: &str, value: &str) {
         self.env.retain(|(k, _)| k != key);
