@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use elder_sync_engine::dry_run::{DryRun, SidePlan, dry_run};
 use elder_sync_engine::routes::{engine_error, run_manually, test_connection};
 use elder_sync_engine::run::RunReport;
 use elder_sync_http::ApiError;
@@ -41,6 +42,7 @@ pub fn routes() -> Router<ConsoleState> {
         .route("/configs/{id}/disable", post(disable))
         .route("/configs/{id}/test", post(test))
         .route("/configs/{id}/run", post(run))
+        .route("/configs/{id}/dry-run", post(dry_run_now))
         .route("/configs/{id}/delete", get(confirm_delete).post(delete))
 }
 
@@ -261,6 +263,7 @@ fn actions(op: &Operator, c: &SyncConfig) -> Markup {
                     (action(op, &format!("{url}/enable"), "Enable", "secondary"))
                 }
                 (action(op, &format!("{url}/test"), "Test connection", "secondary"))
+                (action(op, &format!("{url}/dry-run"), "Dry run", "secondary"))
                 (action(op, &format!("{url}/run"), "Run now", ""))
                 a.button.danger href=(format!("{url}/delete")) { "Delete…" }
             }
@@ -407,6 +410,51 @@ async fn run(State(state): State<ConsoleState>, Posted { op, id, .. }: Posted) -
     let url = config_url(id);
     match run_manually(&state.engine, id).await {
         Ok(report) => op.done(&state, report.error.is_none(), run_words(&report), &url),
+        Err(e) => op.failed(&state, &engine_error(e), &url),
+    }
+}
+
+/// One side of a dry run in words: counts per action, with the first titles it would create.
+fn side_words(side: &SidePlan) -> String {
+    let titles: Vec<&str> = side
+        .create
+        .items
+        .iter()
+        .take(3)
+        .map(|i| i.title.as_str())
+        .collect();
+    let named = if titles.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", titles.join(", "))
+    };
+    format!(
+        "{} to create{named}, {} to update, {} to close, {} conflicts",
+        side.create.count, side.update.count, side.close.count, side.conflict.count
+    )
+}
+
+/// A dry run's answer in words.
+fn dry_run_words(d: &DryRun) -> String {
+    let mut words = format!(
+        "Dry run, nothing was written. In Elder: {}. On the platform: {}. {} unchanged.",
+        side_words(&d.elder),
+        side_words(&d.platform),
+        d.unchanged
+    );
+    if !d.failed.is_empty() {
+        words.push_str(&format!(" {} could not be planned.", d.failed.len()));
+    }
+    if let Some(why) = &d.interrupted {
+        words.push_str(&format!(" A run would stop early: {why}."));
+    }
+    words
+}
+
+async fn dry_run_now(State(state): State<ConsoleState>, Posted { op, id, .. }: Posted) -> Redirect {
+    let url = config_url(id);
+    match dry_run(&state.engine, id).await {
+        Ok(plan) => op.done(&state, plan.failed.is_empty(), dry_run_words(&plan), &url),
         Err(e) => op.failed(&state, &engine_error(e), &url),
     }
 }

@@ -203,6 +203,23 @@ async fn runs_it_and_sees_items_and_history(run: &Run<'_>, id: i64) {
     );
     run.shot("config").await;
 
+    // A dry run sees the platform's new issue and writes nothing.
+    run.github.seed_issue(SeedIssue {
+        title: "Second from GitHub".into(),
+        ..SeedIssue::default()
+    });
+    b.press("Dry run").await;
+    let text = b.text().await;
+    assert!(
+        text.contains("Dry run, nothing was written. In Elder: 1 to create (Second from GitHub)"),
+        "{text}"
+    );
+    let (_, issues) = run.service.get("/issues?per_page=100").await;
+    assert!(
+        !issues.to_string().contains("Second from GitHub"),
+        "the dry run wrote nothing: {issues}"
+    );
+
     b.goto(&run.url(&format!("/history?config_id={id}"))).await;
     let text = b.text().await;
     assert!(text.contains(&cid) && text.contains("manual"), "{text}");
