@@ -28,8 +28,7 @@ pub(crate) async fn record_conflicts(
         resolution.conflict_types.clone()
     };
     for t in types {
-        let stored = StoredConflict::parse(t.as_str()).unwrap_or(StoredConflict::FieldMismatch);
-        record_typed_conflict(engine, m, stored, resource, external).await?;
+        record_typed_conflict(engine, m, t, resource, external).await?;
     }
     engine
         .metrics

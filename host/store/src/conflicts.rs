@@ -15,8 +15,10 @@ use crate::mappings::str_enum;
 use crate::page::{PageRequest, Paged};
 use crate::time::{from_ms, from_ms_opt, now_ms};
 
-/// Why two sides disagree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+/// Why two sides disagree (the resolver decides it, `sync_conflicts.conflict_type` stores it).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ConflictType {
     /// Fields changed on both sides with equal `updated_at`: time could not decide.

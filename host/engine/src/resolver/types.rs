@@ -27,34 +27,8 @@ impl Side {
     }
 }
 
-/// The conflict types of the `sync_conflicts` table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ConflictType {
-    /// Fields changed on both sides with equal `updated_at`: time could not decide.
-    Timestamp,
-    /// Fields changed on both sides to different values.
-    FieldMismatch,
-    /// Deleted in Elder, changed on the external platform.
-    DeletedLocal,
-    /// Deleted on the external platform, changed in Elder.
-    DeletedExternal,
-    /// A state or status change the receiving side cannot make.
-    InvalidTransition,
-}
-
-impl ConflictType {
-    /// The value stored in `sync_conflicts.conflict_type`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConflictType::Timestamp => "timestamp",
-            ConflictType::FieldMismatch => "field_mismatch",
-            ConflictType::DeletedLocal => "deleted_local",
-            ConflictType::DeletedExternal => "deleted_external",
-            ConflictType::InvalidTransition => "invalid_transition",
-        }
-    }
-}
+/// The conflict types of the `sync_conflicts` table: the store's type, one owner.
+pub use elder_sync_store::ConflictType;
 
 /// One field changed on both sides to different values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
