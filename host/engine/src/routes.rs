@@ -154,13 +154,13 @@ async fn receive(
         .collect();
     match ingest(&engine, id, &headers, &body).await {
         Ok(Ingested::Accepted { delivery_id }) => {
-            WebhookAnswer::new(WebhookOutcome::Accepted, delivery_id)
+            WebhookAnswer::respond(WebhookOutcome::Accepted, delivery_id)
         }
         Ok(Ingested::Requeued { delivery_id }) => {
-            WebhookAnswer::new(WebhookOutcome::Requeued, delivery_id)
+            WebhookAnswer::respond(WebhookOutcome::Requeued, delivery_id)
         }
         Ok(Ingested::Duplicate { delivery_id }) => {
-            WebhookAnswer::new(WebhookOutcome::Duplicate, delivery_id)
+            WebhookAnswer::respond(WebhookOutcome::Duplicate, delivery_id)
         }
         Err(e) => {
             // Bearer tokens play no part in a delivery: no `WWW-Authenticate: Bearer` hint.
@@ -245,7 +245,7 @@ pub struct WebhookAnswer {
 }
 
 impl WebhookAnswer {
-    fn new(status: WebhookOutcome, delivery_id: String) -> Response {
+    fn respond(status: WebhookOutcome, delivery_id: String) -> Response {
         let code = match status {
             WebhookOutcome::Duplicate => StatusCode::OK,
             WebhookOutcome::Accepted | WebhookOutcome::Requeued => StatusCode::ACCEPTED,
@@ -284,7 +284,7 @@ pub enum RunResponse {
     /// A real run.
     Run(RunAnswer),
     /// A dry run.
-    Dry(DryRun),
+    Dry(Box<DryRun>),
 }
 
 /// The answer of `test`: whether the platform was reached with the config's credentials.
@@ -318,7 +318,7 @@ async fn run_now(
 ) -> ApiResult<Json<RunResponse>> {
     if query.dry_run {
         let plan = dry_run(&engine, id).await.map_err(engine_error)?;
-        return Ok(Json(RunResponse::Dry(plan)));
+        return Ok(Json(RunResponse::Dry(Box::new(plan))));
     }
     let report = run_manually(&engine, id).await.map_err(engine_error)?;
     Ok(Json(RunResponse::Run(RunAnswer {

@@ -73,7 +73,10 @@ async fn list(State(state): State<ConsoleState>, op: Operator) -> Page<Markup> {
         @if letters.items.is_empty() {
             p { "No dead letters: every delivery and change was applied or is still being tried." }
         } @else {
-            p { (letters.total) " dead letters. Retrying puts one back in its queue with its attempts reset; dropping deletes it for good." }
+            p {
+                (letters.total) @if letters.total == 1 { " dead letter. " } @else { " dead letters. " }
+                "Retrying puts one back in its queue with its attempts reset; dropping deletes it for good."
+            }
             div.scroll {
                 table {
                     (head_row(&columns))
