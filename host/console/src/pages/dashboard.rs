@@ -1,6 +1,6 @@
 //! The dashboard (`/`): every config with its platform, enabled state, mode and health,
 //! last run and its outcome, webhook deliveries waiting in its inbox, open conflicts and a chart of its last 24 hours; the service's
-//! totals (pending and failed outbox work, conflicts, runs) and its own health (database,
+//! totals (pending outbox work, dead letters, conflicts, runs) and its own health (database,
 //! connectors). It reloads itself every [`REFRESH_SECS`] seconds.
 
 use std::collections::HashMap;
@@ -131,7 +131,7 @@ pub async fn show(State(state): State<ConsoleState>, op: Operator) -> Page<Marku
                 div { dt { "Failed runs (24 h)" } dd { (overview.failures_last_24h) } }
                 div { dt { "Open conflicts" } dd { a href="/conflicts" { (overview.unresolved_conflicts) } } }
                 div { dt { "Outbox pending" } dd { (overview.outbox_pending) } }
-                div { dt { "Outbox failed (dead letters)" } dd { (overview.outbox_errors) } }
+                div { dt { "Dead letters" } dd { a href="/dead-letters" { (overview.dead_letters.total()) } } }
                 div { dt { "Mapped items" } dd { (overview.mappings_total) } }
             }
         }
