@@ -130,7 +130,7 @@ pub async fn fail_inbox(
 ) -> Result<(), StoreError> {
     let status = if give_up { "error" } else { "pending" };
     let wait = if give_up { Duration::ZERO } else { retry_in };
-    let next = now_ms() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX / 2);
+    let next = now_ms() + duration_ms(wait);
     sqlx::query(
         "UPDATE webhook_inbox SET status = $1, last_error = $2, next_attempt_at = $3, claimed_by = NULL \
          WHERE id = $4",

@@ -2,8 +2,8 @@
 //! holder (a replica id) and an expiry. A lease is taken when it is free, expired or already
 //! the caller's; renewed while the work runs; released at the end. A crashed holder's lease
 //! simply expires. Inbox and outbox claims (`claim_inbox`, `Store::claim_outbox`) are leases
-//! too, renewed here while their batch runs. Also the scheduler's claim of a config's scheduled run: a conditional
-//! update only one replica wins per interval.
+//! too, renewed here while their batch runs. Also the scheduler's claim of a config's
+//! scheduled run: a conditional update only one replica wins per interval.
 
 use crate::Store;
 use crate::db::Sql;
