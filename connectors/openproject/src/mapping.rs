@@ -118,8 +118,10 @@ pub fn pick_status<'a>(
             .find(|s| s.name.eq_ignore_ascii_case(n.trim()) || s.id.to_string() == n.trim())
     };
     if let Some(w) = wanted {
+        // A status the workflow does not have: the engine records an invalid_transition
+        // conflict instead of retrying the write.
         return named(w).ok_or_else(|| {
-            ConnectorError::invalid_input(format!("OpenProject has no status {w:?}"))
+            ConnectorError::Conflict(format!("invalid_transition: OpenProject has no status {w:?}"))
         });
     }
     if let Some(c) = configured {

@@ -193,8 +193,8 @@ fn update_wp(
             };
             let picked = pick_status(&statuses, closed, wanted, configured)?;
             if state.is_some_and(|s| (s == ItemState::Closed) != picked.is_closed) {
-                return Err(ConnectorError::invalid_input(format!(
-                    "status {:?} does not match the requested state",
+                return Err(ConnectorError::Conflict(format!(
+                    "invalid_transition: status {:?} does not match the requested state",
                     picked.name
                 )));
             }

@@ -255,7 +255,11 @@ fn update_card(
                 .iter()
                 .find(|l| !l.closed && l.name.eq_ignore_ascii_case(name.trim()))
                 .ok_or_else(|| {
-                    ConnectorError::invalid_input(format!("the board has no list named {name:?}"))
+                    // A status the board has no list for: the engine records an
+                    // invalid_transition conflict instead of retrying the write.
+                    ConnectorError::Conflict(format!(
+                        "invalid_transition: the board has no list named {name:?}"
+                    ))
                 })?;
             Some(cfg.list_closes(&l.id, &l.name))
         }

@@ -6,7 +6,6 @@ use elder_sync_runtime::LoadedConnector;
 use elder_sync_store::{ConflictType as StoredConflict, ResolvedConfig, SyncMethod, SyncStatus};
 
 use crate::conflict_record::record_typed_conflict;
-use crate::convert::new_resource;
 use crate::engine::SyncEngine;
 use crate::error::EngineError;
 use crate::mapping_write::{mapping_upsert, write_mapping};
@@ -117,7 +116,7 @@ async fn create_in_elder(
     method: SyncMethod,
 ) -> Result<Applied, EngineError> {
     let milestone = elder_milestone_of(engine, rc.config.id, base.milestone_ref.as_deref()).await?;
-    let new = new_resource(base, rc.config.elder_project_id, milestone);
+    let new = crate::terms::new_resource(engine, rc, base, milestone).await?;
     // Resource, mapping and outbox row in one transaction.
     let upsert = mapping_upsert(rc, base.kind, 0, base, Some(print), method)?;
     engine

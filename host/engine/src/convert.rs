@@ -14,7 +14,7 @@ pub fn resource_to_item(r: &Resource, milestone_ref: Option<String>) -> Item {
         title: r.title.clone(),
         body: r.description.clone(),
         state: state_of(r.status),
-        status_name: None,
+        status_name: r.status_name.clone(),
         labels: r.labels.clone(),
         assignees: r.assignees.clone(),
         milestone_ref,
@@ -26,11 +26,10 @@ pub fn resource_to_item(r: &Resource, milestone_ref: Option<String>) -> Item {
     }
 }
 
-/// An external item as it enters Elder: its comparable fields, with the platform's own
-/// details (`status_name`, url, extras, parent) dropped.
+/// An external item as it enters Elder: its comparable fields (its status name included),
+/// with the platform's own details (url, extras, parent) dropped.
 pub fn comparable(item: &Item) -> Item {
     Item {
-        status_name: None,
         parent_ref: None,
         url: None,
         extras: "{}".into(),
@@ -48,6 +47,7 @@ pub fn new_resource(
         title: item.title.clone(),
         description: item.body.clone(),
         status: Some(status_of(item.state)),
+        status_name: item.status_name.clone(),
         labels: item.labels.clone(),
         assignees: item.assignees.clone(),
         milestone_id,
@@ -164,9 +164,9 @@ mod tests {
     }
 
     #[test]
-    fn comparable_drops_platform_details() {
+    fn comparable_keeps_the_status_and_drops_platform_details() {
         let c = comparable(&item());
-        assert_eq!(c.status_name, None);
+        assert_eq!(c.status_name.as_deref(), Some("Todo"));
         assert_eq!(c.url, None);
         assert_eq!(c.extras, "{}");
         assert_eq!(c.title, "T");

@@ -298,8 +298,8 @@ async fn merge_and_push(
     let Some(base) = base_of(m) else {
         return Ok(Applied::Unchanged);
     };
-    let elder = elder_item(engine, rc.config.id, resource).await?;
-    let fields = [
+    let elder = elder_item(engine, rc, resource).await?;
+    let mut fields = vec![
         Field::Title,
         Field::Body,
         Field::State,
@@ -307,6 +307,10 @@ async fn merge_and_push(
         Field::Assignees,
         Field::MilestoneRef,
     ];
+    if elder.status_name.is_some() {
+        // Elder's status counts only when it has one (and the platform has statuses).
+        fields.push(Field::StatusName);
+    }
     if diff(&base, &elder, Capabilities::any(), fields, &[]).is_empty() {
         // Elder holds what was last synced: this change came from the platform (or is
         // already there). Nothing to push: no echo.
@@ -410,7 +414,7 @@ async fn create_external(
         tracing::info!(config_id = rc.config.id, kind = %resource.kind, elder_id = resource.id, external_id = %found.external_id, "an earlier create whose answer was lost did create the item: adopted, not sent again");
         return map_created(engine, rc, resource, &found).await;
     }
-    let elder = elder_item(engine, rc.config.id, resource).await?;
+    let elder = elder_item(engine, rc, resource).await?;
     let mut planned = elder.clone();
     planned.external_id = placeholder();
     let planned_print = fingerprint(&planned);
@@ -424,10 +428,9 @@ async fn create_external(
         SyncStatus::Pending,
     )
     .await?;
-    let created = match connector
-        .create(cfg, new_item(resource, elder.milestone_ref.clone()))
-        .await
-    {
+    let mut new = new_item(resource, elder.milestone_ref.clone());
+    new.assignees = elder.assignees.clone();
+    let created = match connector.create(cfg, new).await {
         Ok(created) => created,
         Err(e) => {
             let e = EngineError::from(e);
@@ -445,6 +448,7 @@ async fn create_external(
             return Err(e);
         }
     };
+    crate::notes::note_skipped_assignees(engine, rc, resource, &created.external_id).await;
     map_created(engine, rc, resource, &created).await
 }
 

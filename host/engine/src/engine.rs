@@ -10,7 +10,7 @@ use std::time::Duration;
 use elder_sync_runtime::{ConnectorSettings, LoadedConnector};
 use elder_sync_store::{ResolvedConfig, Store, StoreError};
 use elder_sync_telemetry::Metrics;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use tokio::sync::Notify;
 
 use crate::error::EngineError;
@@ -157,8 +157,39 @@ impl SyncEngine {
 /// The connector-facing configuration of a resolved config: its settings as text plus
 /// its secrets, marked as such (the runtime's `ConnectorSettings::split` withholds them
 /// from the guest whatever the connector declares, and applies them at egress only).
+/// `status_map` reaches the connector with its `open`/`closed` entries only: its status
+/// names are the host's to translate (`terms`).
 pub fn connector_settings(rc: &ResolvedConfig) -> ConnectorSettings {
-    ConnectorSettings::from_settings(&rc.settings).with_secrets(rc.secrets.clone())
+    ConnectorSettings::from_settings(&connector_facing(&rc.settings)).with_secrets(rc.secrets.clone())
+}
+
+/// `settings` with the host's entries of `status_map` left out.
+fn connector_facing(settings: &Map<String, Value>) -> std::borrow::Cow<'_, Map<String, Value>> {
+    let key = elder_sync_model::STATUS_MAP_KEY;
+    let Some(map) = settings.get(key) else {
+        return std::borrow::Cow::Borrowed(settings);
+    };
+    let parsed = match map {
+        Value::String(s) => serde_json::from_str::<Value>(s).ok(),
+        other => Some(other.clone()),
+    };
+    let states: Map<String, Value> = parsed
+        .as_ref()
+        .and_then(Value::as_object)
+        .map(|o| {
+            o.iter()
+                .filter(|(k, _)| matches!(k.as_str(), "open" | "closed"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = settings.clone();
+    if states.is_empty() {
+        out.remove(key);
+    } else {
+        out.insert(key.to_string(), Value::Object(states));
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The config's conflict strategy (`config_json.conflict_strategy`, checked by the store on

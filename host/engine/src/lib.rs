@@ -3,7 +3,9 @@
 //! `resolver`: the pure three-way conflict resolver over canonical items.
 //! `signatures`: pure, constant-time webhook signature verification and delivery ids.
 //!
-//! Steps both directions share: `sides` (the merge's sides as canonical items),
+//! Steps both directions share: `sides` (the merge's sides as canonical items, in the
+//! platform's terms: `terms` translates status names by the config's `status_map` and
+//! assignees through the identity table, `people`),
 //! `resolution` (a resolution carried out on both sides), `conflict_record`, `mapping_write`.
 //!
 //! Data flows one way: HTTP in (`routes`) -> `ingest` (verify, durable inbox) -> `workers`
@@ -35,7 +37,9 @@ pub mod ingest;
 pub mod lease;
 pub mod linking;
 pub mod mapping_write;
+pub mod notes;
 pub mod pause;
+pub mod people;
 pub mod plan;
 pub mod poll;
 pub mod refusals;
@@ -46,6 +50,7 @@ pub mod run;
 pub mod scheduler;
 pub mod settle;
 pub mod sides;
+pub mod terms;
 pub mod trust;
 pub mod unknown_creates;
 pub mod webhook_health;

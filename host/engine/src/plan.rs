@@ -196,7 +196,7 @@ async fn plan_update(
             return Ok(Plan::Unchanged);
         }
     }
-    let (resource, elder) = elder_side(engine, rc.config.id, &mapping).await?;
+    let (resource, elder) = elder_side(engine, rc, &mapping).await?;
     let strategy = strategy_of(rc);
     let resolution = resolve(base.as_ref(), elder.as_ref(), Some(&incoming), strategy);
     Ok(Plan::Resolve(Box::new(Resolve {
@@ -208,9 +208,14 @@ async fn plan_update(
     })))
 }
 
-/// True when `incoming` is our own last write or the content already synced (echo).
+/// True when `incoming` is our own last write or the content already synced (echo), in
+/// the same workflow status as the base (a status the platform moved to on its own, e.g.
+/// Jira's `Done` after our close, is news for Elder).
 fn already_known(m: &Mapping, base: Option<&Item>, incoming: &Item) -> bool {
     let print = fingerprint(incoming);
-    m.last_write_fingerprint.as_deref() == Some(print.as_str())
-        || base.is_some_and(|b| fingerprint(b) == print)
+    let same_content = m.last_write_fingerprint.as_deref() == Some(print.as_str())
+        || base.is_some_and(|b| fingerprint(b) == print);
+    let same_status = incoming.status_name.is_none()
+        || base.is_some_and(|b| b.status_name == incoming.status_name);
+    same_content && same_status
 }

@@ -11,7 +11,7 @@ use elder_sync_store::{
 
 use crate::apply::Applied;
 use crate::conflict_record::{record_conflicts, record_typed_conflict, telemetry_conflict};
-use crate::convert::{comparable, fingerprint, resource_patch};
+use crate::convert::{comparable, fingerprint};
 use crate::engine::{SyncEngine, connector_settings};
 use crate::error::EngineError;
 use crate::mapping_write::write_mapping;
@@ -66,7 +66,7 @@ pub async fn apply_resolution(
                 Some(ext) => Some(elder_milestone_of(engine, rc.config.id, ext.as_deref()).await?),
                 None => None,
             };
-            let mut patch = resource_patch(p, milestone);
+            let mut patch = crate::terms::resource_patch(engine, rc, p, r, milestone).await?;
             patch.expected_version = Some(r.version);
             resource = Some(engine.store.update_resource(r.kind, r.id, &patch).await?);
         }
@@ -87,7 +87,11 @@ pub async fn apply_resolution(
         }
         _ => {}
     }
+    let mut written_status = None;
     if let SideAction::Patch(p) = &resolution.external {
+        if let Some(r) = resource.as_ref() {
+            crate::notes::note_skipped_assignees(engine, rc, r, &external.external_id).await;
+        }
         let cfg = connector_settings(rc);
         let written = match connector
             .update(&cfg, external.kind, &external.external_id, p.clone())
@@ -98,6 +102,7 @@ pub async fn apply_resolution(
         };
         written_print = Some(fingerprint(&comparable(&written)));
         written_version = written.version.clone();
+        written_status = written.status_name.clone();
     }
     let mut merged = resolution
         .merged
@@ -106,6 +111,14 @@ pub async fn apply_resolution(
     merged.external_id = external.external_id.clone();
     merged.version = written_version;
     merged.updated_at = external.updated_at;
+    if let Some(status) = written_status
+        && merged.status_name.as_ref() != Some(&status)
+    {
+        // The platform's workflow picked the status (a close moved a Jira issue to
+        // `Done`): Elder and the base take it, so its echo is recognised.
+        resource = adopt_status(engine, rc, resource, &status).await?;
+        merged.status_name = Some(status);
+    }
     match resource {
         Some(r) => {
             write_mapping(
@@ -131,6 +144,29 @@ pub async fn apply_resolution(
     } else {
         Applied::Updated
     })
+}
+
+/// Elder's resource takes the platform's status `status` (in the platform's terms).
+async fn adopt_status(
+    engine: &SyncEngine,
+    rc: &ResolvedConfig,
+    resource: Option<Resource>,
+    status: &str,
+) -> Result<Option<Resource>, EngineError> {
+    let Some(r) = resource else { return Ok(None) };
+    if !elder_sync_model::has_status_names(rc.config.platform.as_str()) {
+        return Ok(Some(r));
+    }
+    let elder_status = crate::terms::status_map(rc).to_elder(status);
+    if r.status_name.as_deref() == Some(elder_status.as_str()) {
+        return Ok(Some(r));
+    }
+    let patch = elder_sync_store::ResourcePatch {
+        status_name: Some(Some(elder_status)),
+        expected_version: Some(r.version),
+        ..Default::default()
+    };
+    Ok(Some(engine.store.update_resource(r.kind, r.id, &patch).await?))
 }
 
 /// A platform's refusal of our write: a transition its workflow cannot make is recorded as

@@ -20,7 +20,7 @@ use elder_sync_store::{
 };
 use serde_json::{Map, Value};
 
-use crate::convert::{comparable, fingerprint, new_resource, resource_patch};
+use crate::convert::{comparable, fingerprint};
 use crate::engine::{SyncEngine, connector_settings};
 use crate::error::EngineError;
 use crate::mapping_write::write_mapping;
@@ -233,7 +233,7 @@ impl Sides {
         connector: &LoadedConnector,
         m: &Mapping,
     ) -> Result<Sides, EngineError> {
-        let (resource, elder) = elder_side(engine, rc.config.id, m).await?;
+        let (resource, elder) = elder_side(engine, rc, m).await?;
         let cfg = connector_settings(rc);
         let external = match connector.get(&cfg, m.elder_type, &m.external_id).await {
             Ok(item) => Some(comparable(&item)),
@@ -353,12 +353,13 @@ impl Applier<'_> {
                     return Ok(r.clone());
                 }
                 let milestone = p.milestone_ref.as_ref().map(|_| milestone);
-                let mut patch = resource_patch(&p, milestone);
+                let mut patch =
+                    crate::terms::resource_patch(self.engine, self.rc, &p, r, milestone).await?;
                 patch.expected_version = Some(r.version);
                 Ok(store.update_resource(r.kind, r.id, &patch).await?)
             }
             _ => {
-                let new = new_resource(target, self.rc.config.elder_project_id, milestone);
+                let new = crate::terms::new_resource(self.engine, self.rc, target, milestone).await?;
                 Ok(store.create_resource(self.mapping.elder_type, &new).await?)
             }
         }

@@ -1,11 +1,10 @@
 //! The sides of a three-way merge as canonical items: the mapping's base snapshot, and
-//! Elder's resource (its milestone given as the config's external id), for both
-//! directions.
+//! Elder's resource in the platform's terms (its milestone given as the config's external
+//! id, its status and assignees as the platform names them: `terms`), for both directions.
 
 use elder_sync_model::{Item, Kind};
-use elder_sync_store::{Mapping, Resource, StoreError};
+use elder_sync_store::{Mapping, ResolvedConfig, Resource, StoreError};
 
-use crate::convert::resource_to_item;
 use crate::engine::SyncEngine;
 use crate::error::EngineError;
 use crate::plan::find_by_external;
@@ -21,7 +20,7 @@ pub fn base_of(m: &Mapping) -> Option<Item> {
 /// canonical item.
 pub(crate) async fn elder_side(
     engine: &SyncEngine,
-    config_id: i64,
+    rc: &ResolvedConfig,
     m: &Mapping,
 ) -> Result<(Option<Resource>, Option<Item>), EngineError> {
     let resource = match engine.store.get_resource(m.elder_type, m.elder_id).await {
@@ -30,18 +29,20 @@ pub(crate) async fn elder_side(
         Err(e) => return Err(e.into()),
     };
     let elder = match &resource {
-        Some(r) => Some(elder_item(engine, config_id, r).await?),
+        Some(r) => Some(elder_item(engine, rc, r).await?),
         None => None,
     };
     Ok((resource, elder))
 }
 
-/// The Elder resource in canonical form, its milestone given as the config's external id.
+/// The Elder resource in canonical form, in the platform's terms: its milestone given as
+/// the config's external id, its status and assignees translated (`terms::platform_view`).
 pub async fn elder_item(
     engine: &SyncEngine,
-    config_id: i64,
+    rc: &ResolvedConfig,
     r: &Resource,
 ) -> Result<Item, EngineError> {
+    let config_id = rc.config.id;
     let milestone_ref = match r.milestone_id {
         Some(id) => engine
             .store
@@ -52,7 +53,7 @@ pub async fn elder_item(
             .map(|m| m.external_id),
         None => None,
     };
-    Ok(resource_to_item(r, milestone_ref))
+    crate::terms::platform_view(engine, rc, r, milestone_ref).await
 }
 
 /// The Elder milestone mapped to an external milestone id (`None` when unmapped or unset).

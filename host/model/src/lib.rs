@@ -8,6 +8,7 @@ mod connector_info;
 mod error;
 mod item;
 mod secret_names;
+mod status_map;
 mod strategy;
 
 pub use clock::{duration_ms, now_ms};
@@ -18,4 +19,7 @@ pub use connector_info::{
 pub use error::{ConnectorError, RateLimit};
 pub use item::{Change, ChangeAction, Item, ItemPatch, ItemState, Kind, NewItem, Page};
 pub use secret_names::is_secret_key;
+pub use status_map::{
+    BadStatusMap, STATUS_MAP_KEY, StatusMap, check_status_map, has_status_names,
+};
 pub use strategy::{CONFLICT_STRATEGY_KEY, Strategy, UnknownStrategy};

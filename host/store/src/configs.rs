@@ -14,6 +14,7 @@ use crate::db::{Sql, get_bool};
 use crate::error::{Result, StoreError};
 use crate::platform::{
     ConfigRequirements, PlatformId, check_batch_size, check_conflict_strategy, check_interval,
+    check_status_map,
 };
 use crate::secrets::{SealedSecret, SecretInput, SecretStatus, is_secret_key, seal_config};
 use crate::serde_util::double_option;
@@ -239,6 +240,7 @@ impl ConfigRow {
         check_interval(self.sync_interval)?;
         check_batch_size(self.batch_size)?;
         check_conflict_strategy(&self.settings)?;
+        check_status_map(&self.settings)?;
         require_secret(self.webhook_enabled, self.webhook_secret.is_some())?;
         let mut merged = self.settings.clone();
         for k in self.secrets.keys() {

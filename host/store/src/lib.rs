@@ -16,6 +16,7 @@ mod db;
 mod dead_letters;
 mod error;
 mod history;
+mod identities;
 mod inbox;
 mod leases;
 mod links;
@@ -49,6 +50,7 @@ pub use db::Backend;
 pub use dead_letters::{DeadLetter, DeadLetterCounts, DeadLetterFilter, DeadLetterId, WorkQueue};
 pub use error::{Result, StoreError};
 pub use history::{HistoryEntry, HistoryFilter, NewHistory};
+pub use identities::{Identity, IdentityPatch, NewIdentity};
 pub use inbox::{
     InboxEntry, InboxInsert, claim_inbox, complete_inbox, fail_inbox, inbox_depth, insert_inbox,
     pending_inbox_by_config,

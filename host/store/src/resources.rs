@@ -53,9 +53,12 @@ pub struct Resource {
     pub description: String,
     /// Open or closed.
     pub status: ResourceStatus,
+    /// The workflow status in Elder's words (e.g. `In Review`), translated from and to each
+    /// platform's through its config's `status_map`; `None` when none was ever set.
+    pub status_name: Option<String>,
     /// Label names.
     pub labels: Vec<String>,
-    /// Assignee names.
+    /// Assignees: identity handles (`/api/v1/identities`), or a login no identity holds.
     pub assignees: Vec<String>,
     /// Row id of the Elder milestone it belongs to; `None` for none.
     pub milestone_id: Option<i64>,
@@ -90,6 +93,10 @@ pub struct NewResource {
     /// Initial state; `None` means open.
     #[serde(default)]
     pub status: Option<ResourceStatus>,
+    /// Workflow status name, 1 to 200 characters; `None` for none.
+    #[serde(default)]
+    #[schema(max_length = 200)]
+    pub status_name: Option<String>,
     /// At most 100 entries of 1 to 200 characters.
     #[serde(default)]
     #[schema(max_items = 100)]
@@ -122,6 +129,10 @@ pub struct ResourcePatch {
     pub description: Option<String>,
     /// New state (close or reopen).
     pub status: Option<ResourceStatus>,
+    /// New workflow status name (1 to 200 characters); `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub status_name: Option<Option<String>>,
     /// At most 100 entries of 1 to 200 characters.
     #[schema(max_items = 100)]
     pub labels: Option<Vec<String>>,
@@ -207,6 +218,7 @@ struct Fields {
     title: String,
     description: String,
     status: ResourceStatus,
+    status_name: Option<String>,
     labels: Vec<String>,
     assignees: Vec<String>,
     milestone_id: Option<i64>,
@@ -218,6 +230,9 @@ impl Fields {
     fn validate(&self) -> Result<()> {
         check_text("title", &self.title, 500)?;
         check_description(&self.description)?;
+        if let Some(n) = &self.status_name {
+            check_text("status_name", n, 200)?;
+        }
         check_list("labels", &self.labels)?;
         check_list("assignees", &self.assignees)?;
         check_extras(&self.extras)
@@ -228,6 +243,7 @@ impl Fields {
             title: n.title.clone(),
             description: n.description.clone(),
             status: n.status.unwrap_or(ResourceStatus::Open),
+            status_name: n.status_name.clone(),
             labels: n.labels.clone(),
             assignees: n.assignees.clone(),
             milestone_id: n.milestone_id,
@@ -247,6 +263,10 @@ impl Fields {
                 .clone()
                 .unwrap_or_else(|| cur.description.clone()),
             status: p.status.unwrap_or(cur.status),
+            status_name: p
+                .status_name
+                .clone()
+                .unwrap_or_else(|| cur.status_name.clone()),
             labels: p.labels.clone().unwrap_or_else(|| cur.labels.clone()),
             assignees: p.assignees.clone().unwrap_or_else(|| cur.assignees.clone()),
             milestone_id: p.milestone_id.unwrap_or(cur.milestone_id),
@@ -259,6 +279,7 @@ impl Fields {
         sql.bind(self.title.clone()).push(", ");
         sql.bind(self.description.clone()).push(", ");
         sql.bind(self.status.as_str()).push(", ");
+        sql.bind(self.status_name.clone()).push(", ");
         sql.bind(serde_json::to_string(&self.labels)?).push(", ");
         sql.bind(serde_json::to_string(&self.assignees)?).push(", ");
         sql.bind(self.milestone_id).push(", ");
@@ -269,7 +290,7 @@ impl Fields {
 }
 
 const COLUMNS: &str =
-    "title, description, status, labels, assignees, milestone_id, project_id, extras";
+    "title, description, status, status_name, labels, assignees, milestone_id, project_id, extras";
 
 async fn check_reference(
     tx: &mut Transaction<'_, Any>,
@@ -538,6 +559,7 @@ pub(crate) fn resource_from_row(kind: Kind, r: &AnyRow) -> Result<Resource> {
         } else {
             ResourceStatus::Open
         },
+        status_name: r.try_get("status_name")?,
         labels: serde_json::from_str(&labels)?,
         assignees: serde_json::from_str(&assignees)?,
         milestone_id: r.try_get("milestone_id")?,

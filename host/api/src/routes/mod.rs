@@ -4,6 +4,7 @@
 pub(crate) mod configs;
 mod conflicts;
 pub(crate) mod dead_letters;
+mod identities;
 mod mappings;
 mod resources;
 mod sync;
@@ -22,5 +23,6 @@ pub fn all() -> OpenApiRouter<ApiState> {
     let router = conflicts::routes(router);
     let router = dead_letters::routes(router);
     let router = mappings::routes(router);
+    let router = identities::routes(router);
     resources::routes(router)
 }

@@ -103,7 +103,7 @@ fn everything_served() -> std::collections::BTreeSet<(String, String)> {
     for action in ["enable", "disable", "rollback", "approve"] {
         add("post", &format!("/api/v1/plugins/{{id}}/{action}"));
     }
-    for r in ["issues", "projects", "milestones", "labels"] {
+    for r in ["issues", "projects", "milestones", "labels", "identities"] {
         add("get", &format!("/api/v1/{r}"));
         add("post", &format!("/api/v1/{r}"));
         for m in ["get", "patch", "delete"] {
@@ -249,6 +249,13 @@ impl Probe<'_> {
                 }
             }
         }
+        let path = "/api/v1/identities";
+        let op = self.op("post", path);
+        let body = Doc(self.doc).example(op.json_body().unwrap(), false);
+        let r = self.request("post", path, Token::Admin).json(&body);
+        let (status, created) = self.call(&op, "create from smallest", r).await;
+        self.expect(&op, "create from smallest", (status, &created), &[201]);
+        by_path.push((format!("{path}/"), created["id"].to_string()));
         Ids { by_path }
     }
 
