@@ -121,7 +121,9 @@ pub fn pick_status<'a>(
         // A status the workflow does not have: the engine records an invalid_transition
         // conflict instead of retrying the write.
         return named(w).ok_or_else(|| {
-            ConnectorError::Conflict(format!("invalid_transition: OpenProject has no status {w:?}"))
+            ConnectorError::Conflict(format!(
+                "invalid_transition: OpenProject has no status {w:?}"
+            ))
         });
     }
     if let Some(c) = configured {

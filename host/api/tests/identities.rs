@@ -28,10 +28,16 @@ async fn identities_crud(engine: elder_sync_store::testing::TestEngine) {
     assert_eq!(st, StatusCode::CREATED, "{created}");
     let id = created["id"].as_i64().unwrap();
     assert_eq!(created["handle"], "ada");
-    assert_eq!(created["accounts"], json!({"github": "octocat", "jira": "557058:ada"}));
+    assert_eq!(
+        created["accounts"],
+        json!({"github": "octocat", "jira": "557058:ada"})
+    );
 
     let (st, one) = api.get(&format!("/api/v1/identities/{id}")).await;
-    assert_eq!((st, one["email"].as_str()), (StatusCode::OK, Some("Ada@Example.com")));
+    assert_eq!(
+        (st, one["email"].as_str()),
+        (StatusCode::OK, Some("Ada@Example.com"))
+    );
 
     let (st, patched) = api
         .patch(
@@ -40,23 +46,39 @@ async fn identities_crud(engine: elder_sync_store::testing::TestEngine) {
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{patched}");
-    assert_eq!(patched["accounts"], json!({"github": "octocat", "trello": "5f1a"}));
+    assert_eq!(
+        patched["accounts"],
+        json!({"github": "octocat", "trello": "5f1a"})
+    );
     assert_eq!(patched["name"], "Ada L.");
     assert_eq!(patched["handle"], "ada", "unchanged");
 
-    api.post("/api/v1/identities", json!({"handle": "bob"})).await;
+    api.post("/api/v1/identities", json!({"handle": "bob"}))
+        .await;
     let (st, page) = api.get("/api/v1/identities?page=1&per_page=1").await;
     assert_eq!(st, StatusCode::OK);
-    assert_eq!((page["total"].as_i64(), page["items"].as_array().unwrap().len()), (Some(2), 1));
+    assert_eq!(
+        (
+            page["total"].as_i64(),
+            page["items"].as_array().unwrap().len()
+        ),
+        (Some(2), 1)
+    );
     assert_eq!(page["items"][0]["handle"], "ada");
 
     let (st, _) = api.delete(&format!("/api/v1/identities/{id}")).await;
     assert_eq!(st, StatusCode::NO_CONTENT);
     let (st, gone) = api.get(&format!("/api/v1/identities/{id}")).await;
-    assert_eq!((st, err(&gone).0.as_str()), (StatusCode::NOT_FOUND, "not_found"));
+    assert_eq!(
+        (st, err(&gone).0.as_str()),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
     // Its accounts went with it: the login can belong to someone else now.
     let (st, b) = api
-        .post("/api/v1/identities", json!({"handle": "ada2", "accounts": {"github": "octocat"}}))
+        .post(
+            "/api/v1/identities",
+            json!({"handle": "ada2", "accounts": {"github": "octocat"}}),
+        )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{b}");
 }
@@ -69,13 +91,23 @@ async fn identity_errors_name_the_problem(engine: elder_sync_store::testing::Tes
         (json!({"handle": " "}), "handle"),
         (json!({"handle": "x".repeat(201)}), "handle"),
         (json!({"handle": "c", "email": "not an email"}), "email"),
-        (json!({"handle": "c", "accounts": {"GitHub!": "x"}}), "accounts.GitHub!"),
-        (json!({"handle": "c", "accounts": {"github": ""}}), "accounts.github"),
+        (
+            json!({"handle": "c", "accounts": {"GitHub!": "x"}}),
+            "accounts.GitHub!",
+        ),
+        (
+            json!({"handle": "c", "accounts": {"github": ""}}),
+            "accounts.github",
+        ),
     ];
     for (body, field) in cases {
         let (st, resp) = api.post("/api/v1/identities", body.clone()).await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body} -> {resp}");
-        assert_eq!(err(&resp), ("validation_failed".into(), Some(field.into())), "{body}");
+        assert_eq!(
+            err(&resp),
+            ("validation_failed".into(), Some(field.into())),
+            "{body}"
+        );
     }
     // Taken: the handle, the email (case-insensitively), an account.
     for body in [
@@ -84,15 +116,32 @@ async fn identity_errors_name_the_problem(engine: elder_sync_store::testing::Tes
         json!({"handle": "c", "accounts": {"github": "octocat"}}),
     ] {
         let (st, resp) = api.post("/api/v1/identities", body.clone()).await;
-        assert_eq!((st, err(&resp).0.as_str()), (StatusCode::CONFLICT, "conflict"), "{body}");
+        assert_eq!(
+            (st, err(&resp).0.as_str()),
+            (StatusCode::CONFLICT, "conflict"),
+            "{body}"
+        );
     }
-    let (st, resp) = api.post("/api/v1/identities", json!({"handle": "c", "login": "x"})).await;
+    let (st, resp) = api
+        .post("/api/v1/identities", json!({"handle": "c", "login": "x"}))
+        .await;
     assert!(st.is_client_error(), "unknown field: {st}");
     err(&resp);
-    let (st, resp) = api.patch("/api/v1/identities/999", json!({"name": "x"})).await;
-    assert_eq!((st, err(&resp).0.as_str()), (StatusCode::NOT_FOUND, "not_found"));
-    let (st, resp) = api.patch("/api/v1/identities/1", json!({"email": "nope"})).await;
-    assert_eq!(err(&resp), ("validation_failed".into(), Some("email".into())), "{st}");
+    let (st, resp) = api
+        .patch("/api/v1/identities/999", json!({"name": "x"}))
+        .await;
+    assert_eq!(
+        (st, err(&resp).0.as_str()),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
+    let (st, resp) = api
+        .patch("/api/v1/identities/1", json!({"email": "nope"}))
+        .await;
+    assert_eq!(
+        err(&resp),
+        ("validation_failed".into(), Some("email".into())),
+        "{st}"
+    );
 }
 
 async fn identity_writes_need_an_admin_token(engine: elder_sync_store::testing::TestEngine) {
@@ -108,10 +157,18 @@ async fn identity_writes_need_an_admin_token(engine: elder_sync_store::testing::
         (Method::PATCH, "/api/v1/identities/1"),
         (Method::DELETE, "/api/v1/identities/1"),
     ] {
-        let (st, b) = api.call(m.clone(), path, Some(&reader), Some(json!({"handle": "x"}))).await;
-        assert_eq!((st, err(&b).0.as_str()), (StatusCode::FORBIDDEN, "forbidden"), "{m} {path}");
+        let (st, b) = api
+            .call(m.clone(), path, Some(&reader), Some(json!({"handle": "x"})))
+            .await;
+        assert_eq!(
+            (st, err(&b).0.as_str()),
+            (StatusCode::FORBIDDEN, "forbidden"),
+            "{m} {path}"
+        );
     }
-    let (st, _) = api.call(Method::GET, "/api/v1/identities", None, None).await;
+    let (st, _) = api
+        .call(Method::GET, "/api/v1/identities", None, None)
+        .await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
 }
 
@@ -125,19 +182,32 @@ async fn status_map_is_validated(engine: elder_sync_store::testing::TestEngine) 
         (json!(["Review"]), "config_json.status_map"),
         (json!("not json"), "config_json.status_map"),
         (json!({"In Review": 7}), "config_json.status_map.In Review"),
-        (json!({"In Review": "Review", "QA": "review"}), "config_json.status_map.QA"),
+        (
+            json!({"In Review": "Review", "QA": "review"}),
+            "config_json.status_map.QA",
+        ),
     ];
     for (map, field) in cases {
         let (st, resp) = api.post("/api/v1/sync/configs", body(map.clone())).await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{map} -> {resp}");
-        assert_eq!(err(&resp), ("validation_failed".into(), Some(field.into())), "{map}");
+        assert_eq!(
+            err(&resp),
+            ("validation_failed".into(), Some(field.into())),
+            "{map}"
+        );
     }
     let (st, resp) = api
-        .post("/api/v1/sync/configs", body(json!({"In Review": "Review", "closed": "Done"})))
+        .post(
+            "/api/v1/sync/configs",
+            body(json!({"In Review": "Review", "closed": "Done"})),
+        )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{resp}");
     let (st, resp) = api
-        .patch("/api/v1/sync/configs/1", json!({"config_json": {"status_map": {"A": ""}}}))
+        .patch(
+            "/api/v1/sync/configs/1",
+            json!({"config_json": {"status_map": {"A": ""}}}),
+        )
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{resp}");
     assert_eq!(err(&resp).1.as_deref(), Some("config_json.status_map.A"));
@@ -146,13 +216,19 @@ async fn status_map_is_validated(engine: elder_sync_store::testing::TestEngine) 
 async fn issues_carry_a_status_name(engine: elder_sync_store::testing::TestEngine) {
     let api = Api::new(engine).await;
     let (st, issue) = api
-        .post("/api/v1/issues", json!({"title": "T", "status_name": "In Review"}))
+        .post(
+            "/api/v1/issues",
+            json!({"title": "T", "status_name": "In Review"}),
+        )
         .await;
     assert_eq!(st, StatusCode::CREATED, "{issue}");
     assert_eq!(issue["status_name"], "In Review");
     let id = issue["id"].as_i64().unwrap();
     let (_, patched) = api
-        .patch(&format!("/api/v1/issues/{id}"), json!({"status_name": null}))
+        .patch(
+            &format!("/api/v1/issues/{id}"),
+            json!({"status_name": null}),
+        )
         .await;
     assert_eq!(patched["status_name"], Value::Null);
     let (st, resp) = api

@@ -160,7 +160,8 @@ impl SyncEngine {
 /// `status_map` reaches the connector with its `open`/`closed` entries only: its status
 /// names are the host's to translate (`terms`).
 pub fn connector_settings(rc: &ResolvedConfig) -> ConnectorSettings {
-    ConnectorSettings::from_settings(&connector_facing(&rc.settings)).with_secrets(rc.secrets.clone())
+    ConnectorSettings::from_settings(&connector_facing(&rc.settings))
+        .with_secrets(rc.secrets.clone())
 }
 
 /// `settings` with the host's entries of `status_map` left out.

@@ -96,7 +96,12 @@ async fn person_for(
         return Ok(engine.store.get_identity(person.id).await?);
     }
     if matches.len() > 1 {
-        tracing::info!(platform, login, candidates = matches.len(), "an assignee's login matches several identities: none is linked");
+        tracing::info!(
+            platform,
+            login,
+            candidates = matches.len(),
+            "an assignee's login matches several identities: none is linked"
+        );
     }
     Ok(engine.store.record_seen_person(platform, login).await?)
 }

@@ -166,7 +166,9 @@ async fn adopt_status(
         expected_version: Some(r.version),
         ..Default::default()
     };
-    Ok(Some(engine.store.update_resource(r.kind, r.id, &patch).await?))
+    Ok(Some(
+        engine.store.update_resource(r.kind, r.id, &patch).await?,
+    ))
 }
 
 /// A platform's refusal of our write: a transition its workflow cannot make is recorded as

@@ -359,7 +359,8 @@ impl Applier<'_> {
                 Ok(store.update_resource(r.kind, r.id, &patch).await?)
             }
             _ => {
-                let new = crate::terms::new_resource(self.engine, self.rc, target, milestone).await?;
+                let new =
+                    crate::terms::new_resource(self.engine, self.rc, target, milestone).await?;
                 Ok(store.create_resource(self.mapping.elder_type, &new).await?)
             }
         }

@@ -19,7 +19,5 @@ pub use connector_info::{
 pub use error::{ConnectorError, RateLimit};
 pub use item::{Change, ChangeAction, Item, ItemPatch, ItemState, Kind, NewItem, Page};
 pub use secret_names::is_secret_key;
-pub use status_map::{
-    BadStatusMap, STATUS_MAP_KEY, StatusMap, check_status_map, has_status_names,
-};
+pub use status_map::{BadStatusMap, STATUS_MAP_KEY, StatusMap, check_status_map, has_status_names};
 pub use strategy::{CONFLICT_STRATEGY_KEY, Strategy, UnknownStrategy};

@@ -120,8 +120,12 @@ fn check_accounts(accounts: &BTreeMap<String, String>) -> Result<()> {
         ));
     }
     for (platform, login) in accounts {
-        PlatformId::parse(platform)
-            .map_err(|_| StoreError::invalid(format!("accounts.{platform}"), "not a platform id (a lowercase slug like github)"))?;
+        PlatformId::parse(platform).map_err(|_| {
+            StoreError::invalid(
+                format!("accounts.{platform}"),
+                "not a platform id (a lowercase slug like github)",
+            )
+        })?;
         check_text(&format!("accounts.{platform}"), login, 1)?;
     }
     Ok(())
@@ -252,10 +256,11 @@ impl Store {
     }
 
     async fn accounts_of(&self, id: i64) -> Result<BTreeMap<String, String>> {
-        let rows = sqlx::query("SELECT platform, login FROM identity_accounts WHERE identity_id = $1")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT platform, login FROM identity_accounts WHERE identity_id = $1")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|r| Ok((r.try_get("platform")?, r.try_get("login")?)))
             .collect()
@@ -289,7 +294,9 @@ impl Store {
     async fn write_identity(&self, id: i64, f: &Fields) -> Result<Identity> {
         let mut tx = self.pool.begin().await?;
         let mut sql = Sql::new("UPDATE identities SET handle = ");
-        sql.bind(f.handle.clone()).push(", name = ").bind(f.name.clone());
+        sql.bind(f.handle.clone())
+            .push(", name = ")
+            .bind(f.name.clone());
         sql.push(", email = ").bind(f.email.clone());
         sql.push(", updated_at = ").bind(now_ms());
         sql.push(" WHERE id = ").bind(id);
@@ -320,7 +327,11 @@ impl Store {
     }
 
     /// The identity holding `login` on `platform` (exact).
-    pub async fn identity_by_account(&self, platform: &str, login: &str) -> Result<Option<Identity>> {
+    pub async fn identity_by_account(
+        &self,
+        platform: &str,
+        login: &str,
+    ) -> Result<Option<Identity>> {
         let row = sqlx::query(
             "SELECT identity_id FROM identity_accounts WHERE platform = $1 AND login = $2",
         )

@@ -245,7 +245,8 @@ pub fn check_conflict_strategy(settings: &Map<String, Value>) -> Result<()> {
 /// Checks `config_json.status_map`, when set (see [`elder_sync_model::StatusMap`]): 422
 /// naming the map or the entry at fault.
 pub fn check_status_map(settings: &Map<String, Value>) -> Result<()> {
-    elder_sync_model::check_status_map(settings).map_err(|e| StoreError::invalid(e.field, e.message))
+    elder_sync_model::check_status_map(settings)
+        .map_err(|e| StoreError::invalid(e.field, e.message))
 }
 
 /// Checks the polling interval range.

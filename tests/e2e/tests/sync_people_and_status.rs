@@ -100,11 +100,17 @@ async fn assignees_through_the_hub(db: TestEngine) {
     let ada_on_jira = host.jira().add_user("Ada Lovelace");
     let hugo_on_jira = host.jira().add_user("Hugo");
     host.store
-        .create_identity(&identity("ada", &[("github", "octocat"), ("jira", &ada_on_jira)]))
+        .create_identity(&identity(
+            "ada",
+            &[("github", "octocat"), ("jira", &ada_on_jira)],
+        ))
         .await
         .unwrap();
     host.store
-        .create_identity(&identity("hugo", &[("gitlab", "Hubot"), ("jira", &hugo_on_jira)]))
+        .create_identity(&identity(
+            "hugo",
+            &[("gitlab", "Hubot"), ("jira", &hugo_on_jira)],
+        ))
         .await
         .unwrap();
     host.settle(3).await;
@@ -127,9 +133,18 @@ async fn assignees_through_the_hub(db: TestEngine) {
 
     // Elder holds people: Ada's handle, Hugo's (his GitHub login linked by his GitLab one),
     // and monalisa recorded as a person seen on GitHub.
-    let elder = host.store.get_resource(Kind::Issue, elder.id).await.unwrap();
+    let elder = host
+        .store
+        .get_resource(Kind::Issue, elder.id)
+        .await
+        .unwrap();
     assert_eq!(elder.assignees, ["ada", "hugo", "monalisa"]);
-    let hugo = host.store.identity_by_handle("hugo").await.unwrap().unwrap();
+    let hugo = host
+        .store
+        .identity_by_handle("hugo")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(hugo.login_on("github"), Some("hubot"), "linked by login");
     let mona = host
         .store
@@ -188,7 +203,11 @@ async fn assignees_through_the_hub(db: TestEngine) {
         1,
         "one update at Jira"
     );
-    let elder = host.store.get_resource(Kind::Issue, elder.id).await.unwrap();
+    let elder = host
+        .store
+        .get_resource(Kind::Issue, elder.id)
+        .await
+        .unwrap();
     assert_eq!(elder.assignees, ["hugo", "monalisa"]);
     assert!(host.failed_outbox().await.is_empty());
 
@@ -212,21 +231,32 @@ async fn assignees_through_the_hub(db: TestEngine) {
         },
     )
     .await;
-    host.eventually("monalisa is assigned on Jira and both on GitHub", || async {
-        let on_jira = host
-            .jira()
-            .issue(&key)
-            .is_some_and(|i| i.assignee.as_deref() == Some(mona_on_jira.as_str()));
-        let on_github = host
-            .github()
-            .issue(number)
-            .is_some_and(|i| i.assignees == ["monalisa", "octocat"]);
-        on_jira && on_github
-    })
+    host.eventually(
+        "monalisa is assigned on Jira and both on GitHub",
+        || async {
+            let on_jira = host
+                .jira()
+                .issue(&key)
+                .is_some_and(|i| i.assignee.as_deref() == Some(mona_on_jira.as_str()));
+            let on_github = host
+                .github()
+                .issue(number)
+                .is_some_and(|i| i.assignees == ["monalisa", "octocat"]);
+            on_jira && on_github
+        },
+    )
     .await;
     host.settle(3).await;
-    let elder = host.store.get_resource(Kind::Issue, elder.id).await.unwrap();
-    assert_eq!(elder.assignees, ["monalisa", "ada"], "Jira's single assignee removed no one");
+    let elder = host
+        .store
+        .get_resource(Kind::Issue, elder.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        elder.assignees,
+        ["monalisa", "ada"],
+        "Jira's single assignee removed no one"
+    );
 }
 
 async fn status_through_the_hub(db: TestEngine) {
@@ -256,25 +286,37 @@ async fn status_through_the_hub(db: TestEngine) {
     let card = mapped_on(&host, TR, elder.id).await;
     let wp = mapped_on(&host, OP, elder.id).await;
     host.settle(3).await;
-    let counts = |host: &PlatformHost| {
-        [JI, TR, OP].map(|p| host.tap.writes_to(&host.sim_url(p)).len())
-    };
+    let counts =
+        |host: &PlatformHost| [JI, TR, OP].map(|p| host.tap.writes_to(&host.sim_url(p)).len());
     let before = counts(&host);
 
     host.jira().set_status(&key, "In Review");
-    host.eventually("In Review reaches Elder, Trello and OpenProject", || async {
-        let elder = host.store.get_resource(Kind::Issue, elder.id).await.unwrap();
-        let on_trello = host.trello().card(&card).unwrap()["idList"] == review_list.as_str();
-        let on_op = host.openproject().work_package(wp.parse().unwrap()).unwrap()["_links"]
-            ["status"]["href"]
-            == "/api/v3/statuses/7";
-        elder.status_name.as_deref() == Some("In Review") && on_trello && on_op
-    })
+    host.eventually(
+        "In Review reaches Elder, Trello and OpenProject",
+        || async {
+            let elder = host
+                .store
+                .get_resource(Kind::Issue, elder.id)
+                .await
+                .unwrap();
+            let on_trello = host.trello().card(&card).unwrap()["idList"] == review_list.as_str();
+            let on_op = host
+                .openproject()
+                .work_package(wp.parse().unwrap())
+                .unwrap()["_links"]["status"]["href"]
+                == "/api/v3/statuses/7";
+            elder.status_name.as_deref() == Some("In Review") && on_trello && on_op
+        },
+    )
     .await;
     host.settle(5).await;
     let after = counts(&host);
     assert_eq!(
-        [after[0] - before[0], after[1] - before[1], after[2] - before[2]],
+        [
+            after[0] - before[0],
+            after[1] - before[1],
+            after[2] - before[2]
+        ],
         [0, 1, 1],
         "no write to Jira, one move at Trello, one status change at OpenProject"
     );

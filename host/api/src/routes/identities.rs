@@ -39,13 +39,19 @@ async fn create_identity(
     State(s): State<ApiState>,
     ApiJson(new): ApiJson<NewIdentity>,
 ) -> ApiResult<(StatusCode, Json<Identity>)> {
-    Ok((StatusCode::CREATED, Json(s.store.create_identity(&new).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(s.store.create_identity(&new).await?),
+    ))
 }
 
 /// One identity.
 #[utoipa::path(get, path = "/api/v1/identities/{id}", tag = "identities", params(IdParam),
     responses((status = 200, body = Identity), (status = 404, body = ErrorBody)))]
-async fn get_identity(State(s): State<ApiState>, ApiPath(id): ApiPath) -> ApiResult<Json<Identity>> {
+async fn get_identity(
+    State(s): State<ApiState>,
+    ApiPath(id): ApiPath,
+) -> ApiResult<Json<Identity>> {
     Ok(Json(s.store.get_identity(id).await?))
 }
 
