@@ -285,7 +285,7 @@ mod tests {
         ));
         assert!(matches!(
             pick_status(&s, true, Some("Gone"), None),
-            Err(ConnectorError::InvalidInput(_))
+            Err(ConnectorError::Conflict(m)) if m.starts_with("invalid_transition:")
         ));
     }
 
