@@ -26,7 +26,7 @@ fn expected() -> BTreeSet<(String, String)> {
     add("get", "/api/v1/sync/dead-letters");
     add("post", "/api/v1/sync/dead-letters/{id}/retry");
     add("delete", "/api/v1/sync/dead-letters/{id}");
-    for r in ["issues", "projects", "milestones", "labels"] {
+    for r in ["issues", "projects", "milestones", "labels", "identities"] {
         add("get", &format!("/api/v1/{r}"));
         add("post", &format!("/api/v1/{r}"));
         for m in ["get", "patch", "delete"] {
