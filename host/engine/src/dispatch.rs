@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use elder_sync_model::{ConnectorError, Item, Kind};
+use elder_sync_model::{ConnectorError, Item, ItemPatch, Kind};
 use elder_sync_runtime::{CallError, LoadedConnector};
 use elder_sync_store::{
     ConflictType, Mapping, OutboxEntry, OutboxOperation, ResolvedConfig, Resource, StoreError,
@@ -449,7 +449,41 @@ async fn create_external(
         }
     };
     crate::notes::note_skipped_assignees(engine, rc, resource, &created.external_id).await;
+    let created = move_to_status(connector, cfg, &elder, created).await;
     map_created(engine, rc, resource, &created).await
+}
+
+/// A platform creates an item in its first status (a new item carries none): when Elder's
+/// status (`wanted`, in the platform's terms) is another one, the item is moved there at
+/// once. A refusal leaves it where it was, to be moved by a later change.
+async fn move_to_status(
+    connector: &LoadedConnector,
+    cfg: &elder_sync_runtime::ConnectorSettings,
+    wanted: &Item,
+    created: Item,
+) -> Item {
+    let Some(status) = wanted
+        .status_name
+        .clone()
+        .filter(|s| created.status_name.as_ref() != Some(s))
+    else {
+        return created;
+    };
+    let patch = ItemPatch {
+        status_name: Some(status),
+        expected_version: created.version.clone(),
+        ..ItemPatch::default()
+    };
+    match connector
+        .update(cfg, created.kind, &created.external_id, patch)
+        .await
+    {
+        Ok(moved) => moved,
+        Err(e) => {
+            tracing::warn!(external_id = %created.external_id, error = %e, "the new item could not be moved to Elder's status");
+            created
+        }
+    }
 }
 
 /// Maps `resource` to the platform item created for it.

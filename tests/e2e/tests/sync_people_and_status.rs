@@ -44,6 +44,16 @@ async fn a_jira_status_reaches_trello_and_openproject_through_status_maps_on_pos
     status_through_the_hub(TestEngine::Postgres).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_item_created_elsewhere_lands_in_elders_status() {
+    created_in_status(TestEngine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_item_created_elsewhere_lands_in_elders_status_on_postgresql() {
+    created_in_status(TestEngine::Postgres).await;
+}
+
 /// The Elder issue mapped to `p`'s item `id`, once it exists.
 async fn elder_of(host: &PlatformHost, p: Platform, id: &str) -> Resource {
     host.eventually(&format!("{p:?} {id} reaches Elder"), || async {
@@ -351,4 +361,57 @@ async fn status_through_the_hub(db: TestEngine) {
         review_list.as_str(),
         "the card stays where it was"
     );
+}
+
+/// A Jira issue already "In Review" when it is first polled is created on Trello and
+/// OpenProject (where new items start in the first status) and moved to the mapped status
+/// at once: one create and one move at each.
+async fn created_in_status(db: TestEngine) {
+    let host = PlatformHost::start(PlatformOptions {
+        db,
+        platforms: vec![JI, TR, OP],
+        webhooks: false,
+        settings: vec![
+            (TR, "status_map", r#"{"In Review": "Review"}"#),
+            (OP, "status_map", r#"{"In Review": "In progress"}"#),
+        ],
+        ..PlatformOptions::one(JI)
+    })
+    .await;
+    let review_list = host.trello().add_list("Review");
+    let key = host
+        .jira()
+        .create_issue(IssueFields {
+            summary: Some("Already in review".into()),
+            issuetype: Some("Task".into()),
+            ..IssueFields::default()
+        })
+        .key;
+    host.jira().set_status(&key, "In Review");
+    // Jira's search is eventually consistent: wait until the issue is searchable.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    host.backfill_clean(JI).await;
+    let elder = host.elder_issue(JI, &key).await.expect("imported");
+    assert_eq!(elder.status_name.as_deref(), Some("In Review"));
+    let card = mapped_on(&host, TR, elder.id).await;
+    let wp = mapped_on(&host, OP, elder.id).await;
+    host.settle(3).await;
+    assert_eq!(
+        host.trello().card(&card).unwrap()["idList"],
+        review_list.as_str()
+    );
+    assert_eq!(
+        host.openproject()
+            .work_package(wp.parse().unwrap())
+            .unwrap()["_links"]["status"]["href"],
+        "/api/v3/statuses/7"
+    );
+    for p in [TR, OP] {
+        assert_eq!(
+            host.tap.writes_to(&host.sim_url(p)).len(),
+            2,
+            "{p:?}: one create and one move"
+        );
+    }
+    assert!(host.failed_outbox().await.is_empty());
 }
