@@ -150,7 +150,8 @@ impl Store {
     /// process owns the file and the re-read suffices).
     async fn announce_plugin_change(&self, id: &str) -> Result<()> {
         if self.backend() == Backend::Postgres {
-            sqlx::query("SELECT pg_notify($1, $2)")
+            // pg_notify returns void, which the Any driver cannot decode: select a number instead.
+            sqlx::query("SELECT 1 AS n FROM (SELECT pg_notify($1, $2)) AS notified")
                 .bind(PLUGIN_CHANNEL)
                 .bind(id.to_string())
                 .execute(self.pool())
