@@ -126,6 +126,10 @@ async fn plugin_changes_on_one_replica_reach_every_replica_on_postgres() {
     let uploaded_at = Instant::now();
     let (status, body) = a.post("/plugins", &upload).await;
     assert_eq!(status, 201, "{body}");
+    println!(
+        "the upload to A (validation and compiling included) took {:.1} s",
+        uploaded_at.elapsed().as_secs_f64()
+    );
     assert_eq!(ready_version(&a).await.as_deref(), Some("1.0.1"));
     for (name, r) in [("B", &b), ("C", &c)] {
         r.eventually(
@@ -153,6 +157,7 @@ async fn plugin_changes_on_one_replica_reach_every_replica_on_postgres() {
         .post(&format!("/sync/configs/{config_id}/run"), &json!({}))
         .await;
     assert!(status.is_success(), "{status} {run}");
+    assert_eq!(run["success"], true, "{run}");
     a.eventually(WAIT, "the issue the run through B imported", || {
         titled("Issue after the upgrade")
     })
