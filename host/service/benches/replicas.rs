@@ -185,6 +185,11 @@ async fn run(n: usize, events: usize, concurrency: usize) -> f64 {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let elapsed = start.elapsed();
+    assert_eq!(
+        applied(a, &configs).await,
+        events,
+        "{n} replicas: each delivery applied exactly once"
+    );
     let rate = events as f64 / elapsed.as_secs_f64();
     println!(
         "{n} replica(s): {events} deliveries applied {:>7.2?} after the first POST  {rate:>7.0} events/s",

@@ -17,7 +17,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_elder-sync");
 const WAIT: Duration = Duration::from_secs(90);
 /// How long a change may take to reach another replica (compiling the new version there
 /// included: each replica compiles it once into its own cache).
-const PROPAGATION: Duration = Duration::from_secs(60);
+const PROPAGATION: Duration = Duration::from_secs(120);
 
 fn options(options: ServiceOptions) -> ServiceOptions {
     options.connectors(&["github"]).reaching_local_simulators()
