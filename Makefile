@@ -40,6 +40,8 @@ bench: wasm
 	@cargo bench -p elder-sync-api --bench api_load
 	@echo "==> webhook ingest and inbox-to-applied throughput on SQLite and PostgreSQL"
 	@cargo bench -p elder-sync-e2e --bench sync_ingest
+	@echo "==> applied webhook events/s with 1, 2 and 3 serve replicas on one PostgreSQL"
+	@cargo bench -p elder-sync --bench replicas
 
 clean-wasm:
 	@rm -rf target/connectors target/test-guests target/wasm-rustup target/wasm-debian

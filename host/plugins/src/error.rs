@@ -59,6 +59,9 @@ pub enum PluginError {
     /// The registry refused (the plugin is not loaded or is disabled).
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    /// Reading or writing the shared plugin state in the database failed.
+    #[error("plugin state in the database: {0}")]
+    Store(#[from] elder_sync_store::StoreError),
     /// Reading or writing the plugin directory or state failed.
     #[error("{context}: {source}")]
     Io {
@@ -111,7 +114,7 @@ impl From<PluginError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "no_previous_version", message)
             }
             PluginError::Registry(_) => ApiError::new(StatusCode::CONFLICT, "unavailable", message),
-            PluginError::Io { .. } => {
+            PluginError::Io { .. } | PluginError::Store(_) => {
                 tracing::error!(error = %message, "plugin operation failed");
                 ApiError::internal()
             }

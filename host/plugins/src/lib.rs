@@ -7,7 +7,8 @@
 //! replaced versions finish their calls. `host`: [`PluginHost`], the lifecycle itself (with
 //! its plugin directory, state directory, admission checks and API views as submodules).
 //! `detail`: what a plugin's connector declares (config schema, kinds, webhooks, hosts).
-//! `watch`: reloading on directory changes. `api`: the `/api/v1/plugins` routes.
+//! `watch`: reloading on directory changes. `follow`: applying the plugin state other
+//! replicas change in the shared database. `api`: the `/api/v1/plugins` routes.
 //! `settings`: the environment settings. `surface`: the security surface (secret flags,
 //! auth rules, webhook schemes) whose changes need approval.
 
@@ -18,6 +19,7 @@ pub mod contract;
 pub mod detail;
 pub mod drain;
 pub mod error;
+pub mod follow;
 pub mod host;
 pub mod manifest;
 pub mod settings;

@@ -108,7 +108,7 @@ impl Manifest {
 }
 
 /// What changed between an approved manifest and a new one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[schema(as = PluginManifestDiff)]
 pub struct ManifestDiff {
     /// Hosts the new version may reach that the approved one could not.

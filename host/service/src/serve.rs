@@ -46,7 +46,7 @@ pub async fn serve() -> Result<()> {
     let stats = PluginStats::wrapping(Some(Arc::new(MetricsObserver(metrics.clone()))));
     let runtime = Runtime::new(runtime_config(&settings, stats.clone()))?;
     let registry = Arc::new(ConnectorRegistry::new());
-    let plugins = plugins::start(runtime, registry.clone(), stats, &settings).await?;
+    let plugins = plugins::start(&store, runtime, registry.clone(), stats, &settings).await?;
 
     let engine = SyncEngine::new(
         store.clone(),

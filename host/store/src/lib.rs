@@ -1,7 +1,7 @@
 //! Storage for Elder Sync: sqlx on SQLite (embedded default, WAL) and PostgreSQL, the sync
 //! tables (the engine's too: webhook inbox, polling cursors, webhook health, create
 //! reservations; no other crate runs SQL), Elder's own resources with an outbox, API
-//! tokens, and secrets encrypted at rest.
+//! tokens, secrets encrypted at rest, and the plugin state the replicas share.
 //!
 //! Open with [`Store::open`] (`sqlite://...`, a bare file path, or `postgres://...`); the
 //! migrations under `migrations/<engine>` are applied on open. Secrets are encrypted with
@@ -24,6 +24,7 @@ mod mappings;
 mod outbox;
 mod page;
 mod platform;
+mod plugin_state;
 mod readiness;
 mod replicas;
 mod reservations;
@@ -63,6 +64,7 @@ pub use platform::{
     BATCH_SIZE_RANGE, ConfigRequirements, PLATFORM_ID_MAX, PlatformId, RequiredKey,
     SYNC_INTERVAL_RANGE,
 };
+pub use plugin_state::{PLUGIN_CHANNEL, PluginChanges, PluginRecord, StoredPending, StoredVersion};
 pub use replicas::{REPLICA_SEEN_WITHIN, ReplicaSeen};
 pub use reservations::{RESERVED_PREFIX, find_reservation, is_reserved, placeholder};
 pub use resources::{NewResource, Resource, ResourceFilter, ResourcePatch, ResourceStatus};

@@ -1,6 +1,7 @@
 //! The plugin directory (`ELDER_PLUGIN_DIR`): every `<name>.wasm` with its `<name>.toml`
 //! manifest is loaded at start and on change; an uploaded version is written there once
-//! installed, so a restart serves it too.
+//! installed, so a restart serves it too. With a shared database, only builds the fleet has
+//! not seen are installed from it (the database says what serves).
 
 use std::path::{Path, PathBuf};
 
@@ -38,9 +39,9 @@ impl PluginHost {
         let mut report = DirReport::default();
         for path in paths {
             match self.load_file(&path) {
-                Ok(InstallOutcome::Installed(view)) => report.installed.push(view.id),
-                Ok(InstallOutcome::Unchanged(_)) => {}
-                Ok(InstallOutcome::Pending(view)) => report.pending.push(view.id),
+                Ok(Some(InstallOutcome::Installed(view))) => report.installed.push(view.id),
+                Ok(None | Some(InstallOutcome::Unchanged(_))) => {}
+                Ok(Some(InstallOutcome::Pending(view))) => report.pending.push(view.id),
                 Err(e) => {
                     tracing::error!(path = %path.display(), error = %e, "connector refused; the serving version (if any) stays");
                     report.failed.push((path, e.to_string()));
@@ -50,7 +51,8 @@ impl PluginHost {
         Ok(report)
     }
 
-    fn load_file(&self, path: &Path) -> Result<InstallOutcome, PluginError> {
+    /// Installs one directory file; `None` when the fleet has already seen it.
+    fn load_file(&self, path: &Path) -> Result<Option<InstallOutcome>, PluginError> {
         let component = std::fs::read(path)
             .map_err(|e| PluginError::io(format!("reading {}", path.display()), e))?;
         let manifest_path = path.with_extension("toml");
@@ -67,7 +69,26 @@ impl PluginHost {
                 ));
             }
         };
+        if self.seen_by_fleet(&component, manifest.as_ref())? {
+            return Ok(None);
+        }
         self.install_locked(component, manifest, Origin::Directory)
+            .map(Some)
+    }
+
+    /// With a shared database, a directory file seeds the fleet only with a build it has not
+    /// seen: bytes and manifest the fleet already installed or held (this replica's copy of
+    /// a version since replaced by an upload elsewhere, say) are left alone, so every replica
+    /// serves what the database says.
+    fn seen_by_fleet(
+        &self,
+        component: &[u8],
+        manifest: Option<&Manifest>,
+    ) -> Result<bool, PluginError> {
+        let Some(shared) = &self.shared else {
+            return Ok(false);
+        };
+        shared.seen(&crate::cache::sha256_hex(component), manifest)
     }
 
     pub(super) fn write_to_dir(&self, version: &Installed) -> Result<(), PluginError> {

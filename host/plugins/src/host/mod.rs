@@ -4,10 +4,12 @@
 //! security surface ([`Surface`]) until an operator approves them, keeps every key an
 //! approved version declared secret withheld from later versions, enables, disables and
 //! rolls back, loads the plugin directory, and remembers approvals (manifest and surface)
-//! and disabled plugins across restarts in its state directory.
+//! and disabled plugins across restarts: in the database when a store is attached (shared by
+//! every replica, see `shared`), otherwise in its state directory.
 
 mod admission;
 mod directory;
+mod shared;
 mod state_dir;
 mod views;
 
@@ -30,6 +32,7 @@ use crate::surface::Surface;
 pub(crate) use admission::check_describe;
 use admission::derived_manifest;
 pub use directory::DirReport;
+use shared::Shared;
 use state_dir::StateDir;
 pub use views::{PendingView, PluginView, VersionView};
 
@@ -63,10 +66,15 @@ struct Record {
     previous: Option<Installed>,
 }
 
+/// A version waiting for approval; `loaded` when this replica holds its code (one held on
+/// another replica is loaded from the database when approved here).
+#[derive(Clone)]
 struct Pending {
-    version: Installed,
+    manifest: Manifest,
+    source_hash: String,
     diff: ManifestDiff,
     origin: Origin,
+    loaded: Option<Installed>,
 }
 
 #[derive(Default)]
@@ -98,6 +106,8 @@ pub struct PluginHost {
     /// Serialises installs, swaps and directory scans (and the files they write).
     lifecycle: Mutex<()>,
     draining: Arc<Draining>,
+    /// The database every replica shares, when attached.
+    shared: Option<Shared>,
 }
 
 impl PluginHost {
@@ -118,7 +128,38 @@ impl PluginHost {
             state: Mutex::default(),
             lifecycle: Mutex::default(),
             draining: Arc::default(),
+            shared: None,
         })
+    }
+
+    /// A host whose plugin state lives in `store`'s database, shared with every replica on
+    /// it: call [`PluginHost::refresh`] before [`PluginHost::load_dir`] at start, and keep
+    /// [`crate::follow`] running. Must be called inside a Tokio runtime; lifecycle calls must
+    /// then run on blocking threads (`spawn_blocking`).
+    pub fn with_store(
+        runtime: Runtime,
+        registry: Arc<ConnectorRegistry>,
+        stats: Arc<PluginStats>,
+        settings: PluginSettings,
+        store: elder_sync_store::Store,
+    ) -> Arc<PluginHost> {
+        Arc::new(PluginHost {
+            runtime,
+            registry,
+            cache: CodeCache::new(settings.cache_dir.clone()),
+            stats,
+            state_dir: StateDir::new(settings.state_dir.clone()),
+            settings,
+            state: Mutex::default(),
+            lifecycle: Mutex::default(),
+            draining: Arc::default(),
+            shared: Some(Shared::new(store, tokio::runtime::Handle::current())),
+        })
+    }
+
+    /// The shared store, when one is attached.
+    pub fn store(&self) -> Option<&elder_sync_store::Store> {
+        self.shared.as_ref().map(|s| &s.store)
     }
 
     /// The settings.
@@ -153,6 +194,7 @@ impl PluginHost {
         origin: Origin,
     ) -> Result<InstallOutcome, PluginError> {
         let _lifecycle = self.lock_lifecycle();
+        self.refresh_locked()?;
         self.install_locked(component, Some(manifest), origin)
     }
 
@@ -176,7 +218,7 @@ impl PluginHost {
             connector,
         };
         if let Some(diff) = self.approval_needed(&version) {
-            return Ok(self.hold(version, diff, origin));
+            return self.hold(version, diff, origin);
         }
         self.swap(version, origin)
     }
@@ -266,10 +308,8 @@ impl PluginHost {
                 .map(|r| (r.current.manifest.clone(), Some(r.current.surface.clone())))
         };
         let (approved, surface) = serving.or_else(|| {
-            Some((
-                self.state_dir.approved_manifest(id)?,
-                self.state_dir.approved_surface(id),
-            ))
+            let (manifest, surface) = self.recorded_approval(id);
+            Some((manifest?, surface))
         })?;
         let changes = surface.map_or_else(Vec::new, |s| Surface::changes(&s, &version.surface));
         let diff = ManifestDiff::between(&approved, &version.manifest).with_surface(changes);
@@ -283,10 +323,35 @@ impl PluginHost {
             let state = self.lock_state();
             state.plugins.get(id).map(|r| r.current.surface.clone())
         };
-        serving.or_else(|| self.state_dir.approved_surface(id))
+        serving.or_else(|| self.recorded_approval(id).1)
     }
 
-    fn hold(&self, version: Installed, diff: ManifestDiff, origin: Origin) -> InstallOutcome {
+    /// The manifest and surface last approved for `id` when nothing serves it here: from the
+    /// database when one is attached and knows `id`, otherwise from the state directory.
+    fn recorded_approval(&self, id: &str) -> (Option<Manifest>, Option<Surface>) {
+        match self.shared_approval(id) {
+            Some((manifest, surface, _)) => (manifest, surface),
+            None => (
+                self.state_dir.approved_manifest(id),
+                self.state_dir.approved_surface(id),
+            ),
+        }
+    }
+
+    /// True when an operator disabled `id` (database first, then the state directory).
+    fn recorded_disabled(&self, id: &str) -> bool {
+        match self.shared_approval(id) {
+            Some((_, _, disabled)) => disabled,
+            None => self.state_dir.is_disabled(id),
+        }
+    }
+
+    fn hold(
+        &self,
+        version: Installed,
+        diff: ManifestDiff,
+        origin: Origin,
+    ) -> Result<InstallOutcome, PluginError> {
         let view = PendingView {
             id: version.manifest.id.clone(),
             version: version.manifest.version.clone(),
@@ -296,27 +361,36 @@ impl PluginHost {
         tracing::warn!(plugin = %view.id, version = %view.version, added_hosts = ?diff.added_hosts,
             surface = ?diff.surface,
             "new connector version asks for new hosts or changes its security surface; waiting for approval (POST /api/v1/plugins/{}/approve)", view.id);
-        let mut state = self.lock_state();
-        state.pending.insert(
+        self.lock_state().pending.insert(
             view.id.clone(),
             Pending {
-                version,
+                manifest: version.manifest.clone(),
+                source_hash: version.source_hash.clone(),
                 diff,
                 origin,
+                loaded: Some(version),
             },
         );
-        InstallOutcome::Pending(view)
+        self.publish(&view.id)?;
+        Ok(InstallOutcome::Pending(view))
     }
 
     /// Swaps a pending version in.
     pub fn approve(&self, id: &str) -> Result<PluginView, PluginError> {
         let _lifecycle = self.lock_lifecycle();
+        self.refresh_locked()?;
         let pending = self
             .lock_state()
             .pending
-            .remove(id)
+            .get(id)
+            .cloned()
             .ok_or_else(|| PluginError::NothingPending(id.to_string()))?;
-        match self.swap(pending.version, pending.origin)? {
+        let version = match pending.loaded {
+            Some(version) => version,
+            None => self.load_stored(&pending.source_hash, pending.manifest)?,
+        };
+        self.lock_state().pending.remove(id);
+        match self.swap(version, pending.origin)? {
             InstallOutcome::Installed(view) | InstallOutcome::Unchanged(view) => Ok(view),
             InstallOutcome::Pending(_) => Err(PluginError::NothingPending(id.to_string())),
         }
@@ -338,12 +412,14 @@ impl PluginHost {
         }
         let first = !self.lock_state().plugins.contains_key(&id);
         self.registry.install(connector, now_ms());
-        if first && self.state_dir.is_disabled(&id) {
+        if first && self.recorded_disabled(&id) {
             // Install disabled: the operator turned this plugin off before a restart.
             self.registry.set_enabled(&platform, false)?;
         }
-        self.state_dir
-            .record_approval(&version.manifest, &version.surface);
+        if self.shared.is_none() {
+            self.state_dir
+                .record_approval(&version.manifest, &version.surface);
+        }
         let retired = {
             let mut state = self.lock_state();
             state.pending.remove(&id);
@@ -365,6 +441,7 @@ impl PluginHost {
             self.draining
                 .drain(retired.connector, self.settings.drain_deadline);
         }
+        self.publish(&id)?;
         tracing::info!(plugin = %id, version = %version.manifest.version, source_hash = %version.source_hash, "connector version serving");
         self.view(&id)
             .map(InstallOutcome::Installed)
@@ -375,9 +452,14 @@ impl PluginHost {
     /// pause (their webhooks are accepted and held until enabled); mappings are untouched.
     pub fn set_enabled(&self, id: &str, enabled: bool) -> Result<PluginView, PluginError> {
         let _lifecycle = self.lock_lifecycle();
+        self.refresh_locked()?;
         let platform = self.platform_of(id)?;
         self.registry.set_enabled(&platform, enabled)?;
-        self.state_dir.mark_disabled(id, !enabled)?;
+        if self.shared.is_some() {
+            self.publish(id)?;
+        } else {
+            self.state_dir.mark_disabled(id, !enabled)?;
+        }
         tracing::info!(plugin = %id, enabled, "connector {}", if enabled { "enabled" } else { "disabled" });
         self.view(id)
             .ok_or_else(|| PluginError::NotFound(id.into()))
@@ -386,6 +468,7 @@ impl PluginHost {
     /// Swaps back to the previous version (which becomes the rollback target itself).
     pub fn rollback(&self, id: &str) -> Result<PluginView, PluginError> {
         let _lifecycle = self.lock_lifecycle();
+        self.refresh_locked()?;
         let mut back = {
             let state = self.lock_state();
             let record = state
@@ -409,8 +492,12 @@ impl PluginHost {
                 r.previous = Some(current);
             }
         }
-        self.state_dir
-            .record_approval(&back.manifest, &back.surface);
+        if self.shared.is_some() {
+            self.publish(id)?;
+        } else {
+            self.state_dir
+                .record_approval(&back.manifest, &back.surface);
+        }
         if let Err(e) = self.write_to_dir(&back) {
             tracing::warn!(plugin = %id, error = %e, "rolled back, but the plugin directory still holds the newer version");
         }

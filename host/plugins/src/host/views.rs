@@ -77,9 +77,9 @@ impl PluginHost {
             .pending
             .values()
             .map(|p| PendingView {
-                id: p.version.manifest.id.clone(),
-                version: p.version.manifest.version.clone(),
-                source_hash: p.version.source_hash.clone(),
+                id: p.manifest.id.clone(),
+                version: p.manifest.version.clone(),
+                source_hash: p.source_hash.clone(),
                 diff: p.diff.clone(),
             })
             .collect()
