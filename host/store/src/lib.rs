@@ -17,6 +17,7 @@ mod dead_letters;
 mod error;
 mod history;
 mod inbox;
+mod inbox_writer;
 mod leases;
 mod links;
 mod mappings;
@@ -35,6 +36,7 @@ mod store;
 mod time;
 mod tokens;
 mod trust;
+mod webhook_gate;
 mod webhook_health;
 mod webhook_secret;
 
@@ -50,9 +52,10 @@ pub use dead_letters::{DeadLetter, DeadLetterCounts, DeadLetterFilter, DeadLette
 pub use error::{Result, StoreError};
 pub use history::{HistoryEntry, HistoryFilter, NewHistory};
 pub use inbox::{
-    InboxEntry, InboxInsert, claim_inbox, complete_inbox, fail_inbox, inbox_depth, insert_inbox,
-    pending_inbox_by_config,
+    InboxEntry, InboxInsert, claim_inbox, claim_inbox_of, complete_inbox, complete_inbox_many,
+    configs_with_due_inbox, fail_inbox, inbox_depth, insert_inbox, pending_inbox_by_config,
 };
+pub use inbox_writer::{GROUP_MAX, InboxWriter};
 pub use links::{open_conflict_types, repoint_mapping, unresolved_conflicts_of};
 pub use mappings::{Mapping, MappingFilter, MappingUpsert, SyncMethod, SyncStatus};
 pub use outbox::{OutboxEntry, OutboxOperation, OutboxStatus};
@@ -71,6 +74,7 @@ pub use status::{ConfigSyncStatus, SyncOverview, WebhookStatus};
 pub use store::Store;
 pub use tokens::{ApiToken, Role};
 pub use trust::WebhookTrust;
+pub use webhook_gate::WebhookGate;
 pub use webhook_health::{load_health, save_health};
 pub use webhook_secret::{
     GENERATED_SECRET_BYTES, MIN_WHSEC_KEY_BYTES, WebhookSecretForm, check_webhook_secret,
