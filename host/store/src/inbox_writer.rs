@@ -1,9 +1,11 @@
 //! Group commit of webhook inbox writes: deliveries arriving together are written by one
 //! task, as many as are waiting (up to [`GROUP_MAX`]) in one transaction, and each caller is
 //! answered once that transaction has committed, so a 2xx still means "durably stored". One
-//! commit for many deliveries instead of one each; on SQLite, webhook requests no longer
-//! queue (and sleep) one by one for the database's single write lock. A failed group is
-//! written again one delivery at a time, so one bad row fails only its own request.
+//! commit for many deliveries instead of one each, and webhook requests no longer queue (and
+//! sleep) one by one for SQLite's single write lock. On PostgreSQL, which takes concurrent
+//! writers well and where one writer's statements would be sequential round trips, each
+//! delivery is written directly on its own connection. A failed group is written again one
+//! delivery at a time, so one bad row fails only its own request.
 
 use std::sync::{Arc, OnceLock};
 
@@ -11,7 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::inbox::{InboxInsert, insert_row};
 use crate::webhook_gate::{GateStamp, WebhookGate};
-use crate::{Store, StoreError};
+use crate::{Backend, Store, StoreError};
 
 /// The most deliveries written in one transaction.
 pub const GROUP_MAX: usize = 64;
@@ -71,6 +73,11 @@ impl InboxWriter {
     }
 
     async fn write(&self, row: OwnedInsert) -> Result<bool, StoreError> {
+        if self.store.backend() == Backend::Postgres {
+            // PostgreSQL takes concurrent writers well, and one writer's statements would be
+            // sequential round trips: each delivery is written on its own connection.
+            return insert_row(&self.store, &row).await;
+        }
         let (answer, answered) = oneshot::channel();
         let queue = self.queue.get_or_init(|| self.spawn());
         match queue.send(Job { row, answer }).await {
