@@ -63,7 +63,7 @@ pub async fn insert_inbox(store: &Store, d: &InboxInsert<'_>) -> Result<bool, St
 /// when the config's row no longer has that stamp).
 pub(crate) async fn insert_row(store: &Store, row: &OwnedInsert) -> Result<bool, StoreError> {
     let mut conn = store.pool().acquire().await?;
-    insert_with(&mut *conn, row).await
+    insert_with(&mut conn, row).await
 }
 
 /// Writes one delivery on `conn` (a transaction's connection, in a group).

@@ -150,7 +150,7 @@ async fn write_group(store: &Store, rows: &[&OwnedInsert]) -> Result<Vec<bool>, 
     let mut tx = store.pool.begin().await?;
     let mut stored = Vec::with_capacity(rows.len());
     for row in rows {
-        stored.push(crate::inbox::insert_with(&mut *tx, row).await?);
+        stored.push(crate::inbox::insert_with(&mut tx, row).await?);
     }
     tx.commit().await?;
     Ok(stored)
