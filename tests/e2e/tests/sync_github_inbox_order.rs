@@ -161,3 +161,60 @@ async fn webhook_history(host: &SyncHost) -> Vec<elder_sync_store::HistoryEntry>
         .unwrap()
         .items
 }
+
+/// A config's gate kept in memory by one replica never outlives a change made by another:
+/// after the secret is rotated through a second store handle (another replica), a delivery
+/// signed with the old secret is refused by the first replica, and one signed with the new
+/// secret is accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_rotated_on_another_replica_is_honoured_at_the_next_delivery() {
+    use elder_sync_engine::ingest::{IngestError, Ingested, ingest};
+    const NEW_SECRET: &str = "a rotated webhook secret of reasonable length";
+    let host = SyncHost::start(HostOptions {
+        workers: false,
+        ..HostOptions::default()
+    })
+    .await;
+    let n = host.github.seed_issue(SeedIssue {
+        title: "Rotate".into(),
+        ..SeedIssue::default()
+    });
+    let first = host
+        .github
+        .build_delivery(WEBHOOK_SECRET, "issues", "opened", &n.to_string());
+    let kept = ingest(&host.engine, host.config_id, &first.headers, &first.body).await;
+    assert!(matches!(kept, Ok(Ingested::Accepted { .. })), "{kept:?}");
+
+    let other = elder_sync_store::Store::open_with(
+        &host.db.url,
+        Some(elder_sync_store::testing::test_secret_key()),
+    )
+    .await
+    .unwrap();
+    other
+        .update_config(
+            host.config_id,
+            &elder_sync_store::SyncConfigPatch {
+                webhook_secret: Some(Some(serde_json::json!(NEW_SECRET))),
+                ..elder_sync_store::SyncConfigPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    host.github.advance_clock(1);
+    let old = host
+        .github
+        .build_delivery(WEBHOOK_SECRET, "issues", "edited", &n.to_string());
+    let refused = ingest(&host.engine, host.config_id, &old.headers, &old.body).await;
+    assert!(
+        matches!(refused, Err(IngestError::Unauthenticated(_))),
+        "the old secret no longer verifies: {refused:?}"
+    );
+    let new = host
+        .github
+        .build_delivery(NEW_SECRET, "issues", "edited", &n.to_string());
+    let accepted = ingest(&host.engine, host.config_id, &new.headers, &new.body).await;
+    assert!(matches!(accepted, Ok(Ingested::Accepted { .. })), "{accepted:?}");
+    assert_eq!(elder_sync_store::inbox_depth(&host.store).await.unwrap(), 2);
+}
