@@ -215,6 +215,9 @@ async fn a_secret_rotated_on_another_replica_is_honoured_at_the_next_delivery() 
         .github
         .build_delivery(NEW_SECRET, "issues", "edited", &n.to_string());
     let accepted = ingest(&host.engine, host.config_id, &new.headers, &new.body).await;
-    assert!(matches!(accepted, Ok(Ingested::Accepted { .. })), "{accepted:?}");
+    assert!(
+        matches!(accepted, Ok(Ingested::Accepted { .. })),
+        "{accepted:?}"
+    );
     assert_eq!(elder_sync_store::inbox_depth(&host.store).await.unwrap(), 2);
 }
