@@ -8,12 +8,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use elder_sync_runtime::{ConnectorSettings, LoadedConnector};
-use elder_sync_store::{ResolvedConfig, Store, StoreError};
+use elder_sync_store::{InboxWriter, ResolvedConfig, Store, StoreError};
 use elder_sync_telemetry::Metrics;
 use serde_json::{Map, Value};
 use tokio::sync::Notify;
 
 use crate::error::EngineError;
+use crate::gates::KeptGates;
 use crate::lease::{self, ConfigLease};
 use crate::pause::RateLimitPauses;
 use crate::replica::Replica;
@@ -41,12 +42,20 @@ pub struct EngineSettings {
     /// How long completed inbox, outbox and history rows are kept (`ELDER_RETENTION_DAYS`);
     /// failed and parked rows are kept until handled.
     pub retention: Duration,
+    /// Webhook deliveries worked at once (`ELDER_INBOX_WORKERS`): that many inbox workers,
+    /// each working one config's batch at a time; within a batch the deliveries of
+    /// different items are parsed side by side, and on PostgreSQL applied side by side too.
+    /// One item's deliveries are always applied in the order they arrived.
+    pub inbox_workers: usize,
 }
 
 /// How long a claimed inbox or outbox row stays invisible to other workers without renewal:
 /// the claimer renews it while its batch runs (`lease::renew_claims`), so a replica that dies
 /// mid-claim gives its rows back within this long.
 pub const CLAIM_LEASE: Duration = crate::lease::CONFIG_LEASE;
+
+/// The default number of inbox workers (`ELDER_INBOX_WORKERS`).
+pub const DEFAULT_INBOX_WORKERS: usize = 4;
 
 /// The default retention of completed work: 14 days.
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(14 * 24 * 3600);
@@ -60,6 +69,7 @@ impl Default for EngineSettings {
             max_attempts: 8,
             batch_fallback_size: 100,
             retention: DEFAULT_RETENTION,
+            inbox_workers: DEFAULT_INBOX_WORKERS,
         }
     }
 }
@@ -83,6 +93,10 @@ pub struct SyncEngine {
     pub rate_limits: RateLimitPauses,
     /// This process among the replicas on the database (id generated at start).
     pub replica: Arc<Replica>,
+    /// Writes webhook deliveries to the inbox, many per transaction (group commit).
+    pub inbox_writer: InboxWriter,
+    /// Configs' webhook gates kept in memory between deliveries (`gates`).
+    pub gates: KeptGates,
     locks: Arc<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>,
     /// Serialises read-modify-write of webhook health (concurrent deliveries).
     health_lock: Arc<tokio::sync::Mutex<()>>,
@@ -97,6 +111,8 @@ impl SyncEngine {
         settings: EngineSettings,
     ) -> SyncEngine {
         SyncEngine {
+            inbox_writer: InboxWriter::new(store.clone()),
+            gates: KeptGates::default(),
             store,
             registry,
             metrics,
@@ -127,11 +143,25 @@ impl SyncEngine {
     /// Serialises work on one config across every replica on the database: waits for the
     /// config's lease, renewed until the returned guard drops.
     pub async fn lock_config(&self, config_id: i64) -> ConfigLease {
-        let lock = {
-            let mut locks = self.locks.lock().expect("config locks poisoned");
-            locks.entry(config_id).or_default().clone()
-        };
-        lease::acquire(self, lock.lock_owned().await, config_id).await
+        lease::acquire(
+            self,
+            self.local_lock(config_id).lock_owned().await,
+            config_id,
+        )
+        .await
+    }
+
+    /// The config's lease when nobody holds it now (in this process or another replica);
+    /// `None` at once otherwise, without waiting.
+    pub async fn try_lock_config(&self, config_id: i64) -> Option<ConfigLease> {
+        let local = self.local_lock(config_id).try_lock_owned().ok()?;
+        lease::try_acquire(self, local, config_id).await
+    }
+
+    /// The in-process queue of a config's work.
+    fn local_lock(&self, config_id: i64) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.locks.lock().expect("config locks poisoned");
+        locks.entry(config_id).or_default().clone()
     }
 
     /// The same engine speaking as `replica` (e.g. the identity kept in the data directory).

@@ -2,27 +2,23 @@
 //! connector declares and the config's (mandatory) secret, drop its secret-bearing
 //! headers, write it to the durable inbox keyed by its delivery id, answer. Unauthenticated
 //! deliveries are stored nowhere and only counted (`trust`).
-//! The inbox worker then translates deliveries with the connector's `parse-webhook` and
-//! applies the changes. Nothing acknowledged is lost; redeliveries are no-ops.
+//! The inbox worker (`inbox`) then translates deliveries with the connector's
+//! `parse-webhook` and applies the changes. Nothing acknowledged is lost; redeliveries are
+//! no-ops.
 
-use elder_sync_model::{ChangeAction, WebhookInfo};
-use elder_sync_store::{StoreError, SyncConfig, SyncMethod, WorkQueue};
+use elder_sync_model::WebhookInfo;
+use elder_sync_store::{StoreError, WebhookGate};
 use elder_sync_telemetry::WebhookOutcome;
 
-use crate::apply::{apply_external, apply_external_delete};
-use crate::dispatch::backoff;
-use crate::engine::{SyncEngine, connector_settings};
+use crate::engine::SyncEngine;
 use crate::error::EngineError;
-use crate::poll::count;
-use crate::run::{Tally, recorded_with};
+use crate::gates::KeptGate;
 use crate::signatures::{delivery_id, verify_any};
 use crate::trust::{Unverified, strip_secret_headers};
 use elder_sync_model::now_ms;
-use elder_sync_store::{
-    InboxEntry, InboxInsert, claim_inbox, complete_inbox, fail_inbox, insert_inbox,
-};
-use tracing::Instrument;
-use uuid::Uuid;
+use elder_sync_store::InboxInsert;
+
+pub use crate::inbox::process_inbox_batch;
 
 /// Why a delivery was refused.
 #[derive(Debug, thiserror::Error)]
@@ -64,25 +60,33 @@ pub enum Ingested {
 
 /// Authenticates and stores one delivery for `config_id`. A delivery is stored only
 /// after its signature verifies with the config's secret; refusals never touch webhook
-/// health (they are counted instead).
+/// health (they are counted instead). A config's gate is kept in memory after a delivery
+/// verifies with it (`gates`), so the next delivery costs an HMAC and one inbox write.
 pub async fn ingest(
     engine: &SyncEngine,
     config_id: i64,
     headers: &[(String, String)],
     body: &[u8],
 ) -> Result<Ingested, IngestError> {
-    let config = match engine.store.get_config(config_id).await {
-        Ok(c) => Some(c),
-        Err(StoreError::NotFound(_)) => None,
-        Err(e) => return Err(e.into()),
-    };
-    let platform = config
+    if let Some(kept) = engine.gates.get(config_id) {
+        if let Some(ingested) = ingest_kept(engine, &kept, headers, body).await? {
+            let platform = kept.gate.platform.as_str();
+            engine
+                .metrics
+                .webhook_delivery(platform, WebhookOutcome::Accepted);
+            engine.inbox_notify.notify_one();
+            return Ok(ingested);
+        }
+        engine.gates.forget(config_id);
+    }
+    let gate = engine.store.webhook_gate(config_id).await?;
+    let platform = gate
         .as_ref()
-        .map_or("unknown", |c| c.platform.as_str())
+        .map_or("unknown", |g| g.platform.as_str())
         .to_string();
-    let result = match &config {
+    let result = match gate {
         None => Err(IngestError::Unauthenticated(Unverified::UnknownConfig)),
-        Some(c) => check_and_store(engine, c, headers, body).await,
+        Some(g) => check_and_store(engine, g, headers, body).await,
     };
     engine
         .metrics
@@ -92,11 +96,39 @@ pub async fn ingest(
             engine.inbox_notify.notify_one()
         }
         Err(IngestError::Unauthenticated(why)) => {
-            refused(engine, config_id, &platform, config.is_some(), why).await?
+            let known = !matches!(why, Unverified::UnknownConfig);
+            refused(engine, config_id, &platform, known, why).await?
         }
         _ => {}
     }
     result
+}
+
+/// A delivery verified with a kept gate and stored while the config still has that gate;
+/// `None` for anything else (not verified, a duplicate, the config changed), which then
+/// takes the full path.
+async fn ingest_kept(
+    engine: &SyncEngine,
+    kept: &KeptGate,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Result<Option<Ingested>, IngestError> {
+    let Ok(info) = verify(engine, &kept.gate, &kept.secret, headers, body) else {
+        return Ok(None);
+    };
+    let delivery_id = delivery_id(&info, headers, body);
+    let kept_headers = strip_secret_headers(&info, headers);
+    let insert = InboxInsert {
+        config_id: kept.gate.config_id,
+        delivery_id: &delivery_id,
+        headers: &kept_headers,
+        body,
+    };
+    let stored = engine
+        .inbox_writer
+        .insert_if_current(&insert, &kept.gate)
+        .await?;
+    Ok(stored.then_some(Ingested::Accepted { delivery_id }))
 }
 
 fn outcome_of(result: &Result<Ingested, IngestError>) -> WebhookOutcome {
@@ -129,9 +161,9 @@ async fn refused(
     Ok(())
 }
 
-/// The config's secret, or why there is none usable.
-fn usable_secret(engine: &SyncEngine, config: &SyncConfig) -> Result<String, Unverified> {
-    match engine.store.resolve_webhook_secret(config) {
+/// The gate's secret, or why there is none usable.
+fn usable_secret(engine: &SyncEngine, gate: &WebhookGate) -> Result<String, Unverified> {
+    match engine.store.resolve_gate_secret(gate) {
         Ok(Some(secret)) if !secret.trim().is_empty() => Ok(secret),
         Ok(_) => Err(Unverified::NoUsableSecret(
             "the config has no webhook secret".into(),
@@ -142,8 +174,8 @@ fn usable_secret(engine: &SyncEngine, config: &SyncConfig) -> Result<String, Unv
 
 /// The webhook schemes of the config's connector (enabled or not: a delivery for a
 /// disabled connector is verified and held like any other).
-fn webhook_info(engine: &SyncEngine, config: &SyncConfig) -> Result<WebhookInfo, Unverified> {
-    let platform = config.platform.as_str();
+fn webhook_info(engine: &SyncEngine, gate: &WebhookGate) -> Result<WebhookInfo, Unverified> {
+    let platform = gate.platform.as_str();
     let slot = engine
         .registry
         .slot(platform)
@@ -156,184 +188,67 @@ fn webhook_info(engine: &SyncEngine, config: &SyncConfig) -> Result<WebhookInfo,
 /// Verifies the delivery against the config's secret; the connector's schemes when it
 /// does. A disabled config or connector still receives: its deliveries are verified, stored
 /// and held until it is enabled again (answering 4xx would make GitLab disable the hook).
+/// Returns the schemes and the secret that verified.
 fn authenticate(
     engine: &SyncEngine,
-    config: &SyncConfig,
+    gate: &WebhookGate,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Result<(WebhookInfo, String), Unverified> {
+    let secret = usable_secret(engine, gate)?;
+    let info = verify(engine, gate, &secret, headers, body)?;
+    Ok((info, secret))
+}
+
+/// Verifies the delivery with `secret` and the connector's current schemes (a connector
+/// swapped meanwhile is honoured at once: schemes are never kept).
+fn verify(
+    engine: &SyncEngine,
+    gate: &WebhookGate,
+    secret: &str,
     headers: &[(String, String)],
     body: &[u8],
 ) -> Result<WebhookInfo, Unverified> {
-    if !config.webhook_enabled {
+    if !gate.webhook_enabled {
         return Err(Unverified::WebhooksDisabled);
     }
-    let secret = usable_secret(engine, config)?;
-    let info = webhook_info(engine, config)?;
-    let callback = engine.callback_url(config.id);
-    verify_any(&info, &secret, headers, body, callback.as_deref(), now_ms())?;
+    let info = webhook_info(engine, gate)?;
+    let callback = engine.callback_url(gate.config_id);
+    verify_any(&info, secret, headers, body, callback.as_deref(), now_ms())?;
     Ok(info)
 }
 
 async fn check_and_store(
     engine: &SyncEngine,
-    config: &SyncConfig,
+    gate: WebhookGate,
     headers: &[(String, String)],
     body: &[u8],
 ) -> Result<Ingested, IngestError> {
-    let info = authenticate(engine, config, headers, body).map_err(IngestError::Unauthenticated)?;
+    let (info, secret) =
+        authenticate(engine, &gate, headers, body).map_err(IngestError::Unauthenticated)?;
     let delivery_id = delivery_id(&info, headers, body);
     let kept = strip_secret_headers(&info, headers);
-    let stored = insert_inbox(
-        &engine.store,
-        &InboxInsert {
-            config_id: config.id,
+    let config_id = gate.config_id;
+    let stored = engine
+        .inbox_writer
+        .insert(&InboxInsert {
+            config_id,
             delivery_id: &delivery_id,
             headers: &kept,
             body,
-        },
-    )
-    .await?;
+        })
+        .await?;
+    engine.gates.keep(gate, secret);
     Ok(if stored {
         Ingested::Accepted { delivery_id }
     } else if engine
         .store
-        .requeue_parked_delivery(config.id, &delivery_id)
+        .requeue_parked_delivery(config_id, &delivery_id)
         .await?
     {
-        tracing::info!(config_id = config.id, %delivery_id, "a parked delivery was delivered again: queued again");
+        tracing::info!(config_id, %delivery_id, "a parked delivery was delivered again: queued again");
         Ingested::Requeued { delivery_id }
     } else {
         Ingested::Duplicate { delivery_id }
     })
-}
-
-/// Claims and processes one batch of inbox deliveries; returns how many were claimed.
-pub async fn process_inbox_batch(engine: &SyncEngine, limit: u32) -> Result<usize, EngineError> {
-    let me = &engine.replica.id;
-    let entries = claim_inbox(&engine.store, limit, crate::engine::CLAIM_LEASE, me).await?;
-    let ids = entries.iter().map(|e| e.id).collect();
-    let _renewal = crate::lease::renew_claims(engine, WorkQueue::Inbox, ids);
-    for entry in &entries {
-        // One correlation id per delivery: its history row and every log line carry it.
-        let correlation_id = Uuid::new_v4();
-        let span = tracing::info_span!("webhook_delivery", correlation_id = %correlation_id, config_id = entry.config_id, inbox_id = entry.id);
-        handle_delivery(engine, entry, correlation_id)
-            .instrument(span)
-            .await?;
-    }
-    Ok(entries.len())
-}
-
-/// Processes one claimed delivery and records the outcome (done, retry later, or parked).
-/// A delivery of a config whose work is paused (disabled, rate limited) is held untried.
-async fn handle_delivery(
-    engine: &SyncEngine,
-    entry: &InboxEntry,
-    correlation_id: Uuid,
-) -> Result<(), EngineError> {
-    let config = engine.store.get_config(entry.config_id).await?;
-    if let Some(pause) = engine.paused(&config) {
-        tracing::debug!(reason = %pause.reason, "the config's work is paused: delivery held");
-        return hold(engine, entry, pause.until).await;
-    }
-    match process_delivery(engine, entry, correlation_id).await {
-        Ok(()) => {
-            complete_inbox(&engine.store, entry.id).await?;
-            engine
-                .update_health(entry.config_id, |h| h.delivery_succeeded(now_ms()))
-                .await?;
-        }
-        Err(e) => {
-            if let Some(wait) = e.rate_limit_wait() {
-                let until = engine.pause_for_rate_limit(config.id, config.platform.as_str(), wait);
-                return hold(engine, entry, until).await;
-            }
-            let give_up = !e.is_transient() || entry.attempts >= engine.settings.max_attempts;
-            tracing::warn!(delivery_id = %entry.delivery_id, error = %e, give_up, "webhook processing failed");
-            // Upstream bodies may quote credentials: the same redaction as the logs.
-            let why = elder_sync_telemetry::redact::redact_text(&e.to_string());
-            fail_inbox(
-                &engine.store,
-                entry.id,
-                &why,
-                backoff(entry.attempts),
-                give_up,
-            )
-            .await?;
-            if give_up {
-                let policy = engine.settings.health;
-                engine
-                    .update_health(entry.config_id, |h| {
-                        h.delivery_failed(&policy, now_ms(), &why)
-                    })
-                    .await?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Puts a claimed delivery back untried until `until`.
-async fn hold(
-    engine: &SyncEngine,
-    entry: &InboxEntry,
-    until: chrono::DateTime<chrono::Utc>,
-) -> Result<(), EngineError> {
-    engine
-        .store
-        .hold_work(WorkQueue::Inbox, entry.id, until)
-        .await?;
-    Ok(())
-}
-
-async fn process_delivery(
-    engine: &SyncEngine,
-    entry: &InboxEntry,
-    correlation_id: Uuid,
-) -> Result<(), EngineError> {
-    let rc = engine.store.resolve_config(entry.config_id).await?;
-    let connector = engine.connector_for(&rc)?;
-    let cfg = connector_settings(&rc);
-    let report = recorded_with(engine, &rc, "webhook", correlation_id, |_| async {
-        let changes = connector
-            .parse_webhook(&cfg, entry.headers.clone(), entry.body.clone())
-            .await?;
-        let _guard = engine.lock_config(rc.config.id).await;
-        let mut tally = Tally::default();
-        for change in changes {
-            if change.action == ChangeAction::Deleted {
-                count(
-                    apply_external_delete(engine, &rc, change.kind, &change.external_id).await,
-                    &mut tally,
-                    change.kind,
-                    &change.external_id,
-                );
-                continue;
-            }
-            let item = match change.item {
-                Some(item) => item,
-                None => {
-                    connector
-                        .get(&cfg, change.kind, &change.external_id)
-                        .await?
-                }
-            };
-            count(
-                apply_external(engine, &rc, &connector, &item, SyncMethod::Webhook).await,
-                &mut tally,
-                item.kind,
-                &item.external_id,
-            );
-        }
-        Ok(tally)
-    })
-    .await?;
-    match report.error {
-        Some(message) if report.rate_limited.is_some() => Err(EngineError::RateLimited {
-            wait: report.rate_limited.unwrap_or_default(),
-            message,
-        }),
-        // A delivery the connector refuses as malformed is given up at once, not retried.
-        Some(e) if report.permanent => Err(EngineError::Invalid(e)),
-        Some(e) => Err(EngineError::Retryable(e)),
-        _ => Ok(()),
-    }
 }

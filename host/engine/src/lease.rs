@@ -59,20 +59,51 @@ pub async fn acquire(
     local: OwnedMutexGuard<()>,
     config_id: i64,
 ) -> ConfigLease {
-    let store = engine.store.clone();
-    let holder = engine.replica.id.clone();
     loop {
-        let now = elder_sync_model::now_ms();
-        match store
-            .try_acquire_config_lease(config_id, &holder, now, duration_ms(CONFIG_LEASE))
-            .await
-        {
-            Ok(true) => break,
-            Ok(false) => {}
-            Err(e) => tracing::warn!(config_id, error = %e, "config lease not taken; retrying"),
+        if take_row(engine, config_id).await {
+            return held(engine, local, config_id);
         }
         tokio::time::sleep(LEASE_RETRY).await;
     }
+}
+
+/// The lease of `config_id` when its database row is free now (one attempt, no waiting);
+/// `None` when another replica holds it (`local` is released then).
+pub async fn try_acquire(
+    engine: &SyncEngine,
+    local: OwnedMutexGuard<()>,
+    config_id: i64,
+) -> Option<ConfigLease> {
+    take_row(engine, config_id)
+        .await
+        .then(|| held(engine, local, config_id))
+}
+
+/// One attempt at the lease's database row; errors are logged and count as not taken.
+async fn take_row(engine: &SyncEngine, config_id: i64) -> bool {
+    let now = elder_sync_model::now_ms();
+    match engine
+        .store
+        .try_acquire_config_lease(
+            config_id,
+            &engine.replica.id,
+            now,
+            duration_ms(CONFIG_LEASE),
+        )
+        .await
+    {
+        Ok(taken) => taken,
+        Err(e) => {
+            tracing::warn!(config_id, error = %e, "config lease not taken; retrying");
+            false
+        }
+    }
+}
+
+/// The guard of a lease whose row was just taken: renewed from now on.
+fn held(engine: &SyncEngine, local: OwnedMutexGuard<()>, config_id: i64) -> ConfigLease {
+    let store = engine.store.clone();
+    let holder = engine.replica.id.clone();
     let renewer = tokio::spawn(renew(store.clone(), holder.clone(), config_id));
     ConfigLease {
         config_id,

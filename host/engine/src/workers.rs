@@ -1,6 +1,7 @@
-//! Background workers: the inbox worker (webhook deliveries), the outbox dispatcher
-//! (Elder changes) and this replica's heartbeat (`replica`). Each drains its queue, then sleeps until notified or a short tick
-//! passes (rows retried with backoff become due without a notification).
+//! Background workers: the inbox workers (webhook deliveries, `inbox_workers` of them, each
+//! working one config's batch at a time), the outbox dispatcher (Elder changes) and this
+//! replica's heartbeat (`replica`). Each drains its queue, then sleeps until notified or a
+//! short tick passes (rows retried with backoff become due without a notification).
 
 use std::time::Duration;
 
@@ -9,25 +10,27 @@ use tokio_util::sync::CancellationToken;
 
 use crate::dispatch::dispatch_batch;
 use crate::engine::SyncEngine;
-use crate::ingest::process_inbox_batch;
+use crate::inbox::process_inbox_batch;
 
 const BATCH: u32 = 50;
 const TICK: Duration = Duration::from_secs(1);
 
 /// Starts the workers and the heartbeat; they stop when `stop` is cancelled.
 pub fn spawn_workers(engine: &SyncEngine, stop: CancellationToken) -> Vec<JoinHandle<()>> {
-    let inbox = {
-        let engine = engine.clone();
-        let stop = stop.clone();
-        tokio::spawn(async move {
-            let notify = engine.inbox_notify.clone();
-            drain_loop("inbox", stop, notify, move || {
-                let engine = engine.clone();
-                async move { process_inbox_batch(&engine, BATCH).await }
+    let mut handles: Vec<JoinHandle<()>> = (0..engine.settings.inbox_workers.max(1))
+        .map(|_| {
+            let engine = engine.clone();
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                let notify = engine.inbox_notify.clone();
+                drain_loop("inbox", stop, notify, move || {
+                    let engine = engine.clone();
+                    async move { process_inbox_batch(&engine, BATCH).await }
+                })
+                .await
             })
-            .await
         })
-    };
+        .collect();
     let heartbeat = crate::replica::spawn_heartbeat(engine, stop.clone());
     let outbox = {
         let engine = engine.clone();
@@ -40,7 +43,8 @@ pub fn spawn_workers(engine: &SyncEngine, stop: CancellationToken) -> Vec<JoinHa
             .await
         })
     };
-    vec![inbox, outbox, heartbeat]
+    handles.extend([outbox, heartbeat]);
+    handles
 }
 
 async fn drain_loop<F, Fut>(

@@ -158,6 +158,7 @@ fn engine_settings(settings: &Settings) -> EngineSettings {
         public_url: settings.public_url.clone(),
         batch_fallback_size: settings.batch_size,
         retention: settings.retention,
+        inbox_workers: settings.inbox_workers,
         ..EngineSettings::default()
     }
 }

@@ -53,6 +53,10 @@ pub struct Settings {
     /// `ELDER_CONNECTOR_MAX_CONCURRENT_CALLS`, default 256: connector calls running at once
     /// (sizes the instance pool); further calls wait for a slot.
     pub connector_max_calls: usize,
+    /// `ELDER_INBOX_WORKERS`, default 4: webhook deliveries worked at once by this replica
+    /// (configs in parallel; within a config's batch, different items in parallel on
+    /// PostgreSQL; one item's deliveries always in order).
+    pub inbox_workers: usize,
     /// The HTTP server's limits.
     pub http: HttpLimits,
 }
@@ -127,6 +131,11 @@ impl Settings {
                 &get,
                 "ELDER_CONNECTOR_MAX_CONCURRENT_CALLS",
                 elder_sync_runtime::DEFAULT_MAX_CONCURRENT_CALLS as u64,
+            )? as usize,
+            inbox_workers: positive(
+                &get,
+                "ELDER_INBOX_WORKERS",
+                elder_sync_engine::engine::DEFAULT_INBOX_WORKERS as u64,
             )? as usize,
             http: HttpLimits::from_lookup(&get)?,
         })

@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use crate::db::Sql;
+use crate::inbox_writer::OwnedInsert;
 use crate::{Backend, Store, StoreError};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -42,22 +44,67 @@ pub struct InboxEntry {
 }
 
 /// Stores a delivery; `false` when the same (config, delivery id) is already there (a
-/// caller re-queues it when it is parked: `Store::requeue_parked_delivery`).
+/// caller re-queues it when it is parked: `Store::requeue_parked_delivery`). Webhook
+/// requests go through the group-committing [`InboxWriter`](crate::InboxWriter) instead.
 pub async fn insert_inbox(store: &Store, d: &InboxInsert<'_>) -> Result<bool, StoreError> {
     let headers =
         serde_json::to_string(d.headers).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let row = OwnedInsert {
+        config_id: d.config_id,
+        delivery_id: d.delivery_id.to_string(),
+        headers,
+        body: d.body.to_vec(),
+        stamp: None,
+    };
+    insert_row(store, &row).await
+}
+
+/// Writes one delivery on its own; `false` when it is already there (or, with a stamp,
+/// when the config's row no longer has that stamp).
+pub(crate) async fn insert_row(store: &Store, row: &OwnedInsert) -> Result<bool, StoreError> {
+    let mut conn = store.pool().acquire().await?;
+    insert_with(&mut conn, row).await
+}
+
+/// Writes one delivery on `conn` (a transaction's connection, in a group).
+pub(crate) async fn insert_with(
+    conn: &mut sqlx::AnyConnection,
+    row: &OwnedInsert,
+) -> Result<bool, StoreError> {
+    const COLUMNS: &str = "INSERT INTO webhook_inbox (sync_config_id, delivery_id, headers, body, \
+         received_at, next_attempt_at) ";
+    const CONFLICT: &str = " ON CONFLICT (sync_config_id, delivery_id) DO NOTHING";
     let now = now_ms();
-    let done = sqlx::query(
-        "INSERT INTO webhook_inbox (sync_config_id, delivery_id, headers, body, received_at, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (sync_config_id, delivery_id) DO NOTHING",
-    )
-    .bind(d.config_id)
-    .bind(d.delivery_id.to_string())
-    .bind(headers)
-    .bind(d.body.to_vec())
-    .bind(now)
-    .execute(store.pool())
-    .await?;
+    let done = match &row.stamp {
+        None => {
+            let sql = format!("{COLUMNS}VALUES ($1, $2, $3, $4, $5, $5){CONFLICT}");
+            sqlx::query(&sql)
+                .bind(row.config_id)
+                .bind(row.delivery_id.clone())
+                .bind(row.headers.clone())
+                .bind(row.body.clone())
+                .bind(now)
+                .execute(&mut *conn)
+                .await?
+        }
+        Some(stamp) => {
+            // Only while the config's row is as the gate was read (see `webhook_gate`).
+            let sql = format!(
+                "{COLUMNS}SELECT $1, $2, $3, $4, $5, $5 WHERE EXISTS (SELECT 1 FROM sync_configs \
+                 WHERE id = $1 AND updated_at = $6 AND webhook_secret = $7){CONFLICT}"
+            );
+            sqlx::query(&sql)
+                .bind(row.config_id)
+                .bind(row.delivery_id.clone())
+                .bind(row.headers.clone())
+                .bind(row.body.clone())
+                .bind(now)
+                .bind(stamp.updated_at)
+                .bind(stamp.stored_secret.clone())
+                .execute(&mut *conn)
+                .await?
+        }
+    };
     Ok(done.rows_affected() == 1)
 }
 
@@ -70,30 +117,76 @@ pub async fn claim_inbox(
     lease: Duration,
     holder: &str,
 ) -> Result<Vec<InboxEntry>, StoreError> {
+    claim(store, None, limit, lease, holder).await
+}
+
+/// [`claim_inbox`] for the deliveries of one config only. The engine claims a config's
+/// deliveries only while it holds the config's lease, so they are applied in the order
+/// they arrived whichever worker or replica claims them.
+pub async fn claim_inbox_of(
+    store: &Store,
+    config_id: i64,
+    limit: u32,
+    lease: Duration,
+    holder: &str,
+) -> Result<Vec<InboxEntry>, StoreError> {
+    claim(store, Some(config_id), limit, lease, holder).await
+}
+
+async fn claim(
+    store: &Store,
+    config_id: Option<i64>,
+    limit: u32,
+    lease: Duration,
+    holder: &str,
+) -> Result<Vec<InboxEntry>, StoreError> {
     let now = now_ms();
     let until = now + duration_ms(lease);
     let lock = match store.backend() {
         Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
+    let of_config = if config_id.is_some() {
+        " AND sync_config_id = $5"
+    } else {
+        ""
+    };
     let sql = format!(
         "UPDATE webhook_inbox SET attempts = attempts + 1, next_attempt_at = $1, claimed_by = $4 \
-         WHERE id IN (SELECT id FROM webhook_inbox WHERE status = 'pending' AND next_attempt_at <= $2 \
+         WHERE id IN (SELECT id FROM webhook_inbox WHERE status = 'pending' AND next_attempt_at <= $2{of_config} \
          ORDER BY id LIMIT $3{lock}) RETURNING id, sync_config_id, delivery_id, headers, body, attempts"
     );
-    let rows = sqlx::query(&sql)
+    let mut query = sqlx::query(&sql)
         .bind(until)
         .bind(now)
         .bind(i64::from(limit))
-        .bind(holder.to_string())
-        .fetch_all(store.pool())
-        .await?;
+        .bind(holder.to_string());
+    if let Some(id) = config_id {
+        query = query.bind(id);
+    }
+    let rows = query.fetch_all(store.pool()).await?;
     let mut out = rows
         .iter()
         .map(entry_from_row)
         .collect::<Result<Vec<_>, _>>()?;
     out.sort_by_key(|e| e.id);
     Ok(out)
+}
+
+/// Up to `limit` configs that have due deliveries, the one waiting longest first.
+pub async fn configs_with_due_inbox(store: &Store, limit: u32) -> Result<Vec<i64>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT sync_config_id, MIN(id) AS oldest FROM webhook_inbox \
+         WHERE status = 'pending' AND next_attempt_at <= $1 \
+         GROUP BY sync_config_id ORDER BY oldest LIMIT $2",
+    )
+    .bind(now_ms())
+    .bind(i64::from(limit))
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|r| Ok(r.try_get("sync_config_id")?))
+        .collect()
 }
 
 fn entry_from_row(r: &AnyRow) -> Result<InboxEntry, StoreError> {
@@ -115,6 +208,25 @@ pub async fn complete_inbox(store: &Store, id: i64) -> Result<(), StoreError> {
         .bind(id)
         .execute(store.pool())
         .await?;
+    Ok(())
+}
+
+/// Marks the deliveries `ids` processed, in one statement.
+pub async fn complete_inbox_many(store: &Store, ids: &[i64]) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::new("UPDATE webhook_inbox SET status = 'done', processed_at = ");
+    sql.bind(now_ms())
+        .push(", last_error = NULL, claimed_by = NULL WHERE id IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(*id);
+    }
+    sql.push(")");
+    sql.query().execute(store.pool()).await?;
     Ok(())
 }
 

@@ -18,6 +18,7 @@ mod error;
 mod history;
 mod identities;
 mod inbox;
+mod inbox_writer;
 mod leases;
 mod links;
 mod mappings;
@@ -37,6 +38,7 @@ mod store;
 mod time;
 mod tokens;
 mod trust;
+mod webhook_gate;
 mod webhook_health;
 mod webhook_secret;
 
@@ -53,9 +55,10 @@ pub use error::{Result, StoreError};
 pub use history::{HistoryEntry, HistoryFilter, NewHistory};
 pub use identities::{Identity, IdentityPatch, NewIdentity};
 pub use inbox::{
-    InboxEntry, InboxInsert, claim_inbox, complete_inbox, fail_inbox, inbox_depth, insert_inbox,
-    pending_inbox_by_config,
+    InboxEntry, InboxInsert, claim_inbox, claim_inbox_of, complete_inbox, complete_inbox_many,
+    configs_with_due_inbox, fail_inbox, inbox_depth, insert_inbox, pending_inbox_by_config,
 };
+pub use inbox_writer::{GROUP_MAX, InboxWriter};
 pub use links::{open_conflict_types, repoint_mapping, unresolved_conflicts_of};
 pub use mappings::{Mapping, MappingFilter, MappingUpsert, SyncMethod, SyncStatus};
 pub use outbox::{OutboxEntry, OutboxOperation, OutboxStatus};
@@ -75,6 +78,7 @@ pub use status::{ConfigSyncStatus, SyncOverview, WebhookStatus};
 pub use store::Store;
 pub use tokens::{ApiToken, Role};
 pub use trust::WebhookTrust;
+pub use webhook_gate::WebhookGate;
 pub use webhook_health::{load_health, save_health};
 pub use webhook_secret::{
     GENERATED_SECRET_BYTES, MIN_WHSEC_KEY_BYTES, WebhookSecretForm, check_webhook_secret,

@@ -1,7 +1,7 @@
 //! Elder -> GitHub creates never make twins: the mapping is reserved before the create
-//! call, so GitHub's webhook for our own create, processed (here by a second replica over
-//! the same database) before the call has returned, adopts the reservation instead of
-//! creating a copy in Elder.
+//! call, and a second replica over the same database leaves GitHub's webhook for our own
+//! create alone while the first holds the config's lease for the call; it applies it after,
+//! as our own write coming back, without creating a copy in Elder.
 
 use std::sync::Arc;
 
@@ -138,17 +138,28 @@ async fn race(db: TestEngine) {
         .expect("the mapping is reserved before the create call returns");
     assert_eq!(reserved.sync_status, SyncStatus::Pending);
 
-    // Replica B processes the webhook while A's call is still waiting.
+    // Replica B's inbox worker leaves the config's deliveries alone while A's create holds
+    // the config's lease (issue 15; issue 17: workers skip a held config instead of waiting).
     let store_b = Store::open_with(&host.db.url, Some(test_secret_key()))
         .await
         .unwrap();
     let engine_b = engine_over(store_b);
-    assert_eq!(process_inbox_batch(&engine_b, 10).await.unwrap(), 1);
+    assert_eq!(process_inbox_batch(&engine_b, 10).await.unwrap(), 0);
     let issues = host.elder_issues().await;
     assert_eq!(issues.len(), 1, "no twin was created: {issues:?}");
 
     proxy.release.add_permits(1);
     push.await.unwrap().unwrap();
+    // Once A's lease is released, B applies GitHub's webhook for our own create: no twin.
+    let mut applied = 0;
+    for _ in 0..100 {
+        applied += process_inbox_batch(&engine_b, 10).await.unwrap();
+        if applied > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(applied, 1, "B applied the delivery once the lease was free");
     let github = host.github.issues();
     assert_eq!(github.len(), 1, "one GitHub issue");
     let number = github[0].number;
