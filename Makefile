@@ -40,6 +40,10 @@ bench: wasm
 	@cargo bench -p elder-sync-api --bench api_load
 	@echo "==> webhook ingest and inbox-to-applied throughput on SQLite and PostgreSQL"
 	@cargo bench -p elder-sync-e2e --bench sync_ingest
+	@echo "==> first import of 100,000 issues from the GitHub simulator: items/s and peak RSS, SQLite and PostgreSQL"
+	@cargo bench -p elder-sync-e2e --bench backfill
+	@echo "==> scheduler ticks and RSS with 100, 500 and 1,000 configs"
+	@cargo bench -p elder-sync-e2e --bench scheduler
 
 clean-wasm:
 	@rm -rf target/connectors target/test-guests target/wasm-rustup target/wasm-debian

@@ -16,6 +16,7 @@ mod db;
 mod dead_letters;
 mod error;
 mod history;
+mod imports;
 mod inbox;
 mod leases;
 mod links;
@@ -23,6 +24,7 @@ mod mappings;
 mod outbox;
 mod page;
 mod platform;
+mod progress;
 mod readiness;
 mod replicas;
 mod reservations;
@@ -61,8 +63,11 @@ pub use platform::{
     BATCH_SIZE_RANGE, ConfigRequirements, PLATFORM_ID_MAX, PlatformId, RequiredKey,
     SYNC_INTERVAL_RANGE,
 };
+pub use progress::{PROGRESS_SEEN_WITHIN, RunProgress};
 pub use replicas::{REPLICA_SEEN_WITHIN, ReplicaSeen};
-pub use reservations::{RESERVED_PREFIX, find_reservation, is_reserved, placeholder};
+pub use reservations::{
+    RESERVED_PREFIX, find_reservation, has_reservations, is_reserved, placeholder,
+};
 pub use resources::{NewResource, Resource, ResourceFilter, ResourcePatch, ResourceStatus};
 pub use retention::Pruned;
 pub use secrets::{DEFAULT_ENV_PREFIX, SecretSource, SecretStatus, is_secret_key};
