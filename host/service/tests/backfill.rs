@@ -39,11 +39,8 @@ async fn killed_import_resumes(engine: TestEngine) {
         });
     }
     github.delay_list_answers(Duration::from_millis(250));
-    let mut service = Service::start(
-        BIN,
-        ServiceOptions::new(engine).reaching_local_simulators(),
-    )
-    .await;
+    let mut service =
+        Service::start(BIN, ServiceOptions::new(engine).reaching_local_simulators()).await;
     let (_, project) = service.post("/projects", &json!({"title": "Apollo"})).await;
     let project_id = project["id"].as_i64().unwrap();
     let (status, created) = service
@@ -68,11 +65,15 @@ async fn killed_import_resumes(engine: TestEngine) {
 
     // The scheduler starts the first import; its progress shows in the status.
     let progress = service
-        .eventually(Duration::from_secs(60), "the backfill's progress", || async {
-            let (_, status) = service.get("/sync/status").await;
-            let running = running_of(&status, config_id)?;
-            (running["items_done"].as_i64()? >= 300).then_some(running)
-        })
+        .eventually(
+            Duration::from_secs(60),
+            "the backfill's progress",
+            || async {
+                let (_, status) = service.get("/sync/status").await;
+                let running = running_of(&status, config_id)?;
+                (running["items_done"].as_i64()? >= 300).then_some(running)
+            },
+        )
         .await;
     assert_eq!(progress["sync_type"], "backfill", "{progress}");
     assert!(

@@ -135,7 +135,11 @@ mod tests {
         assert_eq!(p.eta_secs, Some(30));
         let unknown = RunProgress::derive(1, "backfill".into(), 0, 10_000, 5_000, None).unwrap();
         assert_eq!(unknown.eta_secs, None);
-        let overrun = RunProgress::derive(1, "backfill".into(), 0, 10_000, 5_000, Some(4_000)).unwrap();
-        assert_eq!((overrun.estimated_total, overrun.eta_secs), (Some(5_000), Some(0)));
+        let overrun =
+            RunProgress::derive(1, "backfill".into(), 0, 10_000, 5_000, Some(4_000)).unwrap();
+        assert_eq!(
+            (overrun.estimated_total, overrun.eta_secs),
+            (Some(5_000), Some(0))
+        );
     }
 }

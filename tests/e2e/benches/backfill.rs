@@ -75,7 +75,10 @@ async fn sim_child(n: usize) {
     for i in 0..n {
         sim.seed_issue(SeedIssue {
             title: format!("Saving large sheets freezes the app ({i})"),
-            body: Some(format!("### Issue {i}\n\n{}\n\n- [ ] fix\n", para.repeat(3))),
+            body: Some(format!(
+                "### Issue {i}\n\n{}\n\n- [ ] fix\n",
+                para.repeat(3)
+            )),
             labels: vec!["bug".into(), format!("area-{}", i % 7)],
             assignees: vec!["octocat".into()],
             milestone: (i % 3 == 0).then_some(milestone),
@@ -242,13 +245,21 @@ async fn bench_engine(db: TestEngine, sim: &Sim, n: usize, rss: &RssSampler) {
         listed.as_secs_f64() / elapsed.as_secs_f64(),
         status_kib("VmHWM:") as f64 / 1024.0,
     );
-    assert!(report.error.is_none(), "backfill failed: {:?}", report.error);
+    assert!(
+        report.error.is_none(),
+        "backfill failed: {:?}",
+        report.error
+    );
     assert_eq!(imported, n, "every issue is imported exactly once");
 }
 
 /// Walks every page of issues through the connector, applying nothing; the wall time.
 async fn list_only(engine: &elder_sync_engine::SyncEngine, config_id: i64) -> Duration {
-    let rc = engine.store.resolve_config(config_id).await.expect("config");
+    let rc = engine
+        .store
+        .resolve_config(config_id)
+        .await
+        .expect("config");
     let connector = engine.connector_for(&rc).expect("connector");
     let cfg = connector_settings(&rc);
     let start = Instant::now();

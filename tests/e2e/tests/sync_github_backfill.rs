@@ -74,13 +74,13 @@ async fn reports_progress(db: TestEngine) {
     let host = host(db).await;
     seed(&host, ISSUES, |i| format!("Issue {i}"));
     // Each page answers after 300 ms: the run's progress can be read between pages.
-    host.github
-        .delay_list_answers(Duration::from_millis(300));
+    host.github.delay_list_answers(Duration::from_millis(300));
     let engine = host.engine.clone();
     let config_id = host.config_id;
-    let run = tokio::spawn(async move {
-        poll_config(&engine, config_id, "backfill", SyncMethod::Poll).await
-    });
+    let run =
+        tokio::spawn(
+            async move { poll_config(&engine, config_id, "backfill", SyncMethod::Poll).await },
+        );
     let mut seen: Vec<RunProgress> = Vec::new();
     while !run.is_finished() {
         if let Some(p) = running(&host).await {

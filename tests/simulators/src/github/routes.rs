@@ -314,7 +314,16 @@ async fn list_issues(
         .filter(|i| since.is_none_or(|s| i.updated_at >= s))
         .collect();
     let by_updated = param(&q, "sort").unwrap_or("created") == "updated";
-    let key = |i: &&Issue| (if by_updated { i.updated_at } else { i.created_at }, i.number);
+    let key = |i: &&Issue| {
+        (
+            if by_updated {
+                i.updated_at
+            } else {
+                i.created_at
+            },
+            i.number,
+        )
+    };
     let descending = param(&q, "direction").unwrap_or("desc") == "desc";
     let (per_page, page) = match paging(&q) {
         Ok(p) => p,
