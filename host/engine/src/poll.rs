@@ -1,13 +1,14 @@
 //! Polling: first the pairs linked by hand since the last run (`linking`), then per kind
-//! `list-changes` from the stored cursor, planning each item (`plan`) and executing the
-//! plans of a page, then saving the cursor after it, so an interruption (rate limit, crash)
-//! resumes where it stopped. Rate-limit answers are waited out (up to a bound) without
+//! `list-changes` from the stored cursor: a page's unmapped items imported together
+//! (`import_page`), every other item planned (`plan`) and its plan executed, then the
+//! cursor saved after the page, so an interruption (rate limit, crash) resumes where it
+//! stopped, and the run's progress recorded (`progress`). Rate-limit answers are waited out (up to a bound) without
 //! failing the run. A dry run walks the same way with a [`Pass::Dry`]: the same plans,
 //! reported instead of executed, and no cursor saved.
 
 use std::time::Duration;
 
-use elder_sync_model::{ConnectorError, Kind};
+use elder_sync_model::{ConnectorError, Item, Kind};
 use elder_sync_runtime::{CallError, LoadedConnector};
 use elder_sync_store::{ResolvedConfig, SyncMethod};
 
@@ -15,8 +16,10 @@ use crate::apply::{Applied, execute};
 use crate::dry_run::DryRun;
 use crate::engine::{SyncEngine, connector_settings};
 use crate::error::EngineError;
+use crate::import_page::import_unmapped;
 use crate::linking::reconcile_fresh_links;
 use crate::plan::{Plan, plan_external, plan_external_delete};
+use crate::progress::Progress;
 use crate::run::{RunReport, Tally, recorded};
 use elder_sync_model::now_ms;
 use elder_sync_store::{load_cursor, save_cursor};
@@ -33,14 +36,18 @@ pub async fn poll_config(
 ) -> Result<RunReport, EngineError> {
     let rc = engine.store.resolve_config(config_id).await?;
     let connector = engine.connector_for(&rc)?;
-    let report = recorded(engine, &rc, sync_type, |_| async {
+    let (rc_ref, connector_ref) = (&rc, &connector);
+    let report = recorded(engine, &rc, sync_type, |correlation_id| async move {
         let _guard = engine.lock_config(config_id).await;
         let mut tally = Tally::default();
+        let mut progress = Progress::new(correlation_id, now_ms());
+        progress.record(engine).await;
         let mut pass = Pass::Run {
             method,
             tally: &mut tally,
+            progress: &mut progress,
         };
-        walk(engine, &rc, &connector, &mut pass).await?;
+        walk(engine, rc_ref, connector_ref, &mut pass).await?;
         Ok(tally)
     })
     .await?;
@@ -71,6 +78,8 @@ pub enum Pass<'a> {
         method: SyncMethod,
         /// What the run did so far.
         tally: &'a mut Tally,
+        /// How far it is, recorded after every page.
+        progress: &'a mut Progress,
     },
     /// A dry run: every plan is reported; nothing is written.
     Dry(&'a mut DryRun),
@@ -90,7 +99,7 @@ impl Pass<'_> {
         external_id: &str,
     ) -> Option<Duration> {
         match self {
-            Pass::Run { method, tally } => {
+            Pass::Run { method, tally, .. } => {
                 let applied = match plan {
                     Ok(plan) => execute(engine, rc, connector, plan, *method).await,
                     Err(e) => Err(e),
@@ -183,7 +192,7 @@ async fn poll_kind(
             Err(CallError::Connector(ConnectorError::Unsupported(_))) => return Ok(()),
             Err(e) => return Err(e.into()),
         };
-        for item in &page.items {
+        for item in unmapped_imported(engine, rc, kind, &page.items, pass).await? {
             plan_with_retry(
                 engine,
                 rc,
@@ -207,7 +216,7 @@ async fn poll_kind(
                 return Ok(());
             }
         }
-        if let Pass::Run { .. } = pass {
+        if let Pass::Run { progress, .. } = pass {
             save_cursor(
                 &engine.store,
                 rc.config.id,
@@ -215,11 +224,30 @@ async fn poll_kind(
                 page.next_cursor.as_deref(),
             )
             .await?;
+            progress.page(kind, &page.items, page.deleted_ids.len());
+            progress.record(engine).await;
         }
         if !page.has_more {
             return Ok(());
         }
         cursor = page.next_cursor;
+    }
+}
+
+/// A real run imports the page's unmapped items in one transaction first (`import_page`)
+/// and leaves the rest to the one-by-one path; a dry run leaves every item to it.
+async fn unmapped_imported<'i>(
+    engine: &SyncEngine,
+    rc: &ResolvedConfig,
+    kind: Kind,
+    items: &'i [Item],
+    pass: &mut Pass<'_>,
+) -> Result<Vec<&'i Item>, EngineError> {
+    match pass {
+        Pass::Run { method, tally, .. } => {
+            import_unmapped(engine, rc, kind, items, *method, tally).await
+        }
+        Pass::Dry(_) => Ok(items.iter().collect()),
     }
 }
 

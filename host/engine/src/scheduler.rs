@@ -115,7 +115,14 @@ pub async fn prune(engine: &SyncEngine) {
     }
 }
 
-async fn run_due(engine: &SyncEngine, batch: BatchSettings, running: &Arc<Mutex<HashSet<i64>>>) {
+/// One tick of the scheduler: starts, for each enabled config, the poll that is due, unless
+/// the config is paused or already running (`running`: the configs whose poll this replica
+/// runs now).
+pub async fn run_due(
+    engine: &SyncEngine,
+    batch: BatchSettings,
+    running: &Arc<Mutex<HashSet<i64>>>,
+) {
     let configs = match engine.store.list_configs().await {
         Ok(c) => c,
         Err(e) => {

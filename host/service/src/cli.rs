@@ -1,6 +1,6 @@
 //! The command line: `elder-sync serve`, `elder-sync token create`, `elder-sync plugin ...`
 //! (`list`, `install`, `enable`, `disable`, `rollback`, `approve` over the API; `check`
-//! and `new` locally).
+//! and `new` locally), `elder-sync sync run <config>` (over the API, with progress).
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -33,6 +33,27 @@ pub enum Command {
         token: Option<String>,
         #[command(subcommand)]
         command: PluginCommand,
+    },
+    /// Sync configs of a running service over its API.
+    Sync {
+        /// The service's base URL.
+        #[arg(long, env = "ELDER_API_URL", default_value = "http://127.0.0.1:8000")]
+        api_url: String,
+        /// An API token (admin).
+        #[arg(long, env = "ELDER_API_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        #[command(subcommand)]
+        command: SyncCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Run a sync of a config now (a first import when it never ran), showing its progress:
+    /// a progress bar on a terminal, plain lines otherwise; exits 1 when the run failed.
+    Run {
+        /// The config's name or id.
+        config: String,
     },
 }
 

@@ -1,6 +1,8 @@
-//! `elder-sync`: the service (`serve`) and its operator commands (`token create`, `plugin ...`).
+//! `elder-sync`: the service (`serve`) and its operator commands (`token create`, `plugin ...`,
+//! `sync run`).
 //! Settings come from the environment; see README.md.
 
+mod api_client;
 mod catalog;
 mod cli;
 mod http_server;
@@ -10,6 +12,7 @@ mod plugin_new;
 mod plugins;
 mod serve;
 mod settings;
+mod sync_cli;
 
 use anyhow::Result;
 use clap::Parser;
@@ -63,6 +66,11 @@ async fn main() -> Result<()> {
             token,
             command,
         } => plugin_cli::run(&api_url, token.as_deref(), command).await,
+        Command::Sync {
+            api_url,
+            token,
+            command,
+        } => sync_cli::run(&api_url, token.as_deref(), command).await,
     }
 }
 

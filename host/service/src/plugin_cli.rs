@@ -4,6 +4,8 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
+
+use crate::api_client::Client as ApiClient;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
@@ -29,19 +31,11 @@ pub async fn run(api_url: &str, token: Option<&str>, command: PluginCommand) -> 
     Ok(())
 }
 
-struct Client {
-    http: reqwest::Client,
-    base: String,
-    token: Option<String>,
-}
+struct Client(ApiClient);
 
 impl Client {
     fn new(api_url: &str, token: Option<&str>) -> Result<Client> {
-        Ok(Client {
-            http: reqwest::Client::builder().build()?,
-            base: format!("{}/api/v1/plugins", api_url.trim_end_matches('/')),
-            token: token.map(str::to_string),
-        })
+        Ok(Client(ApiClient::new(api_url, "/api/v1/plugins", token)?))
     }
 
     async fn action(&self, id: &str, action: &str) -> Result<Value> {
@@ -49,29 +43,7 @@ impl Client {
     }
 
     async fn send(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value> {
-        let url = format!("{}{path}", self.base);
-        let mut req = match method {
-            "GET" => self.http.get(&url),
-            _ => self.http.post(&url),
-        };
-        if let Some(token) = &self.token {
-            req = req.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let resp = req
-            .send()
-            .await
-            .with_context(|| format!("cannot reach the service at {url} (ELDER_API_URL)"))?;
-        let status = resp.status();
-        let value: Value = resp.json().await.unwrap_or(Value::Null);
-        if !status.is_success() {
-            let message = value["error"]["message"].as_str().unwrap_or("no details");
-            let code = value["error"]["code"].as_str().unwrap_or("error");
-            bail!("the service answered {status} ({code}): {message}");
-        }
-        Ok(value)
+        self.0.send(method, path, body).await
     }
 }
 

@@ -17,6 +17,7 @@ mod dead_letters;
 mod error;
 mod history;
 mod identities;
+mod imports;
 mod inbox;
 mod inbox_writer;
 mod leases;
@@ -26,6 +27,7 @@ mod outbox;
 mod page;
 mod platform;
 mod plugin_state;
+mod progress;
 mod readiness;
 mod replicas;
 mod reservations;
@@ -68,8 +70,11 @@ pub use platform::{
     SYNC_INTERVAL_RANGE,
 };
 pub use plugin_state::{PLUGIN_CHANNEL, PluginChanges, PluginRecord, StoredPending, StoredVersion};
+pub use progress::{PROGRESS_SEEN_WITHIN, RunProgress};
 pub use replicas::{REPLICA_SEEN_WITHIN, ReplicaSeen};
-pub use reservations::{RESERVED_PREFIX, find_reservation, is_reserved, placeholder};
+pub use reservations::{
+    RESERVED_PREFIX, find_reservation, has_reservations, is_reserved, placeholder,
+};
 pub use resources::{NewResource, Resource, ResourceFilter, ResourcePatch, ResourceStatus};
 pub use retention::Pruned;
 pub use secrets::{DEFAULT_ENV_PREFIX, SecretSource, SecretStatus, is_secret_key};

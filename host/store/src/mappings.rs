@@ -320,7 +320,7 @@ impl Store {
     }
 }
 
-fn mapping_from_row(r: &AnyRow) -> Result<Mapping> {
+pub(crate) fn mapping_from_row(r: &AnyRow) -> Result<Mapping> {
     let kind: String = r.try_get("elder_type")?;
     let status: String = r.try_get("sync_status")?;
     let method: String = r.try_get("sync_method")?;

@@ -45,3 +45,23 @@ pub async fn find_reservation(
         None => None,
     })
 }
+
+/// True when any create under `(config, kind)` holds a reservation now (a create call in
+/// flight, or one a crash interrupted): a batched import then leaves the page's new items to
+/// the one-by-one path, which adopts them.
+pub async fn has_reservations(
+    store: &Store,
+    config_id: i64,
+    kind: Kind,
+) -> Result<bool, StoreError> {
+    let row = sqlx::query(
+        "SELECT 1 AS one FROM sync_mappings WHERE sync_config_id = $1 AND elder_type = $2 \
+         AND external_id LIKE $3 LIMIT 1",
+    )
+    .bind(config_id)
+    .bind(kind.as_str())
+    .bind(format!("{RESERVED_PREFIX}%"))
+    .fetch_optional(store.pool())
+    .await?;
+    Ok(row.is_some())
+}

@@ -319,7 +319,7 @@ async fn check_references(tx: &mut Transaction<'_, Any>, f: &Fields) -> Result<(
 }
 
 /// Inserts a resource (version 1) and its `create` outbox row inside `tx`.
-async fn insert_resource(
+pub(crate) async fn insert_resource(
     tx: &mut Transaction<'_, Any>,
     kind: Kind,
     new: &NewResource,

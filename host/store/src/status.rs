@@ -1,6 +1,7 @@
 //! The sync overview behind `GET /api/v1/sync/status`, including each config's webhook
 //! health as the sync engine records it (`webhook_health`, migration 0002) and its webhook
-//! trust (refused deliveries, why webhooks were turned off: `webhook_trust`, migration 0003).
+//! trust (refused deliveries, why webhooks were turned off: `webhook_trust`, migration 0003)
+//! and the progress of its running poll (`progress`, migration 0009).
 
 use std::collections::HashMap;
 
@@ -13,6 +14,7 @@ use crate::Store;
 use crate::dead_letters::DeadLetterCounts;
 use crate::error::Result;
 use crate::platform::PlatformId;
+use crate::progress::RunProgress;
 use crate::replicas::{REPLICA_SEEN_WITHIN, ReplicaSeen};
 use crate::time::{duration_ms, now_ms, to_ms};
 use crate::trust::WebhookTrust;
@@ -41,6 +43,9 @@ pub struct ConfigSyncStatus {
     pub webhooks: WebhookStatus,
     /// Parked work of this config (`GET /api/v1/sync/dead-letters?config_id=`).
     pub dead_letters: i64,
+    /// The poll running now (a first import above all): items done, rate and, when the
+    /// total can be estimated, the ETA; `None` when no run is reporting progress.
+    pub running: Option<RunProgress>,
 }
 
 /// Webhook health of one config, as the sync engine last recorded it.
@@ -181,6 +186,7 @@ impl Store {
         let trust = self.webhook_trust().await?;
         let no_trust = WebhookTrust::default();
         let dead_by_config = self.dead_letters_by_config().await?;
+        let mut running = self.running_progress().await?;
         Ok(SyncOverview {
             configs_total: configs.len() as i64,
             configs_enabled: configs.iter().filter(|c| c.enabled).count() as i64,
@@ -238,6 +244,7 @@ impl Store {
                             trust,
                         ),
                         dead_letters: dead_by_config.get(&c.id).copied().unwrap_or(0),
+                        running: running.remove(&c.id),
                     }
                 })
                 .collect(),

@@ -112,6 +112,12 @@ impl GithubSim {
         self.lock().options.token.clone()
     }
 
+    /// From now on every `GET .../issues` (a page of the listing) answers after `delay`
+    /// (zero: at once again).
+    pub fn delay_list_answers(&self, delay: std::time::Duration) {
+        self.lock().list_answer_delay = delay;
+    }
+
     /// From now on `POST .../issues` creates the issue at once but answers only after
     /// `delay` (zero: at once again).
     pub fn delay_create_answers(&self, delay: std::time::Duration) {

@@ -127,6 +127,8 @@ pub struct State {
     /// How long `POST .../issues` holds its answer after the issue is created (a platform
     /// that commits a create but answers after the caller's deadline).
     pub create_answer_delay: std::time::Duration,
+    /// How long `GET .../issues` takes to answer (a slow listing, to watch a run's progress).
+    pub list_answer_delay: std::time::Duration,
 }
 
 impl State {
@@ -149,6 +151,7 @@ impl State {
             hook: None,
             deliveries: Vec::new(),
             create_answer_delay: std::time::Duration::ZERO,
+            list_answer_delay: std::time::Duration::ZERO,
         }
     }
 

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::RateLimitKind;
 use super::model::{
-    RecordedRequest, State, issue_json, label_json, milestone_json, parse_iso, repo_json,
+    Issue, RecordedRequest, State, issue_json, label_json, milestone_json, parse_iso, repo_json,
 };
 use super::ops::{self, ApiError, Event, IssueEdit, MilestoneEdit};
 use super::webhook;
@@ -270,6 +270,18 @@ fn paged(
         .skip((page - 1) * per_page)
         .take(per_page)
         .collect();
+    paged_slice(st, path, q, slice, total)
+}
+
+/// The answer of one page already cut out of `total` rows (`slice`), with its `Link` header.
+fn paged_slice(
+    st: &State,
+    path: &str,
+    q: &[(String, String)],
+    slice: Vec<Value>,
+    total: usize,
+) -> Result<Response, ApiError> {
+    let (per_page, page) = paging(q)?;
     let mut resp = ok(StatusCode::OK, Value::Array(slice));
     if let Some(link) = link_header(&st.base_url, path, q, page, per_page, total)
         && let Ok(v) = HeaderValue::from_str(&link)
@@ -284,6 +296,10 @@ async fn list_issues(
     uri: axum::http::Uri,
     Query(q): Query_,
 ) -> Response {
+    let delay = lock(&state).list_answer_delay;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     let st = lock(&state);
     let since = match param(&q, "since").map(|s| parse_iso(s).ok_or(s)) {
         Some(Err(_)) => return error(&ApiError::invalid("`since` must be ISO 8601")),
@@ -297,22 +313,44 @@ async fn list_issues(
         .filter(|i| state_filter == "all" || i.state == state_filter)
         .filter(|i| since.is_none_or(|s| i.updated_at >= s))
         .collect();
-    let sort = param(&q, "sort").unwrap_or("created");
-    rows.sort_by_key(|i| {
+    let by_updated = param(&q, "sort").unwrap_or("created") == "updated";
+    let key = |i: &&Issue| {
         (
-            if sort == "updated" {
+            if by_updated {
                 i.updated_at
             } else {
                 i.created_at
             },
             i.number,
         )
-    });
-    if param(&q, "direction").unwrap_or("desc") == "desc" {
+    };
+    let descending = param(&q, "direction").unwrap_or("desc") == "desc";
+    let (per_page, page) = match paging(&q) {
+        Ok(p) => p,
+        Err(e) => return error(&e),
+    };
+    // Only the requested page is sorted and rendered: a 100k-issue repository is listed
+    // page by page in time linear in its size, as GitHub's own index would.
+    let total = rows.len();
+    let end = (page * per_page).min(total);
+    if end > 0 && end < total {
+        if descending {
+            rows.select_nth_unstable_by_key(end - 1, |i| std::cmp::Reverse(key(i)));
+        } else {
+            rows.select_nth_unstable_by_key(end - 1, key);
+        }
+        rows.truncate(end);
+    }
+    rows.sort_by_key(key);
+    if descending {
         rows.reverse();
     }
-    let json_rows = rows.iter().map(|i| issue_json(&st, i)).collect();
-    paged(&st, uri.path(), &q, json_rows).unwrap_or_else(|e| error(&e))
+    let json_rows = rows
+        .iter()
+        .skip((page - 1) * per_page)
+        .map(|i| issue_json(&st, i))
+        .collect();
+    paged_slice(&st, uri.path(), &q, json_rows, total).unwrap_or_else(|e| error(&e))
 }
 
 fn body_json(body: &axum::body::Bytes) -> Result<Value, ApiError> {

@@ -1,0 +1,97 @@
+//! The fast path of a poll page (a first import above all): the page's mappings are read in
+//! one query, and its items that no mapping knows are imported into Elder together, each
+//! with its mapping, base and `create` outbox row, in one transaction. What this path does
+//! not decide (mapped items, our own creates coming back, an item listed twice, a batch the
+//! store refuses) goes to the one-by-one path (`plan`, `apply`), whose decision for those
+//! items is the same: an unmapped item without a reservation is imported.
+
+use std::collections::{HashMap, HashSet};
+
+use elder_sync_model::{Item, Kind};
+use elder_sync_store::{MappingUpsert, NewResource, ResolvedConfig, SyncMethod, has_reservations};
+
+use crate::apply::Applied;
+use crate::convert::{comparable, fingerprint, new_resource};
+use crate::engine::SyncEngine;
+use crate::error::EngineError;
+use crate::mapping_write::mapping_upsert;
+use crate::poll::count;
+use crate::run::Tally;
+use crate::sides::elder_milestone_of;
+
+/// Imports the items of `items` (one page of `kind`) that have no mapping under the config,
+/// in one transaction, and counts them in `tally`; returns the items left to the
+/// one-by-one path, in page order.
+pub(crate) async fn import_unmapped<'a>(
+    engine: &SyncEngine,
+    rc: &ResolvedConfig,
+    kind: Kind,
+    items: &'a [Item],
+    method: SyncMethod,
+    tally: &mut Tally,
+) -> Result<Vec<&'a Item>, EngineError> {
+    if items.is_empty() || has_reservations(&engine.store, rc.config.id, kind).await? {
+        return Ok(items.iter().collect());
+    }
+    let ids: Vec<&str> = items.iter().map(|i| i.external_id.as_str()).collect();
+    let mapped = engine
+        .store
+        .mappings_by_external(rc.config.id, kind, &ids)
+        .await?;
+    let mut seen = HashSet::new();
+    let (fresh, mut rest): (Vec<&Item>, Vec<&Item>) = items.iter().partition(|i| {
+        i.kind == kind && !mapped.contains_key(&i.external_id) && seen.insert(&i.external_id)
+    });
+    if fresh.is_empty() {
+        return Ok(rest);
+    }
+    let rows = import_rows(engine, rc, &fresh, method).await?;
+    match engine.store.create_resources_mapped(kind, &rows).await {
+        Ok(()) => {
+            for item in &fresh {
+                count(Ok(Applied::Created), tally, kind, &item.external_id);
+            }
+            Ok(rest)
+        }
+        Err(e) => {
+            // One bad item (e.g. a title Elder refuses) must not cost the others: each is
+            // tried on its own, and only the bad one fails.
+            tracing::debug!(error = %e, "batched import refused: items imported one by one");
+            let mut all: Vec<&Item> = fresh;
+            all.append(&mut rest);
+            Ok(all)
+        }
+    }
+}
+
+/// The resource and mapping of each new item, milestones resolved once per page.
+async fn import_rows(
+    engine: &SyncEngine,
+    rc: &ResolvedConfig,
+    fresh: &[&Item],
+    method: SyncMethod,
+) -> Result<Vec<(NewResource, MappingUpsert)>, EngineError> {
+    let mut milestones: HashMap<&str, Option<i64>> = HashMap::new();
+    let mut rows = Vec::with_capacity(fresh.len());
+    for item in fresh {
+        let milestone = match item.milestone_ref.as_deref() {
+            None => None,
+            Some(ext) => match milestones.get(ext) {
+                Some(m) => *m,
+                None => {
+                    let m = elder_milestone_of(engine, rc.config.id, Some(ext)).await?;
+                    milestones.insert(ext, m);
+                    m
+                }
+            },
+        };
+        let base = comparable(item);
+        let print = fingerprint(&base);
+        let new = new_resource(&base, rc.config.elder_project_id, milestone);
+        rows.push((
+            new,
+            mapping_upsert(rc, base.kind, 0, &base, Some(print), method)?,
+        ));
+    }
+    Ok(rows)
+}

@@ -1,0 +1,69 @@
+//! Batched import of platform items (a page of a first import): the mappings of a page's
+//! external ids in one query, and a page's new Elder resources created together with their
+//! mappings and `create` outbox rows in one transaction.
+
+use std::collections::HashMap;
+
+use elder_sync_model::Kind;
+
+use crate::Store;
+use crate::db::Sql;
+use crate::error::Result;
+use crate::mappings::{Mapping, MappingUpsert, mapping_from_row, upsert_mapping_on};
+use crate::resources::{NewResource, insert_resource};
+
+impl Store {
+    /// The mappings under `config_id` of the items of `kind` whose external ids are in
+    /// `external_ids`, by external id (ids without a mapping are absent).
+    pub async fn mappings_by_external(
+        &self,
+        config_id: i64,
+        kind: Kind,
+        external_ids: &[&str],
+    ) -> Result<HashMap<String, Mapping>> {
+        let mut out = HashMap::new();
+        if external_ids.is_empty() {
+            return Ok(out);
+        }
+        let mut sql = Sql::new("SELECT * FROM sync_mappings WHERE sync_config_id = ");
+        sql.bind(config_id)
+            .push(" AND elder_type = ")
+            .bind(kind.as_str())
+            .push(" AND external_id IN (");
+        for (i, id) in external_ids.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(*id);
+        }
+        sql.push(")");
+        for row in sql.query().fetch_all(&self.pool).await? {
+            let m = mapping_from_row(&row)?;
+            out.insert(m.external_id.clone(), m);
+        }
+        Ok(out)
+    }
+
+    /// Creates resources of `kind` that came from a platform, each with its sync mapping
+    /// (whose `elder_id` is set to the new resource's id) and `create` outbox row, all in
+    /// one transaction: either every item of the batch is imported or none is.
+    pub async fn create_resources_mapped(
+        &self,
+        kind: Kind,
+        items: &[(NewResource, MappingUpsert)],
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (new, mapping) in items {
+            let res = insert_resource(&mut tx, kind, new).await?;
+            let m = MappingUpsert {
+                elder_type: kind,
+                elder_id: res.id,
+                elder_updated_at: Some(res.updated_at),
+                ..mapping.clone()
+            };
+            upsert_mapping_on(&mut *tx, &m).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
