@@ -11,7 +11,7 @@ use elder_sync_model::{Item, Kind};
 use elder_sync_store::{MappingUpsert, NewResource, ResolvedConfig, SyncMethod, has_reservations};
 
 use crate::apply::Applied;
-use crate::convert::{comparable, fingerprint, new_resource};
+use crate::convert::{comparable, fingerprint};
 use crate::engine::SyncEngine;
 use crate::error::EngineError;
 use crate::mapping_write::mapping_upsert;
@@ -87,7 +87,9 @@ async fn import_rows(
         };
         let base = comparable(item);
         let print = fingerprint(&base);
-        let new = new_resource(&base, rc.config.elder_project_id, milestone);
+        // In Elder's terms, as the one-by-one path writes it: statuses through the
+        // config's status map, assignees through the identity table.
+        let new = crate::terms::new_resource(engine, rc, &base, milestone).await?;
         rows.push((
             new,
             mapping_upsert(rc, base.kind, 0, &base, Some(print), method)?,
