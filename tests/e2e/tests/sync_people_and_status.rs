@@ -415,3 +415,48 @@ async fn created_in_status(db: TestEngine) {
     }
     assert!(host.failed_outbox().await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_import_writes_people_in_elders_terms() {
+    first_import_in_elders_terms(TestEngine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_import_writes_people_in_elders_terms_on_postgresql() {
+    first_import_in_elders_terms(TestEngine::Postgres).await;
+}
+
+/// A first import (the batched poll path) stores assignees as Elder people, as the
+/// webhook and one-by-one paths do: octocat, known as Ada, arrives as `ada`.
+async fn first_import_in_elders_terms(db: TestEngine) {
+    let host = PlatformHost::start(PlatformOptions {
+        db,
+        webhooks: false,
+        ..PlatformOptions::one(GH)
+    })
+    .await;
+    host.store
+        .create_identity(&NewIdentity {
+            handle: "ada".into(),
+            accounts: [("github".to_string(), "octocat".to_string())].into(),
+            ..NewIdentity::default()
+        })
+        .await
+        .unwrap();
+    let mut numbers = Vec::new();
+    for title in ["Fix the login page", "Tidy the footer", "Rename the button"] {
+        let edit = IssueEdit {
+            assignees: Some(vec!["octocat".into()]),
+            ..IssueEdit::default()
+        };
+        numbers.push(host.github().user_open_issue(title, edit).unwrap());
+    }
+    host.backfill_clean(GH).await;
+    for number in numbers {
+        let elder = host
+            .elder_issue(GH, &number.to_string())
+            .await
+            .expect("imported");
+        assert_eq!(elder.assignees, vec!["ada".to_string()], "issue #{number}");
+    }
+}
