@@ -146,6 +146,7 @@ fn runtime_config(settings: &Settings, observer: Arc<PluginStats>) -> RuntimeSet
         call_deadline: settings.connector_deadline,
         memory_limit_bytes: settings.connector_memory_mb << 20,
         max_concurrent_calls: settings.connector_max_calls,
+        pool: settings.connector_pool.clone(),
         allow_plain_http: settings.allow_http_egress,
         allow_private_networks: settings.egress_allow_private,
         observer: Some(observer),
