@@ -4,6 +4,7 @@
 mod catalog;
 mod cli;
 mod http_server;
+mod memory;
 mod plugin_check;
 mod plugin_cli;
 mod plugin_new;

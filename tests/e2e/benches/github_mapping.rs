@@ -7,14 +7,18 @@
 //! instantiation plus a call that maps nothing) and reports the wasm figure with and without that fixed cost.
 //! It also maps the same deliveries with `parse_webhook_batch` in batches of
 //! [`BATCH`] (the inbox worker's claim size; one instantiation per batch) and checks that
-//! every batched result equals the single-call one.
+//! every batched result equals the single-call one, and one call per delivery again on a
+//! pool that keeps 256 KiB of each freed memory resident. The variants alternate round by
+//! round, so that load on a shared machine hits them alike.
 //! Prints the figures and their ratios. Run: `cargo bench -p elder-sync-e2e --bench github_mapping`
 //! (build the component first with `scripts/build-wasm.sh`).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use elder_sync_runtime::{ConnectorSettings, LoadedConnector, Runtime, RuntimeSettings};
+use elder_sync_runtime::{
+    ConnectorSettings, LoadedConnector, PoolSettings, Runtime, RuntimeSettings,
+};
 use platform_simulators::github::{Delivery, GithubOptions, GithubSim, SeedIssue};
 
 const ISSUES: usize = 1_000;
@@ -83,47 +87,48 @@ async fn main() {
         .sum::<usize>()
         / ds.len();
 
-    let runtime = Runtime::new(RuntimeSettings::default()).unwrap();
-    let connector = runtime
-        .load(&elder_sync_e2e::connector_component("github"))
-        .unwrap();
     let mut values = BTreeMap::new();
     values.insert("api_token".to_string(), "unused".to_string());
     values.insert("owner".to_string(), "octocat".to_string());
     values.insert("repo".to_string(), "Hello-World".to_string());
     let config = ConnectorSettings::new(values);
+    let component = elder_sync_e2e::connector_component("github");
+    let runtime = Runtime::new(RuntimeSettings::default()).unwrap();
+    let connector = runtime.load(&component).unwrap();
+    // The same with the pool keeping 256 KiB of each freed memory and 64 KiB of each
+    // freed table resident (ELDER_CONNECTOR_KEEP_RESIDENT_KB / _TABLE_KEEP_RESIDENT_KB).
+    let resident_runtime = Runtime::new(RuntimeSettings {
+        pool: PoolSettings {
+            memory_keep_resident_bytes: 256 << 10,
+            table_keep_resident_bytes: 64 << 10,
+            ..PoolSettings::default()
+        },
+        ..RuntimeSettings::default()
+    })
+    .unwrap();
+    let resident = resident_runtime.load(&component).unwrap();
 
-    let native = best((0..ROUNDS).map(|_| time_native(&ds)));
-    let mut wasm_rounds = Vec::new();
+    let singles = parse_singly(&connector, &config, &ds).await.1;
+    // Rounds alternate the variants, so that load on this shared machine hits them alike.
+    let mut rounds: [Vec<Duration>; 5] = Default::default();
     for _ in 0..ROUNDS {
-        let start = Instant::now();
-        for d in &ds {
-            let changes = connector
-                .parse_webhook(&config, d.headers.clone(), d.body.clone())
-                .await
-                .unwrap();
-            assert_eq!(changes.len(), 1);
-        }
-        wasm_rounds.push(start.elapsed());
-    }
-    let wasm = best(wasm_rounds.into_iter());
-    let singles = parse_singly(&connector, &config, &ds).await;
-    let mut batch_rounds = Vec::new();
-    for _ in 0..ROUNDS {
+        rounds[0].push(time_native(&ds));
+        let (took, single) = parse_singly(&connector, &config, &ds).await;
+        assert_eq!(single, singles);
+        rounds[1].push(took);
         let (took, batched) = parse_batched(&connector, &config, &ds).await;
         assert_eq!(batched, singles, "batched results differ from single calls");
-        batch_rounds.push(took);
-    }
-    let batched = best(batch_rounds.into_iter());
-    let mut base_rounds = Vec::new();
-    for _ in 0..ROUNDS {
+        rounds[2].push(took);
+        let (took, single) = parse_singly(&resident, &config, &ds).await;
+        assert_eq!(single, singles);
+        rounds[3].push(took);
         let start = Instant::now();
         for _ in 0..ISSUES {
             connector.validate_config(&config).await.unwrap();
         }
-        base_rounds.push(start.elapsed());
+        rounds[4].push(start.elapsed());
     }
-    let base = best(base_rounds.into_iter());
+    let [native, wasm, batched, kept, base] = rounds.map(|r| best(r.into_iter()));
     let net = wasm.saturating_sub(base);
 
     let per = |d: Duration| d.as_secs_f64() * 1e6 / ISSUES as f64;
@@ -139,6 +144,11 @@ async fn main() {
         "  wasm   : {:>9.2} ms total, {:>8.2} us/issue (parse-webhook export, one call per delivery)",
         wasm.as_secs_f64() * 1e3,
         per(wasm)
+    );
+    println!(
+        "  kept   : {:>9.2} ms total, {:>8.2} us/issue (one call per delivery, 256 KiB of memory kept resident)",
+        kept.as_secs_f64() * 1e3,
+        per(kept)
     );
     println!(
         "  batched: {:>9.2} ms total, {:>8.2} us/issue (parse_webhook_batch, {BATCH} deliveries per instance)",
