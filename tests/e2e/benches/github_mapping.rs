@@ -182,19 +182,21 @@ async fn main() {
 
 type Parsed = Vec<Result<Vec<elder_sync_runtime::model::Change>, String>>;
 
+/// Maps every delivery with one `parse_webhook` call each (one instance each).
 async fn parse_singly(
     connector: &LoadedConnector,
     config: &ConnectorSettings,
     ds: &[Delivery],
-) -> Parsed {
+) -> (Duration, Parsed) {
     let mut out = Vec::with_capacity(ds.len());
+    let start = Instant::now();
     for d in ds {
         let r = connector
             .parse_webhook(config, d.headers.clone(), d.body.clone())
             .await;
         out.push(r.map_err(|e| e.to_string()));
     }
-    out
+    (start.elapsed(), out)
 }
 
 /// Maps every delivery with `parse_webhook_batch`, [`BATCH`] at a time (timing the copies
