@@ -34,8 +34,10 @@ lint:
 bench: wasm
 	@echo "==> runtime: load, instantiate from InstancePre, one guest call with one host call"
 	@cargo bench -p elder-sync-runtime --bench calls
-	@echo "==> GitHub mapping of 1,000 issues: wasm vs native"
+	@echo "==> GitHub mapping of 1,000 issues: wasm (per call, batched) vs native"
 	@cargo bench -p elder-sync-e2e --bench github_mapping
+	@echo "==> elder-sync serve: start to /healthz (cold and warm cache), idle RSS, binary size"
+	@cargo bench -p elder-sync --bench startup
 	@echo "==> API read/write load on SQLite and PostgreSQL"
 	@cargo bench -p elder-sync-api --bench api_load
 	@echo "==> webhook ingest and inbox-to-applied throughput on SQLite and PostgreSQL"

@@ -1,10 +1,11 @@
 //! [`LoadedConnector`]: a described, linked connector and its typed calls. Every call
 //! gets a fresh store, the config entries [`ConnectorSettings::split`] lets it see, and an
-//! egress policy built from `describe` and the full config.
+//! egress policy built from `describe` and the full config; a batch of `parse-webhook`
+//! calls of one config shares one store (see the sandbox's `batch`).
 
 use std::collections::BTreeSet;
 use std::sync::RwLock;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use elder_sync_model::{Change, ConnectorInfo, Item, ItemPatch, Kind, NewItem, Page};
 use wasmtime::Store;
@@ -75,13 +76,8 @@ impl LoadedConnector {
         &self.source_hash
     }
 
-    async fn invoke<T>(
-        &self,
-        function: &str,
-        cfg: &ConnectorSettings,
-        f: impl AsyncFnOnce(&mut Store<HostState>, &Guest, &t::Config) -> GuestResult<T>,
-    ) -> Result<T, CallError> {
-        let started = Instant::now();
+    /// What the guest sees of `cfg` (its entries) and the egress policy for its calls.
+    fn prepare(&self, cfg: &ConnectorSettings) -> (Vec<t::ConfigEntry>, EgressPolicy) {
         let split = cfg.split(&self.info, &self.withheld_keys());
         let entries: Vec<t::ConfigEntry> = split
             .guest
@@ -95,20 +91,27 @@ impl LoadedConnector {
         };
         let policy =
             EgressPolicy::new(&self.info, cfg.clone(), network).redacting(split.withheld_values);
-        let result = match self
+        (entries, policy)
+    }
+
+    async fn invoke<T>(
+        &self,
+        function: &str,
+        cfg: &ConnectorSettings,
+        f: impl AsyncFnOnce(&mut Store<HostState>, &Guest, &t::Config) -> GuestResult<T>,
+    ) -> Result<T, CallError> {
+        let started = Instant::now();
+        let (entries, policy) = self.prepare(cfg);
+        let result = self
             .sandbox
             .run(policy, async |store, guest| f(store, guest, &entries).await)
-            .await
-        {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(CallError::Connector(convert::error_from_wit(e))),
-            Err(e) => Err(e),
-        };
-        self.observe(function, &result, started);
+            .await;
+        let result = flatten(result);
+        self.observe(function, &result, started.elapsed());
         result
     }
 
-    fn observe<T>(&self, function: &str, result: &Result<T, CallError>, started: Instant) {
+    fn observe<T>(&self, function: &str, result: &Result<T, CallError>, took: Duration) {
         let observer = &self.sandbox.shared().observer;
         let id = self.info.id.as_str();
         let outcome = match result {
@@ -119,7 +122,7 @@ impl LoadedConnector {
             tracing::warn!(connector = %id, function, kind = %kind, "connector trapped: {message}");
             observer.trapped(id, *kind);
         }
-        observer.call_finished(id, function, outcome, started.elapsed().as_secs_f64());
+        observer.call_finished(id, function, outcome, took.as_secs_f64());
     }
 
     /// Checks a configuration without I/O.
@@ -250,6 +253,49 @@ impl LoadedConnector {
             g.call_parse_webhook(s, c, &headers, &body).await
         })
         .await
-        .map(|changes| changes.into_iter().map(convert::change_from_wit).collect())
+        .map(changes_from_wit)
     }
+
+    /// Translates many authenticated deliveries of one config into change events: one
+    /// result per delivery, in order, each the same as [`LoadedConnector::parse_webhook`]
+    /// would give. The deliveries share one instance (`parse-webhook` is pure), so
+    /// instantiation is paid once; each still has the whole call deadline, and a delivery
+    /// that traps or exhausts a limit fails alone (the ones after it run again in fresh
+    /// instances). Never mix configs in one batch.
+    pub async fn parse_webhook_batch(
+        &self,
+        cfg: &ConnectorSettings,
+        deliveries: Vec<(Vec<(String, String)>, Vec<u8>)>,
+    ) -> Vec<Result<Vec<Change>, CallError>> {
+        let (entries, policy) = self.prepare(cfg);
+        let parse = async |store: &mut Store<HostState>,
+                           guest: &Guest,
+                           (headers, body): &(Vec<(String, String)>, Vec<u8>)| {
+            guest
+                .call_parse_webhook(store, &entries, headers, body)
+                .await
+        };
+        let results = self.sandbox.run_batch(&policy, &deliveries, parse).await;
+        results
+            .into_iter()
+            .map(|(result, took)| {
+                let result = flatten(result).map(changes_from_wit);
+                self.observe("parse_webhook", &result, took);
+                result
+            })
+            .collect()
+    }
+}
+
+/// A guest's `connector-error` answer becomes [`CallError::Connector`].
+fn flatten<T>(result: Result<Result<T, t::ConnectorError>, CallError>) -> Result<T, CallError> {
+    match result {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(CallError::Connector(convert::error_from_wit(e))),
+        Err(e) => Err(e),
+    }
+}
+
+fn changes_from_wit(changes: Vec<t::Change>) -> Vec<Change> {
+    changes.into_iter().map(convert::change_from_wit).collect()
 }

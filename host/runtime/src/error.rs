@@ -85,4 +85,41 @@ pub enum RuntimeError {
     /// A connector configuration could not be read.
     #[error("invalid connector config: {0}")]
     InvalidConfig(String),
+    /// The instance pool's settings do not fit together.
+    #[error("invalid instance pool settings: {0}")]
+    Pool(#[from] PoolError),
+}
+
+/// Which instance-pool setting a [`PoolError`] is about (the service maps it to its
+/// environment variable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PoolSetting {
+    /// `RuntimeSettings::max_concurrent_calls`.
+    MaxConcurrentCalls,
+    /// `PoolSettings::core_instances_per_call`.
+    CoreInstancesPerCall,
+    /// `PoolSettings::memories_per_call`.
+    MemoriesPerCall,
+    /// `PoolSettings::tables_per_call`.
+    TablesPerCall,
+    /// `PoolSettings::total_core_instances`.
+    TotalCoreInstances,
+    /// `PoolSettings::total_memories`.
+    TotalMemories,
+    /// `PoolSettings::total_tables`.
+    TotalTables,
+    /// `PoolSettings::memory_keep_resident_bytes`.
+    MemoryKeepResident,
+    /// `PoolSettings::table_keep_resident_bytes`.
+    TableKeepResident,
+}
+
+/// Instance-pool settings that cannot work together.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{setting:?}: {message}")]
+pub struct PoolError {
+    /// The setting at fault.
+    pub setting: PoolSetting,
+    /// Why, with the values involved.
+    pub message: String,
 }

@@ -28,7 +28,7 @@ pub struct Runtime {
 impl Runtime {
     /// Creates the engine (pooling allocator, epoch ticker) and the linker.
     pub fn new(cfg: RuntimeSettings) -> Result<Runtime, RuntimeError> {
-        let engine = wasm_engine::start(cfg.memory_limit_bytes, cfg.max_concurrent_calls)?;
+        let engine = wasm_engine::start(&cfg)?;
         let linker = build_linker(&engine.engine)?;
         let egress: Arc<dyn Egress> = match &cfg.egress {
             Some(e) => e.clone(),

@@ -3,13 +3,14 @@
 //! yields to the executor at every epoch tick and traps once the deadline has passed,
 //! plus a wall-clock bound when a tokio runtime is present, covering time spent in host
 //! calls), instantiation from the `InstancePre`, captured WASI stdio flushed to the log,
-//! and classification of traps into [`TrapKind`].
+//! and classification of traps into [`TrapKind`]. [`batch`] serves many calls of a pure
+//! export in one instance.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use elder_sync_model::ConnectorInfo;
-use wasmtime::{Store, UpdateDeadline};
+use wasmtime::{Store, StoreContextMut, UpdateDeadline};
 
 use crate::bindings::ConnectorWorldPre;
 use crate::bindings::guest::Guest;
@@ -19,6 +20,8 @@ use crate::egress::policy::EgressPolicy;
 use crate::error::{CallError, TrapKind};
 use crate::shared::Shared;
 use crate::state::HostState;
+
+mod batch;
 
 /// A linked, ready-to-instantiate connector.
 pub(crate) struct Sandbox {
@@ -77,13 +80,31 @@ impl Sandbox {
             timeout: cfg.http_timeout,
             max_response_bytes: cfg.max_response_bytes,
         };
+        let deadline = Instant::now() + cfg.call_deadline;
         let mut store = Store::new(
             &self.shared.engine.engine,
-            HostState::new(egress, cfg.memory_limit_bytes),
+            HostState::new(egress, cfg.memory_limit_bytes, deadline),
         );
         store.limiter(|s| &mut s.limits);
-        epoch_deadline(&mut store, cfg.call_deadline, mode);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(epoch_callback(mode));
         store
+    }
+
+    /// Gives the next call in a reused store a whole deadline of its own.
+    fn restart_deadline(&self, store: &mut Store<HostState>) {
+        store.data_mut().deadline = Instant::now() + self.shared.cfg.call_deadline;
+        store.set_epoch_deadline(1);
+    }
+
+    /// A slot of the engine's bounded pool of concurrent calls, held while a store lives.
+    async fn slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, CallError> {
+        self.shared
+            .engine
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| CallError::Runtime("the runtime is shutting down".into()))
     }
 
     /// Instantiates the connector in a fresh store and runs `f` against its export; the
@@ -103,14 +124,9 @@ impl Sandbox {
         f: impl AsyncFnOnce(&mut Store<HostState>, &Guest) -> wasmtime::Result<T>,
     ) -> Result<T, CallError> {
         // Waiting for a slot is not the call's time: the deadline starts with the store.
-        let _slot = self
-            .shared
-            .engine
-            .slots
-            .acquire()
-            .await
-            .map_err(|_| CallError::Runtime("the runtime is shutting down".into()))?;
+        let _slot = self.slot().await?;
         let mut store = self.store(policy, mode);
+        let deadline = store.data().deadline;
         let work = async {
             let world = self
                 .pre
@@ -121,13 +137,7 @@ impl Sandbox {
                 .await
                 .map_err(Failure::Call)
         };
-        let outcome = if tokio::runtime::Handle::try_current().is_ok() {
-            tokio::time::timeout(self.shared.cfg.call_deadline, work)
-                .await
-                .unwrap_or(Err(Failure::WallClock))
-        } else {
-            work.await
-        };
+        let outcome = within(deadline, work).await;
         store.data().stdio.flush_to_log(&self.name);
         outcome.map_err(|failure| self.classify(failure, store.data().limits.was_hit()))
     }
@@ -160,14 +170,30 @@ enum EpochMode {
     Trap,
 }
 
-/// Checks the deadline at every epoch tick: past it, the guest traps with
+/// Bounds `work` by the wall clock at `deadline` when a tokio runtime is present (this
+/// also covers time spent in host calls, where no epoch check runs).
+async fn within<T>(
+    deadline: Instant,
+    work: impl Future<Output = Result<T, Failure>>,
+) -> Result<T, Failure> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        tokio::time::timeout_at(deadline.into(), work)
+            .await
+            .unwrap_or(Err(Failure::WallClock))
+    } else {
+        work.await
+    }
+}
+
+/// Checks the store's deadline at every epoch tick: past it, the guest traps with
 /// `Trap::Interrupt`; before it, it yields (in [`EpochMode::Yield`]) or continues.
-fn epoch_deadline(store: &mut Store<HostState>, budget: Duration, mode: EpochMode) {
-    let deadline = Instant::now() + budget;
-    store.set_epoch_deadline(1);
-    store.epoch_deadline_callback(move |_| {
+fn epoch_callback(
+    mode: EpochMode,
+) -> impl FnMut(StoreContextMut<'_, HostState>) -> wasmtime::Result<UpdateDeadline> + Send + Sync + 'static
+{
+    move |ctx| {
         Ok(match mode {
-            _ if Instant::now() >= deadline => UpdateDeadline::Interrupt,
+            _ if Instant::now() >= ctx.data().deadline => UpdateDeadline::Interrupt,
             EpochMode::Trap => UpdateDeadline::Continue(1),
             // tokio's yield lets the I/O driver and every other ready task run first.
             EpochMode::Yield if tokio::runtime::Handle::try_current().is_ok() => {
@@ -175,7 +201,7 @@ fn epoch_deadline(store: &mut Store<HostState>, budget: Duration, mode: EpochMod
             }
             EpochMode::Yield => UpdateDeadline::Yield(1),
         })
-    });
+    }
 }
 
 fn trap_of(e: &wasmtime::Error, memory_hit: bool) -> CallError {

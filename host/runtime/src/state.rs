@@ -2,6 +2,8 @@
 //! through it: `http.send` (guarded egress), `log.write` (tracing events tagged with the
 //! connector) and `clock.now-ms`; plus the WASI view for WASI-importing components.
 
+use std::time::Instant;
+
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
@@ -17,18 +19,22 @@ pub(crate) struct HostState {
     pub egress: EgressContext,
     pub limits: MemoryCap,
     pub stdio: CapturedStdio,
+    /// When the running call must stop (its epoch deadline); reset for every call a
+    /// reused instance serves.
+    pub deadline: Instant,
     wasi: WasiCtx,
     table: ResourceTable,
 }
 
 impl HostState {
-    pub(crate) fn new(egress: EgressContext, memory_limit: usize) -> Self {
+    pub(crate) fn new(egress: EgressContext, memory_limit: usize, deadline: Instant) -> Self {
         let (wasi, stdio) = crate::wasi::locked_down();
         HostState {
             connector: egress.connector.clone(),
             egress,
             limits: MemoryCap::new(memory_limit),
             stdio,
+            deadline,
             wasi,
             table: ResourceTable::new(),
         }

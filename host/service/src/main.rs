@@ -6,6 +6,7 @@ mod api_client;
 mod catalog;
 mod cli;
 mod http_server;
+mod memory;
 mod plugin_check;
 mod plugin_cli;
 mod plugin_new;

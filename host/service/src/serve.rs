@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::catalog::RegistryCatalog;
 use crate::http_server;
+use crate::memory;
 use crate::plugins;
 use crate::settings::Settings;
 
@@ -47,6 +48,13 @@ pub async fn serve() -> Result<()> {
     let runtime = Runtime::new(runtime_config(&settings, stats.clone()))?;
     let registry = Arc::new(ConnectorRegistry::new());
     let plugins = plugins::start(&store, runtime, registry.clone(), stats, &settings).await?;
+    let loaded_rss = memory::resident_bytes();
+    memory::release_freed_heap();
+    tracing::info!(
+        rss_after_loading_mb = loaded_rss.map(|b| b >> 20),
+        rss_after_release_mb = memory::resident_bytes().map(|b| b >> 20),
+        "freed loading buffers given back to the kernel"
+    );
 
     let engine = SyncEngine::new(
         store.clone(),
@@ -146,6 +154,7 @@ fn runtime_config(settings: &Settings, observer: Arc<PluginStats>) -> RuntimeSet
         call_deadline: settings.connector_deadline,
         memory_limit_bytes: settings.connector_memory_mb << 20,
         max_concurrent_calls: settings.connector_max_calls,
+        pool: settings.connector_pool.clone(),
         allow_plain_http: settings.allow_http_egress,
         allow_private_networks: settings.egress_allow_private,
         observer: Some(observer),

@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use elder_sync_runtime::{PoolSetting, PoolSettings};
+
 /// A setting that could not be read.
 #[derive(Debug, thiserror::Error)]
 #[error("environment variable {var}: {message} (got {value:?})")]
@@ -57,6 +59,9 @@ pub struct Settings {
     /// (configs in parallel; within a config's batch, different items in parallel on
     /// PostgreSQL; one item's deliveries always in order).
     pub inbox_workers: usize,
+    /// The instance pool's capacity and per-call maxima (`ELDER_CONNECTOR_*_PER_CALL`,
+    /// `ELDER_CONNECTOR_POOL_*`, `ELDER_CONNECTOR_*KEEP_RESIDENT_KB`).
+    pub connector_pool: PoolSettings,
     /// The HTTP server's limits.
     pub http: HttpLimits,
 }
@@ -104,7 +109,7 @@ impl Settings {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingsError> {
         let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
         let listen_addr = parse(&get, "ELDER_LISTEN_ADDR", "0.0.0.0:8000".parse().unwrap())?;
-        Ok(Settings {
+        let settings = Settings {
             listen_addr,
             worker_addr: parse(&get, "ELDER_WORKER_ADDR", listen_addr)?,
             data_dir: get("ELDER_DATA_DIR").map_or_else(|| PathBuf::from("data"), PathBuf::from),
@@ -127,6 +132,7 @@ impl Settings {
             retention: Duration::from_secs(
                 positive(&get, "ELDER_RETENTION_DAYS", 14)?.saturating_mul(24 * 3600),
             ),
+            connector_pool: pool_settings(&get)?,
             connector_max_calls: positive(
                 &get,
                 "ELDER_CONNECTOR_MAX_CONCURRENT_CALLS",
@@ -138,7 +144,23 @@ impl Settings {
                 elder_sync_engine::engine::DEFAULT_INBOX_WORKERS as u64,
             )? as usize,
             http: HttpLimits::from_lookup(&get)?,
-        })
+        };
+        // The pool's settings must also fit together, the concurrency and memory cap included.
+        settings
+            .connector_pool
+            .check(
+                settings.connector_max_calls,
+                settings.connector_memory_mb << 20,
+            )
+            .map_err(|e| {
+                let var = pool_var(e.setting);
+                SettingsError {
+                    var,
+                    value: get(var).unwrap_or_else(|| "(default)".into()),
+                    message: e.message,
+                }
+            })?;
+        Ok(settings)
     }
 
     /// The database URL to open: `DATABASE_URL`, or the SQLite file in the data dir.
@@ -150,6 +172,64 @@ impl Settings {
                 self.data_dir.join("elder-sync.db").display()
             ),
         }
+    }
+}
+
+/// The instance pool settings; totals left unset are derived from the concurrency.
+fn pool_settings(get: &impl Fn(&str) -> Option<String>) -> Result<PoolSettings, SettingsError> {
+    let d = PoolSettings::default();
+    let count = |setting, default: u32| -> Result<u32, SettingsError> {
+        let var = pool_var(setting);
+        let n = positive(get, var, u64::from(default))?;
+        u32::try_from(n).map_err(|_| SettingsError {
+            var,
+            value: n.to_string(),
+            message: "too large".into(),
+        })
+    };
+    let total = |setting| -> Result<Option<u32>, SettingsError> {
+        match get(pool_var(setting)) {
+            None => Ok(None),
+            Some(_) => count(setting, 1).map(Some),
+        }
+    };
+    let kib = |setting, default: usize| -> Result<usize, SettingsError> {
+        let n: u64 = parse(get, pool_var(setting), (default / 1024) as u64)?;
+        Ok(usize::try_from(n.saturating_mul(1024)).unwrap_or(usize::MAX))
+    };
+    Ok(PoolSettings {
+        core_instances_per_call: count(
+            PoolSetting::CoreInstancesPerCall,
+            d.core_instances_per_call,
+        )?,
+        memories_per_call: count(PoolSetting::MemoriesPerCall, d.memories_per_call)?,
+        tables_per_call: count(PoolSetting::TablesPerCall, d.tables_per_call)?,
+        total_core_instances: total(PoolSetting::TotalCoreInstances)?,
+        total_memories: total(PoolSetting::TotalMemories)?,
+        total_tables: total(PoolSetting::TotalTables)?,
+        memory_keep_resident_bytes: kib(
+            PoolSetting::MemoryKeepResident,
+            d.memory_keep_resident_bytes,
+        )?,
+        table_keep_resident_bytes: kib(
+            PoolSetting::TableKeepResident,
+            d.table_keep_resident_bytes,
+        )?,
+    })
+}
+
+/// The environment variable of a pool setting.
+fn pool_var(setting: PoolSetting) -> &'static str {
+    match setting {
+        PoolSetting::MaxConcurrentCalls => "ELDER_CONNECTOR_MAX_CONCURRENT_CALLS",
+        PoolSetting::CoreInstancesPerCall => "ELDER_CONNECTOR_CORE_INSTANCES_PER_CALL",
+        PoolSetting::MemoriesPerCall => "ELDER_CONNECTOR_MEMORIES_PER_CALL",
+        PoolSetting::TablesPerCall => "ELDER_CONNECTOR_TABLES_PER_CALL",
+        PoolSetting::TotalCoreInstances => "ELDER_CONNECTOR_POOL_CORE_INSTANCES",
+        PoolSetting::TotalMemories => "ELDER_CONNECTOR_POOL_MEMORIES",
+        PoolSetting::TotalTables => "ELDER_CONNECTOR_POOL_TABLES",
+        PoolSetting::MemoryKeepResident => "ELDER_CONNECTOR_KEEP_RESIDENT_KB",
+        PoolSetting::TableKeepResident => "ELDER_CONNECTOR_TABLE_KEEP_RESIDENT_KB",
     }
 }
 
@@ -283,6 +363,42 @@ mod tests {
         assert_eq!(s.secret_env_prefix, "ACME_");
         let err = with(&[("ELDER_SECRET_ENV_PREFIX", "a")]).unwrap_err();
         assert_eq!(err.var, "ELDER_SECRET_ENV_PREFIX");
+    }
+
+    #[test]
+    fn connector_pool_has_defaults_can_be_set_and_refuses_nonsense() {
+        let s = with(&[]).unwrap();
+        assert_eq!(s.connector_pool, PoolSettings::default());
+        let s = with(&[
+            ("ELDER_CONNECTOR_POOL_MEMORIES", "1000"),
+            ("ELDER_CONNECTOR_MEMORIES_PER_CALL", "4"),
+            ("ELDER_CONNECTOR_KEEP_RESIDENT_KB", "256"),
+        ])
+        .unwrap();
+        assert_eq!(s.connector_pool.total_memories, Some(1000));
+        assert_eq!(s.connector_pool.memories_per_call, 4);
+        assert_eq!(s.connector_pool.memory_keep_resident_bytes, 256 << 10);
+        // Fewer memories in the pool than calls that may run at once.
+        let err = with(&[("ELDER_CONNECTOR_POOL_MEMORIES", "100")]).unwrap_err();
+        assert_eq!(err.var, "ELDER_CONNECTOR_POOL_MEMORIES");
+        assert!(
+            err.to_string()
+                .contains("fewer than one per concurrent call"),
+            "{err}"
+        );
+        // More tables per call than the whole pool holds.
+        let err = with(&[
+            ("ELDER_CONNECTOR_MAX_CONCURRENT_CALLS", "2"),
+            ("ELDER_CONNECTOR_TABLES_PER_CALL", "9"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.var, "ELDER_CONNECTOR_TABLES_PER_CALL");
+        let err = with(&[("ELDER_CONNECTOR_CORE_INSTANCES_PER_CALL", "0")]).unwrap_err();
+        assert_eq!(err.var, "ELDER_CONNECTOR_CORE_INSTANCES_PER_CALL");
+        let err = with(&[("ELDER_CONNECTOR_KEEP_RESIDENT_KB", "lots")]).unwrap_err();
+        assert_eq!(err.var, "ELDER_CONNECTOR_KEEP_RESIDENT_KB");
+        let err = with(&[("ELDER_CONNECTOR_KEEP_RESIDENT_KB", "1000000")]).unwrap_err();
+        assert!(err.to_string().contains("memory cap"), "{err}");
     }
 
     #[test]

@@ -12,15 +12,32 @@
 //! - `http`: GETs `{base_url}/echo` and returns `status` and the body.
 //! - `clock`: returns the host clock's milliseconds.
 //! - `log`: writes one log record and returns `logged`.
+//!
+//! `parse-webhook` (for the runtime's batch tests) is chosen by the body:
+//!
+//! - `panic`, `loop`, `bomb`: as above.
+//! - `busy:<ms>`: spins for that many milliseconds of host clock, then answers like any body.
+//! - `hoard:<MiB>`: keeps that much memory for the life of the instance, then answers.
+//! - `refuse`: the `invalid-input` error (not a trap).
+//! - `state`: one change whose external id tells what this instance remembers:
+//!   `served=<calls this instance served> modes=<the mode of every config it saw>`.
+//! - anything else: one `updated` issue change whose external id is the body.
 
 // Natively (clippy, cargo test) the export glue is compiled out, so the connector is unused.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
 use elder_connector_sdk::bindings::elder::connector::{clock, http, log};
+use std::sync::Mutex;
+
 use elder_connector_sdk::{
-    AuthRule, Config, ConfigField, ConnectorError, ConnectorInfo, Kind, RawConnector,
-    export_raw_connector,
+    AuthRule, Change, ChangeAction, Config, ConfigField, ConnectorError, ConnectorInfo, Kind,
+    RawConnector, export_raw_connector,
 };
+
+/// What this instance remembers across calls: the modes of the configs it served, and
+/// the memory `hoard:` keeps. A fresh instance starts empty.
+static SEEN_MODES: Mutex<Vec<String>> = Mutex::new(Vec::new());
+static HOARD: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
 
 struct Chaos;
 
@@ -155,6 +172,46 @@ impl RawConnector for Chaos {
                 "unknown mode {other}"
             ))),
         }
+    }
+
+    fn parse_webhook(
+        config: &Config,
+        _headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<Vec<Change>, ConnectorError> {
+        let mut seen = SEEN_MODES.lock().unwrap_or_else(|p| p.into_inner());
+        seen.push(value(config, "mode").unwrap_or("").to_string());
+        let served = seen.len();
+        let text = String::from_utf8_lossy(body).into_owned();
+        let id = match text.as_str() {
+            "panic" => panic!("chaos guest panics on purpose"),
+            "loop" => spin(),
+            "bomb" => bomb(),
+            "refuse" => return Err(ConnectorError::invalid_input("refused on purpose")),
+            "state" => format!("served={served} modes={}", seen.join(",")),
+            t if t.starts_with("busy:") => {
+                let ms: i64 = t["busy:".len()..].parse().unwrap_or(0);
+                let until = clock::now_ms() + ms;
+                while clock::now_ms() < until {
+                    std::hint::black_box(());
+                }
+                text
+            }
+            t if t.starts_with("hoard:") => {
+                let mib: usize = t["hoard:".len()..].parse().unwrap_or(0);
+                let chunk = std::hint::black_box(vec![1u8; mib << 20]);
+                HOARD.lock().unwrap_or_else(|p| p.into_inner()).push(chunk);
+                text
+            }
+            _ => text,
+        };
+        Ok(vec![Change {
+            kind: Kind::Issue,
+            external_id: id,
+            action: ChangeAction::Updated,
+            item: None,
+            occurred_at: 0,
+        }])
     }
 }
 
