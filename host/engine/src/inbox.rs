@@ -180,40 +180,44 @@ async fn apply_batch(
 /// What the connector made of one delivery.
 type Parsed = Result<Vec<Change>, EngineError>;
 
-/// `parse-webhook` of every delivery, up to `inbox_workers` calls at once (the call is
-/// pure: no I/O); results in delivery order.
+/// `parse-webhook` of every delivery; results in delivery order. The call is pure (no
+/// I/O), so the deliveries of this one config are split into up to `inbox_workers`
+/// contiguous chunks, each parsed in one connector instance
+/// ([`LoadedConnector::parse_webhook_batch`]: a trap fails only its delivery); chunks run
+/// at once.
 async fn parse_all(
     engine: &SyncEngine,
     connector: &Arc<LoadedConnector>,
     cfg: &ConnectorSettings,
     deliveries: &[Delivery],
 ) -> Vec<Parsed> {
-    let slots = Arc::new(tokio::sync::Semaphore::new(
-        engine.settings.inbox_workers.max(1),
-    ));
+    let chunk = deliveries
+        .len()
+        .div_ceil(engine.settings.inbox_workers.max(1))
+        .max(1);
     let calls: Vec<_> = deliveries
-        .iter()
-        .map(|d| {
-            let (connector, cfg, slots) = (connector.clone(), cfg.clone(), slots.clone());
-            let (headers, body) = (d.entry.headers.clone(), d.entry.body.clone());
-            tokio::spawn(
-                async move {
-                    let _slot = slots.acquire_owned().await;
-                    connector
-                        .parse_webhook(&cfg, headers, body)
-                        .await
-                        .map_err(EngineError::from)
-                }
-                .instrument(d.span.clone()),
-            )
+        .chunks(chunk)
+        .map(|part| {
+            let (connector, cfg) = (connector.clone(), cfg.clone());
+            let inputs: Vec<_> = part
+                .iter()
+                .map(|d| (d.entry.headers.clone(), d.entry.body.clone()))
+                .collect();
+            let n = inputs.len();
+            let handle = tokio::spawn(
+                async move { connector.parse_webhook_batch(&cfg, inputs).await }
+                    .instrument(tracing::Span::current()),
+            );
+            (handle, n)
         })
         .collect();
-    let mut parsed = Vec::with_capacity(calls.len());
-    for call in calls {
-        parsed.push(
-            call.await
-                .unwrap_or_else(|e| Err(EngineError::Retryable(format!("parse task: {e}")))),
-        );
+    let mut parsed = Vec::with_capacity(deliveries.len());
+    for (call, n) in calls {
+        match call.await {
+            Ok(results) => parsed.extend(results.into_iter().map(|r| r.map_err(EngineError::from))),
+            Err(e) => parsed
+                .extend((0..n).map(|_| Err(EngineError::Retryable(format!("parse task: {e}"))))),
+        }
     }
     parsed
 }

@@ -41,6 +41,9 @@ impl std::fmt::Debug for LoadedConnector {
 
 type GuestResult<T> = wasmtime::Result<Result<T, t::ConnectorError>>;
 
+/// One webhook delivery handed to `parse-webhook`: its headers and raw body.
+pub type WebhookDelivery = (Vec<(String, String)>, Vec<u8>);
+
 impl LoadedConnector {
     pub(crate) fn new(sandbox: Sandbox, info: ConnectorInfo, source_hash: String) -> Self {
         LoadedConnector {
@@ -265,17 +268,13 @@ impl LoadedConnector {
     pub async fn parse_webhook_batch(
         &self,
         cfg: &ConnectorSettings,
-        deliveries: Vec<(Vec<(String, String)>, Vec<u8>)>,
+        deliveries: Vec<WebhookDelivery>,
     ) -> Vec<Result<Vec<Change>, CallError>> {
         let (entries, policy) = self.prepare(cfg);
-        let parse = async |store: &mut Store<HostState>,
-                           guest: &Guest,
-                           (headers, body): &(Vec<(String, String)>, Vec<u8>)| {
-            guest
-                .call_parse_webhook(store, &entries, headers, body)
-                .await
-        };
-        let results = self.sandbox.run_batch(&policy, &deliveries, parse).await;
+        let results = self
+            .sandbox
+            .run_parse_batch(&policy, &entries, &deliveries)
+            .await;
         results
             .into_iter()
             .map(|(result, took)| {

@@ -30,7 +30,7 @@ mod state;
 mod wasi;
 mod wasm_engine;
 
-pub use connector::LoadedConnector;
+pub use connector::{LoadedConnector, WebhookDelivery};
 pub use connector_settings::{ConnectorSettings, SettingsSplit};
 pub use egress::{Egress, EgressError, EgressRequest, EgressResponse, ReqwestEgress};
 pub use error::{CallError, PoolError, PoolSetting, RuntimeError, TrapKind};

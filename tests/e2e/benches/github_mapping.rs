@@ -207,7 +207,7 @@ async fn parse_batched(
     ds: &[Delivery],
 ) -> (Duration, Parsed) {
     let start = Instant::now();
-    let batches: Vec<Vec<(Vec<(String, String)>, Vec<u8>)>> = ds
+    let batches: Vec<Vec<elder_sync_runtime::WebhookDelivery>> = ds
         .chunks(BATCH)
         .map(|c| {
             c.iter()

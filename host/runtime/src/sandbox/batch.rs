@@ -14,6 +14,7 @@ use wasmtime::Store;
 
 use super::{EpochMode, Failure, Sandbox, within};
 use crate::bindings::guest::Guest;
+use crate::bindings::types as t;
 use crate::egress::policy::EgressPolicy;
 use crate::error::CallError;
 use crate::state::HostState;
@@ -21,26 +22,43 @@ use crate::state::HostState;
 /// One call's result and how long it took.
 pub(crate) type Timed<T> = (Result<T, CallError>, Duration);
 
+pub(crate) use crate::connector::WebhookDelivery as Delivery;
+
+/// What the guest answered to one `parse-webhook`.
+pub(crate) type ParseAnswer = Result<Vec<t::Change>, t::ConnectorError>;
+
+/// One `parse-webhook` call in `guest`. A plain function, not a closure passed around:
+/// the future must be provably `Send` (the engine runs it on spawned tasks).
+async fn parse_one(
+    store: &mut Store<HostState>,
+    guest: &Guest,
+    config: &t::Config,
+    (headers, body): &Delivery,
+) -> wasmtime::Result<ParseAnswer> {
+    guest.call_parse_webhook(store, config, headers, body).await
+}
+
 impl Sandbox {
-    /// Runs `f` for every input, in order, in one fresh instance as far as it goes; the
-    /// inputs after a failed call each run in a fresh instance. One result per input.
-    pub(crate) async fn run_batch<I, T>(
+    /// Runs `parse-webhook` for every delivery, in order, in one fresh instance as far as
+    /// it goes; the deliveries after a failed call each run in a fresh instance. One result
+    /// per delivery.
+    pub(crate) async fn run_parse_batch(
         &self,
         policy: &EgressPolicy,
-        inputs: &[I],
-        f: impl AsyncFn(&mut Store<HostState>, &Guest, &I) -> wasmtime::Result<T>,
-    ) -> Vec<Timed<T>> {
+        config: &t::Config,
+        inputs: &[Delivery],
+    ) -> Vec<Timed<ParseAnswer>> {
         let mut done = Vec::with_capacity(inputs.len());
         if inputs.is_empty() {
             return done;
         }
-        self.serve_in_one_instance(policy, inputs, &f, &mut done)
+        self.serve_in_one_instance(policy, config, inputs, &mut done)
             .await;
         for input in &inputs[done.len()..] {
             let started = Instant::now();
             let result = self
                 .run(policy.clone(), async |store, guest| {
-                    f(store, guest, input).await
+                    parse_one(store, guest, config, input).await
                 })
                 .await;
             done.push((result, started.elapsed()));
@@ -50,12 +68,12 @@ impl Sandbox {
 
     /// Serves `inputs` in order in one instance until a call fails to complete, pushing
     /// the results that stand to `done`; the rest is left to fresh instances.
-    async fn serve_in_one_instance<I, T>(
+    async fn serve_in_one_instance(
         &self,
         policy: &EgressPolicy,
-        inputs: &[I],
-        f: &impl AsyncFn(&mut Store<HostState>, &Guest, &I) -> wasmtime::Result<T>,
-        done: &mut Vec<Timed<T>>,
+        config: &t::Config,
+        inputs: &[Delivery],
+        done: &mut Vec<Timed<ParseAnswer>>,
     ) {
         let Ok(_slot) = self.slot().await else {
             return;
@@ -80,7 +98,11 @@ impl Sandbox {
                 started = Instant::now();
             }
             let deadline = store.data().deadline;
-            let call = async { f(&mut store, guest, input).await.map_err(Failure::Call) };
+            let call = async {
+                parse_one(&mut store, guest, config, input)
+                    .await
+                    .map_err(Failure::Call)
+            };
             match within(deadline, call).await {
                 Ok(value) => done.push((Ok(value), started.elapsed())),
                 Err(failure) => {
