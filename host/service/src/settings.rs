@@ -386,9 +386,11 @@ mod tests {
                 .contains("fewer than one per concurrent call"),
             "{err}"
         );
-        // More tables per call than the whole pool holds.
+        // More tables per call than the whole pool holds (2 calls: 8 tables pooled; the
+        // memories per call lowered so the pool's 4 memories are not the first complaint).
         let err = with(&[
             ("ELDER_CONNECTOR_MAX_CONCURRENT_CALLS", "2"),
+            ("ELDER_CONNECTOR_MEMORIES_PER_CALL", "4"),
             ("ELDER_CONNECTOR_TABLES_PER_CALL", "9"),
         ])
         .unwrap_err();
