@@ -118,18 +118,7 @@ impl PluginHost {
         stats: Arc<PluginStats>,
         settings: PluginSettings,
     ) -> Arc<PluginHost> {
-        Arc::new(PluginHost {
-            runtime,
-            registry,
-            cache: CodeCache::new(settings.cache_dir.clone()),
-            stats,
-            state_dir: StateDir::new(settings.state_dir.clone()),
-            settings,
-            state: Mutex::default(),
-            lifecycle: Mutex::default(),
-            draining: Arc::default(),
-            shared: None,
-        })
+        Self::build(runtime, registry, stats, settings, None)
     }
 
     /// A host whose plugin state lives in `store`'s database, shared with every replica on
@@ -143,6 +132,17 @@ impl PluginHost {
         settings: PluginSettings,
         store: elder_sync_store::Store,
     ) -> Arc<PluginHost> {
+        let shared = Shared::new(store, tokio::runtime::Handle::current());
+        Self::build(runtime, registry, stats, settings, Some(shared))
+    }
+
+    fn build(
+        runtime: Runtime,
+        registry: Arc<ConnectorRegistry>,
+        stats: Arc<PluginStats>,
+        settings: PluginSettings,
+        shared: Option<Shared>,
+    ) -> Arc<PluginHost> {
         Arc::new(PluginHost {
             runtime,
             registry,
@@ -153,7 +153,7 @@ impl PluginHost {
             state: Mutex::default(),
             lifecycle: Mutex::default(),
             draining: Arc::default(),
-            shared: Some(Shared::new(store, tokio::runtime::Handle::current())),
+            shared,
         })
     }
 
