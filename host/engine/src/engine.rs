@@ -57,6 +57,10 @@ pub const CLAIM_LEASE: Duration = crate::lease::CONFIG_LEASE;
 /// The default number of inbox workers (`ELDER_INBOX_WORKERS`).
 pub const DEFAULT_INBOX_WORKERS: usize = 4;
 
+/// How long [`SyncEngine::try_lock_config`] waits for this process's own work on a config:
+/// a finished run releases its lease in one statement, so a short wait covers it.
+pub const LOCAL_RELEASE_GRACE: Duration = Duration::from_millis(250);
+
 /// The default retention of completed work: 14 days.
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(14 * 24 * 3600);
 
@@ -152,9 +156,14 @@ impl SyncEngine {
     }
 
     /// The config's lease when nobody holds it now (in this process or another replica);
-    /// `None` at once otherwise, without waiting.
+    /// `None` otherwise. It waits only [`LOCAL_RELEASE_GRACE`] for work of this process, so
+    /// a run that has just finished (its lease is released by a spawned task) does not make
+    /// the config look busy, and never waits on another replica.
     pub async fn try_lock_config(&self, config_id: i64) -> Option<ConfigLease> {
-        let local = self.local_lock(config_id).try_lock_owned().ok()?;
+        let queue = self.local_lock(config_id).lock_owned();
+        let local = tokio::time::timeout(LOCAL_RELEASE_GRACE, queue)
+            .await
+            .ok()?;
         lease::try_acquire(self, local, config_id).await
     }
 
