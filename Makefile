@@ -16,6 +16,7 @@ wasm:
 build: wasm
 	@echo "==> building the host (cargo build --release -p elder-sync)"
 	@cargo build --release -p elder-sync
+	@bash scripts/split-debuginfo.sh target/release/elder-sync
 
 ## run: start the service with its embedded default (SQLite in ./data, all five connectors)
 run: build
