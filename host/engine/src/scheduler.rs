@@ -19,7 +19,7 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 use crate::engine::SyncEngine;
 use crate::poll::poll_config;
 use crate::webhook_health::WebhookHealth;
-use elder_sync_store::load_health;
+use elder_sync_store::load_all_health;
 
 /// How often completed work is pruned.
 pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
@@ -130,11 +130,14 @@ pub async fn run_due(
             return;
         }
     };
+    let health = load_all_health::<WebhookHealth>(&engine.store)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "scheduler could not read webhook health; treating all as healthy");
+            Default::default()
+        });
     for config in configs {
-        let healthy = load_health::<WebhookHealth>(&engine.store, config.id)
-            .await
-            .map(|h| h.is_healthy())
-            .unwrap_or(true);
+        let healthy = health.get(&config.id).is_none_or(WebhookHealth::is_healthy);
         let Some(what) = due(&config, healthy, batch, Utc::now()) else {
             continue;
         };

@@ -84,7 +84,7 @@ pub use store::Store;
 pub use tokens::{ApiToken, Role};
 pub use trust::WebhookTrust;
 pub use webhook_gate::WebhookGate;
-pub use webhook_health::{load_health, save_health};
+pub use webhook_health::{load_all_health, load_health, save_health};
 pub use webhook_secret::{
     GENERATED_SECRET_BYTES, MIN_WHSEC_KEY_BYTES, WebhookSecretForm, check_webhook_secret,
     generate_webhook_secret,

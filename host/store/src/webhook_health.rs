@@ -1,6 +1,8 @@
 //! Persisted webhook health per config (table `webhook_health`): the engine owns what the
 //! state means and hands it here as any serde value; this module owns the row.
 
+use std::collections::HashMap;
+
 use crate::{Store, StoreError};
 use sqlx::Row;
 
@@ -25,6 +27,29 @@ pub async fn load_health<H: DeserializeOwned + Default>(
                 .map_err(|e| StoreError::Corrupt(format!("webhook health: {e}")))
         }
     }
+}
+
+/// The stored health of every config that has one, in one query (configs without a row are
+/// absent: their health is `H::default()`). A row that does not parse is left out and
+/// logged, so one bad row cannot stop a scheduler tick.
+pub async fn load_all_health<H: DeserializeOwned>(
+    store: &Store,
+) -> Result<HashMap<i64, H>, StoreError> {
+    let rows = sqlx::query("SELECT sync_config_id, state FROM webhook_health")
+        .fetch_all(store.pool())
+        .await?;
+    let mut all = HashMap::with_capacity(rows.len());
+    for r in rows {
+        let id: i64 = r.try_get("sync_config_id")?;
+        let text: String = r.try_get("state")?;
+        match serde_json::from_str(&text) {
+            Ok(h) => {
+                all.insert(id, h);
+            }
+            Err(e) => tracing::warn!(config_id = id, error = %e, "webhook health row unreadable"),
+        }
+    }
+    Ok(all)
 }
 
 /// Stores the health of a config.
