@@ -94,8 +94,6 @@ pub struct Action {
 #[serde(rename_all = "camelCase")]
 pub struct Member {
     #[serde(default)]
-    pub id: String,
-    #[serde(default)]
     pub username: String,
     #[serde(default)]
     pub full_name: Option<String>,
