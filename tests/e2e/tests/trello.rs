@@ -539,7 +539,7 @@ async fn comments_show_the_card_as_changed_in_polls_and_webhooks() {
 
     let (items, deleted, _, _) = list_all(&env, Kind::Issue, cursor, 50).await;
     let ids: Vec<_> = items.iter().map(|i| i.external_id.clone()).collect();
-    assert_eq!(ids, [card.clone()], "the commented card is reported once");
+    assert_eq!(ids, [card.as_str()], "the commented card is reported once");
     assert!(
         deleted.is_empty(),
         "a deleted comment is not a deleted card"
