@@ -6,8 +6,10 @@
 //! Module map (the layout every connector shares, see `connectors/README.md`):
 //! [`settings`] config keys and the API client, [`model`] the JSON readers,
 //! [`mapping`] GitLab JSON to items and patches to bodies, [`listing`] change listing
-//! and its cursor, [`writes`] reads and writes, [`webhook`] deliveries to changes.
+//! and its cursor, [`writes`] reads and writes, [`comments`] issue notes, [`webhook`]
+//! deliveries to changes.
 
+pub mod comments;
 pub mod listing;
 pub mod mapping;
 pub mod model;
@@ -16,8 +18,8 @@ pub mod webhook;
 pub mod writes;
 
 use elder_connector_sdk::{
-    AuthRule, Change, Connector, ConnectorError, Item, ItemPatch, ItemState, Kind, NewItem, Page,
-    WebhookInfo, WebhookScheme,
+    AuthRule, Change, Comment, Connector, ConnectorError, Item, ItemPatch, ItemState, Kind,
+    NewItem, Page, WebhookInfo, WebhookScheme,
 };
 
 use settings::Settings;
@@ -28,6 +30,7 @@ pub struct GitlabConnector;
 impl Connector for GitlabConnector {
     type Settings = Settings;
     const KINDS: &'static [Kind] = &[Kind::Issue, Kind::Milestone, Kind::Label, Kind::Project];
+    const COMMENT_KINDS: &'static [Kind] = &[Kind::Issue];
 
     fn auth() -> Vec<AuthRule> {
         vec![AuthRule::header("PRIVATE-TOKEN", "{api_token}")]
@@ -85,6 +88,42 @@ impl Connector for GitlabConnector {
 
     fn delete(s: &Settings, kind: Kind, id: &str) -> Result<(), ConnectorError> {
         writes::delete(s, kind, id)
+    }
+
+    fn list_comments(
+        s: &Settings,
+        kind: Kind,
+        item_id: &str,
+    ) -> Result<Vec<Comment>, ConnectorError> {
+        comments::list(s, kind, item_id)
+    }
+
+    fn create_comment(
+        s: &Settings,
+        kind: Kind,
+        item_id: &str,
+        body: &str,
+    ) -> Result<Comment, ConnectorError> {
+        comments::create(s, kind, item_id, body)
+    }
+
+    fn update_comment(
+        s: &Settings,
+        kind: Kind,
+        item_id: &str,
+        comment_id: &str,
+        body: &str,
+    ) -> Result<Comment, ConnectorError> {
+        comments::update(s, kind, item_id, comment_id, body)
+    }
+
+    fn delete_comment(
+        s: &Settings,
+        kind: Kind,
+        item_id: &str,
+        comment_id: &str,
+    ) -> Result<(), ConnectorError> {
+        comments::delete(s, kind, item_id, comment_id)
     }
 
     fn parse_webhook(

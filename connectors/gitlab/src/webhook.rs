@@ -1,12 +1,13 @@
 //! GitLab webhook deliveries -> change events: `Issue Hook` (and `work_item` issues),
-//! `Confidential Issue Hook` and `Milestone Hook`. Other events (push, notes, pings)
-//! give no changes. Pure: the host has already checked `X-Gitlab-Token` or the
+//! `Confidential Issue Hook`, `Milestone Hook`, and `Note Hook` on an issue (an `updated`
+//! change of the issue without an item: the host reads its comments). Other events (push,
+//! notes on merge requests, pings) give no changes. Pure: the host has already checked `X-Gitlab-Token` or the
 //! Standard Webhooks signature.
 
 use elder_connector_sdk::{Change, ChangeAction, ConnectorError, Kind};
 use serde_json::Value;
 
-use crate::mapping;
+use crate::{mapping, model};
 use elder_connector_sdk::time;
 
 /// Translates one delivery.
@@ -23,6 +24,7 @@ pub fn parse(headers: &[(String, String)], body: &[u8]) -> Result<Vec<Change>, C
         (_, "issue") => issue_change(&v).map(|c| vec![c]),
         (_, "work_item") if attr(&v, "type") == "Issue" => issue_change(&v).map(|c| vec![c]),
         (_, "milestone") => milestone_change(&v).map(|c| vec![c]),
+        (_, "note") if attr(&v, "noteable_type") == "Issue" => note_change(&v).map(|c| vec![c]),
         _ => Ok(Vec::new()),
     }
 }
@@ -56,6 +58,27 @@ fn issue_change(v: &Value) -> Result<Change, ConnectorError> {
         action,
         occurred_at: item.updated_at,
         item: Some(item),
+    })
+}
+
+/// A note on an issue: the issue changed (its comments), no item to apply.
+fn note_change(v: &Value) -> Result<Change, ConnectorError> {
+    let a = attrs(v)?;
+    let iid = v
+        .get("issue")
+        .and_then(|i| model::id_text(i, "iid"))
+        .ok_or_else(|| ConnectorError::invalid_input("note hook without issue.iid"))?;
+    let occurred_at = a
+        .get("updated_at")
+        .and_then(Value::as_str)
+        .and_then(|t| time::parse_timestamp(t).ok())
+        .unwrap_or(0);
+    Ok(Change {
+        kind: Kind::Issue,
+        external_id: iid,
+        action: ChangeAction::Updated,
+        item: None,
+        occurred_at,
     })
 }
 
@@ -159,6 +182,30 @@ mod tests {
         assert_eq!(
             (c[0].action, c[0].item.is_none()),
             (ChangeAction::Deleted, true)
+        );
+    }
+
+    #[test]
+    fn a_note_on_an_issue_is_an_update_of_the_issue_without_an_item() {
+        let body = json!({"object_kind": "note", "object_attributes": {"id": 1241, "note": "hi", "noteable_type": "Issue",
+                          "updated_at": "2017-09-15 16:50:55 UTC", "action": "create"}, "issue": {"id": 92, "iid": 17}});
+        let c = parse(&hdr("Note Hook"), body.to_string().as_bytes()).unwrap();
+        assert_eq!(c.len(), 1);
+        assert_eq!(
+            (
+                c[0].kind,
+                c[0].external_id.as_str(),
+                c[0].action,
+                c[0].item.is_none()
+            ),
+            (Kind::Issue, "17", ChangeAction::Updated, true)
+        );
+        assert_eq!(c[0].occurred_at, 1_505_494_255_000);
+        let on_mr = body.to_string().replace("\"Issue\"", "\"MergeRequest\"");
+        assert!(
+            parse(&hdr("Note Hook"), on_mr.as_bytes())
+                .unwrap()
+                .is_empty()
         );
     }
 

@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 use crate::mapping;
 use crate::settings::Settings;
 
-fn check_id(id: &str) -> Result<&str, ConnectorError> {
+/// `id` when it is a GitLab numeric id (so it cannot inject a path), else `invalid-input`.
+pub(crate) fn check_id(id: &str) -> Result<&str, ConnectorError> {
     if !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) {
         Ok(id)
     } else {

@@ -9,8 +9,9 @@
 //! [`mapping`] Jira JSON to items and patches to bodies (descriptions in
 //! [`mapping::adf`], Jira's time formats in [`mapping::time`]), [`listing`] change
 //! listing and its cursor, [`writes`] reads and writes (status changes in
-//! [`writes::workflow`]), [`webhook`] deliveries to changes.
+//! [`writes::workflow`]), [`comments`] issue comments, [`webhook`] deliveries to changes.
 
+pub mod comments;
 pub mod listing;
 pub mod mapping;
 pub mod model;
@@ -19,8 +20,8 @@ pub mod webhook;
 pub mod writes;
 
 use elder_connector_sdk::{
-    AuthRule, Change, Connector, ConnectorError, HmacAlgorithm, Item, ItemPatch, ItemState, Kind,
-    NewItem, Page, SignatureEncoding, WebhookInfo, WebhookScheme,
+    AuthRule, Change, Comment, Connector, ConnectorError, HmacAlgorithm, Item, ItemPatch,
+    ItemState, Kind, NewItem, Page, SignatureEncoding, WebhookInfo, WebhookScheme,
 };
 
 use settings::Settings;
@@ -31,6 +32,7 @@ pub struct JiraConnector;
 impl Connector for JiraConnector {
     type Settings = Settings;
     const KINDS: &'static [Kind] = &[Kind::Issue, Kind::Project, Kind::Milestone, Kind::Label];
+    const COMMENT_KINDS: &'static [Kind] = &[Kind::Issue];
 
     fn auth() -> Vec<AuthRule> {
         vec![AuthRule::basic("{email}", "{api_token}")]
@@ -86,6 +88,42 @@ impl Connector for JiraConnector {
 
     fn delete(s: &Settings, kind: Kind, id: &str) -> Result<(), ConnectorError> {
         writes::delete(s, kind, id)
+    }
+
+    fn list_comments(
+        s: &Settings,
+        kind: Kind,
+        item_id: &str,
+    ) -> Result<Vec<Comment>, ConnectorError> {
+        comments::list(s, kind, item_id)
+    }
+
+    fn create_comment(
+        s: &Settings,
+        kind: Kind,
+        item_id: &str,
+        body: &str,
+    ) -> Result<Comment, ConnectorError> {
+        comments::create(s, kind, item_id, body)
+    }
+
+    fn update_comment(
+        s: &Settings,
+        kind: Kind,
+        item_id: &str,
+        comment_id: &str,
+        body: &str,
+    ) -> Result<Comment, ConnectorError> {
+        comments::update(s, kind, item_id, comment_id, body)
+    }
+
+    fn delete_comment(
+        s: &Settings,
+        kind: Kind,
+        item_id: &str,
+        comment_id: &str,
+    ) -> Result<(), ConnectorError> {
+        comments::delete(s, kind, item_id, comment_id)
     }
 
     fn parse_webhook(

@@ -1,7 +1,8 @@
 //! Jira webhook deliveries -> change events: `jira:issue_created|updated|deleted`
 //! (an update whose changelog moves the status into or out of the `done` category is a
-//! close or reopen), `sprint_*` as milestone changes and `component_*` as label changes.
-//! Version and other events give no changes. Retries reuse the delivery id, which the
+//! close or reopen), `comment_created|updated|deleted` as an update of the issue without an
+//! item (the host reads its comments), `sprint_*` as milestone changes and `component_*` as
+//! label changes. Version and other events give no changes. Retries reuse the delivery id, which the
 //! host de-duplicates; a late retry carries the issue as it was then, and `occurred_at`
 //! (the event's `timestamp`) lets the engine ignore it when newer data is stored.
 
@@ -24,6 +25,9 @@ pub fn parse(
     match event {
         "jira:issue_created" | "jira:issue_updated" | "jira:issue_deleted" => {
             issue_change(s, &v, event, at, sprint_field).map(|c| c.into_iter().collect())
+        }
+        "comment_created" | "comment_updated" | "comment_deleted" => {
+            comment_change(s, &v, at).map(|c| c.into_iter().collect())
         }
         e if e.starts_with("sprint_") => sprint_change(&v, e, at).map(|c| vec![c]),
         e if e.starts_with("component_") => component_change(&v, e, at).map(|c| vec![c]),
@@ -75,6 +79,24 @@ fn issue_change(
         action,
         occurred_at: at.max(item.updated_at),
         item: Some(item),
+    }))
+}
+
+/// A comment written, edited or deleted: its issue changed, no item to apply.
+fn comment_change(s: &Settings, v: &Value, at: i64) -> Result<Option<Change>, ConnectorError> {
+    let key = v
+        .pointer("/issue/key")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ConnectorError::invalid_input("comment event without issue.key"))?;
+    if !in_project(key, &s.project_key) {
+        return Ok(None);
+    }
+    Ok(Some(Change {
+        kind: Kind::Issue,
+        external_id: key.to_string(),
+        action: ChangeAction::Updated,
+        item: None,
+        occurred_at: at,
     }))
 }
 
@@ -159,6 +181,33 @@ mod tests {
         json!({"webhookEvent": name, "timestamp": 1_700_000_000_000i64, "issue": {"id": "1", "key": key, "fields": {
             "summary": "S", "updated": "2023-11-14T22:13:20.000+0000", "status": {"name": "X", "statusCategory": {"key": cat}}}},
             "changelog": {"items": items}}).to_string().into_bytes()
+    }
+
+    #[test]
+    fn comment_events_are_updates_of_their_issue_without_an_item() {
+        let s = settings();
+        for name in ["comment_created", "comment_updated", "comment_deleted"] {
+            let body = json!({"webhookEvent": name, "timestamp": 1_700_000_000_000i64,
+                              "comment": {"id": "10001", "body": "hi"}, "issue": {"id": "1", "key": "ELD-3"}});
+            let c = parse(&s, body.to_string().as_bytes(), None).unwrap();
+            assert_eq!(c.len(), 1, "{name}");
+            assert_eq!(
+                (
+                    c[0].kind,
+                    c[0].external_id.as_str(),
+                    c[0].action,
+                    c[0].item.is_none()
+                ),
+                (Kind::Issue, "ELD-3", ChangeAction::Updated, true)
+            );
+            assert_eq!(c[0].occurred_at, 1_700_000_000_000);
+        }
+        let other = json!({"webhookEvent": "comment_created", "issue": {"key": "OTHER-1"}});
+        assert!(
+            parse(&s, other.to_string().as_bytes(), None)
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

@@ -10,7 +10,8 @@ use self::workflow::Target;
 use crate::mapping::{self, COMPONENT_PREFIX};
 use crate::settings::{Settings, meta};
 
-fn check_key(key: &str) -> Result<&str, ConnectorError> {
+/// `key` when it is an issue key or numeric id (so it cannot inject a path).
+pub(crate) fn check_key(key: &str) -> Result<&str, ConnectorError> {
     let ok = match key.rsplit_once('-') {
         Some((p, n)) => {
             !p.is_empty()
@@ -29,7 +30,8 @@ fn check_key(key: &str) -> Result<&str, ConnectorError> {
     }
 }
 
-fn check_num(id: &str) -> Result<&str, ConnectorError> {
+/// `id` when numeric (so it cannot inject a path).
+pub(crate) fn check_num(id: &str) -> Result<&str, ConnectorError> {
     if !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) {
         Ok(id)
     } else {

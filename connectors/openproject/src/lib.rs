@@ -7,8 +7,9 @@
 //! `settings` config keys and the API client (typed API v3 calls in `settings::api`),
 //! `model` OpenProject's HAL+JSON shapes, `mapping` shapes to items and writes to HAL
 //! bodies, `listing` change listing and its cursor, `writes` reads and writes,
-//! `webhook` deliveries to changes.
+//! `comments` work-package comments (activities), `webhook` deliveries to changes.
 
+mod comments;
 mod listing;
 mod mapping;
 mod model;
@@ -17,8 +18,8 @@ mod webhook;
 mod writes;
 
 use elder_connector_sdk::{
-    AuthRule, Change, Connector, ConnectorError, HmacAlgorithm, Item, ItemPatch, Kind, NewItem,
-    Page, SignatureEncoding, WebhookInfo, WebhookScheme,
+    AuthRule, Change, Comment, Connector, ConnectorError, HmacAlgorithm, Item, ItemPatch, Kind,
+    NewItem, Page, SignatureEncoding, WebhookInfo, WebhookScheme,
 };
 
 pub use settings::Settings;
@@ -29,6 +30,7 @@ pub struct OpenProject;
 impl Connector for OpenProject {
     type Settings = Settings;
     const KINDS: &'static [Kind] = &[Kind::Issue, Kind::Project, Kind::Milestone, Kind::Label];
+    const COMMENT_KINDS: &'static [Kind] = &[Kind::Issue];
 
     fn auth() -> Vec<AuthRule> {
         vec![AuthRule::basic("apikey", "{api_key}")]
@@ -88,6 +90,42 @@ impl Connector for OpenProject {
 
     fn delete(cfg: &Settings, kind: Kind, id: &str) -> Result<(), ConnectorError> {
         writes::delete(cfg, kind, id)
+    }
+
+    fn list_comments(
+        cfg: &Settings,
+        kind: Kind,
+        item_id: &str,
+    ) -> Result<Vec<Comment>, ConnectorError> {
+        comments::list(cfg, kind, item_id)
+    }
+
+    fn create_comment(
+        cfg: &Settings,
+        kind: Kind,
+        item_id: &str,
+        body: &str,
+    ) -> Result<Comment, ConnectorError> {
+        comments::create(cfg, kind, item_id, body)
+    }
+
+    fn update_comment(
+        cfg: &Settings,
+        kind: Kind,
+        item_id: &str,
+        comment_id: &str,
+        body: &str,
+    ) -> Result<Comment, ConnectorError> {
+        comments::update(cfg, kind, item_id, comment_id, body)
+    }
+
+    fn delete_comment(
+        _: &Settings,
+        kind: Kind,
+        _item_id: &str,
+        _comment_id: &str,
+    ) -> Result<(), ConnectorError> {
+        comments::delete(kind)
     }
 
     fn parse_webhook(

@@ -149,4 +149,50 @@ pub struct Delivery {
     pub work_package: Option<Value>,
     #[serde(default)]
     pub project: Option<Value>,
+    /// The journal of a `work_package_comment:*` event.
+    #[serde(default)]
+    pub activity: Option<Activity>,
+}
+
+/// A work-package activity (journal); a comment when `comment.raw` is not empty.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Activity {
+    pub id: u64,
+    #[serde(default)]
+    pub comment: Formattable,
+    #[serde(default)]
+    pub created_at: String,
+    #[serde(default)]
+    pub updated_at: String,
+    #[serde(rename = "_links", default)]
+    pub links: ActivityLinks,
+}
+
+/// Activity links the connector reads.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityLinks {
+    #[serde(default)]
+    pub user: Link,
+    #[serde(default)]
+    pub work_package: Link,
+}
+
+/// A work package's activities: one collection (OpenProject does not page it; a
+/// `nextByOffset` link is followed should one appear).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Activities {
+    #[serde(rename = "_embedded")]
+    pub embedded: Embedded<Activity>,
+    #[serde(rename = "_links", default)]
+    pub links: CollectionLinks,
+}
+
+/// A collection's paging links.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CollectionLinks {
+    #[serde(default)]
+    pub next_by_offset: Option<Link>,
 }

@@ -1,5 +1,7 @@
 //! Webhook deliveries (already authenticated by the host) as change events:
-//! `work_package:created|updated` and `project:created|updated`; other actions are ignored.
+//! `work_package:created|updated`, `project:created|updated`, and
+//! `work_package_comment:comment` as an update of the commented work package (the host
+//! reads its comments); other actions are ignored.
 //! The payload's work package lacks its statuses' `isClosed`, so the host re-reads it.
 
 use elder_connector_sdk::{Change, ChangeAction, ConnectorError, Kind, time};
@@ -27,11 +29,37 @@ fn event(kind: Kind, v: &Value, action: ChangeAction) -> Result<Change, Connecto
     })
 }
 
+/// A comment: its work package (from the activity's link) changed, no item to apply.
+fn comment_event(d: &Delivery) -> Result<Change, ConnectorError> {
+    let a = d
+        .activity
+        .as_ref()
+        .ok_or_else(|| ConnectorError::invalid_input("comment event without activity"))?;
+    let wp = a
+        .links
+        .work_package
+        .id()
+        .filter(|id| id.chars().all(|c| c.is_ascii_digit()))
+        .ok_or_else(|| ConnectorError::invalid_input("comment event without its work package"))?;
+    let occurred_at = time::parse_timestamp(&a.created_at)
+        .map_err(|e| ConnectorError::invalid_input(format!("activity createdAt: {e}")))?;
+    Ok(Change {
+        kind: Kind::Issue,
+        external_id: wp,
+        action: ChangeAction::Updated,
+        item: None,
+        occurred_at,
+    })
+}
+
 /// Parses a delivery body.
 pub fn parse(body: &[u8]) -> Result<Vec<Change>, ConnectorError> {
     let d: Delivery = serde_json::from_slice(body).map_err(|e| {
         ConnectorError::invalid_input(format!("not an OpenProject webhook body: {e}"))
     })?;
+    if d.action == "work_package_comment:comment" {
+        return comment_event(&d).map(|c| vec![c]);
+    }
     let (resource, verb) = d.action.split_once(':').unwrap_or((d.action.as_str(), ""));
     let action = match verb {
         "created" => ChangeAction::Created,
@@ -87,14 +115,34 @@ mod tests {
     }
 
     #[test]
-    fn comments_and_unknown_actions_are_ignored_and_garbage_is_rejected() {
-        assert!(
-            parse(&body(
-                json!({"action": "work_package_comment:comment", "activity": {}})
-            ))
-            .unwrap()
-            .is_empty()
+    fn a_comment_is_an_update_of_its_work_package_without_an_item() {
+        let c = parse(&body(
+            json!({"action": "work_package_comment:comment", "activity": {
+            "id": 40, "comment": {"raw": "hi"}, "createdAt": "2014-08-29T12:40:53Z",
+            "_links": {"workPackage": {"href": "/api/v3/work_packages/7"}}}}),
+        ))
+        .unwrap();
+        assert_eq!(c.len(), 1);
+        assert_eq!(
+            (
+                c[0].kind,
+                c[0].external_id.as_str(),
+                c[0].action,
+                c[0].item.is_none()
+            ),
+            (Kind::Issue, "7", ChangeAction::Updated, true)
         );
+        assert_eq!(c[0].occurred_at, 1_409_316_053_000);
+        assert!(matches!(
+            parse(&body(
+                json!({"action": "work_package_comment:comment", "activity": {"id": 1}})
+            )),
+            Err(ConnectorError::InvalidInput(_))
+        ));
+    }
+
+    #[test]
+    fn unknown_actions_are_ignored_and_garbage_is_rejected() {
         assert!(
             parse(&body(json!({"action": "time_entry:created"})))
                 .unwrap()

@@ -7,8 +7,10 @@
 //! `settings` config keys, list-to-state rules and the API client (typed Trello calls
 //! in `settings::api`), `model` Trello's JSON shapes, `mapping` shapes to items and
 //! writes to card parameters, `listing` change listing (its cursor and feed slicing
-//! in `listing::cursor`), `writes` reads and writes, `webhook` deliveries to changes.
+//! in `listing::cursor`), `writes` reads and writes, `comments` card comments, `webhook`
+//! deliveries to changes.
 
+mod comments;
 mod listing;
 mod mapping;
 mod model;
@@ -17,8 +19,8 @@ mod webhook;
 mod writes;
 
 use elder_connector_sdk::{
-    AuthRule, Change, Connector, ConnectorError, HmacAlgorithm, HmacSignature, Item, ItemPatch,
-    Kind, NewItem, Page, SignatureEncoding, SignedContent, WebhookInfo, WebhookScheme,
+    AuthRule, Change, Comment, Connector, ConnectorError, HmacAlgorithm, HmacSignature, Item,
+    ItemPatch, Kind, NewItem, Page, SignatureEncoding, SignedContent, WebhookInfo, WebhookScheme,
 };
 
 pub use settings::{CloseMode, Settings};
@@ -29,6 +31,7 @@ pub struct Trello;
 impl Connector for Trello {
     type Settings = Settings;
     const KINDS: &'static [Kind] = &[Kind::Issue, Kind::Project, Kind::Label];
+    const COMMENT_KINDS: &'static [Kind] = &[Kind::Issue];
 
     fn auth() -> Vec<AuthRule> {
         vec![
@@ -90,6 +93,42 @@ impl Connector for Trello {
 
     fn delete(cfg: &Settings, kind: Kind, id: &str) -> Result<(), ConnectorError> {
         writes::delete(cfg, kind, id)
+    }
+
+    fn list_comments(
+        cfg: &Settings,
+        kind: Kind,
+        item_id: &str,
+    ) -> Result<Vec<Comment>, ConnectorError> {
+        comments::list(cfg, kind, item_id)
+    }
+
+    fn create_comment(
+        cfg: &Settings,
+        kind: Kind,
+        item_id: &str,
+        body: &str,
+    ) -> Result<Comment, ConnectorError> {
+        comments::create(cfg, kind, item_id, body)
+    }
+
+    fn update_comment(
+        cfg: &Settings,
+        kind: Kind,
+        item_id: &str,
+        comment_id: &str,
+        body: &str,
+    ) -> Result<Comment, ConnectorError> {
+        comments::update(cfg, kind, item_id, comment_id, body)
+    }
+
+    fn delete_comment(
+        cfg: &Settings,
+        kind: Kind,
+        item_id: &str,
+        comment_id: &str,
+    ) -> Result<(), ConnectorError> {
+        comments::delete(cfg, kind, item_id, comment_id)
     }
 
     fn parse_webhook(

@@ -84,6 +84,19 @@ pub struct Action {
     pub date: String,
     #[serde(default)]
     pub data: Value,
+    /// Who did it (comments: the author).
+    #[serde(default, rename = "memberCreator")]
+    pub member_creator: Option<Member>,
+}
+
+/// A member as actions name it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Member {
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub full_name: Option<String>,
 }
 
 impl Action {
@@ -93,7 +106,7 @@ impl Action {
     }
 }
 
-/// Action types that change a card.
+/// Action types that change a card (its comments included: the card is reported changed).
 pub const CARD_ACTIONS: &[&str] = &[
     "createCard",
     "updateCard",
@@ -106,6 +119,9 @@ pub const CARD_ACTIONS: &[&str] = &[
     "removeLabelFromCard",
     "addMemberToCard",
     "removeMemberFromCard",
+    "commentCard",
+    "updateComment",
+    "deleteComment",
 ];
 
 /// Action types that change a label.

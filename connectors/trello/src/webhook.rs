@@ -1,6 +1,7 @@
 //! Webhook deliveries (already authenticated by the host) as change events: card
 //! create/update/delete and label add/remove, board label create/update/delete, board
-//! updates. `updateCard` that archives or moves a card into a closing list is `closed`.
+//! updates, and comments written, edited or deleted (an update of the card: the host reads
+//! its comments). `updateCard` that archives or moves a card into a closing list is `closed`.
 
 use elder_connector_sdk::{Change, ChangeAction, ConnectorError, Kind, time};
 use serde::Deserialize;
@@ -59,6 +60,9 @@ fn change_of(cfg: &Settings, a: &Action) -> Result<Option<Change>, ConnectorErro
         "updateCard" => (Kind::Issue, "card", card_update_action(cfg, a)),
         "deleteCard" => (Kind::Issue, "card", ChangeAction::Deleted),
         "addLabelToCard" | "removeLabelFromCard" | "addMemberToCard" | "removeMemberFromCard" => {
+            (Kind::Issue, "card", ChangeAction::Updated)
+        }
+        "commentCard" | "updateComment" | "deleteComment" => {
             (Kind::Issue, "card", ChangeAction::Updated)
         }
         "createLabel" => (Kind::Label, "label", ChangeAction::Created),
@@ -195,11 +199,29 @@ mod tests {
             ChangeAction::Deleted
         );
         assert!(
-            parse(&cfg(), &body("commentCard", json!({"card": {"id": "c1"}})))
-                .unwrap()
-                .is_empty()
+            parse(
+                &cfg(),
+                &body("addAttachmentToCard", json!({"card": {"id": "c1"}}))
+            )
+            .unwrap()
+            .is_empty()
         );
         assert!(parse(&cfg(), b"{}").unwrap().is_empty());
+    }
+
+    #[test]
+    fn comment_actions_are_updates_of_their_card_without_an_item() {
+        for kind in ["commentCard", "updateComment", "deleteComment"] {
+            let c = one(
+                kind,
+                json!({"card": {"id": "c1"}, "action": {"id": "a1"}, "text": "hi"}),
+            );
+            assert_eq!(
+                (c.kind, c.external_id.as_str(), c.action, c.item.is_none()),
+                (Kind::Issue, "c1", ChangeAction::Updated, true),
+                "{kind}"
+            );
+        }
     }
 
     #[test]

@@ -486,3 +486,168 @@ async fn unknown_ids_are_not_found() {
     );
     assert!(matches!(err, ConnectorError::InvalidInput(_)), "{err:?}");
 }
+
+#[tokio::test]
+async fn comments_round_trip_without_system_notes() {
+    let e = env().await;
+    assert_eq!(e.connector.comment_kinds(), [Kind::Issue]);
+    let ann = e.sim.add_user("ann");
+    let issue = e.sim.create_issue("discussed", IssueEdit::default());
+    let iid = issue.iid.to_string();
+    e.sim.add_note(issue.iid, ann, "First from **ann**");
+    e.sim.update_issue(
+        issue.iid,
+        IssueEdit {
+            description: Some("changed".into()),
+            ..Default::default()
+        },
+    );
+    assert!(
+        e.sim.notes(issue.iid).iter().any(|n| n.system),
+        "GitLab wrote a system note for the edit"
+    );
+    let listed = e
+        .connector
+        .list_comments(&e.config, Kind::Issue, &iid)
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1, "system notes are not comments: {listed:?}");
+    assert_eq!(
+        (listed[0].author.as_str(), listed[0].body.as_str()),
+        ("ann", "First from **ann**")
+    );
+
+    let before = e.sim.issue(issue.iid).unwrap().updated_at;
+    let created = e
+        .connector
+        .create_comment(&e.config, Kind::Issue, &iid, "From *Elder*")
+        .await
+        .unwrap();
+    assert_eq!(
+        (created.author.as_str(), created.body.as_str()),
+        ("root", "From *Elder*")
+    );
+    assert!(
+        e.sim.issue(issue.iid).unwrap().updated_at > before,
+        "a note bumps the issue"
+    );
+    let note_body = |id: &str| {
+        e.sim
+            .notes(issue.iid)
+            .into_iter()
+            .find(|n| n.id.to_string() == id)
+            .map(|n| n.body)
+    };
+    assert_eq!(
+        note_body(&created.external_id).as_deref(),
+        Some("From *Elder*")
+    );
+
+    let edited = e
+        .connector
+        .update_comment(&e.config, Kind::Issue, &iid, &created.external_id, "Edited")
+        .await
+        .unwrap();
+    assert_eq!(edited.external_id, created.external_id);
+    assert!(edited.updated_at > created.updated_at);
+    assert_ne!(edited.version, created.version);
+    assert_eq!(note_body(&created.external_id).as_deref(), Some("Edited"));
+    let bodies: Vec<String> = e
+        .connector
+        .list_comments(&e.config, Kind::Issue, &iid)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.body)
+        .collect();
+    assert_eq!(bodies, ["First from **ann**", "Edited"], "oldest first");
+
+    for _ in 0..2 {
+        e.connector
+            .delete_comment(&e.config, Kind::Issue, &iid, &created.external_id)
+            .await
+            .expect("deleting (again) succeeds");
+    }
+    assert_eq!(note_body(&created.external_id), None);
+
+    let err = connector_error(
+        e.connector
+            .list_comments(&e.config, Kind::Issue, "999")
+            .await
+            .unwrap_err(),
+    );
+    assert!(matches!(err, ConnectorError::NotFound(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_long_discussion_is_read_across_pages_oldest_first() {
+    let e = env().await;
+    let issue = e.sim.create_issue("busy", IssueEdit::default());
+    for n in 0..105 {
+        e.sim.add_note(issue.iid, 1, &format!("note {n}"));
+    }
+    let requests = e.sim.request_count();
+    let listed = e
+        .connector
+        .list_comments(&e.config, Kind::Issue, &issue.iid.to_string())
+        .await
+        .unwrap();
+    let want: Vec<String> = (0..105).map(|n| format!("note {n}")).collect();
+    let got: Vec<String> = listed.into_iter().map(|c| c.body).collect();
+    assert_eq!(got, want);
+    assert_eq!(
+        e.sim.request_count() - requests,
+        2,
+        "100 notes a page at most"
+    );
+}
+
+#[tokio::test]
+async fn a_note_hook_is_an_update_of_its_issue_without_an_item() {
+    let e = env().await;
+    e.sim.set_webhook(HookConfig {
+        url: None,
+        secret_token: Some("s3cret".into()),
+        signing_token: None,
+    });
+    let issue = e.sim.create_issue("hooked", IssueEdit::default());
+    let note = e.sim.add_note(issue.iid, 1, "hello");
+    e.sim.edit_note(issue.iid, note.id, "hello again");
+    e.sim.update_issue(
+        issue.iid,
+        IssueEdit {
+            description: Some("edited".into()),
+            ..Default::default()
+        },
+    );
+    e.sim.delete_note(issue.iid, note.id);
+    let deliveries = e.sim.deliveries();
+    let events: Vec<_> = deliveries
+        .iter()
+        .map(|d| d.header("X-Gitlab-Event").unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        events,
+        ["Issue Hook", "Note Hook", "Note Hook", "Issue Hook"],
+        "no hook for system notes or deleted notes"
+    );
+    for d in &deliveries[1..3] {
+        let changes = e
+            .connector
+            .parse_webhook(&e.config, d.headers.clone(), d.body.clone())
+            .await
+            .unwrap();
+        assert_eq!(changes.len(), 1);
+        let c = &changes[0];
+        assert_eq!(
+            (c.kind, c.external_id.as_str(), c.action, c.item.is_none()),
+            (
+                Kind::Issue,
+                issue.iid.to_string().as_str(),
+                ChangeAction::Updated,
+                true
+            )
+        );
+        assert!(c.occurred_at > 1_600_000_000_000);
+    }
+}

@@ -1,7 +1,8 @@
 //! End to end: the Jira wasm component in the host runtime against the Jira simulator:
 //! backfill through `search/jql` pages, eventual consistency of search, writes with ADF
 //! descriptions, status through transitions (and `invalid_transition` conflicts),
-//! sprints, components, webhook events and their retries, rate limits and auth.
+//! sprints, components, webhook events and their retries, rate limits and auth, and issue
+//! comments (ADF on Jira, Markdown in Elder).
 
 use std::time::Duration;
 
@@ -462,4 +463,165 @@ async fn timestamps_with_offsets_without_colon_are_read() {
         item.version
     );
     assert_eq!(item.updated_at, i.updated.timestamp_millis());
+}
+
+/// An ADF document of one paragraph: `plain` then `bold` in strong.
+fn adf_paragraph(plain: &str, bold: &str) -> serde_json::Value {
+    serde_json::json!({"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [
+        {"type": "text", "text": plain},
+        {"type": "text", "text": bold, "marks": [{"type": "strong"}]}]}]})
+}
+
+#[tokio::test]
+async fn comments_round_trip_through_adf() {
+    let e = env().await;
+    assert_eq!(e.connector.comment_kinds(), [Kind::Issue]);
+    let i = e.sim.create_issue(fields("discussed"));
+    let ann = e.sim.add_user("Ann Lee");
+    e.sim
+        .add_comment(&i.key, &ann, adf_paragraph("Please look: ", "urgent"));
+    let listed = e
+        .connector
+        .list_comments(&e.config, Kind::Issue, &i.key)
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (
+            listed[0].author.as_str(),
+            listed[0].author_name.as_deref(),
+            listed[0].body.as_str()
+        ),
+        (ann.as_str(), Some("Ann Lee"), "Please look: **urgent**"),
+        "ADF read as Markdown"
+    );
+    assert_eq!(listed[0].created_at, listed[0].updated_at);
+
+    let markdown = "Plan:\n\n- **ship** it\n- `test` it";
+    let before = e.sim.issue(&i.key).unwrap().updated;
+    let created = e
+        .connector
+        .create_comment(&e.config, Kind::Issue, &i.key, markdown)
+        .await
+        .unwrap();
+    assert_eq!(
+        created.body, markdown,
+        "Markdown -> ADF -> Markdown is stable"
+    );
+    assert!(
+        e.sim.issue(&i.key).unwrap().updated > before,
+        "a comment bumps the issue"
+    );
+    let stored = e.sim.comments(&i.key).pop().unwrap();
+    assert_eq!(stored.id.to_string(), created.external_id);
+    assert_eq!(stored.body["type"], "doc", "Jira stores ADF, not text");
+    assert_eq!(stored.body["content"][1]["type"], "bulletList");
+
+    let edited = e
+        .connector
+        .update_comment(
+            &e.config,
+            Kind::Issue,
+            &i.key,
+            &created.external_id,
+            "Now *done*",
+        )
+        .await
+        .unwrap();
+    assert_eq!(edited.body, "Now *done*");
+    assert!(edited.updated_at > edited.created_at);
+    assert_ne!(edited.version, created.version);
+    let bodies: Vec<String> = e
+        .connector
+        .list_comments(&e.config, Kind::Issue, &i.key)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.body)
+        .collect();
+    assert_eq!(bodies, ["Please look: **urgent**", "Now *done*"]);
+
+    for _ in 0..2 {
+        e.connector
+            .delete_comment(&e.config, Kind::Issue, &i.key, &created.external_id)
+            .await
+            .expect("deleting (again) succeeds");
+    }
+    assert_eq!(e.sim.comments(&i.key).len(), 1);
+    let err = connector_error(
+        e.connector
+            .list_comments(&e.config, Kind::Issue, "ELD-999")
+            .await
+            .unwrap_err(),
+    );
+    assert!(matches!(err, ConnectorError::NotFound(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn comments_are_read_across_pages_of_at_most_100() {
+    let e = env().await;
+    let i = e.sim.create_issue(fields("busy"));
+    let bot = "5b10a2844c20165700ede21g";
+    for n in 0..130 {
+        e.sim
+            .add_comment(&i.key, bot, adf_paragraph(&format!("comment {n} "), "x"));
+    }
+    let requests = e.sim.request_count();
+    let got: Vec<String> = e
+        .connector
+        .list_comments(&e.config, Kind::Issue, &i.key)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.body)
+        .collect();
+    let want: Vec<String> = (0..130).map(|n| format!("comment {n} **x**")).collect();
+    assert_eq!(got, want);
+    assert_eq!(e.sim.request_count() - requests, 2);
+}
+
+#[tokio::test]
+async fn comment_events_are_updates_of_their_issue_without_an_item() {
+    let e = env().await;
+    e.sim.set_webhook(HookConfig {
+        url: None,
+        secret: Some("hook-secret".into()),
+    });
+    let i = e.sim.create_issue(fields("hooked"));
+    let c = e
+        .sim
+        .add_comment(&i.key, "5b10a2844c20165700ede21g", adf_paragraph("a ", "b"));
+    e.sim.edit_comment(&i.key, c.id, adf_paragraph("c ", "d"));
+    e.sim.delete_comment(&i.key, c.id);
+    let mut seen = Vec::new();
+    for d in e.sim.deliveries() {
+        let event = d.json()["webhookEvent"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if !event.starts_with("comment_") {
+            continue;
+        }
+        let changes = e
+            .connector
+            .parse_webhook(&e.config, d.headers.clone(), d.body.clone())
+            .await
+            .unwrap();
+        assert_eq!(changes.len(), 1, "{event}");
+        let ch = &changes[0];
+        assert_eq!(
+            (
+                ch.kind,
+                ch.external_id.as_str(),
+                ch.action,
+                ch.item.is_none()
+            ),
+            (Kind::Issue, i.key.as_str(), ChangeAction::Updated, true)
+        );
+        seen.push(event);
+    }
+    assert_eq!(
+        seen,
+        ["comment_created", "comment_updated", "comment_deleted"]
+    );
 }

@@ -1,5 +1,7 @@
 //! End-to-end: the OpenProject connector compiled to wasm, run in the host runtime,
-//! against the OpenProject simulator. Build the component first (`scripts/build-wasm.sh`).
+//! against the OpenProject simulator (work packages, versions, categories, webhooks, and
+//! comments, which OpenProject keeps as activities). Build the component first
+//! (`scripts/build-wasm.sh`).
 
 use std::collections::BTreeMap;
 
@@ -343,4 +345,136 @@ async fn labels_are_read_only_categories_and_credentials_are_checked() {
             .unwrap_err(),
     );
     assert!(matches!(err, ConnectorError::Unauthorized(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn comments_are_the_activities_with_a_comment_and_cannot_be_deleted() {
+    let env = env().await;
+    assert_eq!(env.connector.comment_kinds(), [Kind::Issue]);
+    let wp = env
+        .sim
+        .create_work_package(json!({"subject": "Discussed", "description": {"raw": "d"}}));
+    env.sim
+        .update_work_package(wp, json!({"subject": "Discussed more"}));
+    env.sim.add_comment(wp, 5, "From *Ada*");
+    assert_eq!(env.sim.activities(wp).len(), 3, "creation, change, comment");
+    let id = wp.to_string();
+    let listed = env
+        .connector
+        .list_comments(&env.config, Kind::Issue, &id)
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.len(),
+        1,
+        "change journals are not comments: {listed:?}"
+    );
+    assert_eq!(
+        (
+            listed[0].author.as_str(),
+            listed[0].author_name.as_deref(),
+            listed[0].body.as_str()
+        ),
+        ("5", Some("Ada Lovelace"), "From *Ada*")
+    );
+
+    let lock = |env: &Env| env.sim.work_package(wp).unwrap()["lockVersion"].clone();
+    let before = lock(&env);
+    let created = env
+        .connector
+        .create_comment(&env.config, Kind::Issue, &id, "From **Elder**")
+        .await
+        .unwrap();
+    assert_eq!(created.author, "1");
+    assert_eq!(lock(&env), before, "a comment leaves the lockVersion alone");
+    let edited = env
+        .connector
+        .update_comment(
+            &env.config,
+            Kind::Issue,
+            &id,
+            &created.external_id,
+            "Edited",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (edited.external_id.as_str(), edited.body.as_str()),
+        (created.external_id.as_str(), "Edited")
+    );
+    let bodies: Vec<String> = env
+        .connector
+        .list_comments(&env.config, Kind::Issue, &id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.body)
+        .collect();
+    assert_eq!(bodies, ["From *Ada*", "Edited"], "oldest first");
+
+    let err = connector_error(
+        env.connector
+            .delete_comment(&env.config, Kind::Issue, &id, &created.external_id)
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        matches!(&err, ConnectorError::Unsupported(m) if m.contains("no API to delete")),
+        "{err:?}"
+    );
+    assert!(
+        env.sim
+            .activities(wp)
+            .iter()
+            .any(|(a, text)| a.to_string() == created.external_id && text == "Edited"),
+        "the comment is still there"
+    );
+    let err = connector_error(
+        env.connector
+            .list_comments(&env.config, Kind::Issue, "999999")
+            .await
+            .unwrap_err(),
+    );
+    assert!(matches!(err, ConnectorError::NotFound(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_comment_webhook_is_an_update_of_its_work_package() {
+    let env = env().await;
+    let wp = env.sim.create_work_package(json!({"subject": "Hooked"}));
+    env.sim.set_webhook(None, Some("op-secret"));
+    let activity = env.sim.add_comment(wp, 5, "hello");
+    env.sim.edit_comment(activity, "hello again");
+    let actions: Vec<String> = env
+        .sim
+        .deliveries()
+        .iter()
+        .map(|d| d.json()["action"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        actions,
+        ["work_package:created", "work_package_comment:comment"],
+        "OpenProject sends nothing for an edit"
+    );
+    let d = &env.sim.deliveries()[1];
+    assert_eq!(
+        d.header("X-OP-Signature"),
+        Some(signature("op-secret", &d.body).as_str())
+    );
+    let changes = env
+        .connector
+        .parse_webhook(&env.config, d.headers.clone(), d.body.clone())
+        .await
+        .unwrap();
+    assert_eq!(changes.len(), 1);
+    let c = &changes[0];
+    assert_eq!(
+        (c.kind, c.external_id.as_str(), c.action, c.item.is_none()),
+        (
+            Kind::Issue,
+            wp.to_string().as_str(),
+            ChangeAction::Updated,
+            true
+        )
+    );
 }

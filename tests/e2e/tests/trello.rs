@@ -1,5 +1,7 @@
 //! End-to-end: the Trello connector compiled to wasm, run in the host runtime, against
-//! the Trello simulator. Build the component first (`scripts/build-wasm.sh`).
+//! the Trello simulator (cards, the board, labels, webhooks, rate limits, and card comments,
+//! which Trello keeps as `commentCard` actions). Build the component first
+//! (`scripts/build-wasm.sh`).
 
 use std::collections::BTreeMap;
 
@@ -405,4 +407,162 @@ async fn labels_and_the_board_sync_too() {
             .unwrap_err(),
     );
     assert!(matches!(err, ConnectorError::Unsupported(_)));
+}
+
+#[tokio::test]
+async fn comments_round_trip_as_comment_actions() {
+    let env = env().await;
+    assert_eq!(env.connector.comment_kinds(), [Kind::Issue]);
+    let card = env.sim.create_card(json!({"name": "Discussed"}));
+    let ann = env.sim.add_member("ann", "Ann Lee");
+    env.sim.add_comment(&card, &ann, "First *note*");
+    let listed = env
+        .connector
+        .list_comments(&env.config, Kind::Issue, &card)
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (
+            listed[0].author.as_str(),
+            listed[0].author_name.as_deref(),
+            listed[0].body.as_str()
+        ),
+        ("ann", Some("Ann Lee"), "First *note*")
+    );
+
+    let activity = |env: &Env| env.sim.card(&card).unwrap()["dateLastActivity"].clone();
+    let before = activity(&env);
+    let created = env
+        .connector
+        .create_comment(&env.config, Kind::Issue, &card, "From **Elder**")
+        .await
+        .unwrap();
+    assert_eq!(created.author, env.sim.options().username);
+    assert_ne!(activity(&env), before, "a comment is card activity");
+    let edited = env
+        .connector
+        .update_comment(
+            &env.config,
+            Kind::Issue,
+            &card,
+            &created.external_id,
+            "Edited",
+        )
+        .await
+        .unwrap();
+    assert_eq!(edited.external_id, created.external_id);
+    assert!(edited.updated_at >= edited.created_at);
+    assert_ne!(
+        edited.version, created.version,
+        "dateLastEdited is the new version"
+    );
+    let texts: Vec<String> = env
+        .sim
+        .comments(&card)
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    assert_eq!(texts, ["First *note*", "Edited"]);
+    let bodies: Vec<String> = env
+        .connector
+        .list_comments(&env.config, Kind::Issue, &card)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.body)
+        .collect();
+    assert_eq!(bodies, ["First *note*", "Edited"], "oldest first");
+
+    for _ in 0..2 {
+        env.connector
+            .delete_comment(&env.config, Kind::Issue, &card, &created.external_id)
+            .await
+            .expect("deleting (again) succeeds");
+    }
+    assert_eq!(env.sim.comments(&card).len(), 1);
+    let err = connector_error(
+        env.connector
+            .list_comments(&env.config, Kind::Issue, "5f1e2d3c4b5a69788796a5ff")
+            .await
+            .unwrap_err(),
+    );
+    assert!(matches!(err, ConnectorError::NotFound(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn more_than_a_thousand_comments_are_paged_with_before() {
+    let env = env().await;
+    let card = env.sim.create_card(json!({"name": "Busy"}));
+    let me = env.sim.options().member_id;
+    for n in 0..1005 {
+        env.sim.add_comment(&card, &me, &format!("comment {n}"));
+    }
+    let requests = env.sim.request_count();
+    let got: Vec<String> = env
+        .connector
+        .list_comments(&env.config, Kind::Issue, &card)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.body)
+        .collect();
+    let want: Vec<String> = (0..1005).map(|n| format!("comment {n}")).collect();
+    assert_eq!(got, want);
+    assert_eq!(
+        env.sim.request_count() - requests,
+        2,
+        "1,000 actions a page"
+    );
+
+    env.sim.rate_limit_next(1);
+    let err = connector_error(
+        env.connector
+            .list_comments(&env.config, Kind::Issue, &card)
+            .await
+            .unwrap_err(),
+    );
+    assert!(matches!(err, ConnectorError::RateLimited(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn comments_show_the_card_as_changed_in_polls_and_webhooks() {
+    let env = env().await;
+    let callback = "http://127.0.0.1:9/hooks/trello";
+    let card = env.sim.create_card(json!({"name": "Watched"}));
+    let (_, _, cursor, _) = list_all(&env, Kind::Issue, None, 50).await;
+    env.sim.register_webhook(callback);
+    let me = env.sim.options().member_id;
+    let comment = env.sim.add_comment(&card, &me, "hello");
+    env.sim.edit_comment(&card, &comment, "hello again");
+    env.sim.delete_comment(&card, &comment);
+
+    let (items, deleted, _, _) = list_all(&env, Kind::Issue, cursor, 50).await;
+    let ids: Vec<_> = items.iter().map(|i| i.external_id.clone()).collect();
+    assert_eq!(ids, [card.as_str()], "the commented card is reported once");
+    assert!(
+        deleted.is_empty(),
+        "a deleted comment is not a deleted card"
+    );
+
+    let mut seen = Vec::new();
+    for d in env.sim.deliveries() {
+        let kind = d.json()["action"]["type"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let changes = env
+            .connector
+            .parse_webhook(&env.config, d.headers.clone(), d.body.clone())
+            .await
+            .unwrap();
+        assert_eq!(changes.len(), 1, "{kind}");
+        let c = &changes[0];
+        assert_eq!(
+            (c.kind, c.external_id.as_str(), c.action, c.item.is_none()),
+            (Kind::Issue, card.as_str(), ChangeAction::Updated, true)
+        );
+        seen.push(kind);
+    }
+    assert_eq!(seen, ["commentCard", "updateComment", "deleteComment"]);
 }

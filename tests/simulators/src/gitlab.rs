@@ -1,10 +1,12 @@
 //! GitLab REST v4 simulator: one project (issues, milestones, labels) and optionally its
 //! group's epics, served as GitLab serves them. `PRIVATE-TOKEN` or `Bearer` auth, offset
 //! pagination with `x-next-page`/`x-total`/`Link`, `iid` paths, `state_event`, comma
-//! label lists, `milestone_id=0` to unset, 429 answers on demand, and `Issue Hook` /
-//! `Milestone Hook` deliveries signed with `X-Gitlab-Token` and/or Standard Webhooks.
+//! label lists, `milestone_id=0` to unset, issue notes (user and system notes), 429 answers
+//! on demand, and `Issue Hook` / `Milestone Hook` / `Note Hook` deliveries signed with
+//! `X-Gitlab-Token` and/or Standard Webhooks.
 
 mod model;
+mod notes;
 mod ops;
 mod routes;
 mod webhook;
@@ -12,6 +14,7 @@ mod webhook;
 use std::sync::{Arc, Mutex};
 
 pub use model::{Epic, Issue, Label, Milestone};
+pub use notes::Note;
 pub use ops::{IssueEdit, MilestoneEdit};
 pub use webhook::{Delivery, HookConfig};
 
@@ -120,6 +123,38 @@ impl GitlabSim {
         };
         webhook::dispatch(hooks);
         m
+    }
+
+    /// Comments on an issue as `author_id` would in GitLab's UI (emits a `Note Hook`).
+    pub fn add_note(&self, iid: u64, author_id: u64, body: &str) -> Note {
+        let (note, hooks) = {
+            let mut s = self.lock();
+            let id = s.create_note(iid, author_id, body).expect("valid note");
+            (s.notes[&id].clone(), s.take_pending())
+        };
+        webhook::dispatch(hooks);
+        note
+    }
+
+    /// Edits a note as its author would in the UI (emits a `Note Hook`).
+    pub fn edit_note(&self, iid: u64, id: u64, body: &str) -> Note {
+        let (note, hooks) = {
+            let mut s = self.lock();
+            s.update_note(iid, id, body).expect("valid edit");
+            (s.notes[&id].clone(), s.take_pending())
+        };
+        webhook::dispatch(hooks);
+        note
+    }
+
+    /// Deletes a note as its author would in the UI (GitLab sends no hook).
+    pub fn delete_note(&self, iid: u64, id: u64) {
+        self.lock().delete_note(iid, id).expect("existing note");
+    }
+
+    /// Every note of an issue (system notes included), oldest first.
+    pub fn notes(&self, iid: u64) -> Vec<Note> {
+        self.lock().issue_notes(iid)
     }
 
     /// The issue with this `iid`, as stored.

@@ -1,9 +1,10 @@
 //! Jira Cloud simulator (REST v3 + Agile 1.0): one project with a workflow whose
 //! transitions include one that requires a field, ADF descriptions, components, sprints on
 //! a scrum board, `/rest/api/3/search/jql` with `nextPageToken`/`isLast`, minute-precision
-//! JQL in the site's time zone and eventually consistent search, Basic auth, 429 answers on
-//! demand, and webhooks signed with `X-Hub-Signature` (retries keep their identifier).
+//! JQL in the site's time zone and eventually consistent search, ADF issue comments, Basic
+//! auth, 429 answers on demand, and webhooks signed with `X-Hub-Signature` (retries keep their identifier).
 
+mod comments;
 mod jql;
 mod model;
 mod ops;
@@ -14,6 +15,7 @@ mod workflow;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub use comments::Comment;
 pub use model::{Component, Issue, Sprint};
 pub use ops::IssueFields;
 pub use webhook::{Delivery, HookConfig};
@@ -138,6 +140,49 @@ impl JiraSim {
             let id = s.create_sprint(name, None).expect("valid sprint");
             s.sprints[&id].clone()
         })
+    }
+
+    /// Comments on an issue as `account_id` would in Jira (an ADF body; emits
+    /// `comment_created` and `jira:issue_updated`).
+    pub fn add_comment(&self, key: &str, account_id: &str, body: serde_json::Value) -> Comment {
+        self.act(|s| {
+            let id = s.id_of(key).expect("issue exists");
+            let cid = s
+                .create_comment(id, account_id, &body)
+                .expect("valid comment");
+            s.comments[&cid].clone()
+        })
+    }
+
+    /// Edits a comment as its author would (emits `comment_updated`).
+    pub fn edit_comment(&self, key: &str, comment_id: u64, body: serde_json::Value) -> Comment {
+        self.act(|s| {
+            let id = s.id_of(key).expect("issue exists");
+            let author = s
+                .comment_of(id, comment_id)
+                .expect("comment exists")
+                .author
+                .clone();
+            s.update_comment(id, comment_id, &author, &body)
+                .expect("valid edit");
+            s.comments[&comment_id].clone()
+        })
+    }
+
+    /// Deletes a comment as its author would (emits `comment_deleted`).
+    pub fn delete_comment(&self, key: &str, comment_id: u64) {
+        self.act(|s| {
+            let id = s.id_of(key).expect("issue exists");
+            s.delete_comment(id, comment_id).expect("comment exists");
+        })
+    }
+
+    /// Every comment of an issue, oldest first.
+    pub fn comments(&self, key: &str) -> Vec<Comment> {
+        let s = self.lock();
+        s.id_of(key)
+            .map(|id| s.issue_comments(id))
+            .unwrap_or_default()
     }
 
     /// The issue with this key, as stored.

@@ -1,9 +1,10 @@
 //! OpenProject simulator (API v3, HAL+JSON): one project with statuses (New, In progress,
 //! Closed, Rejected), categories, versions and work packages; Basic `apikey:<key>` auth; the
 //! default open-only filter when `filters` is absent; `updatedAt` `<>d` filters, `sortBy` and
-//! 1-based page-number `offset`; `lockVersion` 409s; relative HAL links; webhooks signed with
-//! `X-OP-Signature` when a secret is set.
+//! 1-based page-number `offset`; `lockVersion` 409s; relative HAL links; activities (journals,
+//! comments among them); webhooks signed with `X-OP-Signature` when a secret is set.
 
+mod activities;
 mod filters;
 mod hal;
 mod model;
@@ -112,6 +113,30 @@ impl OpenProjectSim {
     pub fn work_package(&self, id: u64) -> Option<Value> {
         let s = self.lock();
         s.work_packages.get(&id).map(|w| s.wp_json(w))
+    }
+
+    /// Comments on a work package as user `user_id` would (emits
+    /// `work_package_comment:comment`); returns the activity id.
+    pub fn add_comment(&self, work_package: u64, user_id: u64, raw: &str) -> u64 {
+        self.run(|s| {
+            s.add_comment(work_package, user_id, raw)
+                .expect("valid comment")
+        })
+    }
+
+    /// Edits a comment as its author would (OpenProject sends no webhook for it).
+    pub fn edit_comment(&self, activity: u64, raw: &str) {
+        self.run(|s| s.edit_comment(activity, raw).expect("existing activity"));
+    }
+
+    /// `(activity id, comment)` of every activity of a work package, oldest first (changes
+    /// without a comment have an empty one).
+    pub fn activities(&self, work_package: u64) -> Vec<(u64, String)> {
+        self.lock()
+            .wp_journals(work_package)
+            .into_iter()
+            .map(|j| (j.id, j.notes.clone()))
+            .collect()
     }
 
     /// Number of work packages (open and closed).

@@ -2,8 +2,10 @@
 //! cards; `key`/`token` query auth; the board action feed (`/1/boards/{id}/actions`, newest
 //! first, `since`/`before` by id or date, `limit` up to 1,000); 429s with Trello's bodies at
 //! 300 requests / 10 s per key and 100 / 10 s per token (or on demand); webhooks with the
-//! `HEAD` handshake, deliveries signed over body + callback URL, removal on 410.
+//! `HEAD` handshake, deliveries signed over body + callback URL, removal on 410; card
+//! comments as `commentCard` actions (`/1/cards/{id}/actions`).
 
+mod comments;
 mod limits;
 mod model;
 mod ops;
@@ -188,6 +190,45 @@ impl TrelloSim {
     pub fn card(&self, id: &str) -> Option<Value> {
         let s = self.lock();
         s.cards.get(id).map(|c| s.card_json(c))
+    }
+
+    /// A board member other than the token's; returns its id.
+    pub fn add_member(&self, username: &str, full_name: &str) -> String {
+        let mut s = self.lock();
+        let id = s.new_id();
+        s.members
+            .insert(id.clone(), (username.into(), full_name.into()));
+        id
+    }
+
+    /// Comments on a card as `member_id` would in Trello; returns the comment's action id.
+    pub fn add_comment(&self, card: &str, member_id: &str, text: &str) -> String {
+        self.run(|s| s.add_comment(card, member_id, text).expect("valid comment"))
+    }
+
+    /// Edits a comment as its author would.
+    pub fn edit_comment(&self, card: &str, action_id: &str, text: &str) {
+        self.run(|s| s.edit_comment(card, action_id, text).expect("valid edit"));
+    }
+
+    /// Deletes a comment as its author would.
+    pub fn delete_comment(&self, card: &str, action_id: &str) {
+        self.run(|s| s.remove_comment(card, action_id).expect("comment exists"));
+    }
+
+    /// `(action id, text)` of a card's comments, oldest first.
+    pub fn comments(&self, card: &str) -> Vec<(String, String)> {
+        self.lock()
+            .card_actions(card)
+            .into_iter()
+            .filter(|a| a.kind == "commentCard")
+            .map(|a| {
+                (
+                    a.id.clone(),
+                    a.data["text"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
     }
 
     /// Number of cards (open and archived).

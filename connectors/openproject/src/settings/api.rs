@@ -6,7 +6,9 @@ use elder_connector_sdk::pagination::next_offset;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::model::{Category, Collection, Project, Status, Version, WorkPackage};
+use crate::model::{
+    Activities, Activity, Category, Collection, Project, Status, Version, WorkPackage,
+};
 use crate::settings::Settings;
 
 /// Page size for collections read whole.
@@ -162,6 +164,27 @@ impl<'a> Api<'a> {
             .json(body)?
             .send()?
             .json()
+    }
+
+    /// One page of a work package's activities (`path`: the collection or its next link).
+    pub fn activities(&self, path: &str) -> Result<Activities, ConnectorError> {
+        self.cfg.api.get(path).send_json()
+    }
+
+    /// Adds a comment to a work package; returns its activity.
+    pub fn add_comment(&self, wp: &str, raw: &str) -> Result<Activity, ConnectorError> {
+        check_id(wp)?;
+        let body = serde_json::json!({"comment": {"raw": raw}});
+        let path = format!("work_packages/{wp}/activities");
+        self.cfg.api.post(&path).json(&body)?.send()?.json()
+    }
+
+    /// Replaces the comment of an activity; returns it.
+    pub fn edit_comment(&self, activity: &str, raw: &str) -> Result<Activity, ConnectorError> {
+        check_id(activity)?;
+        let body = serde_json::json!({"comment": {"raw": raw}});
+        let path = format!("activities/{activity}");
+        self.cfg.api.patch(&path).json(&body)?.send()?.json()
     }
 
     pub fn delete_work_package(&self, id: &str) -> Result<(), ConnectorError> {

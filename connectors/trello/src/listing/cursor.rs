@@ -102,6 +102,7 @@ mod tests {
             kind: kind.into(),
             date: format!("2026-01-01T00:00:0{}.000Z", &id[id.len() - 1..]),
             data: json!({"card": {"id": card}}),
+            member_creator: None,
         }
     }
 

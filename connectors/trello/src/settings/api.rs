@@ -141,6 +141,60 @@ impl<'a> Api<'a> {
         send(self.cfg.api.delete(&format!("cards/{id}"))).map(|_| ())
     }
 
+    /// One page of a card's comments (`commentCard` actions), newest first, older than
+    /// the action `before` when given.
+    pub fn card_comments(
+        &self,
+        card: &str,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Action>, ConnectorError> {
+        check_id(card)?;
+        let req = self
+            .cfg
+            .api
+            .get(&format!("cards/{card}/actions"))
+            .query("filter", "commentCard")
+            .query("limit", limit)
+            .query_opt("before", before);
+        get_json(req)
+    }
+
+    /// Adds a comment; returns its `commentCard` action.
+    pub fn add_comment(&self, card: &str, text: &str) -> Result<Action, ConnectorError> {
+        check_id(card)?;
+        let body = serde_json::json!({ "text": text });
+        send(
+            self.cfg
+                .api
+                .post(&format!("cards/{card}/actions/comments"))
+                .json(&body)?,
+        )?
+        .json()
+    }
+
+    /// Replaces a comment's text; returns its action.
+    pub fn edit_comment(
+        &self,
+        card: &str,
+        action: &str,
+        text: &str,
+    ) -> Result<Action, ConnectorError> {
+        check_id(card)?;
+        check_id(action)?;
+        let body = serde_json::json!({ "text": text });
+        let path = format!("cards/{card}/actions/{action}/comments");
+        send(self.cfg.api.put(&path).json(&body)?)?.json()
+    }
+
+    /// Deletes a comment.
+    pub fn delete_comment(&self, card: &str, action: &str) -> Result<(), ConnectorError> {
+        check_id(card)?;
+        check_id(action)?;
+        let path = format!("cards/{card}/actions/{action}/comments");
+        send(self.cfg.api.delete(&path)).map(|_| ())
+    }
+
     pub fn label(&self, id: &str) -> Result<Label, ConnectorError> {
         check_id(id)?;
         get_json(self.cfg.api.get(&format!("labels/{id}")))

@@ -6,6 +6,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
 use super::GitlabOptions;
+use super::notes::Note;
 use super::webhook::{Delivery, HookConfig, PendingHook};
 
 /// A project issue. `iid` is the per-project number used in paths.
@@ -70,6 +71,8 @@ pub struct State {
     pub milestones: BTreeMap<u64, Milestone>,
     pub labels: BTreeMap<u64, Label>,
     pub epics: BTreeMap<u64, Epic>,
+    /// Notes of every issue by note id.
+    pub notes: BTreeMap<u64, Note>,
     pub users: BTreeMap<u64, String>,
     pub hook: HookConfig,
     pub deliveries: Vec<Delivery>,
@@ -92,6 +95,7 @@ impl State {
             milestones: BTreeMap::new(),
             labels: BTreeMap::new(),
             epics: BTreeMap::new(),
+            notes: BTreeMap::new(),
             users,
             hook: HookConfig::default(),
             deliveries: Vec::new(),
@@ -161,7 +165,7 @@ impl State {
             "author": self.user_json(1),
             "type": "ISSUE",
             "issue_type": "issue",
-            "user_notes_count": 0,
+            "user_notes_count": self.notes.values().filter(|n| n.issue_iid == i.iid && !n.system).count(),
             "web_url": format!("{}/-/issues/{}", self.web_base(), i.iid),
             "references": {"short": format!("#{}", i.iid), "full": format!("{}#{}", self.options.project_path, i.iid)},
         })

@@ -233,6 +233,7 @@ impl State {
         issue.updated_at = now;
         let after = issue.clone();
         let changes = issue_changes(&before, &after);
+        self.add_system_notes(&before, &after);
         self.queue_issue_hook(iid, action, changes);
         Ok(())
     }
@@ -241,8 +242,9 @@ impl State {
     pub fn delete_issue(&mut self, iid: u64) -> Result<(), SimError> {
         self.issues
             .remove(&iid)
-            .map(|_| ())
-            .ok_or_else(|| SimError::not_found("Issue"))
+            .ok_or_else(|| SimError::not_found("Issue"))?;
+        self.notes.retain(|_, n| n.issue_iid != iid);
+        Ok(())
     }
 
     fn check_refs(&self, edit: &IssueEdit) -> Result<(), SimError> {

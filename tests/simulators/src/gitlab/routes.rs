@@ -20,8 +20,8 @@ use super::model::State;
 use super::ops::{IssueEdit, MilestoneEdit, SimError};
 use super::webhook;
 
-type Shared = Arc<Mutex<State>>;
-type Q = Query<HashMap<String, String>>;
+pub(super) type Shared = Arc<Mutex<State>>;
+pub(super) type Q = Query<HashMap<String, String>>;
 
 /// Builds the router.
 pub fn router(state: Shared) -> Router {
@@ -63,6 +63,7 @@ pub fn router(state: Shared) -> Router {
             "/api/v4/groups/{gid}/epics/{iid}",
             get(get_epic).put(update_epic).delete(delete_epic),
         )
+        .merge(super::notes::routes::router())
         .fallback(|| async {
             (
                 StatusCode::NOT_FOUND,
@@ -107,7 +108,7 @@ fn gate(s: &mut State, h: &HeaderMap) -> Result<(), Response> {
     Ok(())
 }
 
-fn project_ok(s: &State, pid: &str) -> Result<(), Response> {
+pub(super) fn project_ok(s: &State, pid: &str) -> Result<(), Response> {
     if pid == s.options.project_id.to_string() || pid == s.options.project_path {
         Ok(())
     } else {
@@ -125,7 +126,7 @@ fn group_ok(s: &State, gid: &str) -> Result<(), Response> {
     Ok(())
 }
 
-fn err(e: SimError) -> Response {
+pub(super) fn err(e: SimError) -> Response {
     let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
     let key = if e.status == 400 && e.message.is_string() {
         "error"
@@ -135,12 +136,12 @@ fn err(e: SimError) -> Response {
     (status, axum::Json(json!({ key: e.message }))).into_response()
 }
 
-fn ok(status: StatusCode, v: Value) -> Response {
+pub(super) fn ok(status: StatusCode, v: Value) -> Response {
     (status, axum::Json(v)).into_response()
 }
 
 /// Locks, gates and runs `f`; posts queued hooks afterwards.
-fn with(
+pub(super) fn with(
     state: &Shared,
     h: &HeaderMap,
     f: impl FnOnce(&mut State) -> Result<Response, Response>,
@@ -155,7 +156,7 @@ fn with(
 }
 
 /// Parameters from the query string and a JSON or form body.
-fn params(
+pub(super) fn params(
     q: &HashMap<String, String>,
     h: &HeaderMap,
     body: &Bytes,
@@ -193,7 +194,7 @@ fn params(
     Ok(p)
 }
 
-fn num(s: &str, what: &str) -> Result<u64, Response> {
+pub(super) fn num(s: &str, what: &str) -> Result<u64, Response> {
     s.parse()
         .map_err(|_| err(SimError::new(404, format!("404 {what} Not Found"))))
 }
@@ -208,7 +209,7 @@ fn time_param(q: &HashMap<String, String>, key: &str) -> Result<Option<DateTime<
 }
 
 /// One page of `rows` with GitLab's offset pagination headers.
-fn paginate(
+pub(super) fn paginate(
     s: &State,
     path: &str,
     q: &HashMap<String, String>,
@@ -278,7 +279,7 @@ fn paginate(
 }
 
 /// Sorts by `order_by` (`created_at` default, `updated_at`) and `sort` (`desc` default).
-fn sort_by_time<T>(
+pub(super) fn sort_by_time<T>(
     rows: &mut [T],
     q: &HashMap<String, String>,
     created: impl Fn(&T) -> (DateTime<Utc>, u64),

@@ -1,4 +1,5 @@
-//! GitLab webhook deliveries: `Issue Hook` and `Milestone Hook` payloads, the
+//! GitLab webhook deliveries: `Issue Hook` and `Milestone Hook` payloads (`Note Hook`
+//! bodies are built in `notes.rs`), the
 //! `X-Gitlab-Token` secret and the Standard Webhooks signature, recorded for tests and
 //! POSTed to the configured URL.
 
@@ -135,7 +136,7 @@ impl State {
         })
     }
 
-    fn hook_project(&self) -> Value {
+    pub(super) fn hook_project(&self) -> Value {
         json!({
             "id": self.options.project_id,
             "path_with_namespace": self.options.project_path,
@@ -144,7 +145,7 @@ impl State {
     }
 
     /// Signs, records and (when a URL is set) queues a delivery.
-    fn queue(&mut self, event: &str, body: Value) {
+    pub(super) fn queue(&mut self, event: &str, body: Value) {
         let body = serde_json::to_vec(&body).expect("json");
         let uuid = uuid::Uuid::new_v4().to_string();
         let mut headers = vec![

@@ -8,6 +8,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde_json::{Map, Value, json};
 
 use super::JiraOptions;
+use super::comments::Comment;
 use super::webhook::{Delivery, HookConfig, PendingHook};
 use super::workflow::{self, Status};
 
@@ -64,6 +65,8 @@ pub struct State {
     pub issues: BTreeMap<u64, Issue>,
     pub components: BTreeMap<u64, Component>,
     pub sprints: BTreeMap<u64, Sprint>,
+    /// Comments of every issue by comment id.
+    pub comments: BTreeMap<u64, Comment>,
     pub users: BTreeMap<String, String>,
     pub hook: HookConfig,
     pub deliveries: Vec<Delivery>,
@@ -91,6 +94,7 @@ impl State {
             issues: BTreeMap::new(),
             components: BTreeMap::new(),
             sprints: BTreeMap::new(),
+            comments: BTreeMap::new(),
             users,
             hook: HookConfig::default(),
             deliveries: Vec::new(),

@@ -125,10 +125,7 @@ fn adf(v: &Value) -> Result<Value, SimError> {
     if v.is_null() {
         return Ok(Value::Null);
     }
-    let ok = v.get("type").and_then(Value::as_str) == Some("doc")
-        && v.get("version").is_some()
-        && v.get("content").is_some_and(Value::is_array);
-    if ok {
+    if is_document(v) {
         Ok(v.clone())
     } else {
         Err(SimError::field(
@@ -137,6 +134,13 @@ fn adf(v: &Value) -> Result<Value, SimError> {
             "Operation value must be an Atlassian Document (see the Atlassian Document Format)",
         ))
     }
+}
+
+/// Whether `v` is an Atlassian Document (`{"type":"doc","version":1,"content":[...]}`).
+pub(super) fn is_document(v: &Value) -> bool {
+    v.get("type").and_then(Value::as_str) == Some("doc")
+        && v.get("version").is_some()
+        && v.get("content").is_some_and(Value::is_array)
 }
 
 fn strings(v: &Value, field: &str) -> Result<Vec<String>, SimError> {
@@ -268,6 +272,7 @@ impl State {
     pub fn delete_issue(&mut self, id: u64) -> Result<(), SimError> {
         self.queue_issue_event(id, "jira:issue_deleted", "issue_deleted", Vec::new());
         self.issues.remove(&id);
+        self.comments.retain(|_, c| c.issue_id != id);
         Ok(())
     }
 
@@ -351,8 +356,26 @@ impl State {
         if after == before {
             return Ok(());
         }
+        self.reindex(&before, &mut after);
+        let items = self.changelog(&before, &after);
+        self.issues.insert(id, after);
+        self.queue_issue_event(id, "jira:issue_updated", "issue_generic", items);
+        Ok(())
+    }
+
+    /// Bumps `updated` without a field change (a comment written, edited or deleted); the
+    /// caller emits the events. Search shows the previous state for a while, as after edits.
+    pub fn touch(&mut self, id: u64) {
+        if let Some(before) = self.issues.get(&id).cloned() {
+            let mut after = before.clone();
+            self.reindex(&before, &mut after);
+            self.issues.insert(id, after);
+        }
+    }
+
+    /// A new `updated` for `after`, and search still showing what it showed of `before`.
+    fn reindex(&mut self, before: &Issue, after: &mut Issue) {
         let now = self.tick();
-        let lag = self.options.search_lag;
         let visible = if Instant::now() >= before.indexed_at {
             Some(Box::new(before.clone()))
         } else {
@@ -360,11 +383,7 @@ impl State {
         };
         after.updated = now;
         after.indexed = visible;
-        after.indexed_at = Instant::now() + lag;
-        let items = self.changelog(&before, &after);
-        self.issues.insert(id, after);
-        self.queue_issue_event(id, "jira:issue_updated", "issue_generic", items);
-        Ok(())
+        after.indexed_at = Instant::now() + self.options.search_lag;
     }
 
     /// What search shows for an issue right now (none: not yet indexed).

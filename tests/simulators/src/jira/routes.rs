@@ -21,8 +21,8 @@ use super::model::{SPRINT_FIELD, State};
 use super::ops::{IssueFields, SimError};
 use super::{jql, webhook, workflow};
 
-type Shared = Arc<Mutex<State>>;
-type Q = Query<HashMap<String, String>>;
+pub(super) type Shared = Arc<Mutex<State>>;
+pub(super) type Q = Query<HashMap<String, String>>;
 
 /// Builds the router.
 pub fn router(state: Shared) -> Router {
@@ -61,6 +61,7 @@ pub fn router(state: Shared) -> Router {
         )
         .route("/rest/agile/1.0/sprint/{id}/issue", post(sprint_issues))
         .route("/rest/agile/1.0/backlog/issue", post(backlog_issues))
+        .merge(super::comments::routes::router())
         .fallback(|| async { err(SimError::msg(404, "Not found")) })
         .with_state(state)
 }
@@ -96,7 +97,7 @@ fn gate(s: &mut State, h: &HeaderMap) -> Result<(), Response> {
     Ok(())
 }
 
-fn err(e: SimError) -> Response {
+pub(super) fn err(e: SimError) -> Response {
     (
         StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
         axum::Json(e.body),
@@ -104,11 +105,11 @@ fn err(e: SimError) -> Response {
         .into_response()
 }
 
-fn ok(status: StatusCode, v: Value) -> Response {
+pub(super) fn ok(status: StatusCode, v: Value) -> Response {
     (status, axum::Json(v)).into_response()
 }
 
-fn with(
+pub(super) fn with(
     state: &Shared,
     h: &HeaderMap,
     f: impl FnOnce(&mut State) -> Result<Response, Response>,
@@ -122,7 +123,7 @@ fn with(
     resp
 }
 
-fn json_body(body: &Bytes) -> Result<Value, Response> {
+pub(super) fn json_body(body: &Bytes) -> Result<Value, Response> {
     serde_json::from_slice(body).map_err(|_| {
         err(SimError::msg(
             400,
@@ -131,7 +132,7 @@ fn json_body(body: &Bytes) -> Result<Value, Response> {
     })
 }
 
-fn issue_id(s: &State, key: &str) -> Result<u64, Response> {
+pub(super) fn issue_id(s: &State, key: &str) -> Result<u64, Response> {
     s.id_of(key).map_err(err)
 }
 

@@ -104,7 +104,7 @@ impl State {
         self.queue(body);
     }
 
-    fn queue(&mut self, body: Value) {
+    pub(super) fn queue(&mut self, body: Value) {
         let body = serde_json::to_vec(&body).expect("json");
         let ident = format!("{}", self.next_id() * 7919);
         let mut headers = vec![

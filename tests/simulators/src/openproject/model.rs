@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::OpenProjectOptions;
+use super::activities::Journal;
 use super::webhook::{Delivery, PendingHook};
 
 /// A work-package status.
@@ -108,6 +109,8 @@ pub struct State {
     pub versions: BTreeMap<u64, Version>,
     pub categories: BTreeMap<u64, Category>,
     pub work_packages: BTreeMap<u64, WorkPackage>,
+    /// Journals (activities) of every work package by id.
+    pub journals: BTreeMap<u64, Journal>,
     pub users: Vec<User>,
     pub hook_url: Option<String>,
     pub hook_secret: Option<String>,
@@ -142,6 +145,7 @@ impl State {
             versions: BTreeMap::new(),
             categories: BTreeMap::new(),
             work_packages: BTreeMap::new(),
+            journals: BTreeMap::new(),
             users: vec![
                 User {
                     id: 1,

@@ -35,6 +35,27 @@ impl SimError {
     }
 }
 
+/// The `details` sentences of a change journal.
+fn change_details(before: &WorkPackage, after: &WorkPackage) -> Vec<String> {
+    let mut d = Vec::new();
+    if before.subject != after.subject {
+        d.push(format!(
+            "Subject changed from {} to {}",
+            before.subject, after.subject
+        ));
+    }
+    if before.description != after.description {
+        d.push("Description changed".to_string());
+    }
+    if before.status_id != after.status_id {
+        d.push("Status changed".to_string());
+    }
+    if before.assignee_id != after.assignee_id || before.version_id != after.version_id {
+        d.push("Assignee or version changed".to_string());
+    }
+    d
+}
+
 /// A link's target id: `Some(None)` when the link is set to null, `None` when absent.
 fn link_id(body: &Value, rel: &str, collection: &str) -> Result<Option<Option<u64>>, SimError> {
     let Some(l) = body.pointer(&format!("/_links/{rel}")) else {
@@ -151,6 +172,7 @@ impl State {
         w.id = self.next_id();
         let id = w.id;
         self.work_packages.insert(id, w);
+        self.add_journal(id, 1, "", Vec::new());
         self.queue_wp_event(id, "created");
         Ok(id)
     }
@@ -187,7 +209,9 @@ impl State {
         self.apply_wp_links(&mut w, body)?;
         w.lock_version += 1;
         w.updated_at = now_stamp();
+        let details = change_details(&current, &w);
         self.work_packages.insert(id, w);
+        self.add_journal(id, 1, "", details);
         self.queue_wp_event(id, "updated");
         Ok(())
     }

@@ -21,7 +21,7 @@ use super::model::{STATUSES, State};
 use super::ops::SimError;
 use super::webhook;
 
-type Shared = Arc<Mutex<State>>;
+pub(super) type Shared = Arc<Mutex<State>>;
 type Q = Query<HashMap<String, String>>;
 
 /// The largest `pageSize` honoured.
@@ -53,6 +53,7 @@ pub fn router(state: Shared) -> Router {
             get(get_version).patch(patch_version).delete(delete_version),
         )
         .route("/api/v3/categories/{id}", get(get_category))
+        .merge(super::activities::routes::router())
         .fallback(|| async { err(SimError::not_found("route")) })
         .with_state(state)
 }
@@ -66,7 +67,7 @@ fn err(e: SimError) -> Response {
         .into_response()
 }
 
-fn hal_ok(status: StatusCode, v: Value) -> Response {
+pub(super) fn hal_ok(status: StatusCode, v: Value) -> Response {
     (
         status,
         [("Content-Type", "application/hal+json; charset=utf-8")],
@@ -75,7 +76,7 @@ fn hal_ok(status: StatusCode, v: Value) -> Response {
         .into_response()
 }
 
-fn ok(v: Value) -> Response {
+pub(super) fn ok(v: Value) -> Response {
     hal_ok(StatusCode::OK, v)
 }
 
@@ -108,7 +109,7 @@ fn gate(s: &mut State, h: &HeaderMap) -> Result<(), SimError> {
     }
 }
 
-fn with(
+pub(super) fn with(
     state: &Shared,
     h: &HeaderMap,
     f: impl FnOnce(&mut State) -> Result<Response, SimError>,
@@ -122,7 +123,7 @@ fn with(
     resp
 }
 
-fn json_body(body: &Bytes) -> Result<Value, SimError> {
+pub(super) fn json_body(body: &Bytes) -> Result<Value, SimError> {
     serde_json::from_slice(body).map_err(|_| {
         SimError::new(
             400,
@@ -132,7 +133,7 @@ fn json_body(body: &Bytes) -> Result<Value, SimError> {
     })
 }
 
-fn num(id: &str, what: &str) -> Result<u64, SimError> {
+pub(super) fn num(id: &str, what: &str) -> Result<u64, SimError> {
     id.parse().map_err(|_| SimError::not_found(what))
 }
 
@@ -323,6 +324,7 @@ async fn delete_wp(AxState(st): AxState<Shared>, h: HeaderMap, Path(id): Path<St
         s.work_packages
             .remove(&id)
             .ok_or_else(|| SimError::not_found("work package"))?;
+        s.journals.retain(|_, j| j.work_package_id != id);
         for w in s
             .work_packages
             .values_mut()

@@ -1,5 +1,5 @@
 //! OpenProject webhooks: `work_package:created|updated` and `project:created|updated`
-//! deliveries, signed with `X-OP-Signature: sha1=<hex HMAC-SHA1(secret, body)>` only when a
+//! deliveries (`work_package_comment:comment` is built in `activities.rs`), signed with `X-OP-Signature: sha1=<hex HMAC-SHA1(secret, body)>` only when a
 //! secret is set; no delivery id header, no handshake.
 
 use hmac::{Hmac, Mac};
@@ -77,7 +77,7 @@ impl State {
         self.queue(body);
     }
 
-    fn queue(&mut self, body: Value) {
+    pub(super) fn queue(&mut self, body: Value) {
         let body = serde_json::to_vec(&body).expect("json");
         let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
         if let Some(secret) = &self.hook_secret {

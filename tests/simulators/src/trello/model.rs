@@ -48,7 +48,12 @@ pub struct Action {
     pub kind: String,
     pub date: String,
     pub data: Value,
+    /// The member who did it (`memberCreator`).
+    pub member_id: String,
 }
+
+/// A member of the board: `(username, fullName)` by member id.
+pub type Members = BTreeMap<String, (String, String)>;
 
 /// A registered webhook.
 #[derive(Debug, Clone)]
@@ -67,6 +72,7 @@ pub struct State {
     pub labels: Vec<Label>,
     pub cards: BTreeMap<String, Card>,
     pub actions: Vec<Action>,
+    pub members: Members,
     pub webhooks: Vec<Webhook>,
     pub deliveries: Vec<Delivery>,
     pub pending: Vec<PendingHook>,
@@ -86,7 +92,13 @@ pub fn now_date() -> String {
 impl State {
     /// A board with the lists "To Do", "Doing", "Done".
     pub fn new(options: TrelloOptions) -> State {
+        let mut members = Members::new();
+        members.insert(
+            options.member_id.clone(),
+            (options.username.clone(), "Elder Bot".to_string()),
+        );
         let mut s = State {
+            members,
             limits: Limits::new(options.key_limit, options.token_limit),
             options,
             base_url: String::new(),
@@ -208,7 +220,13 @@ impl State {
     }
 
     /// Appends an action to the feed and queues its webhook deliveries.
-    pub fn record_action(&mut self, kind: &str, mut data: Value) -> String {
+    pub fn record_action(&mut self, kind: &str, data: Value) -> String {
+        let member = self.options.member_id.clone();
+        self.record_action_by(&member, kind, data)
+    }
+
+    /// [`State::record_action`] done by `member_id`.
+    pub fn record_action_by(&mut self, member_id: &str, kind: &str, mut data: Value) -> String {
         let id = self.new_id();
         let date = now_date();
         data["board"] = self.board_ref();
@@ -217,6 +235,7 @@ impl State {
             kind: kind.into(),
             date,
             data,
+            member_id: member_id.to_string(),
         };
         self.queue_deliveries(&action);
         self.actions.push(action);
@@ -224,13 +243,14 @@ impl State {
     }
 
     pub fn action_json(&self, a: &Action) -> Value {
+        let (username, full_name) = self.members.get(&a.member_id).cloned().unwrap_or_default();
         json!({
             "id": a.id,
-            "idMemberCreator": self.options.member_id,
+            "idMemberCreator": a.member_id,
             "type": a.kind,
             "date": a.date,
             "data": a.data,
-            "memberCreator": {"id": self.options.member_id, "username": self.options.username, "fullName": "Elder Bot"},
+            "memberCreator": {"id": a.member_id, "username": username, "fullName": full_name},
         })
     }
 }

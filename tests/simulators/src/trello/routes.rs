@@ -18,8 +18,8 @@ use super::model::{Action, State, Webhook};
 use super::ops::{Params, SimError};
 use super::webhook;
 
-type Shared = Arc<Mutex<State>>;
-type Q = Query<HashMap<String, String>>;
+pub(super) type Shared = Arc<Mutex<State>>;
+pub(super) type Q = Query<HashMap<String, String>>;
 
 /// Builds the router.
 pub fn router(state: Shared) -> Router {
@@ -49,11 +49,12 @@ pub fn router(state: Shared) -> Router {
         .route("/1/webhooks", post(create_webhook))
         .route("/1/webhooks/{id}", get(get_webhook).delete(delete_webhook))
         .route("/1/tokens/{token}/webhooks", get(token_webhooks))
+        .merge(super::comments::routes::router())
         .fallback(|| async { err(SimError::not_found()) })
         .with_state(state)
 }
 
-fn err(e: SimError) -> Response {
+pub(super) fn err(e: SimError) -> Response {
     (
         StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
         [("Content-Type", "text/plain; charset=utf-8")],
@@ -62,7 +63,7 @@ fn err(e: SimError) -> Response {
         .into_response()
 }
 
-fn ok(v: Value) -> Response {
+pub(super) fn ok(v: Value) -> Response {
     (StatusCode::OK, axum::Json(v)).into_response()
 }
 
@@ -98,7 +99,7 @@ fn gate(s: &mut State, q: &HashMap<String, String>) -> Result<(), Box<Response>>
         .map_err(|which| Box::new(limited(s, which)))
 }
 
-fn with(
+pub(super) fn with(
     state: &Shared,
     q: &HashMap<String, String>,
     f: impl FnOnce(&mut State) -> Result<Response, SimError>,
@@ -113,7 +114,7 @@ fn with(
 }
 
 /// Query parameters (but `key`/`token`) merged with a JSON or form body, as Trello accepts both.
-fn params(
+pub(super) fn params(
     q: &HashMap<String, String>,
     h: &HeaderMap,
     body: &Bytes,
@@ -156,7 +157,7 @@ fn check_board(s: &State, id: &str) -> Result<(), SimError> {
     }
 }
 
-fn check_id(id: &str) -> Result<(), SimError> {
+pub(super) fn check_id(id: &str) -> Result<(), SimError> {
     if is_object_id(id) {
         Ok(())
     } else {
@@ -237,14 +238,26 @@ async fn cards_filtered(
     })
 }
 
+/// `limit` of an action listing: 50 by default, at most 1,000.
+pub(super) fn action_limit(q: &HashMap<String, String>) -> Result<usize, SimError> {
+    match q.get("limit") {
+        None => Ok(50),
+        Some(l) => l
+            .parse()
+            .ok()
+            .filter(|n| (0..=1000).contains(n))
+            .ok_or_else(|| SimError::new(400, "invalid value for limit")),
+    }
+}
+
 /// A `since`/`before` bound: an action id or a date.
-enum Bound {
+pub(super) enum Bound {
     Id(String),
     Date(chrono::DateTime<chrono::Utc>),
 }
 
 impl Bound {
-    fn parse(v: &str, name: &str) -> Result<Bound, SimError> {
+    pub(super) fn parse(v: &str, name: &str) -> Result<Bound, SimError> {
         if is_object_id(v) {
             return Ok(Bound::Id(v.to_string()));
         }
@@ -253,7 +266,7 @@ impl Bound {
             .map_err(|_| SimError::new(400, format!("invalid value for {name}")))
     }
 
-    fn cmp(&self, a: &Action) -> std::cmp::Ordering {
+    pub(super) fn cmp(&self, a: &Action) -> std::cmp::Ordering {
         match self {
             Bound::Id(id) => a.id.as_str().cmp(id.as_str()),
             Bound::Date(d) => chrono::DateTime::parse_from_rfc3339(&a.date)
@@ -266,14 +279,7 @@ impl Bound {
 async fn actions(AxState(st): AxState<Shared>, Path(id): Path<String>, Query(q): Q) -> Response {
     with(&st, &q, |s| {
         check_board(s, &id)?;
-        let limit: usize = match q.get("limit") {
-            None => 50,
-            Some(l) => l
-                .parse()
-                .ok()
-                .filter(|n| (0..=1000).contains(n))
-                .ok_or_else(|| SimError::new(400, "invalid value for limit"))?,
-        };
+        let limit = action_limit(&q)?;
         let since = q
             .get("since")
             .map(|v| Bound::parse(v, "since"))
