@@ -360,6 +360,7 @@ async fn apply_change(
     };
     let applied = apply_external(engine, rc, connector, &item, SyncMethod::Webhook).await;
     count(applied, tally, item.kind, &item.external_id);
+    crate::comments::sync_item_comments(engine, rc, connector, item.kind, &item.external_id).await;
     Ok(())
 }
 
