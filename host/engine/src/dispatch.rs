@@ -138,10 +138,17 @@ async fn dispatch_entry(engine: &SyncEngine, entry: &OutboxEntry) -> Result<RowO
         let result = async {
             let rc = engine.store.resolve_config(config.id).await?;
             let connector = engine.connector_for(&rc)?;
-            let applied = push_to_config(engine, &rc, &connector, &resource, entry.operation).await?;
+            let applied =
+                push_to_config(engine, &rc, &connector, &resource, entry.operation).await?;
             if resource.deleted_at.is_none() {
-                crate::comments::sync_issue_comments(engine, &rc, &connector, resource.kind, resource.id)
-                    .await;
+                crate::comments::sync_issue_comments(
+                    engine,
+                    &rc,
+                    &connector,
+                    resource.kind,
+                    resource.id,
+                )
+                .await;
             }
             Ok(applied)
         }

@@ -20,7 +20,9 @@ pub fn strip<'a>(body: &'a str, line: Option<&str>) -> &'a str {
     let Some(line) = line else { return body };
     match body.strip_prefix(line) {
         Some(rest) if rest.is_empty() || rest.starts_with(['\n', '\r']) => {
-            let rest = rest.strip_prefix("\r\n").or_else(|| rest.strip_prefix('\n'));
+            let rest = rest
+                .strip_prefix("\r\n")
+                .or_else(|| rest.strip_prefix('\n'));
             let rest = rest.unwrap_or("");
             rest.strip_prefix("\r\n")
                 .or_else(|| rest.strip_prefix('\n'))
@@ -71,17 +73,29 @@ mod tests {
         assert_eq!(l, "*by octocat on Elder*");
         let sent = attributed(&l, "Looks good\n\nto me");
         assert_eq!(strip(&sent, Some(&l)), "Looks good\n\nto me");
-        assert_eq!(strip(&sent.replace('\n', "\r\n"), Some(&l)), "Looks good\r\n\r\nto me");
+        assert_eq!(
+            strip(&sent.replace('\n', "\r\n"), Some(&l)),
+            "Looks good\r\n\r\nto me"
+        );
     }
 
     #[test]
     fn only_our_exact_line_is_left_out() {
         let l = line("Ada Lovelace", "github");
         assert_eq!(l, "*by Ada Lovelace on GitHub*");
-        assert_eq!(strip("*by Bob on Elder*\n\nhi", Some(&l)), "*by Bob on Elder*\n\nhi");
-        assert_eq!(strip("edited, line removed", Some(&l)), "edited, line removed");
+        assert_eq!(
+            strip("*by Bob on Elder*\n\nhi", Some(&l)),
+            "*by Bob on Elder*\n\nhi"
+        );
+        assert_eq!(
+            strip("edited, line removed", Some(&l)),
+            "edited, line removed"
+        );
         assert_eq!(strip(&format!("{l}x"), Some(&l)), format!("{l}x"));
-        assert_eq!(strip("*by Bob on Elder*\n\nhi", None), "*by Bob on Elder*\n\nhi");
+        assert_eq!(
+            strip("*by Bob on Elder*\n\nhi", None),
+            "*by Bob on Elder*\n\nhi"
+        );
     }
 
     #[test]

@@ -119,12 +119,22 @@ mod tests {
         let sent = attribution::attributed(LINE, "hi");
         let b = base("hi");
         assert_eq!(
-            decide(b, side("hi", None, 1), side(&sent, Some("v1"), 2), Strategy::default()),
+            decide(
+                b,
+                side("hi", None, 1),
+                side(&sent, Some("v1"), 2),
+                Strategy::default()
+            ),
             Step::Nothing
         );
         // The platform rewrote what we sent (whitespace), but its version is ours.
         assert_eq!(
-            decide(b, side("hi", None, 1), side("*by ada on Elder*\n\nhi ", Some("v1"), 2), Strategy::default()),
+            decide(
+                b,
+                side("hi", None, 1),
+                side("*by ada on Elder*\n\nhi ", Some("v1"), 2),
+                Strategy::default()
+            ),
             Step::Nothing
         );
         // No version: the fingerprint of what it stored.
@@ -136,7 +146,12 @@ mod tests {
             ..base("hi")
         };
         assert_eq!(
-            decide(b, side("hi", None, 1), side(stored, None, 2), Strategy::default()),
+            decide(
+                b,
+                side("hi", None, 1),
+                side(stored, None, 2),
+                Strategy::default()
+            ),
             Step::Nothing
         );
     }
@@ -146,12 +161,22 @@ mod tests {
         let b = base("hi");
         let sent = attribution::attributed(LINE, "hi");
         assert_eq!(
-            decide(b, side("hello", None, 5), side(&sent, Some("v1"), 2), Strategy::default()),
+            decide(
+                b,
+                side("hello", None, 5),
+                side(&sent, Some("v1"), 2),
+                Strategy::default()
+            ),
             Step::Push
         );
         let edited = attribution::attributed(LINE, "hi there");
         assert_eq!(
-            decide(b, side("hi", None, 1), side(&edited, Some("v2"), 2), Strategy::default()),
+            decide(
+                b,
+                side("hi", None, 1),
+                side(&edited, Some("v2"), 2),
+                Strategy::default()
+            ),
             Step::Pull("hi there".into())
         );
     }
@@ -161,16 +186,32 @@ mod tests {
         let b = base("hi");
         let theirs = attribution::attributed(LINE, "theirs");
         let run = |s, elder_at, remote_at| {
-            decide(b, side("mine", None, elder_at), side(&theirs, Some("v2"), remote_at), s)
+            decide(
+                b,
+                side("mine", None, elder_at),
+                side(&theirs, Some("v2"), remote_at),
+                s,
+            )
         };
         assert_eq!(run(Strategy::ElderWins, 1, 9), Step::Push);
-        assert_eq!(run(Strategy::ExternalWins, 9, 1), Step::Pull("theirs".into()));
-        assert_eq!(run(Strategy::LastModifiedWins, 1, 9), Step::Pull("theirs".into()));
+        assert_eq!(
+            run(Strategy::ExternalWins, 9, 1),
+            Step::Pull("theirs".into())
+        );
+        assert_eq!(
+            run(Strategy::LastModifiedWins, 1, 9),
+            Step::Pull("theirs".into())
+        );
         assert_eq!(run(Strategy::LastModifiedWins, 9, 1), Step::Push);
         assert_eq!(run(Strategy::LastModifiedWins, 5, 5), Step::Push);
         let same = attribution::attributed(LINE, "mine");
         assert_eq!(
-            decide(b, side("mine", None, 1), side(&same, Some("v2"), 9), Strategy::ElderWins),
+            decide(
+                b,
+                side("mine", None, 1),
+                side(&same, Some("v2"), 9),
+                Strategy::ElderWins
+            ),
             Step::Rebase("mine".into())
         );
     }
@@ -178,8 +219,14 @@ mod tests {
     #[test]
     fn deletions_reach_the_other_side() {
         let b = base("hi");
-        assert_eq!(decide(b, None, side("x", None, 1), Strategy::default()), Step::DeleteOnPlatform);
-        assert_eq!(decide(b, side("hi", None, 1), None, Strategy::default()), Step::DeleteInElder);
+        assert_eq!(
+            decide(b, None, side("x", None, 1), Strategy::default()),
+            Step::DeleteOnPlatform
+        );
+        assert_eq!(
+            decide(b, side("hi", None, 1), None, Strategy::default()),
+            Step::DeleteInElder
+        );
         assert_eq!(decide(b, None, None, Strategy::default()), Step::Forget);
     }
 }

@@ -77,7 +77,11 @@ pub(crate) async fn reconcile(ctx: &ItemComments<'_>) -> Result<CommentTally, En
         .connector
         .list_comments(&ctx.cfg(), ctx.kind, &ctx.item.external_id)
         .await?;
-    let elder = ctx.engine.store.comments_of_issue(ctx.item.elder_id).await?;
+    let elder = ctx
+        .engine
+        .store
+        .comments_of_issue(ctx.item.elder_id)
+        .await?;
     let pairs = ctx
         .engine
         .store
@@ -119,7 +123,16 @@ pub(crate) async fn reconcile(ctx: &ItemComments<'_>) -> Result<CommentTally, En
     }
     for Outgoing { comment: c, .. } in unmapped {
         let done = created_on_platform(ctx, c).await;
-        if !counted(ctx, done, &mut tally, "create on the platform", Some(c.id), None).await {
+        if !counted(
+            ctx,
+            done,
+            &mut tally,
+            "create on the platform",
+            Some(c.id),
+            None,
+        )
+        .await
+        {
             return Ok(tally);
         }
     }
@@ -220,7 +233,13 @@ async fn carry_out(
             };
             let stored = ctx
                 .connector
-                .update_comment(&ctx.cfg(), ctx.kind, &ctx.item.external_id, &pair.external_id, &body)
+                .update_comment(
+                    &ctx.cfg(),
+                    ctx.kind,
+                    &ctx.item.external_id,
+                    &pair.external_id,
+                    &body,
+                )
                 .await?;
             record_written(ctx, c, line, &stored).await?;
             Ok(Wrote::Platform)
@@ -251,7 +270,12 @@ async fn carry_out(
         }
         (Step::DeleteOnPlatform, _, Some(_)) => {
             ctx.connector
-                .delete_comment(&ctx.cfg(), ctx.kind, &ctx.item.external_id, &pair.external_id)
+                .delete_comment(
+                    &ctx.cfg(),
+                    ctx.kind,
+                    &ctx.item.external_id,
+                    &pair.external_id,
+                )
                 .await?;
             store.delete_comment_mapping(pair.id).await?;
             Ok(Wrote::Platform)
@@ -286,15 +310,19 @@ async fn arrived(
     unmapped: &mut Vec<Outgoing<'_>>,
     tally: &mut CommentTally,
 ) -> bool {
-    let own = unmapped
-        .iter()
-        .position(|o| o.attributed.as_ref().is_some_and(|(_, body)| *body == r.body));
+    let own = unmapped.iter().position(|o| {
+        o.attributed
+            .as_ref()
+            .is_some_and(|(_, body)| *body == r.body)
+    });
     if let Some(i) = own {
         let o = unmapped.remove(i);
         let c = o.comment;
         let line = o.attributed.map(|(line, _)| line);
         tracing::info!(comment_id = c.id, external_comment_id = %r.external_id, "an earlier create of this comment did reach the platform: adopted, not sent again");
-        let done = record_written(ctx, c, line, r).await.map(|_| Wrote::Nothing);
+        let done = record_written(ctx, c, line, r)
+            .await
+            .map(|_| Wrote::Nothing);
         return counted(ctx, done, tally, "adopt", Some(c.id), Some(&r.external_id)).await;
     }
     let done = imported(ctx, r).await;
