@@ -140,15 +140,22 @@ async fn dispatch_entry(engine: &SyncEngine, entry: &OutboxEntry) -> Result<RowO
             let connector = engine.connector_for(&rc)?;
             let applied =
                 push_to_config(engine, &rc, &connector, &resource, entry.operation).await?;
-            if resource.deleted_at.is_none() {
-                crate::comments::sync_issue_comments(
+            if resource.deleted_at.is_none()
+                && crate::comments::sync_issue_comments(
                     engine,
                     &rc,
                     &connector,
                     resource.kind,
                     resource.id,
                 )
-                .await;
+                .await
+                .transient
+            {
+                // The item is there; a comment is not yet: the row is tried again.
+                return Err(EngineError::Retryable(format!(
+                    "a comment of {} {} could not be pushed yet (see the history note)",
+                    resource.kind, resource.id
+                )));
             }
             Ok(applied)
         }

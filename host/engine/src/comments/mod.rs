@@ -26,7 +26,8 @@ use reconcile::{ItemComments, reconcile};
 
 /// Reconciles the comments of platform item `external_id` (of `kind`) under `rc`, when the
 /// connector syncs that kind's comments and the item is mapped to a live Elder issue.
-/// Never fails: what went wrong is noted in history.
+/// Never fails: what went wrong is noted in history (and flagged `transient` when trying
+/// again may help).
 pub async fn sync_item_comments(
     engine: &SyncEngine,
     rc: &ResolvedConfig,
@@ -130,6 +131,7 @@ async fn with_mapping(
             note::note_comment_failed(engine, rc, at, "list the platform's comments", &e).await;
             CommentTally {
                 failed: 1,
+                transient: e.is_transient(),
                 ..CommentTally::default()
             }
         }

@@ -30,6 +30,9 @@ pub struct CommentTally {
     pub to_platform: u32,
     /// Comments that failed (noted in history).
     pub failed: u32,
+    /// Some failure may succeed when tried again (a timeout, a 5xx, a rate limit): the
+    /// caller keeps its work for a retry where it can (an outbox row, a webhook delivery).
+    pub transient: bool,
 }
 
 /// Everything one item's reconciliation works with.
@@ -161,6 +164,7 @@ async fn counted(
         }
         Err(e) => {
             tally.failed += 1;
+            tally.transient |= e.is_transient();
             note_comment_failed(ctx.engine, ctx.rc, ctx.at(comment, external), what, &e).await;
             e.rate_limit_wait().is_none()
         }
