@@ -6,11 +6,13 @@
 //! the inbox; and running a sync again writes nothing (exact simulator write counts).
 
 use elder_sync_e2e::sync_harness::{HostOptions, SyncHost};
+use elder_sync_engine::poll::poll_config;
+use elder_sync_store::SyncMethod;
 use elder_sync_store::testing::TestEngine;
 use elder_sync_store::{
     Comment, CommentPatch, HistoryFilter, NewComment, NewIdentity, OutboxStatus, PageRequest,
 };
-use platform_simulators::github::SeedIssue;
+use platform_simulators::github::{GithubSim, SeedIssue};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn comments_cross_both_ways_with_their_authors() {
@@ -32,9 +34,23 @@ async fn comment_edits_and_deletions_cross_both_ways_on_postgresql() {
     edits_and_deletions(TestEngine::Postgres).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn comments_travel_hub_and_spoke_between_two_repositories() {
+    hub_and_spoke(TestEngine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn comments_travel_hub_and_spoke_between_two_repositories_on_postgresql() {
+    hub_and_spoke(TestEngine::Postgres).await;
+}
+
 /// Requests that write to the simulator (anything but GET/HEAD).
 fn writes(host: &SyncHost) -> Vec<String> {
-    host.github
+    writes_to(&host.github)
+}
+
+fn writes_to(github: &GithubSim) -> Vec<String> {
+    github
         .requests()
         .into_iter()
         .filter(|r| r.method != "GET" && r.method != "HEAD")
@@ -121,12 +137,20 @@ async fn both_ways(db: TestEngine) {
         ("Seen on **1.2** too", "ada", "github")
     );
     outbox_drained(&host).await;
-    assert_eq!(writes(&host), Vec::<String>::new(), "importing writes nothing to GitHub");
+    assert_eq!(
+        writes(&host),
+        Vec::<String>::new(),
+        "importing writes nothing to GitHub"
+    );
 
     // Elder -> GitHub: Ada under her GitHub login, Bob (no GitHub account) by name, and a
     // name no identity holds as it is.
     let issue = host.elder_issue_for(1).await.unwrap();
-    for (author, body) in [("ada", "Fixed in 1.3"), ("bob", "Confirmed"), ("Grace", "Thanks!")] {
+    for (author, body) in [
+        ("ada", "Fixed in 1.3"),
+        ("bob", "Confirmed"),
+        ("Grace", "Thanks!"),
+    ] {
         host.store
             .create_comment(
                 issue.id,
@@ -143,7 +167,12 @@ async fn both_ways(db: TestEngine) {
     })
     .await;
     outbox_drained(&host).await;
-    let on_github: Vec<String> = host.github.comments(1).into_iter().map(|c| c.body).collect();
+    let on_github: Vec<String> = host
+        .github
+        .comments(1)
+        .into_iter()
+        .map(|c| c.body)
+        .collect();
     assert_eq!(
         on_github,
         vec![
@@ -167,7 +196,10 @@ async fn both_ways(db: TestEngine) {
     assert_eq!(writes(&host), before, "a second sync wrote to GitHub");
     let comments = elder_comments(&host, 1).await;
     assert_eq!(
-        comments.iter().map(|c| (c.body.as_str(), c.version)).collect::<Vec<_>>(),
+        comments
+            .iter()
+            .map(|c| (c.body.as_str(), c.version))
+            .collect::<Vec<_>>(),
         vec![
             ("Seen on **1.2** too", 1),
             ("Fixed in 1.3", 1),
@@ -296,4 +328,67 @@ async fn edits_and_deletions(db: TestEngine) {
     outbox_drained(&host).await;
     assert_eq!(writes(&host).len(), base + 2);
     assert!(elder_comments(&host, 1).await.is_empty());
+}
+
+async fn hub_and_spoke(db: TestEngine) {
+    let opts = HostOptions {
+        db,
+        ..HostOptions::default()
+    };
+    let host = SyncHost::start(opts.clone()).await;
+    people(&host).await;
+    let (spoke, spoke_id) = host.add_github_spoke("spoke", &opts).await;
+    host.github.seed_issue(SeedIssue {
+        title: "Crash on save".into(),
+        ..SeedIssue::default()
+    });
+    host.github
+        .user_comment(1, "octocat", "Seen on **1.2** too")
+        .unwrap();
+    let report = host.poll("backfill").await;
+    assert_eq!(report.error, None, "{report:?}");
+
+    // The issue and its comment reach the spoke through Elder, attributed to where the
+    // comment was written.
+    host.eventually("the comment reaches the spoke", || async {
+        spoke.comments(1).len() == 1
+    })
+    .await;
+    outbox_drained(&host).await;
+    assert_eq!(
+        spoke.comments(1)[0].body,
+        "*by octocat on GitHub*\n\nSeen on **1.2** too"
+    );
+    assert_eq!(
+        writes_to(&spoke).len(),
+        2,
+        "the issue and the comment: {:?}",
+        writes_to(&spoke)
+    );
+    assert_eq!(writes(&host), Vec::<String>::new());
+
+    // A comment on the spoke reaches the first repository, by its webhook and the hub.
+    spoke.user_comment(1, "hubot", "Same here").unwrap();
+    host.eventually(
+        "the spoke's comment reaches the first repository",
+        || async { host.github.comments(1).len() == 2 },
+    )
+    .await;
+    outbox_drained(&host).await;
+    assert_eq!(
+        host.github.comments(1)[1].body,
+        "*by hubot on GitHub*\n\nSame here"
+    );
+    assert_eq!(writes(&host).len(), 1, "{:?}", writes(&host));
+
+    // Syncing both again writes nothing anywhere.
+    let spoke_writes = writes_to(&spoke);
+    host.poll("poll").await;
+    poll_config(&host.engine, spoke_id, "poll", SyncMethod::Poll)
+        .await
+        .unwrap();
+    outbox_drained(&host).await;
+    assert_eq!(writes(&host).len(), 1);
+    assert_eq!(writes_to(&spoke), spoke_writes);
+    assert_eq!(elder_comments(&host, 1).await.len(), 2);
 }
