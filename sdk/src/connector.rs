@@ -8,8 +8,8 @@ use std::marker::PhantomData;
 use crate::manifest::Manifested;
 use crate::settings::{self, Settings};
 use crate::{
-    AuthRule, Change, Config, ConnectorError, ConnectorInfo, Item, ItemPatch, Kind, NewItem, Page,
-    RawConnector, WebhookInfo,
+    AuthRule, Change, Comment, Config, ConnectorError, ConnectorInfo, Item, ItemPatch, Kind,
+    NewItem, Page, RawConnector, WebhookInfo,
 };
 
 /// A platform connector. Register it with [`connector!`](crate::connector), which reads
@@ -103,6 +103,49 @@ pub trait Connector: Manifested {
     ) -> Result<Vec<Change>, ConnectorError> {
         Err(ConnectorError::unsupported("webhooks"))
     }
+
+    /// Kinds whose comments the connector syncs (empty: none).
+    const COMMENT_KINDS: &'static [Kind] = &[];
+
+    /// Every comment of one item, oldest first (following the platform's pagination).
+    fn list_comments(
+        _settings: &Self::Settings,
+        kind: Kind,
+        _item_id: &str,
+    ) -> Result<Vec<Comment>, ConnectorError> {
+        Err(unsupported("list-comments", kind))
+    }
+
+    /// Adds a comment with a Markdown body to an item; returns it as stored.
+    fn create_comment(
+        _settings: &Self::Settings,
+        kind: Kind,
+        _item_id: &str,
+        _body: &str,
+    ) -> Result<Comment, ConnectorError> {
+        Err(unsupported("create-comment", kind))
+    }
+
+    /// Replaces a comment's Markdown body; returns it as stored.
+    fn update_comment(
+        _settings: &Self::Settings,
+        kind: Kind,
+        _item_id: &str,
+        _comment_id: &str,
+        _body: &str,
+    ) -> Result<Comment, ConnectorError> {
+        Err(unsupported("update-comment", kind))
+    }
+
+    /// Deletes a comment; one already gone is not an error.
+    fn delete_comment(
+        _settings: &Self::Settings,
+        kind: Kind,
+        _item_id: &str,
+        _comment_id: &str,
+    ) -> Result<(), ConnectorError> {
+        Err(unsupported("delete-comment", kind))
+    }
 }
 
 /// `unsupported` naming the operation and kind, e.g. `get for label`.
@@ -159,6 +202,20 @@ impl<C: Connector> Glue<C> {
         call: impl FnOnce(&C::Settings) -> Result<T, ConnectorError>,
     ) -> Result<T, ConnectorError> {
         Self::declared(operation, kind)?;
+        call(&load::<C>(config)?)
+    }
+
+    /// Like [`Glue::with`] for the comment calls: kinds outside
+    /// [`Connector::COMMENT_KINDS`] are `unsupported` without calling the connector.
+    fn with_comments<T>(
+        operation: &str,
+        kind: Kind,
+        config: &Config,
+        call: impl FnOnce(&C::Settings) -> Result<T, ConnectorError>,
+    ) -> Result<T, ConnectorError> {
+        if !C::COMMENT_KINDS.contains(&kind) {
+            return Err(unsupported(operation, kind));
+        }
         call(&load::<C>(config)?)
     }
 }
@@ -223,6 +280,54 @@ impl<C: Connector> RawConnector for Glue<C> {
     ) -> Result<Vec<Change>, ConnectorError> {
         C::parse_webhook(&load::<C>(config)?, headers, body)
     }
+
+    fn comment_kinds() -> Vec<Kind> {
+        C::COMMENT_KINDS.to_vec()
+    }
+
+    fn list_comments(
+        config: &Config,
+        kind: Kind,
+        item_id: &str,
+    ) -> Result<Vec<Comment>, ConnectorError> {
+        Self::with_comments("list-comments", kind, config, |s| {
+            C::list_comments(s, kind, item_id)
+        })
+    }
+
+    fn create_comment(
+        config: &Config,
+        kind: Kind,
+        item_id: &str,
+        body: &str,
+    ) -> Result<Comment, ConnectorError> {
+        Self::with_comments("create-comment", kind, config, |s| {
+            C::create_comment(s, kind, item_id, body)
+        })
+    }
+
+    fn update_comment(
+        config: &Config,
+        kind: Kind,
+        item_id: &str,
+        comment_id: &str,
+        body: &str,
+    ) -> Result<Comment, ConnectorError> {
+        Self::with_comments("update-comment", kind, config, |s| {
+            C::update_comment(s, kind, item_id, comment_id, body)
+        })
+    }
+
+    fn delete_comment(
+        config: &Config,
+        kind: Kind,
+        item_id: &str,
+        comment_id: &str,
+    ) -> Result<(), ConnectorError> {
+        Self::with_comments("delete-comment", kind, config, |s| {
+            C::delete_comment(s, kind, item_id, comment_id)
+        })
+    }
 }
 
 #[cfg(test)]
@@ -266,6 +371,24 @@ mod tests {
         }
         fn get(s: &Cfg, kind: Kind, id: &str) -> Result<Item, ConnectorError> {
             Ok(Item::new(kind, id, s.space.clone(), ItemState::Open, 1))
+        }
+
+        const COMMENT_KINDS: &'static [Kind] = &[Kind::Issue];
+
+        fn list_comments(
+            s: &Cfg,
+            _kind: Kind,
+            item_id: &str,
+        ) -> Result<Vec<Comment>, ConnectorError> {
+            Ok(vec![Comment {
+                external_id: format!("{item_id}-1"),
+                author: s.space.clone(),
+                author_name: None,
+                body: "first".into(),
+                created_at: 1,
+                updated_at: 1,
+                version: None,
+            }])
         }
     }
 
@@ -330,5 +453,33 @@ mod tests {
             Raw::parse_webhook(&c, &[], b"{}"),
             Err(ConnectorError::Unsupported(_))
         ));
+    }
+
+    #[test]
+    fn comment_calls_reach_the_connector_only_for_declared_comment_kinds() {
+        assert_eq!(Raw::comment_kinds(), [Kind::Issue]);
+        let c = config(&[("space", "ops")]);
+        let listed = Raw::list_comments(&c, Kind::Issue, "9").unwrap();
+        assert_eq!(
+            (listed[0].external_id.as_str(), listed[0].author.as_str()),
+            ("9-1", "ops")
+        );
+        assert!(matches!(
+            Raw::list_comments(&config(&[]), Kind::Issue, "9"),
+            Err(ConnectorError::InvalidConfig(_))
+        ));
+        // Not a comment kind: refused before the config is read.
+        assert_eq!(
+            Raw::list_comments(&config(&[]), Kind::Label, "9"),
+            Err(ConnectorError::unsupported("list-comments for label"))
+        );
+        assert_eq!(
+            Raw::create_comment(&c, Kind::Issue, "9", "hi"),
+            Err(ConnectorError::unsupported("create-comment for issue"))
+        );
+        assert_eq!(
+            Raw::delete_comment(&c, Kind::Project, "9", "1"),
+            Err(ConnectorError::unsupported("delete-comment for project"))
+        );
     }
 }

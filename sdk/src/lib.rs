@@ -14,9 +14,10 @@
 // the WIT's own docs reach every other generated item.
 #[allow(missing_docs)]
 pub mod bindings {
-    //! Bindings generated from `wit/connector.wit` (package `elder:connector@1.0.0`).
+    //! Bindings generated from `wit/since_v1.1.0/connector.wit` (package
+    //! `elder:connector@1.1.0`).
     wit_bindgen::generate!({
-        path: "../wit/since_v1.0.0",
+        path: "../wit/since_v1.1.0",
         world: "connector-world",
         pub_export_macro: true,
         export_macro_name: "__export_connector_world",
@@ -58,6 +59,7 @@ pub use elder_connector_sdk_macros::manifest as __manifest;
 pub use bindings::elder::connector::types::{
     Change, ChangeAction, Config, ConfigEntry, Item, ItemPatch, ItemState, Kind, NewItem, Page,
 };
+pub use bindings::exports::elder::connector::comments::Comment;
 pub use bindings::exports::elder::connector::connector::{
     AuthRule, ConfigField, ConnectorInfo, HmacAlgorithm, HmacSignature, SignatureEncoding,
     SignedContent, WebhookInfo, WebhookScheme,
@@ -107,6 +109,7 @@ macro_rules! export_raw_connector {
     ($connector:ty) => {
         const _: () = {
             use $crate::bindings::elder::connector::types as __t;
+            use $crate::bindings::exports::elder::connector::comments as __m;
             use $crate::bindings::exports::elder::connector::connector as __c;
 
             struct __ElderConnectorExport;
@@ -179,6 +182,57 @@ macro_rules! export_raw_connector {
                     body: Vec<u8>,
                 ) -> Result<Vec<__t::Change>, __t::ConnectorError> {
                     <$connector as $crate::RawConnector>::parse_webhook(&config, &headers, &body)
+                }
+            }
+
+            impl __m::Guest for __ElderConnectorExport {
+                fn comment_kinds() -> Vec<__t::Kind> {
+                    <$connector as $crate::RawConnector>::comment_kinds()
+                }
+                fn list_comments(
+                    config: __t::Config,
+                    kind: __t::Kind,
+                    item_id: String,
+                ) -> Result<Vec<__m::Comment>, __t::ConnectorError> {
+                    <$connector as $crate::RawConnector>::list_comments(&config, kind, &item_id)
+                }
+                fn create_comment(
+                    config: __t::Config,
+                    kind: __t::Kind,
+                    item_id: String,
+                    body: String,
+                ) -> Result<__m::Comment, __t::ConnectorError> {
+                    <$connector as $crate::RawConnector>::create_comment(
+                        &config, kind, &item_id, &body,
+                    )
+                }
+                fn update_comment(
+                    config: __t::Config,
+                    kind: __t::Kind,
+                    item_id: String,
+                    comment_id: String,
+                    body: String,
+                ) -> Result<__m::Comment, __t::ConnectorError> {
+                    <$connector as $crate::RawConnector>::update_comment(
+                        &config,
+                        kind,
+                        &item_id,
+                        &comment_id,
+                        &body,
+                    )
+                }
+                fn delete_comment(
+                    config: __t::Config,
+                    kind: __t::Kind,
+                    item_id: String,
+                    comment_id: String,
+                ) -> Result<(), __t::ConnectorError> {
+                    <$connector as $crate::RawConnector>::delete_comment(
+                        &config,
+                        kind,
+                        &item_id,
+                        &comment_id,
+                    )
                 }
             }
 

@@ -3,7 +3,9 @@
 //! connectors implement [`Connector`](crate::Connector) instead; the SDK's glue turns
 //! one into a `RawConnector`. Every function but `describe` defaults to `unsupported`.
 
-use crate::{Change, Config, ConnectorError, ConnectorInfo, Item, ItemPatch, Kind, NewItem, Page};
+use crate::{
+    Change, Comment, Config, ConnectorError, ConnectorInfo, Item, ItemPatch, Kind, NewItem, Page,
+};
 
 /// A connector written against the raw contract. Functions are associated (no `self`):
 /// a connector keeps no state between calls; everything it needs arrives in the config
@@ -79,5 +81,58 @@ pub trait RawConnector {
         _body: &[u8],
     ) -> Result<Vec<Change>, ConnectorError> {
         Err(ConnectorError::unsupported("webhooks"))
+    }
+
+    /// The kinds whose comments the connector syncs (empty: none). Pure.
+    fn comment_kinds() -> Vec<Kind> {
+        Vec::new()
+    }
+
+    /// Every comment of one item, oldest first.
+    fn list_comments(
+        _config: &Config,
+        kind: Kind,
+        _item_id: &str,
+    ) -> Result<Vec<Comment>, ConnectorError> {
+        Err(ConnectorError::unsupported(format!(
+            "list-comments for {kind:?}"
+        )))
+    }
+
+    /// Adds a comment with a Markdown body to an item.
+    fn create_comment(
+        _config: &Config,
+        kind: Kind,
+        _item_id: &str,
+        _body: &str,
+    ) -> Result<Comment, ConnectorError> {
+        Err(ConnectorError::unsupported(format!(
+            "create-comment for {kind:?}"
+        )))
+    }
+
+    /// Replaces a comment's Markdown body.
+    fn update_comment(
+        _config: &Config,
+        kind: Kind,
+        _item_id: &str,
+        _comment_id: &str,
+        _body: &str,
+    ) -> Result<Comment, ConnectorError> {
+        Err(ConnectorError::unsupported(format!(
+            "update-comment for {kind:?}"
+        )))
+    }
+
+    /// Deletes a comment (one already gone is not an error).
+    fn delete_comment(
+        _config: &Config,
+        kind: Kind,
+        _item_id: &str,
+        _comment_id: &str,
+    ) -> Result<(), ConnectorError> {
+        Err(ConnectorError::unsupported(format!(
+            "delete-comment for {kind:?}"
+        )))
     }
 }

@@ -52,7 +52,7 @@ pub enum ItemState {
     Closed,
 }
 
-/// The canonical item (see `wit/since_v1.0.0/connector.wit` for field meanings).
+/// The canonical item (see `wit/since_v1.1.0/connector.wit` for field meanings).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Item {
     /// What kind of resource this is.

@@ -1,9 +1,10 @@
-//! The host's canonical data model, mirroring the WIT contract (`wit/since_v1.0.0/connector.wit`) as
-//! plain Rust types with serde. The runtime converts to and from the generated
+//! The host's canonical data model, mirroring the newest WIT contract (`wit/since_v1.1.0/connector.wit`)
+//! as plain Rust types with serde. The runtime converts to and from the generated
 //! bindings; the store keeps these as JSON snapshots; the sync engine and resolver
 //! reason over them. No I/O lives here.
 
 mod clock;
+mod comment;
 mod connector_info;
 mod error;
 mod item;
@@ -12,6 +13,7 @@ mod status_map;
 mod strategy;
 
 pub use clock::{duration_ms, now_ms};
+pub use comment::Comment;
 pub use connector_info::{
     AuthRule, ConfigField, ConnectorInfo, HmacAlgorithm, HmacSignature, SignatureEncoding,
     SignedContent, WebhookInfo, WebhookScheme,

@@ -1,5 +1,5 @@
 //! Contract versions: which `elder:connector` version this host implements (read from
-//! `wit/since_v1.0.0/connector.wit`, the newest frozen contract, at build time) and which one a component was built against (read
+//! `wit/since_v1.1.0/connector.wit`, the newest frozen contract, at build time) and which one a component was built against (read
 //! from the names of its imports and exports, before anything is compiled). Same major
 //! and a minor no newer than the host's loads; anything else is refused naming both.
 
@@ -7,7 +7,7 @@ use wasmparser::{Parser, Payload};
 
 use crate::error::PluginError;
 
-const WIT: &str = include_str!("../../../wit/since_v1.0.0/connector.wit");
+const WIT: &str = include_str!("../../../wit/since_v1.1.0/connector.wit");
 const PACKAGE: &str = "elder:connector";
 
 /// A `major.minor.patch` version.

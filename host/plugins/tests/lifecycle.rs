@@ -163,7 +163,7 @@ fn refused_builds_leave_the_serving_version_in_place() {
 
     // An unknown major contract version is refused naming both versions.
     let mut future = github();
-    let from = b"elder:connector/connector@1.0.0";
+    let from = b"elder:connector/connector@1.1.0";
     let to = b"elder:connector/connector@2.0.0";
     let mut replaced = 0;
     while let Some(at) = future.windows(from.len()).position(|w| w == from) {
@@ -178,7 +178,7 @@ fn refused_builds_leave_the_serving_version_in_place() {
     assert!(matches!(err, PluginError::Contract { .. }), "{err}");
     let msg = err.to_string();
     assert!(
-        msg.contains("elder:connector@2.0.0") && msg.contains("elder:connector@1.0.0"),
+        msg.contains("elder:connector@2.0.0") && msg.contains("elder:connector@1.1.0"),
         "{msg}"
     );
 

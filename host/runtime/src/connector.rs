@@ -1,5 +1,6 @@
-//! [`LoadedConnector`]: a described, linked connector and its typed calls. Every call
-//! gets a fresh store, the config entries [`ConnectorSettings::split`] lets it see, and an
+//! [`LoadedConnector`]: a described, linked connector and its typed calls (the comment
+//! calls of contract 1.1 included; a 1.0 component is asked for none). Every call gets a
+//! fresh store, the config entries [`ConnectorSettings::split`] lets it see, and an
 //! egress policy built from `describe` and the full config; a batch of `parse-webhook`
 //! calls of one config shares one store (see the sandbox's `batch`).
 
@@ -7,11 +8,13 @@ use std::collections::BTreeSet;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
-use elder_sync_model::{Change, ConnectorInfo, Item, ItemPatch, Kind, NewItem, Page};
+use elder_sync_model::{
+    Change, Comment, ConnectorError, ConnectorInfo, Item, ItemPatch, Kind, NewItem, Page,
+};
 use wasmtime::Store;
 
-use crate::bindings::guest::Guest;
 use crate::bindings::types as t;
+use crate::bindings::{ConnectorExport, comments};
 use crate::connector_settings::ConnectorSettings;
 use crate::convert;
 use crate::egress::policy::{EgressPolicy, Network};
@@ -23,6 +26,8 @@ use crate::state::HostState;
 pub struct LoadedConnector {
     sandbox: Sandbox,
     info: ConnectorInfo,
+    /// What `comment-kinds` said at load (empty for a 1.0 component).
+    comment_kinds: Vec<Kind>,
     source_hash: String,
     /// Keys any approved version of this connector declared secret: withheld from this
     /// version too, whatever its own `describe` says.
@@ -45,10 +50,16 @@ type GuestResult<T> = wasmtime::Result<Result<T, t::ConnectorError>>;
 pub type WebhookDelivery = (Vec<(String, String)>, Vec<u8>);
 
 impl LoadedConnector {
-    pub(crate) fn new(sandbox: Sandbox, info: ConnectorInfo, source_hash: String) -> Self {
+    pub(crate) fn new(
+        sandbox: Sandbox,
+        info: ConnectorInfo,
+        comment_kinds: Vec<Kind>,
+        source_hash: String,
+    ) -> Self {
         LoadedConnector {
             sandbox,
             info,
+            comment_kinds,
             source_hash,
             ever_secret: RwLock::default(),
         }
@@ -72,6 +83,12 @@ impl LoadedConnector {
     /// What `describe` said.
     pub fn info(&self) -> &ConnectorInfo {
         &self.info
+    }
+
+    /// The kinds whose comments the connector syncs, as `comment-kinds` said at load;
+    /// empty for a 1.0 component (asked nothing: it has no comments).
+    pub fn comment_kinds(&self) -> &[Kind] {
+        &self.comment_kinds
     }
 
     /// SHA-256 (hex) of the component bytes.
@@ -101,13 +118,15 @@ impl LoadedConnector {
         &self,
         function: &str,
         cfg: &ConnectorSettings,
-        f: impl AsyncFnOnce(&mut Store<HostState>, &Guest, &t::Config) -> GuestResult<T>,
+        f: impl AsyncFnOnce(&mut Store<HostState>, ConnectorExport<'_>, &t::Config) -> GuestResult<T>,
     ) -> Result<T, CallError> {
         let started = Instant::now();
         let (entries, policy) = self.prepare(cfg);
         let result = self
             .sandbox
-            .run(policy, async |store, guest| f(store, guest, &entries).await)
+            .run(policy, async |store, exports| {
+                f(store, exports.connector(), &entries).await
+            })
             .await;
         let result = flatten(result);
         self.observe(function, &result, started.elapsed());
@@ -284,6 +303,130 @@ impl LoadedConnector {
             })
             .collect()
     }
+}
+
+/// The comment calls of contract 1.1. A kind outside [`LoadedConnector::comment_kinds`]
+/// (every kind, for a 1.0 component) is answered `unsupported` without instantiating.
+impl LoadedConnector {
+    async fn invoke_comments<T>(
+        &self,
+        function: &str,
+        operation: &str,
+        cfg: &ConnectorSettings,
+        kind: Kind,
+        f: impl AsyncFnOnce(&mut Store<HostState>, &comments::Guest, &t::Config) -> GuestResult<T>,
+    ) -> Result<T, CallError> {
+        if !self.comment_kinds.contains(&kind) {
+            return Err(comments_unsupported(operation, kind));
+        }
+        let started = Instant::now();
+        let (entries, policy) = self.prepare(cfg);
+        let result = self
+            .sandbox
+            .run(policy, async |store, exports| match exports.comments() {
+                Some(guest) => f(store, guest, &entries).await,
+                None => Ok(Err(t::ConnectorError::Unsupported(format!(
+                    "{operation} for {kind}"
+                )))),
+            })
+            .await;
+        let result = flatten(result);
+        self.observe(function, &result, started.elapsed());
+        result
+    }
+
+    /// Every comment of one item, oldest first.
+    pub async fn list_comments(
+        &self,
+        cfg: &ConnectorSettings,
+        kind: Kind,
+        item_id: &str,
+    ) -> Result<Vec<Comment>, CallError> {
+        let wit_kind = convert::kind_to_wit(kind);
+        self.invoke_comments(
+            "list_comments",
+            "list-comments",
+            cfg,
+            kind,
+            async |s, g, c| g.call_list_comments(s, c, wit_kind, item_id).await,
+        )
+        .await
+        .map(|list| list.into_iter().map(convert::comment_from_wit).collect())
+    }
+
+    /// Adds a comment with a Markdown body; returns it as stored.
+    pub async fn create_comment(
+        &self,
+        cfg: &ConnectorSettings,
+        kind: Kind,
+        item_id: &str,
+        body: &str,
+    ) -> Result<Comment, CallError> {
+        let wit_kind = convert::kind_to_wit(kind);
+        self.invoke_comments(
+            "create_comment",
+            "create-comment",
+            cfg,
+            kind,
+            async |s, g, c| g.call_create_comment(s, c, wit_kind, item_id, body).await,
+        )
+        .await
+        .map(convert::comment_from_wit)
+    }
+
+    /// Replaces a comment's Markdown body; returns it as stored.
+    pub async fn update_comment(
+        &self,
+        cfg: &ConnectorSettings,
+        kind: Kind,
+        item_id: &str,
+        comment_id: &str,
+        body: &str,
+    ) -> Result<Comment, CallError> {
+        let wit_kind = convert::kind_to_wit(kind);
+        self.invoke_comments(
+            "update_comment",
+            "update-comment",
+            cfg,
+            kind,
+            async |s, g, c| {
+                g.call_update_comment(s, c, wit_kind, item_id, comment_id, body)
+                    .await
+            },
+        )
+        .await
+        .map(convert::comment_from_wit)
+    }
+
+    /// Deletes a comment; one already gone is not an error.
+    pub async fn delete_comment(
+        &self,
+        cfg: &ConnectorSettings,
+        kind: Kind,
+        item_id: &str,
+        comment_id: &str,
+    ) -> Result<(), CallError> {
+        let wit_kind = convert::kind_to_wit(kind);
+        self.invoke_comments(
+            "delete_comment",
+            "delete-comment",
+            cfg,
+            kind,
+            async |s, g, c| {
+                g.call_delete_comment(s, c, wit_kind, item_id, comment_id)
+                    .await
+            },
+        )
+        .await
+    }
+}
+
+/// The answer to a comment call the connector was not asked: the same `unsupported`
+/// the SDK gives for an undeclared kind (`list-comments for issue`).
+fn comments_unsupported(operation: &str, kind: Kind) -> CallError {
+    CallError::Connector(ConnectorError::Unsupported(format!(
+        "{operation} for {kind}"
+    )))
 }
 
 /// A guest's `connector-error` answer becomes [`CallError::Connector`].

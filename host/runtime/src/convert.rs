@@ -1,9 +1,11 @@
 //! Conversions between the bindgen-generated WIT types and `elder_sync_model` types,
-//! and between the WIT `http` records and the egress types.
+//! and between the WIT `http` records and the egress types. The `types` records are
+//! shared by every contract version's bindings; `describe`'s records are each version's
+//! own, so their conversion is generated once per version ([`v1_0`], [`v1_1`]).
 
 use elder_sync_model as m;
 
-use crate::bindings::{guest as g, http as h, types as t};
+use crate::bindings::{comments as c, http as h, types as t};
 use crate::egress::policy::GuestRequest;
 use crate::egress::{EgressError, EgressResponse};
 
@@ -138,65 +140,99 @@ pub(crate) fn error_from_wit(e: t::ConnectorError) -> m::ConnectorError {
     }
 }
 
-fn auth_from_wit(a: g::AuthRule) -> m::AuthRule {
-    match a {
-        g::AuthRule::Header((n, v)) => m::AuthRule::Header(n, v),
-        g::AuthRule::Query((n, v)) => m::AuthRule::Query(n, v),
-        g::AuthRule::Basic((u, p)) => m::AuthRule::Basic(u, p),
+pub(crate) fn comment_from_wit(c: c::Comment) -> m::Comment {
+    m::Comment {
+        external_id: c.external_id,
+        author: c.author,
+        author_name: c.author_name,
+        body: c.body,
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+        version: c.version,
     }
 }
 
-fn hmac_from_wit(s: g::HmacSignature) -> m::HmacSignature {
-    m::HmacSignature {
-        header: s.header,
-        prefix: s.prefix,
-        algorithm: match s.algorithm {
-            g::HmacAlgorithm::Sha1 => m::HmacAlgorithm::Sha1,
-            g::HmacAlgorithm::Sha256 => m::HmacAlgorithm::Sha256,
-        },
-        encoding: match s.encoding {
-            g::SignatureEncoding::Hex => m::SignatureEncoding::Hex,
-            g::SignatureEncoding::Base64 => m::SignatureEncoding::Base64,
-        },
-        content: match s.content {
-            g::SignedContent::Body => m::SignedContent::Body,
-            g::SignedContent::BodyThenCallbackUrl => m::SignedContent::BodyThenCallbackUrl,
-        },
-    }
+/// `describe`'s conversion for the bindings of one contract version (`$g`: its
+/// `connector` export module).
+macro_rules! describe_conversion {
+    ($version:ident, $($g:ident)::+) => {
+        /// `describe`'s records of this contract version, converted.
+        pub(crate) mod $version {
+            use $($g)::+ as g;
+
+            use super::{kind_from_wit, m};
+
+            fn auth_from_wit(a: g::AuthRule) -> m::AuthRule {
+                match a {
+                    g::AuthRule::Header((n, v)) => m::AuthRule::Header(n, v),
+                    g::AuthRule::Query((n, v)) => m::AuthRule::Query(n, v),
+                    g::AuthRule::Basic((u, p)) => m::AuthRule::Basic(u, p),
+                }
+            }
+
+            fn hmac_from_wit(s: g::HmacSignature) -> m::HmacSignature {
+                m::HmacSignature {
+                    header: s.header,
+                    prefix: s.prefix,
+                    algorithm: match s.algorithm {
+                        g::HmacAlgorithm::Sha1 => m::HmacAlgorithm::Sha1,
+                        g::HmacAlgorithm::Sha256 => m::HmacAlgorithm::Sha256,
+                    },
+                    encoding: match s.encoding {
+                        g::SignatureEncoding::Hex => m::SignatureEncoding::Hex,
+                        g::SignatureEncoding::Base64 => m::SignatureEncoding::Base64,
+                    },
+                    content: match s.content {
+                        g::SignedContent::Body => m::SignedContent::Body,
+                        g::SignedContent::BodyThenCallbackUrl => m::SignedContent::BodyThenCallbackUrl,
+                    },
+                }
+            }
+
+            fn scheme_from_wit(s: g::WebhookScheme) -> m::WebhookScheme {
+                match s {
+                    g::WebhookScheme::Hmac(h) => m::WebhookScheme::Hmac(hmac_from_wit(h)),
+                    g::WebhookScheme::SharedToken(h) => m::WebhookScheme::SharedToken(h),
+                    g::WebhookScheme::StandardWebhooks => m::WebhookScheme::StandardWebhooks,
+                }
+            }
+
+            pub(crate) fn info_from_wit(i: g::ConnectorInfo) -> m::ConnectorInfo {
+                m::ConnectorInfo {
+                    id: i.id,
+                    version: i.version,
+                    platform: i.platform,
+                    kinds: i.kinds.into_iter().map(kind_from_wit).collect(),
+                    config_schema: i
+                        .config_schema
+                        .into_iter()
+                        .map(|f| m::ConfigField {
+                            key: f.key,
+                            description: f.description,
+                            required: f.required,
+                            secret: f.secret,
+                        })
+                        .collect(),
+                    auth: i.auth.into_iter().map(auth_from_wit).collect(),
+                    webhooks: i.webhooks.map(|w| m::WebhookInfo {
+                        schemes: w.schemes.into_iter().map(scheme_from_wit).collect(),
+                        delivery_id_headers: w.delivery_id_headers,
+                    }),
+                    hosts: i.hosts,
+                }
+            }
+        }
+    };
 }
 
-fn scheme_from_wit(s: g::WebhookScheme) -> m::WebhookScheme {
-    match s {
-        g::WebhookScheme::Hmac(h) => m::WebhookScheme::Hmac(hmac_from_wit(h)),
-        g::WebhookScheme::SharedToken(h) => m::WebhookScheme::SharedToken(h),
-        g::WebhookScheme::StandardWebhooks => m::WebhookScheme::StandardWebhooks,
-    }
-}
-
-pub(crate) fn info_from_wit(i: g::ConnectorInfo) -> m::ConnectorInfo {
-    m::ConnectorInfo {
-        id: i.id,
-        version: i.version,
-        platform: i.platform,
-        kinds: i.kinds.into_iter().map(kind_from_wit).collect(),
-        config_schema: i
-            .config_schema
-            .into_iter()
-            .map(|f| m::ConfigField {
-                key: f.key,
-                description: f.description,
-                required: f.required,
-                secret: f.secret,
-            })
-            .collect(),
-        auth: i.auth.into_iter().map(auth_from_wit).collect(),
-        webhooks: i.webhooks.map(|w| m::WebhookInfo {
-            schemes: w.schemes.into_iter().map(scheme_from_wit).collect(),
-            delivery_id_headers: w.delivery_id_headers,
-        }),
-        hosts: i.hosts,
-    }
-}
+describe_conversion!(
+    v1_0,
+    crate::bindings::v1_0::exports::elder::connector::connector
+);
+describe_conversion!(
+    v1_1,
+    crate::bindings::v1_1::exports::elder::connector::connector
+);
 
 pub(crate) fn request_from_wit(r: h::Request) -> GuestRequest {
     GuestRequest {

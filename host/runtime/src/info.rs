@@ -1,7 +1,8 @@
-//! Checks a `describe` answer before a connector is accepted: a usable id, kinds, and
-//! host and auth templates that name keys of its own config schema.
+//! Checks a `describe` answer before a connector is accepted: a usable id, kinds, host
+//! and auth templates that name keys of its own config schema, and comment kinds among
+//! the kinds it syncs.
 
-use elder_sync_model::{AuthRule, ConnectorInfo};
+use elder_sync_model::{AuthRule, ConnectorInfo, Kind};
 
 use crate::egress::policy::template_keys;
 use crate::error::RuntimeError;
@@ -51,6 +52,20 @@ pub(crate) fn check(info: &ConnectorInfo) -> Result<(), RuntimeError> {
     Ok(())
 }
 
+/// Rejects a `comment-kinds` answer naming a kind the connector does not sync.
+pub(crate) fn check_comment_kinds(
+    info: &ConnectorInfo,
+    comment_kinds: &[Kind],
+) -> Result<(), RuntimeError> {
+    match comment_kinds.iter().find(|k| !info.kinds.contains(k)) {
+        Some(kind) => Err(RuntimeError::InvalidInfo(format!(
+            "connector {} declares comments for {kind}, a kind it does not sync",
+            info.id
+        ))),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use elder_sync_model::{ConfigField, Kind};
@@ -91,6 +106,14 @@ mod tests {
         let mut i = info();
         i.kinds.clear();
         assert!(check(&i).unwrap_err().to_string().contains("no kinds"));
+    }
+
+    #[test]
+    fn comment_kinds_must_be_synced_kinds() {
+        assert!(check_comment_kinds(&info(), &[]).is_ok());
+        assert!(check_comment_kinds(&info(), &[Kind::Issue]).is_ok());
+        let err = check_comment_kinds(&info(), &[Kind::Label]).unwrap_err();
+        assert!(err.to_string().contains("comments for label"), "{err}");
     }
 
     #[test]

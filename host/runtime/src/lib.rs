@@ -1,7 +1,8 @@
 //! Elder Sync's sandboxed connector runtime.
 //!
 //! A [`Runtime`] owns one wasmtime engine (pooling allocator, epoch ticker thread) and
-//! loads connector components built against `wit/since_v1.0.0/connector.wit`. Each loaded connector
+//! loads connector components built against any released contract (`wit/since_v1.0.0/`,
+//! `wit/since_v1.1.0/`), each with the bindings of its version. Each loaded connector
 //! keeps an `InstancePre`; every call runs in a fresh store with a memory cap (the sum of
 //! its linear memories) and an epoch deadline, yielding its thread at every epoch tick,
 //! so a trap, an endless loop or a memory bomb costs that call only ([`CallError::Trap`])

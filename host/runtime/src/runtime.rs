@@ -1,5 +1,6 @@
 //! [`Runtime`]: one engine, one linker (our WIT imports plus locked-down WASI), shared
-//! settings; `load` turns component bytes into a [`LoadedConnector`].
+//! settings; `load` turns component bytes into a [`LoadedConnector`] with the bindings of
+//! the contract version the component was built against.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,7 +8,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker};
 
-use crate::bindings::{ConnectorWorld, ConnectorWorldPre};
+use crate::bindings::{ConnectorWorld, ContractPre};
 use crate::connector::LoadedConnector;
 use crate::egress::{Egress, EgressError, ReqwestEgress};
 use crate::error::RuntimeError;
@@ -136,14 +137,17 @@ impl Runtime {
             .linker
             .instantiate_pre(component)
             .map_err(|e| RuntimeError::Link(format!("{e:#}")))?;
-        let pre = ConnectorWorldPre::new(pre).map_err(|e| RuntimeError::Link(format!("{e:#}")))?;
+        let pre = ContractPre::new(&self.shared.engine.engine, component, pre)
+            .map_err(|e| RuntimeError::Link(format!("{e:#}")))?;
         let sandbox = Sandbox::new(self.shared.clone(), pre);
-        let info = futures::executor::block_on(sandbox.describe())
+        let (info, comment_kinds) = futures::executor::block_on(sandbox.describe())
             .map_err(|e| RuntimeError::Describe(e.to_string()))?;
         info::check(&info)?;
+        info::check_comment_kinds(&info, &comment_kinds)?;
         Ok(Arc::new(LoadedConnector::new(
             sandbox.named(&info.id),
             info,
+            comment_kinds,
             source_hash,
         )))
     }

@@ -9,11 +9,10 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use elder_sync_model::ConnectorInfo;
+use elder_sync_model::{ConnectorInfo, Kind};
 use wasmtime::{Store, StoreContextMut, UpdateDeadline};
 
-use crate::bindings::ConnectorWorldPre;
-use crate::bindings::guest::Guest;
+use crate::bindings::{ContractPre, Exports};
 use crate::convert;
 use crate::egress::EgressContext;
 use crate::egress::policy::EgressPolicy;
@@ -26,7 +25,7 @@ mod batch;
 /// A linked, ready-to-instantiate connector.
 pub(crate) struct Sandbox {
     shared: Arc<Shared>,
-    pre: ConnectorWorldPre<HostState>,
+    pre: ContractPre,
     name: String,
 }
 
@@ -37,7 +36,7 @@ enum Failure {
 }
 
 impl Sandbox {
-    pub(crate) fn new(shared: Arc<Shared>, pre: ConnectorWorldPre<HostState>) -> Self {
+    pub(crate) fn new(shared: Arc<Shared>, pre: ContractPre) -> Self {
         Sandbox {
             shared,
             pre,
@@ -57,17 +56,26 @@ impl Sandbox {
         &self.shared
     }
 
-    /// Calls `describe` with all egress refused. It runs to its deadline without
-    /// yielding: loading calls it from synchronous code (`futures::executor::block_on`,
-    /// possibly on a tokio worker), where a tokio yield would never be woken.
-    pub(crate) async fn describe(&self) -> Result<ConnectorInfo, CallError> {
+    /// Calls `describe` and, when the component has the `comments` export,
+    /// `comment-kinds`, in one instance with all egress refused (a 1.0 component syncs no
+    /// comments). It runs to its deadline without yielding: loading calls it from
+    /// synchronous code (`futures::executor::block_on`, possibly on a tokio worker),
+    /// where a tokio yield would never be woken.
+    pub(crate) async fn describe(&self) -> Result<(ConnectorInfo, Vec<Kind>), CallError> {
         self.run_with(
             EpochMode::Trap,
             EgressPolicy::deny_all(),
-            async |store, guest| guest.call_describe(store).await,
+            async |store, exports| {
+                let info = exports.connector().call_describe(store).await?;
+                let comment_kinds = match exports.comments() {
+                    Some(comments) => comments.call_comment_kinds(&mut *store).await?,
+                    None => Vec::new(),
+                };
+                let comment_kinds = comment_kinds.into_iter().map(convert::kind_from_wit);
+                Ok((info, comment_kinds.collect()))
+            },
         )
         .await
-        .map(convert::info_from_wit)
     }
 
     fn store(&self, policy: EgressPolicy, mode: EpochMode) -> Store<HostState> {
@@ -107,12 +115,12 @@ impl Sandbox {
             .map_err(|_| CallError::Runtime("the runtime is shutting down".into()))
     }
 
-    /// Instantiates the connector in a fresh store and runs `f` against its export; the
+    /// Instantiates the connector in a fresh store and runs `f` against its exports; the
     /// guest yields its thread at every epoch tick.
     pub(crate) async fn run<T>(
         &self,
         policy: EgressPolicy,
-        f: impl AsyncFnOnce(&mut Store<HostState>, &Guest) -> wasmtime::Result<T>,
+        f: impl AsyncFnOnce(&mut Store<HostState>, &Exports) -> wasmtime::Result<T>,
     ) -> Result<T, CallError> {
         self.run_with(EpochMode::Yield, policy, f).await
     }
@@ -121,21 +129,19 @@ impl Sandbox {
         &self,
         mode: EpochMode,
         policy: EgressPolicy,
-        f: impl AsyncFnOnce(&mut Store<HostState>, &Guest) -> wasmtime::Result<T>,
+        f: impl AsyncFnOnce(&mut Store<HostState>, &Exports) -> wasmtime::Result<T>,
     ) -> Result<T, CallError> {
         // Waiting for a slot is not the call's time: the deadline starts with the store.
         let _slot = self.slot().await?;
         let mut store = self.store(policy, mode);
         let deadline = store.data().deadline;
         let work = async {
-            let world = self
+            let exports = self
                 .pre
-                .instantiate_async(&mut store)
+                .instantiate(&mut store)
                 .await
                 .map_err(Failure::Instantiate)?;
-            f(&mut store, world.elder_connector_connector())
-                .await
-                .map_err(Failure::Call)
+            f(&mut store, &exports).await.map_err(Failure::Call)
         };
         let outcome = within(deadline, work).await;
         store.data().stdio.flush_to_log(&self.name);

@@ -2,6 +2,10 @@
 //! `GET {base_url}/tasks?updated_since=<rfc3339>&page=<n>` (oldest change first, a
 //! `Link: rel="next"` header while more pages follow) and `GET {base_url}/tasks/{id}`.
 //! Copy it, rename the crate and the manifest id, and replace the API shapes.
+//!
+//! Comments: when the tracker has comments, list the kinds in `COMMENT_KINDS` and
+//! implement `list_comments`, `create_comment`, `update_comment` and `delete_comment`
+//! (see the SDK README); this template syncs none.
 
 use elder_connector_sdk::{
     AuthRule, Client, Connector, ConnectorError, Field, Item, ItemState, Kind, Page, Settings,

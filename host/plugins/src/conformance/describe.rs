@@ -1,10 +1,11 @@
 //! Checks of what a component declares: `describe` agrees with the manifest, and is
 //! well-formed enough for the host to act on (ids, kinds, a unique config schema, and
-//! templates naming only declared keys; webhooks only with a way to verify them).
+//! templates naming only declared keys; webhooks only with a way to verify them), and
+//! which kinds' comments it syncs (contract 1.1; a 1.0 component syncs none).
 
 use std::collections::BTreeSet;
 
-use elder_sync_model::{AuthRule, ConnectorInfo};
+use elder_sync_model::{AuthRule, ConnectorInfo, Kind};
 use elder_sync_store::PlatformId;
 
 use super::Report;
@@ -26,6 +27,23 @@ pub(super) fn check(info: &ConnectorInfo, manifest: Option<&Manifest>, report: &
     }
     report.record("describe is well-formed", well_formed(info));
     report.record("webhooks can be verified", webhooks(info));
+}
+
+/// The comment kinds line: which kinds' comments the component syncs, if any (the
+/// runtime already refused comment kinds outside the synced kinds at load).
+pub(super) fn comments(comment_kinds: &[Kind], report: &mut Report) {
+    if comment_kinds.is_empty() {
+        report.skip(
+            "comment kinds",
+            "syncs no comments (a 1.0 component, or none declared)",
+        );
+        return;
+    }
+    let names: Vec<&str> = comment_kinds.iter().map(|k| k.as_str()).collect();
+    report.pass(
+        "comment kinds",
+        format!("syncs comments of {}", names.join(", ")),
+    );
 }
 
 fn well_formed(info: &ConnectorInfo) -> Result<String, String> {

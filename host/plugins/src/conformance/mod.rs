@@ -39,6 +39,7 @@ pub async fn run(input: KitInput) -> Report {
     };
     let info = connector.info().clone();
     describe::check(&info, input.manifest.as_ref(), &mut report);
+    describe::comments(connector.comment_kinds(), &mut report);
     let checks = calls::Calls {
         connector: &connector,
         info: &info,

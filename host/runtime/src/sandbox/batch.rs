@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use wasmtime::Store;
 
 use super::{EpochMode, Failure, Sandbox, within};
-use crate::bindings::guest::Guest;
+use crate::bindings::ConnectorExport;
 use crate::bindings::types as t;
 use crate::egress::policy::EgressPolicy;
 use crate::error::CallError;
@@ -31,7 +31,7 @@ pub(crate) type ParseAnswer = Result<Vec<t::Change>, t::ConnectorError>;
 /// the future must be provably `Send` (the engine runs it on spawned tasks).
 async fn parse_one(
     store: &mut Store<HostState>,
-    guest: &Guest,
+    guest: ConnectorExport<'_>,
     config: &t::Config,
     (headers, body): &Delivery,
 ) -> wasmtime::Result<ParseAnswer> {
@@ -57,8 +57,8 @@ impl Sandbox {
         for input in &inputs[done.len()..] {
             let started = Instant::now();
             let result = self
-                .run(policy.clone(), async |store, guest| {
-                    parse_one(store, guest, config, input).await
+                .run(policy.clone(), async |store, exports| {
+                    parse_one(store, exports.connector(), config, input).await
                 })
                 .await;
             done.push((result, started.elapsed()));
@@ -83,15 +83,15 @@ impl Sandbox {
         let deadline = store.data().deadline;
         let instantiate = async {
             self.pre
-                .instantiate_async(&mut store)
+                .instantiate(&mut store)
                 .await
                 .map_err(Failure::Instantiate)
         };
         // A failed instantiation is reported by each input's own fresh attempt.
-        let Ok(world) = within(deadline, instantiate).await else {
+        let Ok(exports) = within(deadline, instantiate).await else {
             return;
         };
-        let guest = world.elder_connector_connector();
+        let guest = exports.connector();
         for (served, input) in inputs.iter().enumerate() {
             if served > 0 {
                 self.restart_deadline(&mut store);
