@@ -106,7 +106,7 @@ mod tests {
         }
     }
 
-    fn side(body: &str, version: Option<&'static str>, at: i64) -> Option<Side<'_>> {
+    fn side<'a>(body: &'a str, version: Option<&'static str>, at: i64) -> Option<Side<'a>> {
         Some(Side {
             body,
             version,
