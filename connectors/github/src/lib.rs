@@ -1,12 +1,13 @@
-//! Elder Sync connector for GitHub issues, milestones and labels (REST API
-//! version 2022-11-28). Wiring only: the [`Connector`] impl and `connector!`.
+//! Elder Sync connector for GitHub issues (with their comments), milestones and labels
+//! (REST API version 2022-11-28). Wiring only: the [`Connector`] impl and `connector!`.
 //! Module map (the layout every connector shares, see `connectors/README.md`):
 //! [`settings`] config and the API client, [`model`] GitHub shapes (and, for the
 //! tests, documented JSON examples in `model::fixtures`), [`mapping`] shapes to
 //! items and patches to bodies, [`listing`] change listing (its cursor in
-//! [`listing::cursor`]), [`writes`] reads and writes, [`webhook`] deliveries to
-//! changes. Id, version and hosts come from `plugin.toml`.
+//! [`listing::cursor`]), [`writes`] reads and writes, [`comments`] issue comments,
+//! [`webhook`] deliveries to changes. Id, version and hosts come from `plugin.toml`.
 
+pub mod comments;
 pub mod listing;
 pub mod mapping;
 pub mod model;
@@ -15,8 +16,8 @@ pub mod webhook;
 pub mod writes;
 
 use elder_connector_sdk::{
-    AuthRule, Change, Connector, ConnectorError, HmacAlgorithm, Item, ItemPatch, Kind, NewItem,
-    Page, SignatureEncoding, WebhookInfo, WebhookScheme, clock,
+    AuthRule, Change, Comment, Connector, ConnectorError, HmacAlgorithm, Item, ItemPatch, Kind,
+    NewItem, Page, SignatureEncoding, WebhookInfo, WebhookScheme, clock,
 };
 
 use crate::model::GhRepo;
@@ -95,6 +96,44 @@ impl Connector for GitHub {
         let label = elder_connector_sdk::http::header(headers, "x-github-event").map(str::trim)
             == Some("label");
         webhook::parse(headers, body, if label { clock::now_ms() } else { 0 })
+    }
+
+    const COMMENT_KINDS: &'static [Kind] = &[Kind::Issue];
+
+    fn list_comments(
+        s: &Settings,
+        kind: Kind,
+        item_id: &str,
+    ) -> Result<Vec<Comment>, ConnectorError> {
+        comments::list(s, kind, item_id)
+    }
+
+    fn create_comment(
+        s: &Settings,
+        kind: Kind,
+        item_id: &str,
+        body: &str,
+    ) -> Result<Comment, ConnectorError> {
+        comments::create(s, kind, item_id, body)
+    }
+
+    fn update_comment(
+        s: &Settings,
+        kind: Kind,
+        item_id: &str,
+        comment_id: &str,
+        body: &str,
+    ) -> Result<Comment, ConnectorError> {
+        comments::update(s, kind, item_id, comment_id, body)
+    }
+
+    fn delete_comment(
+        s: &Settings,
+        kind: Kind,
+        item_id: &str,
+        comment_id: &str,
+    ) -> Result<(), ConnectorError> {
+        comments::delete(s, kind, item_id, comment_id)
     }
 }
 

@@ -1,5 +1,5 @@
-//! GitHub's REST shapes for issues, milestones, labels and users (only the fields
-//! the connector reads; everything else is ignored).
+//! GitHub's REST shapes for issues, milestones, labels, issue comments and users (only
+//! the fields the connector reads; everything else is ignored).
 
 #[cfg(test)]
 pub mod fixtures;
@@ -117,6 +117,23 @@ impl GhIssue {
     pub fn is_pull_request(&self) -> bool {
         self.pull_request.is_some()
     }
+}
+
+/// An issue comment.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GhComment {
+    /// Repository-wide numeric id (the external id).
+    pub id: u64,
+    /// Markdown body.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Author (null for a deleted account).
+    #[serde(default)]
+    pub user: Option<GhUser>,
+    /// Creation time, ISO 8601.
+    pub created_at: String,
+    /// Last edit, ISO 8601.
+    pub updated_at: String,
 }
 
 /// A repository, for `test-connection`.

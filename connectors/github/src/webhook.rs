@@ -1,5 +1,7 @@
-//! `parse-webhook`: GitHub `issues`, `milestone` and `label` deliveries to change
-//! events. Pull-request-bearing issue events, pings and other events give no changes.
+//! `parse-webhook`: GitHub `issues`, `issue_comment`, `milestone` and `label` deliveries
+//! to change events. A comment delivery is an `updated` change of its issue without the
+//! issue's content (the host re-reads the issue and reconciles its comments).
+//! Pull-request-bearing issue and comment events, pings and other events give no changes.
 //! Signature verification is the host's job and has happened before this runs.
 
 use elder_connector_sdk::http::header;
@@ -105,6 +107,34 @@ fn issue_changes(body: &[u8], now_ms: i64) -> Result<Vec<Change>, ConnectorError
     }])
 }
 
+/// What an `issue_comment` delivery carries that the connector reads.
+#[derive(Deserialize)]
+struct CommentEvent {
+    issue: IssueRef,
+    comment: CommentTimes,
+}
+
+#[derive(Deserialize)]
+struct CommentTimes {
+    updated_at: String,
+}
+
+/// An `issue_comment` delivery (created, edited or deleted): the issue changed. Comments
+/// on pull requests concern nothing the connector syncs.
+fn comment_changes(body: &[u8]) -> Result<Vec<Change>, ConnectorError> {
+    let ev: CommentEvent = decode("issue_comment", body)?;
+    if ev.issue.pull_request.is_some() {
+        return Ok(vec![]);
+    }
+    Ok(vec![Change {
+        kind: Kind::Issue,
+        external_id: ev.issue.number.to_string(),
+        action: ChangeAction::Updated,
+        item: None,
+        occurred_at: elder_connector_sdk::time::parse_timestamp(&ev.comment.updated_at)?,
+    }])
+}
+
 fn milestone_changes(body: &[u8]) -> Result<Vec<Change>, ConnectorError> {
     let ev: MilestoneEvent = decode("milestone", body)?;
     let action = milestone_action(&ev.action);
@@ -156,6 +186,7 @@ pub fn parse(
         .ok_or_else(|| ConnectorError::invalid_input("missing X-GitHub-Event header"))?;
     match event.trim() {
         "issues" => issue_changes(body, now_ms),
+        "issue_comment" => comment_changes(body),
         "milestone" => milestone_changes(body),
         "label" => label_changes(body, now_ms),
         _ => Ok(vec![]),
@@ -426,5 +457,42 @@ mod tests {
                 assert!(c.item.is_some(), "{event}.{action} carries its item");
             }
         }
+    }
+
+    fn comment_payload(action: &str, issue: &str) -> Vec<u8> {
+        format!(
+            r#"{{"action":"{action}","issue":{issue},"comment":{},"repository":{},"sender":{{"login":"octocat"}}}}"#,
+            fixtures::COMMENT,
+            fixtures::REPOSITORY
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn a_comment_delivery_is_an_update_of_its_issue_to_re_read() {
+        for action in ["created", "edited", "deleted"] {
+            let body = comment_payload(action, fixtures::ISSUE);
+            let changes = parse(&h("issue_comment"), &body, 0).unwrap();
+            assert_eq!(changes.len(), 1, "{action}");
+            let c = &changes[0];
+            assert_eq!(
+                (c.kind, c.action, c.external_id.as_str()),
+                (Kind::Issue, ChangeAction::Updated, "1347"),
+                "{action}"
+            );
+            assert!(c.item.is_none(), "{action}: the host re-reads the issue");
+            // The comment's own edit time, not the issue's (older) one.
+            assert_eq!(c.occurred_at, 1_302_797_112_000);
+        }
+    }
+
+    #[test]
+    fn comments_on_pull_requests_give_no_change() {
+        let body = comment_payload("created", fixtures::PULL_REQUEST_ISSUE);
+        assert!(parse(&h("issue_comment"), &body, 0).unwrap().is_empty());
+        assert!(matches!(
+            parse(&h("issue_comment"), br#"{"action":"created"}"#, 0),
+            Err(ConnectorError::InvalidInput(m)) if m.contains("issue_comment")
+        ));
     }
 }

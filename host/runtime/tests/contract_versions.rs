@@ -114,7 +114,7 @@ fn a_1_1_component_built_through_the_sdk_loads_with_its_comment_kinds() {
     );
     let conn = runtime().load(&bytes).expect("a 1.1 component loads");
     assert_eq!(conn.info().id, "github");
-    assert!(conn.comment_kinds().is_empty());
+    assert_eq!(conn.comment_kinds(), [Kind::Issue]);
 }
 
 #[tokio::test]

@@ -537,3 +537,189 @@ async fn bad_configs_are_named() {
         .unwrap_err();
     assert!(matches!(connector_error(err), ConnectorError::InvalidConfig(m) if m.contains("repo")));
 }
+
+#[tokio::test]
+async fn comments_round_trip_list_create_edit_delete() {
+    let env = env().await;
+    assert_eq!(env.connector.comment_kinds(), [Kind::Issue]);
+    let n = env.sim.seed_issue(SeedIssue {
+        title: "discuss".into(),
+        ..Default::default()
+    });
+    let theirs = env
+        .sim
+        .user_comment(n, "hubot", "first, from GitHub")
+        .unwrap();
+    let (conn, cfg, item) = (&env.connector, &env.config, n.to_string());
+
+    let listed = conn.list_comments(cfg, Kind::Issue, &item).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (
+            listed[0].external_id.clone(),
+            listed[0].author.as_str(),
+            listed[0].body.as_str()
+        ),
+        (theirs.to_string(), "hubot", "first, from GitHub")
+    );
+    assert_eq!(listed[0].created_at, listed[0].updated_at);
+
+    env.sim.advance_clock(5);
+    let ours = conn
+        .create_comment(cfg, Kind::Issue, &item, "second, from **Elder**")
+        .await
+        .unwrap();
+    // The token's user wrote it; the issue moved (its listing sees the comment).
+    assert_eq!(ours.author, "octocat");
+    assert_eq!(env.sim.issue(n).unwrap().updated_at, env.sim.now());
+    let stored = env.sim.comments(n);
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[1].body, "second, from **Elder**");
+    assert_eq!(stored[1].id.to_string(), ours.external_id);
+
+    env.sim.advance_clock(5);
+    let edited = conn
+        .update_comment(cfg, Kind::Issue, &item, &ours.external_id, "second, edited")
+        .await
+        .unwrap();
+    assert_eq!(env.sim.comments(n)[1].body, "second, edited");
+    assert!(edited.updated_at > ours.updated_at);
+    assert_ne!(edited.version, ours.version);
+    assert_eq!(edited.created_at, ours.created_at);
+
+    conn.delete_comment(cfg, Kind::Issue, &item, &ours.external_id)
+        .await
+        .unwrap();
+    assert_eq!(env.sim.comments(n).len(), 1);
+    // Already gone: not an error.
+    conn.delete_comment(cfg, Kind::Issue, &item, &ours.external_id)
+        .await
+        .unwrap();
+    let listed = conn.list_comments(cfg, Kind::Issue, &item).await.unwrap();
+    assert_eq!(listed.len(), 1);
+
+    let missing = conn
+        .list_comments(cfg, Kind::Issue, "999")
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        connector_error(missing),
+        ConnectorError::NotFound(_)
+    ));
+    let gone = conn
+        .update_comment(cfg, Kind::Issue, &item, &ours.external_id, "x")
+        .await
+        .unwrap_err();
+    assert!(matches!(connector_error(gone), ConnectorError::NotFound(_)));
+    let labels = conn
+        .list_comments(cfg, Kind::Label, "bug")
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        connector_error(labels),
+        ConnectorError::Unsupported(_)
+    ));
+}
+
+#[tokio::test]
+async fn lists_more_than_100_comments_across_pages_in_order() {
+    let env = env().await;
+    let n = env.sim.seed_issue(SeedIssue {
+        title: "busy".into(),
+        ..Default::default()
+    });
+    for i in 0..230 {
+        env.sim
+            .user_comment(n, "hubot", &format!("comment {i}"))
+            .unwrap();
+    }
+    let before = env.sim.request_count();
+    let listed = env
+        .connector
+        .list_comments(&env.config, Kind::Issue, &n.to_string())
+        .await
+        .unwrap();
+    let bodies: Vec<String> = listed.iter().map(|c| c.body.clone()).collect();
+    let expected: Vec<String> = (0..230).map(|i| format!("comment {i}")).collect();
+    assert_eq!(bodies, expected);
+    let pages: Vec<String> = env.sim.requests()[before..]
+        .iter()
+        .map(|r| r.uri.clone())
+        .collect();
+    assert_eq!(pages.len(), 3, "{pages:?}");
+    assert!(
+        pages.iter().all(|u| u.contains("per_page=100")),
+        "{pages:?}"
+    );
+}
+
+#[tokio::test]
+async fn comment_webhooks_are_updates_of_the_issue_but_not_of_pull_requests() {
+    let env = env().await;
+    env.sim.set_webhook(HookConfig {
+        url: None,
+        secret: "hook-secret".into(),
+        hook_id: 1,
+    });
+    let issue = env.sim.seed_issue(SeedIssue {
+        title: "issue".into(),
+        ..Default::default()
+    });
+    let pr = env.sim.seed_issue(SeedIssue {
+        title: "pull request".into(),
+        pull_request: true,
+        ..Default::default()
+    });
+    let c = env.sim.user_comment(issue, "hubot", "hello").unwrap();
+    env.sim.user_edit_comment(c, "hello again").unwrap();
+    env.sim.user_delete_comment(c).unwrap();
+    env.sim.user_comment(pr, "hubot", "on the diff").unwrap();
+
+    let deliveries = env.sim.deliveries();
+    let actions: Vec<&str> = deliveries.iter().map(|d| d.action.as_str()).collect();
+    assert_eq!(actions, ["created", "edited", "deleted", "created"]);
+    for (i, d) in deliveries.iter().enumerate() {
+        let changes = env
+            .connector
+            .parse_webhook(&env.config, d.headers.clone(), d.body.clone())
+            .await
+            .unwrap();
+        if i == 3 {
+            assert!(changes.is_empty(), "pull request comments are not synced");
+            continue;
+        }
+        assert_eq!(changes.len(), 1, "{}", d.action);
+        let ch = &changes[0];
+        assert_eq!(
+            (ch.kind, ch.action, ch.external_id.clone()),
+            (Kind::Issue, ChangeAction::Updated, issue.to_string())
+        );
+        assert!(ch.item.is_none(), "the host re-reads the issue");
+    }
+}
+
+#[tokio::test]
+async fn a_1_0_component_is_not_asked_for_comments() {
+    let runtime = elder_sync_runtime::Runtime::new(Default::default()).unwrap();
+    let frozen = runtime
+        .load(&elder_sync_e2e::test_guest_component("frozen-v1-0"))
+        .unwrap();
+    assert!(frozen.comment_kinds().is_empty());
+    let cfg = connector_settings(&[("project", "ACME")], &[]);
+    let err = frozen
+        .list_comments(&cfg, Kind::Issue, "1")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        connector_error(err),
+        ConnectorError::Unsupported("list-comments for issue".into())
+    );
+    let err = frozen
+        .create_comment(&cfg, Kind::Issue, "1", "hi")
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        connector_error(err),
+        ConnectorError::Unsupported(_)
+    ));
+}

@@ -1,5 +1,5 @@
 //! GitHub REST simulator (API version 2022-11-28) for one repository: issues with
-//! pull requests mixed into listings, milestones and labels; `since` filtering,
+//! pull requests mixed into listings, issue comments, milestones and labels; `since` filtering,
 //! `sort=updated`, `Link` pagination (`per_page` default 30, at most 100); Bearer
 //! auth with GitHub's 401 body; `x-ratelimit-*` headers on every answer and 403/429
 //! rate-limit answers on demand; GitHub's PATCH semantics; second-precision `Z`
@@ -8,6 +8,8 @@
 //! Tests drive it through [`GithubSim`]: seed content, edit "as a user on GitHub"
 //! (which emits webhooks), read state, count and inspect requests.
 
+mod comment_routes;
+mod comments;
 mod model;
 mod ops;
 mod routes;
@@ -15,6 +17,7 @@ mod webhook;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+pub use comments::Comment;
 pub use model::{Issue, Label, Milestone, RecordedRequest, iso};
 pub use ops::{ApiError, IssueEdit, MilestoneEdit};
 pub use webhook::{Delivery, HookConfig, sign, signed_delivery};
@@ -212,6 +215,40 @@ impl GithubSim {
         let events = ops::edit_milestone(&mut st, number, edit)?;
         self.emit(&mut st, &events);
         Ok(())
+    }
+
+    /// Comments on issue (or pull request) `number` as a user on github.com would
+    /// (webhooks are emitted); returns the comment id.
+    pub fn user_comment(&self, number: u64, login: &str, body: &str) -> Result<u64, ApiError> {
+        let mut st = self.lock();
+        let (id, events) = comments::create(&mut st, number, body.into(), login)?;
+        self.emit(&mut st, &events);
+        Ok(id)
+    }
+
+    /// Edits comment `id` as a user would (webhooks are emitted).
+    pub fn user_edit_comment(&self, id: u64, body: &str) -> Result<(), ApiError> {
+        let mut st = self.lock();
+        let events = comments::edit(&mut st, id, body.into())?;
+        self.emit(&mut st, &events);
+        Ok(())
+    }
+
+    /// Deletes comment `id` as a user would (webhooks are emitted).
+    pub fn user_delete_comment(&self, id: u64) -> Result<(), ApiError> {
+        let mut st = self.lock();
+        let (_, events) = comments::delete(&mut st, id)?;
+        self.emit(&mut st, &events);
+        Ok(())
+    }
+
+    /// The comments of issue (or pull request) `number` as stored, oldest first.
+    pub fn comments(&self, number: u64) -> Vec<Comment> {
+        let st = self.lock();
+        comments::of_issue(&st, number)
+            .into_iter()
+            .cloned()
+            .collect()
     }
 
     /// An issue or pull request as stored.

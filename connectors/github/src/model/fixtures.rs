@@ -36,3 +36,10 @@ pub const PULL_REQUEST_ISSUE: &str = r#"{"id":2,"node_id":"MDExOlB1bGxSZXF1ZXN0M
 
 /// A repository object as webhooks embed it.
 pub const REPOSITORY: &str = r#"{"id":1296269,"node_id":"MDEwOlJlcG9zaXRvcnkxMjk2MjY5","name":"Hello-World","full_name":"octocat/Hello-World","private":false,"html_url":"https://github.com/octocat/Hello-World"}"#;
+
+/// An issue comment from `GET /repos/{o}/{r}/issues/comments/1` (edited once).
+pub const COMMENT: &str = concat!(
+    r#"{"id":1,"node_id":"MDEyOklzc3VlQ29tbWVudDE=","url":"https://api.github.com/repos/octocat/Hello-World/issues/comments/1","html_url":"https://github.com/octocat/Hello-World/issues/1347#issuecomment-1","body":"Me too","user":"#,
+    user!(),
+    r#","created_at":"2011-04-14T16:00:49Z","updated_at":"2011-04-14T16:05:12Z","issue_url":"https://api.github.com/repos/octocat/Hello-World/issues/1347","author_association":"COLLABORATOR"}"#
+);

@@ -1,5 +1,5 @@
-//! The GitHub simulator's state: issues (and pull requests), milestones, labels,
-//! the simulated clock, request log, rate-limit plan and webhook configuration, plus
+//! The GitHub simulator's state: issues (and pull requests), their comments, milestones,
+//! labels, the simulated clock, request log, rate-limit plan and webhook configuration, plus
 //! rendering of each object in GitHub's JSON shape.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+use super::comments::{self, Comment};
 use super::webhook::{Delivery, HookConfig};
 use super::{GithubOptions, RateLimitKind};
 
@@ -106,6 +107,8 @@ pub struct State {
     pub milestones: BTreeMap<u64, Milestone>,
     /// Labels in creation order.
     pub labels: Vec<Label>,
+    /// Issue comments by id (ids grow, so this is creation order too).
+    pub comments: BTreeMap<u64, Comment>,
     /// Logins that may be assigned.
     pub collaborators: Vec<String>,
     /// Next issue/PR number (shared, as on GitHub).
@@ -141,6 +144,7 @@ impl State {
             issues: BTreeMap::new(),
             milestones: BTreeMap::new(),
             labels: Vec::new(),
+            comments: BTreeMap::new(),
             collaborators: vec!["octocat".into(), "hubot".into(), "monalisa".into()],
             next_number: 1,
             next_milestone: 1,
@@ -287,7 +291,7 @@ pub fn issue_json(st: &State, i: &Issue) -> Value {
         "assignee": assignees.first().cloned(),
         "assignees": assignees,
         "milestone": i.milestone.and_then(|n| st.milestones.get(&n)).map(|m| milestone_json(st, m)),
-        "comments": 0,
+        "comments": comments::of_issue(st, i.number).len(),
         "created_at": iso(i.created_at),
         "updated_at": iso(i.updated_at),
         "closed_at": i.closed_at.map(iso),

@@ -36,7 +36,7 @@ impl ApiError {
 /// A webhook event a change causes: event name, action, and extra payload fields.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
-    /// `issues`, `milestone` or `label`.
+    /// `issues`, `issue_comment`, `milestone` or `label`.
     pub event: &'static str,
     /// The payload's `action`.
     pub action: String,

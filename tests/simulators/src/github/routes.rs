@@ -12,14 +12,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use super::RateLimitKind;
 use super::model::{
     Issue, RecordedRequest, State, issue_json, label_json, milestone_json, parse_iso, repo_json,
 };
 use super::ops::{self, ApiError, Event, IssueEdit, MilestoneEdit};
 use super::webhook;
+use super::{RateLimitKind, comment_routes};
 
-type Shared = Arc<Mutex<State>>;
+pub(super) type Shared = Arc<Mutex<State>>;
 type Query_ = Query<Vec<(String, String)>>;
 
 const QUOTA: u64 = 5000;
@@ -54,16 +54,17 @@ pub fn router(state: Shared) -> Router {
             "/repos/{owner}/{repo}/labels/{name}",
             get(get_label).patch(patch_label).delete(delete_label),
         )
+        .merge(comment_routes::routes())
         .fallback(|| async { error(&ApiError::not_found()) })
         .layer(middleware::from_fn_with_state(state.clone(), gate))
         .with_state(state)
 }
 
-fn lock(s: &Shared) -> std::sync::MutexGuard<'_, State> {
+pub(super) fn lock(s: &Shared) -> std::sync::MutexGuard<'_, State> {
     s.lock().expect("github sim state")
 }
 
-fn error(e: &ApiError) -> Response {
+pub(super) fn error(e: &ApiError) -> Response {
     let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = json!({
         "message": e.message,
@@ -73,7 +74,7 @@ fn error(e: &ApiError) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-fn ok(status: StatusCode, v: Value) -> Response {
+pub(super) fn ok(status: StatusCode, v: Value) -> Response {
     (status, axum::Json(v)).into_response()
 }
 
@@ -185,7 +186,7 @@ async fn gate(AxState(state): AxState<Shared>, req: Request, next: Next) -> Resp
     resp
 }
 
-fn emit(state: &Shared, st: &mut State, events: &[Event]) {
+pub(super) fn emit(state: &Shared, st: &mut State, events: &[Event]) {
     let to_send = webhook::record(st, events);
     if !to_send.is_empty() {
         tokio::spawn(webhook::send(state.clone(), to_send));
@@ -196,7 +197,7 @@ async fn get_repo(AxState(state): AxState<Shared>) -> Response {
     ok(StatusCode::OK, repo_json(&lock(&state)))
 }
 
-fn param<'a>(q: &'a [(String, String)], key: &str) -> Option<&'a str> {
+pub(super) fn param<'a>(q: &'a [(String, String)], key: &str) -> Option<&'a str> {
     q.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
@@ -257,7 +258,7 @@ fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-fn paged(
+pub(super) fn paged(
     st: &State,
     path: &str,
     q: &[(String, String)],
@@ -353,7 +354,7 @@ async fn list_issues(
     paged_slice(&st, uri.path(), &q, json_rows, total).unwrap_or_else(|e| error(&e))
 }
 
-fn body_json(body: &axum::body::Bytes) -> Result<Value, ApiError> {
+pub(super) fn body_json(body: &axum::body::Bytes) -> Result<Value, ApiError> {
     serde_json::from_slice(body).map_err(|_| ApiError {
         status: 400,
         message: "Problems parsing JSON".into(),

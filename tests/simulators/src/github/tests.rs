@@ -196,3 +196,110 @@ async fn user_edits_emit_signed_deliveries() {
         "building a delivery does not record or send it"
     );
 }
+
+#[tokio::test]
+async fn comments_list_in_pages_and_writes_bump_the_issue_and_emit_webhooks() {
+    let s = sim().await;
+    s.set_webhook(HookConfig {
+        url: None,
+        secret: "sekrit".into(),
+        hook_id: 9,
+    });
+    let n = s.seed_issue(SeedIssue {
+        title: "talk".into(),
+        updated_at: Some(1_700_000_000),
+        ..Default::default()
+    });
+    for i in 0..105 {
+        s.user_comment(n, "hubot", &format!("c{i}")).unwrap();
+    }
+    let (c, repo, auth) = client(&s);
+    let r = c
+        .get(format!("{repo}/issues/{n}/comments?per_page=100"))
+        .header("Authorization", &auth)
+        .send()
+        .await
+        .unwrap();
+    let link = r.headers()["link"].to_str().unwrap().to_string();
+    assert!(link.contains("page=2>; rel=\"next\""), "{link}");
+    let rows: Vec<Value> = r.json().await.unwrap();
+    assert_eq!((rows.len(), rows[0]["body"].clone()), (100, json!("c0")));
+    assert_eq!(rows[0]["user"]["login"], "hubot");
+
+    // A comment through the API: 201, the token's user, the issue bumped and counted.
+    s.advance_clock(60);
+    let r = c
+        .post(format!("{repo}/issues/{n}/comments"))
+        .header("Authorization", &auth)
+        .json(&json!({"body": "from the API"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let made: Value = r.json().await.unwrap();
+    assert_eq!(made["user"]["login"], "octocat");
+    let issue = s.issue(n).unwrap();
+    assert_eq!(issue.updated_at, s.now());
+    let r = c
+        .get(format!("{repo}/issues/{n}"))
+        .header("Authorization", &auth)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["comments"], 106);
+
+    // `since` keeps comments updated at or after it; an edit moves one into the window.
+    let id = s.comments(n)[3].id;
+    s.advance_clock(60);
+    let r = c
+        .patch(format!("{repo}/issues/comments/{id}"))
+        .header("Authorization", &auth)
+        .json(&json!({"body": "edited"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let since = iso(s.now());
+    let r = c
+        .get(format!("{repo}/issues/{n}/comments?since={since}"))
+        .header("Authorization", &auth)
+        .send()
+        .await
+        .unwrap();
+    let rows: Vec<Value> = r.json().await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0]["id"].as_u64(), rows[0]["body"].clone()),
+        (Some(id), json!("edited"))
+    );
+
+    // Deleting: 204, then 404; a blank body is refused.
+    let del = || {
+        c.delete(format!("{repo}/issues/comments/{id}"))
+            .header("Authorization", &auth)
+            .send()
+    };
+    assert_eq!(del().await.unwrap().status(), 204);
+    assert_eq!(del().await.unwrap().status(), 404);
+    let r = c
+        .post(format!("{repo}/issues/{n}/comments"))
+        .header("Authorization", &auth)
+        .json(&json!({"body": " "}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+
+    let actions: Vec<String> = s
+        .deliveries()
+        .iter()
+        .filter(|d| d.event == "issue_comment")
+        .map(|d| d.action.clone())
+        .collect();
+    assert_eq!(actions.len(), 108);
+    assert_eq!(actions[105..], ["created", "edited", "deleted"]);
+    let edited: Value = serde_json::from_slice(&s.deliveries()[106].body).unwrap();
+    assert_eq!(edited["changes"]["body"]["from"], "c3");
+    assert_eq!(edited["issue"]["number"], n);
+    assert_eq!(edited["comment"]["body"], "edited");
+}

@@ -93,7 +93,7 @@ pub fn payload(st: &State, ev: &Event) -> Value {
         "sender": user_json(&st.options.owner),
     });
     let object = match ev.event {
-        "issues" => ev
+        "issues" | "issue_comment" => ev
             .subject
             .parse()
             .ok()
