@@ -3,8 +3,9 @@
 //! Changed on one side only: that side's body is taken. Changed on both sides differently:
 //! the config's strategy (`elder_wins`, `external_wins`; every other strategy is
 //! last-modified-wins for comments, a tie going to Elder). Deleted on one side: deleted on
-//! the other. Our own write read back (the version or the stored body we recorded) is no
-//! change. Pure: no I/O.
+//! the other. Our own write read back (the stored body we recorded, by fingerprint) is no
+//! change (the version the platform returned is recorded, but decides nothing). Pure: no
+//! I/O.
 
 use elder_sync_model::Strategy;
 
@@ -17,8 +18,6 @@ pub struct Base<'a> {
     pub body: &'a str,
     /// The attribution line we wrote above it on the platform, if we did.
     pub attribution: Option<&'a str>,
-    /// The platform's version token as last synced.
-    pub version: Option<&'a str>,
     /// Fingerprint of the body the platform stored at our last write.
     pub written: Option<&'a str>,
 }
@@ -28,8 +27,6 @@ pub struct Base<'a> {
 pub struct Side<'a> {
     /// The body (the platform's as it holds it, attribution line included).
     pub body: &'a str,
-    /// The platform's version token (none for Elder).
-    pub version: Option<&'a str>,
     /// When it last changed, ms since the epoch.
     pub updated_at: i64,
 }
@@ -72,8 +69,10 @@ pub fn decide(
         (Some(_), None) => return Step::DeleteInElder,
         (Some(e), Some(r)) => (e, r),
     };
-    let ours = remote.version.is_some() && remote.version == base.version
-        || base.written == Some(fingerprint(remote.body).as_str());
+    // The body the platform stored at our last write, unchanged since. (A version token
+    // alone proves nothing: some platforms' are timestamps in whole seconds, shared by an
+    // edit made in the same second.)
+    let ours = base.written == Some(fingerprint(remote.body).as_str());
     let text = attribution::strip(remote.body, base.attribution);
     let remote_changed = !ours && text != base.body;
     let elder_changed = elder.body != base.body;
@@ -101,15 +100,13 @@ mod tests {
         Base {
             body,
             attribution: Some(LINE),
-            version: Some("v1"),
             written: None,
         }
     }
 
-    fn side<'a>(body: &'a str, version: Option<&'static str>, at: i64) -> Option<Side<'a>> {
+    fn side(body: &str, at: i64) -> Option<Side<'_>> {
         Some(Side {
             body,
-            version,
             updated_at: at,
         })
     }
@@ -119,39 +116,18 @@ mod tests {
         let sent = attribution::attributed(LINE, "hi");
         let b = base("hi");
         assert_eq!(
-            decide(
-                b,
-                side("hi", None, 1),
-                side(&sent, Some("v1"), 2),
-                Strategy::default()
-            ),
+            decide(b, side("hi", 1), side(&sent, 2), Strategy::default()),
             Step::Nothing
         );
-        // The platform rewrote what we sent (whitespace), but its version is ours.
-        assert_eq!(
-            decide(
-                b,
-                side("hi", None, 1),
-                side("*by ada on Elder*\n\nhi ", Some("v1"), 2),
-                Strategy::default()
-            ),
-            Step::Nothing
-        );
-        // No version: the fingerprint of what it stored.
+        // The platform rewrote what we sent (whitespace): the fingerprint of what it stored.
         let stored = "*by ada on Elder*\n\nhi ";
         let print = fingerprint(stored);
         let b = Base {
-            version: None,
             written: Some(&print),
             ..base("hi")
         };
         assert_eq!(
-            decide(
-                b,
-                side("hi", None, 1),
-                side(stored, None, 2),
-                Strategy::default()
-            ),
+            decide(b, side("hi", 1), side(stored, 2), Strategy::default()),
             Step::Nothing
         );
     }
@@ -161,22 +137,12 @@ mod tests {
         let b = base("hi");
         let sent = attribution::attributed(LINE, "hi");
         assert_eq!(
-            decide(
-                b,
-                side("hello", None, 5),
-                side(&sent, Some("v1"), 2),
-                Strategy::default()
-            ),
+            decide(b, side("hello", 5), side(&sent, 2), Strategy::default()),
             Step::Push
         );
         let edited = attribution::attributed(LINE, "hi there");
         assert_eq!(
-            decide(
-                b,
-                side("hi", None, 1),
-                side(&edited, Some("v2"), 2),
-                Strategy::default()
-            ),
+            decide(b, side("hi", 1), side(&edited, 2), Strategy::default()),
             Step::Pull("hi there".into())
         );
     }
@@ -185,14 +151,8 @@ mod tests {
     fn both_edited_follow_the_strategy() {
         let b = base("hi");
         let theirs = attribution::attributed(LINE, "theirs");
-        let run = |s, elder_at, remote_at| {
-            decide(
-                b,
-                side("mine", None, elder_at),
-                side(&theirs, Some("v2"), remote_at),
-                s,
-            )
-        };
+        let run =
+            |s, elder_at, remote_at| decide(b, side("mine", elder_at), side(&theirs, remote_at), s);
         assert_eq!(run(Strategy::ElderWins, 1, 9), Step::Push);
         assert_eq!(
             run(Strategy::ExternalWins, 9, 1),
@@ -206,12 +166,7 @@ mod tests {
         assert_eq!(run(Strategy::LastModifiedWins, 5, 5), Step::Push);
         let same = attribution::attributed(LINE, "mine");
         assert_eq!(
-            decide(
-                b,
-                side("mine", None, 1),
-                side(&same, Some("v2"), 9),
-                Strategy::ElderWins
-            ),
+            decide(b, side("mine", 1), side(&same, 9), Strategy::ElderWins),
             Step::Rebase("mine".into())
         );
     }
@@ -220,11 +175,11 @@ mod tests {
     fn deletions_reach_the_other_side() {
         let b = base("hi");
         assert_eq!(
-            decide(b, None, side("x", None, 1), Strategy::default()),
+            decide(b, None, side("x", 1), Strategy::default()),
             Step::DeleteOnPlatform
         );
         assert_eq!(
-            decide(b, side("hi", None, 1), None, Strategy::default()),
+            decide(b, side("hi", 1), None, Strategy::default()),
             Step::DeleteInElder
         );
         assert_eq!(decide(b, None, None, Strategy::default()), Step::Forget);

@@ -190,17 +190,14 @@ async fn step(
     let base = Base {
         body: &pair.base_body,
         attribution: pair.attribution.as_deref(),
-        version: pair.external_version.as_deref(),
         written: pair.last_write_fingerprint.as_deref(),
     };
     let elder_side = live.map(|c| Side {
         body: &c.body,
-        version: None,
         updated_at: c.updated_at.timestamp_millis(),
     });
     let remote_side = remote.map(|r| Side {
         body: &r.body,
-        version: r.version.as_deref(),
         updated_at: r.updated_at,
     });
     let decided = decide(base, elder_side, remote_side, strategy_of(ctx.rc));
