@@ -130,6 +130,16 @@ fn comment_not_found(issue_id: i64, id: i64) -> StoreError {
 /// this change: the engine reads the issue and its comments when it pushes, not the row's
 /// snapshot. Fails with not-found when the issue does not exist (or is deleted).
 pub(crate) async fn touch_issue(tx: &mut Transaction<'_, Any>, issue_id: i64) -> Result<()> {
+    // Write first: on SQLite a transaction that reads before it writes fails (busy
+    // snapshot) when another connection wrote in between; this takes the write lock.
+    let locked =
+        sqlx::query("UPDATE issues SET version = version WHERE id = $1 AND deleted_at IS NULL")
+            .bind(issue_id)
+            .execute(&mut **tx)
+            .await?;
+    if locked.rows_affected() == 0 {
+        return Err(StoreError::NotFound(format!("issue {issue_id}")));
+    }
     let row = sqlx::query("SELECT * FROM issues WHERE id = $1 AND deleted_at IS NULL")
         .bind(issue_id)
         .fetch_optional(&mut **tx)
@@ -297,7 +307,18 @@ impl Store {
         patch: &CommentPatch,
     ) -> Result<Comment> {
         check_body(&patch.body)?;
-        let cur = self.get_comment(issue_id, id).await?;
+        let mut tx = self.pool.begin().await?;
+        // The issue's row lock orders every write to its comments.
+        touch_issue(&mut tx, issue_id).await?;
+        let row = sqlx::query(
+            "SELECT * FROM comments WHERE id = $1 AND issue_id = $2 AND deleted_at IS NULL",
+        )
+        .bind(id)
+        .bind(issue_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| comment_not_found(issue_id, id))?;
+        let cur = comment_from_row(&row)?;
         if let Some(v) = patch.expected_version
             && v != cur.version
         {
@@ -307,10 +328,9 @@ impl Store {
             )));
         }
         if cur.body == patch.body {
+            // Nothing changes: no outbox work either (the transaction is rolled back).
             return Ok(cur);
         }
-        let mut tx = self.pool.begin().await?;
-        touch_issue(&mut tx, issue_id).await?;
         let updated = set_comment_body(&mut tx, id, &patch.body).await?;
         tx.commit().await?;
         Ok(updated)

@@ -296,6 +296,25 @@ async fn edits_and_deletions(db: TestEngine) {
         "the edit's echo changed nothing in Elder"
     );
 
+    // GitHub edits Elder's comment under its attribution line: Elder gets the words only.
+    host.github
+        .user_edit_comment(ours_id, "*by octocat on Elder*\n\nFixed in 1.3.2")
+        .unwrap();
+    host.eventually("GitHub's edit of Elder's comment reaches Elder", || async {
+        elder_comments(&host, 1)
+            .await
+            .get(1)
+            .is_some_and(|c| c.body == "Fixed in 1.3.2")
+    })
+    .await;
+    outbox_drained(&host).await;
+    assert_eq!(writes(&host).len(), base + 1, "{:?}", writes(&host));
+    assert_eq!(
+        host.github.comments(1)[1].body,
+        "*by octocat on Elder*\n\nFixed in 1.3.2",
+        "one attribution line, not two"
+    );
+
     // GitHub deletes Elder's comment: deleted in Elder.
     host.github.user_delete_comment(ours_id).unwrap();
     host.eventually("GitHub's deletion reaches Elder", || async {
