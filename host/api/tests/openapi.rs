@@ -26,6 +26,10 @@ fn expected() -> BTreeSet<(String, String)> {
     add("get", "/api/v1/sync/dead-letters");
     add("post", "/api/v1/sync/dead-letters/{id}/retry");
     add("delete", "/api/v1/sync/dead-letters/{id}");
+    add("get", "/api/v1/issues/{id}/comments");
+    add("post", "/api/v1/issues/{id}/comments");
+    add("patch", "/api/v1/issues/{id}/comments/{cid}");
+    add("delete", "/api/v1/issues/{id}/comments/{cid}");
     for r in ["issues", "projects", "milestones", "labels", "identities"] {
         add("get", &format!("/api/v1/{r}"));
         add("post", &format!("/api/v1/{r}"));

@@ -138,7 +138,26 @@ async fn dispatch_entry(engine: &SyncEngine, entry: &OutboxEntry) -> Result<RowO
         let result = async {
             let rc = engine.store.resolve_config(config.id).await?;
             let connector = engine.connector_for(&rc)?;
-            push_to_config(engine, &rc, &connector, &resource, entry.operation).await
+            let applied =
+                push_to_config(engine, &rc, &connector, &resource, entry.operation).await?;
+            if resource.deleted_at.is_none()
+                && crate::comments::sync_issue_comments(
+                    engine,
+                    &rc,
+                    &connector,
+                    resource.kind,
+                    resource.id,
+                )
+                .await
+                .transient
+            {
+                // The item is there; a comment is not yet: the row is tried again.
+                return Err(EngineError::Retryable(format!(
+                    "a comment of {} {} could not be pushed yet (see the history note)",
+                    resource.kind, resource.id
+                )));
+            }
+            Ok(applied)
         }
         .instrument(span.clone())
         .await;

@@ -360,6 +360,16 @@ async fn apply_change(
     };
     let applied = apply_external(engine, rc, connector, &item, SyncMethod::Webhook).await;
     count(applied, tally, item.kind, &item.external_id);
+    if crate::comments::sync_item_comments(engine, rc, connector, item.kind, &item.external_id)
+        .await
+        .transient
+    {
+        // The delivery is tried again for the comment that could not be applied yet.
+        return Err(EngineError::Retryable(format!(
+            "a comment of {} {} could not be synced yet (see the history note)",
+            item.kind, item.external_id
+        )));
+    }
     Ok(())
 }
 

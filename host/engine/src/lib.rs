@@ -18,13 +18,15 @@
 //! logs under a correlation id (`run`), the same id as its `sync_history` row. `pause`
 //! decides when a config's work waits (disabled config or connector, a platform's rate
 //! limit) without using up attempts; `gauges` refreshes the metrics that mirror stored
-//! state before each scrape.
+//! state before each scrape. `comments` reconciles a synced issue's comments with the
+//! platform's whenever the item is synced (poll, inbox, push).
 
 pub mod resolver;
 pub mod signatures;
 
 // The I/O side: engine state, applying changes both ways, polling, webhooks, workers.
 pub mod apply;
+pub mod comments;
 pub mod conflict_record;
 pub mod conflict_view;
 pub mod convert;

@@ -216,6 +216,12 @@ async fn poll_kind(
                 return Ok(());
             }
         }
+        if let Pass::Run { .. } = pass {
+            for item in &page.items {
+                crate::comments::sync_item_comments(engine, rc, connector, kind, &item.external_id)
+                    .await;
+            }
+        }
         if let Pass::Run { progress, .. } = pass {
             save_cursor(
                 &engine.store,

@@ -1,12 +1,14 @@
 //! Storage for Elder Sync: sqlx on SQLite (embedded default, WAL) and PostgreSQL, the sync
 //! tables (the engine's too: webhook inbox, polling cursors, webhook health, create
 //! reservations; no other crate runs SQL), Elder's own resources with an outbox, API
-//! tokens, secrets encrypted at rest, and the plugin state the replicas share.
+//! tokens, secrets encrypted at rest, comments on Elder's issues and their mappings, and the plugin state the replicas share.
 //!
 //! Open with [`Store::open`] (`sqlite://...`, a bare file path, or `postgres://...`); the
 //! migrations under `migrations/<engine>` are applied on open. Secrets are encrypted with
 //! ChaCha20-Poly1305 keyed by `ELDER_SECRET_KEY` (base64 of 32 bytes).
 
+mod comment_mappings;
+mod comments;
 mod configs;
 mod conflicts;
 mod counts;
@@ -47,6 +49,8 @@ mod webhook_secret;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use comment_mappings::{CommentMapping, CommentMappingWrite};
+pub use comments::{Comment, CommentPatch, ELDER_ORIGIN, ImportedComment, NewComment};
 pub use configs::{NewSyncConfig, ResolvedConfig, SyncConfig, SyncConfigPatch, WrittenConfig};
 pub use conflicts::{Conflict, ConflictType, NewConflict, ResolutionStrategy};
 pub use crypto::{SECRET_KEY_ENV, SecretBox};

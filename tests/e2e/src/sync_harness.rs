@@ -109,6 +109,28 @@ impl SyncHost {
         }
     }
 
+    /// A second GitHub repository (a simulator of its own) synced into the same Elder
+    /// project under config `name`, its webhooks pointing at the host: hub and spoke. Returns
+    /// the simulator and the config's id.
+    pub async fn add_github_spoke(&self, name: &str, opts: &HostOptions) -> (GithubSim, i64) {
+        let github = GithubSim::start(GithubOptions::default())
+            .await
+            .expect("github sim");
+        let mut body = config_body(&github, self.project_id, opts);
+        body.name = name.into();
+        let config = self.store.create_config(&body).await.expect("sync config");
+        github.set_webhook(HookConfig {
+            url: Some(format!(
+                "{}/api/v1/webhooks/{}",
+                self.host.base_url(),
+                config.id
+            )),
+            secret: WEBHOOK_SECRET.into(),
+            hook_id: 1,
+        });
+        (github, config.id)
+    }
+
     /// Elder issues of the config's project, by id.
     pub async fn elder_issues(&self) -> Vec<Resource> {
         crate::project_issues(&self.store, self.project_id).await

@@ -1,6 +1,7 @@
 //! Every `/api/v1` route, grouped by concern; each handler carries its OpenAPI annotation
 //! and the router and the document are built from the same list.
 
+mod comments;
 pub(crate) mod configs;
 mod conflicts;
 pub(crate) mod dead_letters;
@@ -24,5 +25,6 @@ pub fn all() -> OpenApiRouter<ApiState> {
     let router = dead_letters::routes(router);
     let router = mappings::routes(router);
     let router = identities::routes(router);
+    let router = comments::routes(router);
     resources::routes(router)
 }

@@ -103,6 +103,10 @@ fn everything_served() -> std::collections::BTreeSet<(String, String)> {
     for action in ["enable", "disable", "rollback", "approve"] {
         add("post", &format!("/api/v1/plugins/{{id}}/{action}"));
     }
+    add("get", "/api/v1/issues/{id}/comments");
+    add("post", "/api/v1/issues/{id}/comments");
+    add("patch", "/api/v1/issues/{id}/comments/{cid}");
+    add("delete", "/api/v1/issues/{id}/comments/{cid}");
     for r in ["issues", "projects", "milestones", "labels", "identities"] {
         add("get", &format!("/api/v1/{r}"));
         add("post", &format!("/api/v1/{r}"));
