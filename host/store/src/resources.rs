@@ -198,12 +198,13 @@ fn check_list(field: &str, v: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// An object; its shared fields (dates, colour: `elder_sync_model::SHARED_EXTRAS`) in
+/// their canonical form, since they reach every platform.
 fn check_extras(v: &Value) -> Result<()> {
-    if v.is_object() {
-        Ok(())
-    } else {
-        Err(StoreError::invalid("extras", "must be a JSON object"))
-    }
+    let Some(obj) = v.as_object() else {
+        return Err(StoreError::invalid("extras", "must be a JSON object"));
+    };
+    elder_sync_model::check_shared(obj).map_err(|e| StoreError::invalid(&e.field, e.message))
 }
 
 fn check_description(v: &str) -> Result<()> {

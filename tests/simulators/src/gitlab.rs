@@ -122,6 +122,18 @@ impl GitlabSim {
         m
     }
 
+    /// Changes a milestone as a person would in GitLab's UI (GitLab sends no hook for a
+    /// milestone edit, only for create, close, reopen and delete).
+    pub fn update_milestone(&self, id: u64, edit: MilestoneEdit) -> Milestone {
+        let (m, hooks) = {
+            let mut s = self.lock();
+            s.update_milestone(id, edit).expect("valid milestone edit");
+            (s.milestones[&id].clone(), s.take_pending())
+        };
+        webhook::dispatch(hooks);
+        m
+    }
+
     /// The issue with this `iid`, as stored.
     pub fn issue(&self, iid: u64) -> Option<Issue> {
         self.lock().issues.get(&iid).cloned()
