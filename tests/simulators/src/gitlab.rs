@@ -144,6 +144,13 @@ impl GitlabSim {
         self.lock().milestones.get(&id).cloned()
     }
 
+    /// Changes a label as a person would (`new_name`, `color`, `description`; GitLab sends
+    /// no project hook for labels).
+    pub fn update_label(&self, id: u64, params: serde_json::Value) {
+        let p = params.as_object().cloned().unwrap_or_default();
+        self.lock().update_label(id, &p).expect("valid label edit");
+    }
+
     /// Every label of the project.
     pub fn labels(&self) -> Vec<Label> {
         self.lock().labels.values().cloned().collect()
