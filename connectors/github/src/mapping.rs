@@ -37,8 +37,29 @@ pub fn issue_item(i: &GhIssue) -> Result<Item, ConnectorError> {
     .milestone(i.milestone.as_ref().map(|m| m.number.to_string()))
     .url(i.html_url.clone())
     .version(&i.updated_at)
-    .extras(extras))
+    .extras(extras)
+    .status(close_reason(i)))
 }
+
+/// Why a closed issue was closed (`state_reason`: `completed`, `not_planned`, `duplicate`),
+/// its status name; an open issue has none (`reopened` is no status).
+fn close_reason(i: &GhIssue) -> Option<String> {
+    if state_of(&i.state) != ItemState::Closed {
+        return None;
+    }
+    let reason = i.state_reason.as_deref().unwrap_or("completed");
+    Some(
+        if CLOSE_REASONS.contains(&reason) {
+            reason
+        } else {
+            "completed"
+        }
+        .to_string(),
+    )
+}
+
+/// GitHub's reasons to close an issue.
+pub const CLOSE_REASONS: [&str; 3] = ["completed", "not_planned", "duplicate"];
 
 /// The calendar date (`YYYY-MM-DD`) of a GitHub timestamp: a milestone's `due_on` is a
 /// date GitHub stores with a time of day, the shared `due_date` of its extras.

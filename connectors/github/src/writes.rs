@@ -5,7 +5,7 @@ use elder_connector_sdk::http::percent_encode;
 use elder_connector_sdk::{ConnectorError, Item, ItemPatch, ItemState, Kind, NewItem};
 use serde_json::{Map, Value, json};
 
-use crate::mapping::{date_of, due_on_of, issue_item, label_item, milestone_item};
+use crate::mapping::{CLOSE_REASONS, date_of, due_on_of, issue_item, label_item, milestone_item};
 use crate::model::{GhIssue, GhLabel, GhMilestone};
 use crate::settings::Settings;
 
@@ -119,10 +119,22 @@ pub fn issue_patch_body(p: &ItemPatch) -> Result<Value, ConnectorError> {
     if let Some(b) = &p.body {
         body.insert("body".into(), json!(b));
     }
-    if let Some(state) = p.state {
+    // A close reason as the status name closes the issue for that reason (unless the patch
+    // reopens it); else a close takes `extras.state_reason` or `completed`.
+    let status_reason = p
+        .status_name
+        .as_deref()
+        .filter(|s| CLOSE_REASONS.contains(s));
+    let state = match (p.state, status_reason) {
+        (Some(ItemState::Open), _) => Some(ItemState::Open),
+        (_, Some(_)) => Some(ItemState::Closed),
+        (state, None) => state,
+    };
+    if let Some(state) = state {
         body.insert("state".into(), json!(state_word(state)));
-        let reason = match (state, extras.get("state_reason").and_then(Value::as_str)) {
-            (ItemState::Closed, Some(r @ ("completed" | "not_planned" | "duplicate"))) => r,
+        let asked = status_reason.or_else(|| extras.get("state_reason").and_then(Value::as_str));
+        let reason = match (state, asked) {
+            (ItemState::Closed, Some(r)) if CLOSE_REASONS.contains(&r) => r,
             (ItemState::Closed, _) => "completed",
             (ItemState::Open, _) => "reopened",
         };

@@ -24,5 +24,7 @@ pub use shared_extras::{
     BadSharedField, SHARED_EXTRAS, aligned_to, check_shared, is_colour, is_date, merged_into,
     shared_of, shared_of_text,
 };
-pub use status_map::{BadStatusMap, STATUS_MAP_KEY, StatusMap, check_status_map, has_status_names};
+pub use status_map::{
+    BadStatusMap, STATUS_MAP_KEY, StatusMap, check_status_map, closing_reasons, has_status_names,
+};
 pub use strategy::{CONFLICT_STRATEGY_KEY, Strategy, UnknownStrategy};
