@@ -242,3 +242,61 @@ async fn milestones_both_ways(p: Platform, db: TestEngine) {
     let elder_all = host.elder_milestones().await;
     assert_eq!(elder_all.len(), 1, "{p:?}: {elder_all:#?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_milestone_deleted_on_github_is_a_conflict_by_strategy() {
+    deleted_on_github(TestEngine::Sqlite, "last_modified_wins").await;
+    deleted_on_github(TestEngine::Sqlite, "external_wins").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_milestone_deleted_on_github_is_a_conflict_by_strategy_on_postgresql() {
+    deleted_on_github(TestEngine::Postgres, "last_modified_wins").await;
+    deleted_on_github(TestEngine::Postgres, "external_wins").await;
+}
+
+/// A milestone deleted on GitHub (its `milestone` webhook `deleted`): a `deleted_external`
+/// conflict with Elder's milestone kept, or, under `external_wins`, deleted in Elder too.
+async fn deleted_on_github(db: TestEngine, strategy: &'static str) {
+    let p = Platform::Github;
+    let host = PlatformHost::start(PlatformOptions {
+        db,
+        strategy,
+        ..PlatformOptions::one(p)
+    })
+    .await;
+    host.backfill_clean(p).await;
+    let there = host.person_creates_milestone(p, &draft(p, "Doomed", "2027-01-04", "2027-01-29"));
+    let elder = elder_milestone(&host, p, &there, "Doomed").await;
+    host.settle(3).await;
+    host.github()
+        .user_delete_milestone(there.parse().unwrap())
+        .expect("github delete");
+    let mapping = host.mapping_of(p, Kind::Milestone, &there).await.unwrap();
+    host.eventually("the deletion is handled", || async {
+        let gone = host
+            .store
+            .get_resource(Kind::Milestone, elder.id)
+            .await
+            .is_err();
+        let conflict = host
+            .store
+            .list_conflicts(Some(false), elder_sync_store::PageRequest::default())
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .any(|c| {
+                c.mapping_id == mapping.id
+                    && c.conflict_type == elder_sync_store::ConflictType::DeletedExternal
+            });
+        if strategy == "external_wins" {
+            gone && !conflict
+        } else {
+            conflict && !gone
+        }
+    })
+    .await;
+    host.settle(3).await;
+    assert!(host.writes_on(p).is_empty(), "{:#?}", host.writes_on(p));
+}
