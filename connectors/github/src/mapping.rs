@@ -37,7 +37,46 @@ pub fn issue_item(i: &GhIssue) -> Result<Item, ConnectorError> {
     .milestone(i.milestone.as_ref().map(|m| m.number.to_string()))
     .url(i.html_url.clone())
     .version(&i.updated_at)
-    .extras(extras))
+    .extras(extras)
+    .status(close_reason(i)))
+}
+
+/// Why a closed issue was closed (`state_reason`: `completed`, `not_planned`, `duplicate`),
+/// its status name; an open issue has none (`reopened` is no status).
+fn close_reason(i: &GhIssue) -> Option<String> {
+    if state_of(&i.state) != ItemState::Closed {
+        return None;
+    }
+    let reason = i.state_reason.as_deref().unwrap_or("completed");
+    Some(
+        if CLOSE_REASONS.contains(&reason) {
+            reason
+        } else {
+            "completed"
+        }
+        .to_string(),
+    )
+}
+
+/// GitHub's reasons to close an issue.
+pub const CLOSE_REASONS: [&str; 3] = ["completed", "not_planned", "duplicate"];
+
+/// The calendar date (`YYYY-MM-DD`) of a GitHub timestamp: a milestone's `due_on` is a
+/// date GitHub stores with a time of day, the shared `due_date` of its extras.
+pub fn date_of(timestamp: &str) -> Option<String> {
+    let date = timestamp.get(..10)?;
+    let ok = date.len() == 10
+        && date.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    ok.then(|| date.to_string())
+}
+
+/// The `due_on` GitHub is sent for a date: noon UTC, so the date stays the same in every
+/// time zone GitHub may read it in.
+pub fn due_on_of(date: &str) -> String {
+    format!("{date}T12:00:00Z")
 }
 
 /// A milestone as a canonical item.
@@ -45,6 +84,7 @@ pub fn milestone_item(m: &GhMilestone) -> Result<Item, ConnectorError> {
     let extras = json!({
         "node_id": m.node_id,
         "due_on": m.due_on,
+        "due_date": m.due_on.as_deref().and_then(date_of),
         "open_issues": m.open_issues,
         "closed_issues": m.closed_issues,
     });
@@ -86,7 +126,7 @@ pub fn label_item(l: &GhLabel, observed_at: i64) -> Item {
     let extras = json!({
         "id": l.id,
         "node_id": l.node_id,
-        "color": l.color,
+        "color": l.color.as_deref().map(|c| format!("#{}", c.to_ascii_lowercase())),
     });
     Item::new(Kind::Label, &l.name, &l.name, ItemState::Open, observed_at)
         .body(l.description.clone().unwrap_or_default())
@@ -141,6 +181,8 @@ mod tests {
             ("1", "v1.0", ItemState::Closed)
         );
         assert_eq!(item.body, "Tracking milestone for version 1.0");
+        let extras: serde_json::Value = serde_json::from_str(&item.extras).unwrap();
+        assert_eq!(extras["due_date"], "2012-10-09");
         let l: GhLabel = serde_json::from_str(fixtures::LABEL).unwrap();
         let item = label_item(&l, 5);
         assert_eq!(item.external_id, "bug");

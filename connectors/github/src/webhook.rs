@@ -149,7 +149,9 @@ fn milestone_changes(body: &[u8]) -> Result<Vec<Change>, ConnectorError> {
 }
 
 /// Label events carry no timestamp: `now_ms` stands in. A rename changes the
-/// label's external id (its name): the old name is reported deleted, the new created.
+/// label's external id (its name): one update reported under the old name, carrying the
+/// label under its new one, so the host's mapping follows the rename (never a delete and
+/// a create).
 fn label_changes(body: &[u8], now_ms: i64) -> Result<Vec<Change>, ConnectorError> {
     let ev: LabelEvent = decode("label", body)?;
     let item = label_item(&ev.label, now_ms);
@@ -168,10 +170,7 @@ fn label_changes(body: &[u8], now_ms: i64) -> Result<Vec<Change>, ConnectorError
     Ok(match (ev.action.as_str(), renamed_from) {
         ("created", _) => vec![change(&ev.label.name, ChangeAction::Created, Some(item))],
         ("deleted", _) => vec![change(&ev.label.name, ChangeAction::Deleted, None)],
-        ("edited", Some(old)) => vec![
-            change(&old, ChangeAction::Deleted, None),
-            change(&ev.label.name, ChangeAction::Created, Some(item)),
-        ],
+        ("edited", Some(old)) => vec![change(&old, ChangeAction::Updated, Some(item))],
         _ => vec![change(&ev.label.name, ChangeAction::Updated, Some(item))],
     })
 }
@@ -318,15 +317,12 @@ mod tests {
             fixtures::LABEL
         );
         let c = parse(&h("label"), body.as_bytes(), 42).unwrap();
-        assert_eq!(c.len(), 2);
+        assert_eq!(c.len(), 1);
         assert_eq!(
             (c[0].external_id.as_str(), c[0].action),
-            ("defect", ChangeAction::Deleted)
+            ("defect", ChangeAction::Updated)
         );
-        assert_eq!(
-            (c[1].external_id.as_str(), c[1].action),
-            ("bug", ChangeAction::Created)
-        );
+        assert_eq!(c[0].item.as_ref().unwrap().external_id, "bug");
         let body = format!(
             r#"{{"action":"edited","label":{},"changes":{{"color":{{"from":"000000"}}}}}}"#,
             fixtures::LABEL

@@ -5,7 +5,7 @@ use elder_connector_sdk::http::percent_encode;
 use elder_connector_sdk::{ConnectorError, Item, ItemPatch, ItemState, Kind, NewItem};
 use serde_json::{Map, Value, json};
 
-use crate::mapping::{issue_item, label_item, milestone_item};
+use crate::mapping::{CLOSE_REASONS, date_of, due_on_of, issue_item, label_item, milestone_item};
 use crate::model::{GhIssue, GhLabel, GhMilestone};
 use crate::settings::Settings;
 
@@ -52,6 +52,27 @@ fn milestone_number(r: &str) -> Result<Value, ConnectorError> {
     Ok(json!(number(Kind::Milestone, r)?))
 }
 
+/// The milestone's `due_on` from extras: the shared `due_date` (`null` clears it), else a
+/// raw `due_on`; `None` when neither is given.
+fn due_on(extras: &Map<String, Value>) -> Result<Option<Value>, ConnectorError> {
+    match extras.get("due_date") {
+        Some(Value::Null) => Ok(Some(Value::Null)),
+        Some(Value::String(d)) if date_of(d).as_deref() == Some(d.as_str()) => {
+            Ok(Some(json!(due_on_of(d))))
+        }
+        Some(other) => Err(ConnectorError::invalid_input(format!(
+            "due_date must be a date YYYY-MM-DD or null, got {other}"
+        ))),
+        None => Ok(extras.get("due_on").cloned()),
+    }
+}
+
+/// A label colour as GitHub takes it (hex without `#`) from the shared `color`.
+fn colour(extras: &Map<String, Value>) -> Option<String> {
+    let c = extras.get("color")?.as_str()?;
+    Some(c.trim_start_matches('#').to_ascii_lowercase())
+}
+
 /// The POST body creating `item` (issues: `state` is applied afterwards).
 pub fn create_body(item: &NewItem) -> Result<Value, ConnectorError> {
     let extras = extras_object(Some(&item.extras))?;
@@ -74,15 +95,15 @@ pub fn create_body(item: &NewItem) -> Result<Value, ConnectorError> {
                 "description": item.body,
                 "state": state_word(item.state),
             });
-            if let Some(due) = extras.get("due_on") {
-                body["due_on"] = due.clone();
+            if let Some(due) = due_on(&extras)? {
+                body["due_on"] = due;
             }
             Ok(body)
         }
         Kind::Label => Ok(json!({
             "name": item.title,
             "description": item.body,
-            "color": extras.get("color").and_then(Value::as_str).unwrap_or("ededed"),
+            "color": colour(&extras).unwrap_or_else(|| "ededed".into()),
         })),
         Kind::Project => Err(unsupported_projects()),
     }
@@ -98,10 +119,22 @@ pub fn issue_patch_body(p: &ItemPatch) -> Result<Value, ConnectorError> {
     if let Some(b) = &p.body {
         body.insert("body".into(), json!(b));
     }
-    if let Some(state) = p.state {
+    // A close reason as the status name closes the issue for that reason (unless the patch
+    // reopens it); else a close takes `extras.state_reason` or `completed`.
+    let status_reason = p
+        .status_name
+        .as_deref()
+        .filter(|s| CLOSE_REASONS.contains(s));
+    let state = match (p.state, status_reason) {
+        (Some(ItemState::Open), _) => Some(ItemState::Open),
+        (_, Some(_)) => Some(ItemState::Closed),
+        (state, None) => state,
+    };
+    if let Some(state) = state {
         body.insert("state".into(), json!(state_word(state)));
-        let reason = match (state, extras.get("state_reason").and_then(Value::as_str)) {
-            (ItemState::Closed, Some(r @ ("completed" | "not_planned" | "duplicate"))) => r,
+        let asked = status_reason.or_else(|| extras.get("state_reason").and_then(Value::as_str));
+        let reason = match (state, asked) {
+            (ItemState::Closed, Some(r)) if CLOSE_REASONS.contains(&r) => r,
             (ItemState::Closed, _) => "completed",
             (ItemState::Open, _) => "reopened",
         };
@@ -138,8 +171,8 @@ pub fn milestone_patch_body(p: &ItemPatch) -> Result<Value, ConnectorError> {
     if let Some(s) = p.state {
         body.insert("state".into(), json!(state_word(s)));
     }
-    if let Some(due) = extras.get("due_on") {
-        body.insert("due_on".into(), due.clone());
+    if let Some(due) = due_on(&extras)? {
+        body.insert("due_on".into(), due);
     }
     Ok(Value::Object(body))
 }
@@ -154,8 +187,8 @@ pub fn label_patch_body(p: &ItemPatch) -> Result<Value, ConnectorError> {
     if let Some(b) = &p.body {
         body.insert("description".into(), json!(b));
     }
-    if let Some(c) = extras.get("color") {
-        body.insert("color".into(), c.clone());
+    if let Some(c) = colour(&extras) {
+        body.insert("color".into(), json!(c));
     }
     if p.state == Some(ItemState::Closed) {
         return Err(ConnectorError::unsupported("labels cannot be closed"));

@@ -55,7 +55,13 @@ pub fn issue(v: &Value, hook_assignees: Option<&Value>) -> Result<Item, Connecto
 /// A project milestone (`active` maps to open).
 pub fn milestone(v: &Value) -> Result<Item, ConnectorError> {
     let mut it = item(Kind::Milestone, required_id(v, "id")?, v, updated_ms(v)?);
-    it.extras = json!({"due_date": v.get("due_date"), "iid": v.get("iid")}).to_string();
+    // `start_date` and `due_date` are already the shared dates (`YYYY-MM-DD` or null).
+    it.extras = json!({
+        "due_date": v.get("due_date").cloned().unwrap_or(Value::Null),
+        "start_date": v.get("start_date").cloned().unwrap_or(Value::Null),
+        "iid": v.get("iid"),
+    })
+    .to_string();
     Ok(it)
 }
 
@@ -71,7 +77,12 @@ pub fn label(v: &Value) -> Result<Item, ConnectorError> {
         s(v, "color"),
         s(v, "description")
     ));
-    it.extras = json!({"color": v.get("color")}).to_string();
+    // The shared colour is `#rrggbb` in lowercase; GitLab answers either case.
+    let colour = v
+        .get("color")
+        .and_then(Value::as_str)
+        .map(str::to_ascii_lowercase);
+    it.extras = json!({ "color": colour }).to_string();
     Ok(it)
 }
 
@@ -134,8 +145,10 @@ pub fn create_body(n: &NewItem, assignee_ids: &[u64]) -> Result<Value, Connector
         Kind::Milestone => {
             b.insert("title".into(), json!(n.title));
             b.insert("description".into(), json!(n.body));
-            if let Some(d) = x.get("due_date") {
-                b.insert("due_date".into(), d.clone());
+            for key in ["due_date", "start_date"] {
+                if let Some(d) = x.get(key).filter(|d| !d.is_null()) {
+                    b.insert(key.into(), d.clone());
+                }
             }
         }
         Kind::Issue | Kind::Project => {

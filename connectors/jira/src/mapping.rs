@@ -55,9 +55,10 @@ pub fn issue(s: &Settings, v: &Value, sprint_field: Option<&str>) -> Result<Item
         .and_then(Value::as_str)
         .map(|a| vec![a.to_string()])
         .unwrap_or_default();
-    it.milestone_ref = sprint_field
-        .and_then(|sf| f.get(sf))
-        .and_then(current_sprint);
+    it.milestone_ref = match sprint_field {
+        Some(sf) => f.get(sf).and_then(current_sprint),
+        None => sprint_value(f).and_then(current_sprint),
+    };
     it.parent_ref = f
         .pointer("/parent/key")
         .and_then(Value::as_str)
@@ -99,6 +100,18 @@ fn current_sprint(v: &Value) -> Option<String> {
         .map(|id| id.to_string().trim_matches('"').to_string())
 }
 
+/// The sprint field's value among an issue's `fields` when its id is not known (a webhook
+/// parsed without I/O): the custom field holding sprint objects (`boardId` and `state`).
+/// None when no field holds one: the issue is in no sprint (reading a missing id as "no
+/// sprint" would take an issue out of its sprint on every webhook).
+fn sprint_value(fields: &Value) -> Option<&Value> {
+    fields.as_object()?.iter().find_map(|(k, v)| {
+        let first = v.as_array()?.first()?;
+        let sprint_like = first.get("boardId").is_some() && first.get("state").is_some();
+        (k.starts_with("customfield_") && sprint_like).then_some(v)
+    })
+}
+
 /// A sprint as a milestone. Sprints carry no update time: the version is a fingerprint.
 pub fn sprint(v: &Value) -> Result<Item, ConnectorError> {
     let id = v
@@ -118,8 +131,17 @@ pub fn sprint(v: &Value) -> Result<Item, ConnectorError> {
         ItemState::Open
     };
     it.status_name = Some(state.to_string());
-    it.version = Some(format!("{}|{}|{}", it.title, it.body, state));
-    it.extras = json!({"startDate": v.get("startDate"), "endDate": v.get("endDate")}).to_string();
+    let (start, end) = (text(v, "/startDate"), text(v, "/endDate"));
+    it.version = Some(format!("{}|{}|{state}|{start}|{end}", it.title, it.body));
+    // The shared dates are the calendar dates of the sprint's start and end.
+    let date = |key: &str| v.get(key).and_then(Value::as_str).and_then(time::date_of);
+    it.extras = json!({
+        "startDate": v.get("startDate"),
+        "endDate": v.get("endDate"),
+        "start_date": date("startDate"),
+        "due_date": date("endDate"),
+    })
+    .to_string();
     Ok(it)
 }
 
@@ -314,6 +336,17 @@ mod tests {
             it.url.as_deref(),
             Some("https://acme.atlassian.net/browse/ELD-1")
         );
+    }
+
+    #[test]
+    fn an_unknown_sprint_field_is_found_by_its_sprints() {
+        let mut v = jira_issue();
+        v["fields"]["customfield_10020"] =
+            json!([{"id": 4, "state": "active", "boardId": 1, "name": "S"}]);
+        let it = issue(&settings(), &v, None).unwrap();
+        assert_eq!(it.milestone_ref.as_deref(), Some("4"));
+        v["fields"]["customfield_10020"] = Value::Null;
+        assert_eq!(issue(&settings(), &v, None).unwrap().milestone_ref, None);
     }
 
     #[test]

@@ -99,7 +99,12 @@ pub fn create(s: &Settings, n: NewItem) -> Result<Item, ConnectorError> {
             let board: u64 = meta::board_id(s)?
                 .parse()
                 .map_err(|_| ConnectorError::internal("non-numeric board id"))?;
-            let body = json!({"name": n.title, "goal": n.body, "originBoardId": board});
+            let mut body = json!({"name": n.title, "goal": n.body, "originBoardId": board});
+            for (k, v) in mapping::time::sprint_dates(&n.extras)? {
+                if !v.is_null() {
+                    body[k.as_str()] = v;
+                }
+            }
             let created = mapping::sprint(
                 &s.api
                     .post("/rest/agile/1.0/sprint")
@@ -174,6 +179,9 @@ pub fn update(s: &Settings, kind: Kind, id: &str, p: ItemPatch) -> Result<Item, 
             }
             if let Some(b) = &p.body {
                 body.insert("goal".into(), json!(b));
+            }
+            if let Some(x) = &p.extras {
+                body.extend(mapping::time::sprint_dates(x)?);
             }
             if !body.is_empty() {
                 s.api
@@ -331,10 +339,16 @@ fn close_sprint(s: &Settings, id: &str, st: ItemState) -> Result<Item, Connector
                 )
                 .replace(' ', "T")
                     + ":00.000Z";
-                s.api
-                    .post(&url)
-                    .json(&json!({"state": "active", "startDate": now, "endDate": now}))?
-                    .send()?;
+                // Starting needs both dates: the sprint keeps its own, a missing one is now.
+                let own: Value = serde_json::from_str(&current.extras).unwrap_or_default();
+                let mut body = json!({"state": "active"});
+                for key in ["startDate", "endDate"] {
+                    body[key] = match own.get(key) {
+                        Some(Value::String(d)) => json!(d),
+                        _ => json!(now),
+                    };
+                }
+                s.api.post(&url).json(&body)?.send()?;
             }
             mapping::sprint(
                 &s.api

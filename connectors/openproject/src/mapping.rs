@@ -61,12 +61,14 @@ pub fn version_to_item(cfg: &Settings, v: &Version) -> Result<Item, ConnectorErr
     } else {
         ItemState::Open
     };
-    item.status_name = Some(v.status.clone());
+    // A version's status (open, locked, closed) is its state, not a workflow status: it
+    // carries no status name (`closed` would read as Elder's `Done` through the defaults).
     item.parent_ref = v.links.defining_project.id();
     item.url = Some(format!("{}/versions/{}", cfg.base_url, v.id));
     item.updated_at = ms(&v.updated_at)?;
     item.version = Some(v.updated_at.clone());
-    item.extras = json!({"endDate": v.end_date}).to_string();
+    // The version's start and finish ("effective") dates are the shared dates.
+    item.extras = json!({"start_date": v.start_date, "due_date": v.end_date}).to_string();
     Ok(item)
 }
 

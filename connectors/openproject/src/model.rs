@@ -110,6 +110,8 @@ pub struct Version {
     pub description: Option<Formattable>,
     pub status: String,
     #[serde(default)]
+    pub start_date: Option<String>,
+    #[serde(default)]
     pub end_date: Option<String>,
     pub updated_at: String,
     #[serde(rename = "_links", default)]

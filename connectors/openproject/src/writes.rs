@@ -77,6 +77,7 @@ pub fn create(cfg: &Settings, new: NewItem) -> Result<Item, ConnectorError> {
             if new.state == ItemState::Closed {
                 body["status"] = json!("closed");
             }
+            version_dates(&mut body, Some(&new.extras))?;
             version_to_item(cfg, &api.create_version(&body)?)
         }
         Kind::Label => Err(categories_read_only()),
@@ -84,6 +85,22 @@ pub fn create(cfg: &Settings, new: NewItem) -> Result<Item, ConnectorError> {
             "the connector syncs one configured project",
         )),
     }
+}
+
+/// A version's `startDate`/`endDate` from the shared `start_date`/`due_date` of `extras`
+/// (`null` clears; a key not given is left as it is).
+fn version_dates(body: &mut Value, extras: Option<&str>) -> Result<(), ConnectorError> {
+    let x: Map<String, Value> = match extras.map(str::trim).filter(|t| !t.is_empty()) {
+        None => return Ok(()),
+        Some(t) => serde_json::from_str(t)
+            .map_err(|_| ConnectorError::invalid_input("extras must be a JSON object"))?,
+    };
+    for (shared, own) in [("start_date", "startDate"), ("due_date", "endDate")] {
+        if let Some(d) = x.get(shared) {
+            body[own] = d.clone();
+        }
+    }
+    Ok(())
 }
 
 /// PATCHes a work package with its current lockVersion (or the expected one).
@@ -159,6 +176,7 @@ pub fn update(
                     "open"
                 });
             }
+            version_dates(&mut body, patch.extras.as_deref())?;
             version_to_item(cfg, &api.update_version(id, &body)?)
         }
         Kind::Project => {

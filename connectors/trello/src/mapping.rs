@@ -58,7 +58,10 @@ pub fn card_to_item(cfg: &Settings, card: &Card, lists: &[List]) -> Result<Item,
 pub fn label_to_item(label: &Label, updated_at: Option<i64>) -> Item {
     let mut item = blank(Kind::Label, label.id.clone(), label.display_name());
     item.updated_at = updated_at.or_else(|| id_created_ms(&label.id)).unwrap_or(0);
-    item.extras = json!({"color": label.color}).to_string();
+    // Trello's colour is a palette name (`green`, `red`...), not the shared `#rrggbb`
+    // colour: kept under a key of its own, so it never reaches other platforms as a
+    // colour they would misread (a nearest-palette mapping would recolour their labels).
+    item.extras = json!({"trello_color": label.color}).to_string();
     item
 }
 

@@ -65,7 +65,12 @@ fn color_of(extras: &str) -> Result<Option<String>, ConnectorError> {
     }
     let v: Value = serde_json::from_str(extras)
         .map_err(|_| ConnectorError::invalid_input("extras must be a JSON object"))?;
-    Ok(v.get("color").and_then(Value::as_str).map(str::to_string))
+    // A palette name under `trello_color` (or `color`); the shared `#rrggbb` is no name.
+    Ok(v.get("trello_color")
+        .or_else(|| v.get("color"))
+        .and_then(Value::as_str)
+        .filter(|c| !c.starts_with('#'))
+        .map(str::to_string))
 }
 
 /// Creates a card (in the first open list) or a label.

@@ -521,7 +521,7 @@ async fn resources_crud_for_every_kind(engine: TestEngine) {
     for kind in ["issues", "projects", "milestones", "labels"] {
         let base = format!("/api/v1/{kind}");
         let (st, c) = api
-            .post(&base, json!({"title": "First", "description": "body", "labels": ["a"], "extras": {"color": "red"}}))
+            .post(&base, json!({"title": "First", "description": "body", "labels": ["a"], "extras": {"color": "#ff0000"}}))
             .await;
         assert_eq!(st, StatusCode::CREATED, "{kind}: {c}");
         let id = c["id"].as_i64().unwrap();
@@ -554,6 +554,13 @@ async fn resources_crud_for_every_kind(engine: TestEngine) {
         assert_eq!(
             (st, err(&b).1.as_deref()),
             (StatusCode::UNPROCESSABLE_ENTITY, Some("extras"))
+        );
+        let (st, b) = api
+            .post(&base, json!({"title": "x", "extras": {"due_date": "soon"}}))
+            .await;
+        assert_eq!(
+            (st, err(&b).1.as_deref()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("extras.due_date"))
         );
         let (st, b) = api
             .post(&base, json!({"title": "x", "project_id": 4242}))

@@ -1,9 +1,28 @@
 //! Conversion between Elder resources and canonical items, so both sides of a mapping can
 //! be compared field by field. References (milestones) are translated through mappings by
 //! the caller; the Elder project link is the sync config's, so `parent_ref` is not compared.
+//! Of `extras`, only the shared fields (`elder_sync_model::SHARED_EXTRAS`: dates, colour)
+//! are carried and compared; Elder keeps them in its resource's `extras` under the same keys.
 
-use elder_sync_model::{Item, ItemPatch, ItemState, Kind, NewItem};
+use elder_sync_model::{Item, ItemPatch, ItemState, Kind, NewItem, shared_of, shared_of_text};
 use elder_sync_store::{NewResource, Resource, ResourcePatch, ResourceStatus};
+use serde_json::{Map, Value};
+
+/// JSON text of an object.
+fn text_of(m: Map<String, Value>) -> String {
+    Value::Object(m).to_string()
+}
+
+/// The shared fields of an Elder resource's extras that hold a value.
+fn elder_shared(r: &Resource) -> Map<String, Value> {
+    r.extras
+        .as_object()
+        .map(shared_of)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(_, v)| !v.is_null())
+        .collect()
+}
 
 /// The canonical form of an Elder resource. `milestone_ref` is the *external* id of the
 /// resource's milestone under the config (looked up by the caller), `None` when unmapped.
@@ -22,17 +41,18 @@ pub fn resource_to_item(r: &Resource, milestone_ref: Option<String>) -> Item {
         url: None,
         updated_at: r.updated_at.timestamp_millis(),
         version: Some(r.version.to_string()),
-        extras: "{}".into(),
+        extras: text_of(elder_shared(r)),
     }
 }
 
-/// An external item as it enters Elder: its comparable fields (its status name included),
-/// with the platform's own details (url, extras, parent) dropped.
+/// An external item as it enters Elder: its comparable fields (its status name and the
+/// shared fields of its extras included), with the platform's own details (url, the rest of
+/// extras, parent) dropped.
 pub fn comparable(item: &Item) -> Item {
     Item {
         parent_ref: None,
         url: None,
-        extras: "{}".into(),
+        extras: text_of(shared_of_text(&item.extras)),
         ..item.clone()
     }
 }
@@ -56,7 +76,12 @@ pub fn new_resource(
         } else {
             project_id
         },
-        extras: None,
+        extras: Some(Value::Object(
+            shared_of_text(&item.extras)
+                .into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .collect(),
+        )),
     }
 }
 
@@ -85,7 +110,7 @@ pub fn new_item(r: &Resource, milestone_ref: Option<String>) -> NewItem {
         assignees: r.assignees.clone(),
         milestone_ref,
         parent_ref: None,
-        extras: "{}".into(),
+        extras: text_of(elder_shared(r)),
     }
 }
 
@@ -122,6 +147,17 @@ pub fn fingerprint(item: &Item) -> String {
         assignees,
         item.milestone_ref,
     ]);
+    // The shared fields count when they hold a value (an item without any keeps the
+    // fingerprint it had before they were synced).
+    let shared: Map<String, Value> = shared_of_text(&item.extras)
+        .into_iter()
+        .filter(|(_, v)| !v.is_null())
+        .collect();
+    let canonical = if shared.is_empty() {
+        canonical
+    } else {
+        serde_json::json!([canonical, shared])
+    };
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 
@@ -161,6 +197,12 @@ mod tests {
         let mut c = item();
         c.state = ItemState::Closed;
         assert_ne!(fingerprint(&a), fingerprint(&c));
+        // Shared fields count when set; unset ones and platform-only extras do not.
+        let mut d = item();
+        d.extras = r#"{"due_date": null, "id": 5}"#.into();
+        assert_eq!(fingerprint(&a), fingerprint(&d));
+        d.extras = r#"{"due_date": "2026-12-24"}"#.into();
+        assert_ne!(fingerprint(&a), fingerprint(&d));
     }
 
     #[test]
@@ -169,6 +211,13 @@ mod tests {
         assert_eq!(c.status_name.as_deref(), Some("Todo"));
         assert_eq!(c.url, None);
         assert_eq!(c.extras, "{}");
+        let mut dated = item();
+        dated.extras = r#"{"id": 4, "due_date": "2026-12-24", "color": null}"#.into();
+        let c = comparable(&dated);
+        assert_eq!(
+            serde_json::from_str::<Value>(&c.extras).unwrap(),
+            serde_json::json!({"due_date": "2026-12-24", "color": null})
+        );
         assert_eq!(c.title, "T");
     }
 }

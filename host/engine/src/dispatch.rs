@@ -21,7 +21,7 @@ use crate::convert::{comparable, fingerprint, new_item};
 use crate::engine::{SyncEngine, connector_settings, strategy_of};
 use crate::error::EngineError;
 use crate::mapping_write::write_mapping;
-use crate::resolution::{apply_resolution, resolve};
+use crate::resolution::{aligned, apply_resolution, resolve};
 use crate::resolver::{Capabilities, Field, Strategy, diff};
 use crate::run::{Finished, record_finished};
 use crate::sides::{base_of, elder_item};
@@ -317,7 +317,7 @@ async fn merge_and_push(
     let Some(base) = base_of(m) else {
         return Ok(Applied::Unchanged);
     };
-    let elder = elder_item(engine, rc, resource).await?;
+    let elder = aligned(&elder_item(engine, rc, resource).await?, &base);
     let mut fields = vec![
         Field::Title,
         Field::Body,
@@ -325,6 +325,7 @@ async fn merge_and_push(
         Field::Labels,
         Field::Assignees,
         Field::MilestoneRef,
+        Field::Extras,
     ];
     if elder.status_name.is_some() {
         // Elder's status counts only when it has one (and the platform has statuses).

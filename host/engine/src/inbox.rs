@@ -358,6 +358,14 @@ async fn apply_change(
         Some(item) => item,
         None => connector.get(cfg, change.kind, &change.external_id).await?,
     };
+    crate::renames::follow_new_id(
+        engine,
+        rc,
+        item.kind,
+        &change.external_id,
+        &item.external_id,
+    )
+    .await?;
     let applied = apply_external(engine, rc, connector, &item, SyncMethod::Webhook).await;
     count(applied, tally, item.kind, &item.external_id);
     if crate::comments::sync_item_comments(engine, rc, connector, item.kind, &item.external_id)

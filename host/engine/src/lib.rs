@@ -12,14 +12,15 @@
 //! -> `apply` (external -> Elder: `plan` decides, three-way via `resolver`, and `apply`
 //! executes) and `dispatch` (Elder outbox -> platforms); `poll` and `scheduler` pull
 //! changes when webhooks cannot be trusted (`webhook_health` decides when), and a
-//! `dry_run` reports a run's plans instead of executing them. `linking` pairs existing
-//! items by hand (`POST /api/v1/sync/mappings`). `settle` applies a person's resolution of
-//! a conflict to both sides (`POST /api/v1/sync/conflicts/{id}/resolve`). Every operation
-//! logs under a correlation id (`run`), the same id as its `sync_history` row. `pause`
-//! decides when a config's work waits (disabled config or connector, a platform's rate
-//! limit) without using up attempts; `gauges` refreshes the metrics that mirror stored
-//! state before each scrape. `comments` reconciles a synced issue's comments with the
-//! platform's whenever the item is synced (poll, inbox, push).
+//! `dry_run` reports a run's plans instead of executing them. `renames` follows a platform
+//! item whose id changed (a renamed GitHub label). `linking` pairs existing items by hand
+//! (`POST /api/v1/sync/mappings`). `settle` applies a person's resolution of a conflict
+//! to both sides (`POST /api/v1/sync/conflicts/{id}/resolve`). Every operation logs under
+//! a correlation id (`run`), the same id as its `sync_history` row. `pause` decides when a
+//! config's work waits (disabled config or connector, a platform's rate limit) without
+//! using up attempts; `gauges` refreshes the metrics that mirror stored state before each
+//! scrape. `comments` reconciles a synced issue's comments with the platform's whenever
+//! the item is synced (poll, inbox, push).
 
 pub mod resolver;
 pub mod signatures;
@@ -49,6 +50,7 @@ pub mod plan;
 pub mod poll;
 pub mod progress;
 pub mod refusals;
+pub mod renames;
 pub mod replica;
 pub mod resolution;
 pub mod routes;

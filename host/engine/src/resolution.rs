@@ -3,7 +3,7 @@
 //! deleted, the platform's item updated through the connector, conflicts recorded for a
 //! person, and the mapping's new base written. Callers hold the config lock.
 
-use elder_sync_model::Item;
+use elder_sync_model::{Item, aligned_to, shared_of_text};
 use elder_sync_runtime::LoadedConnector;
 use elder_sync_store::{
     ConflictType as StoredConflict, Mapping, ResolvedConfig, Resource, SyncMethod, SyncStatus,
@@ -18,16 +18,34 @@ use crate::mapping_write::write_mapping;
 use crate::resolver::{self, Resolution, ResolveInput, SideAction, Strategy};
 use crate::sides::elder_milestone_of;
 
-/// Resolves with the engine's rules: platform extras are not compared.
+/// Resolves with the engine's rules: of `extras`, only the shared fields the platform holds
+/// are compared (the keys of the platform's item, else of the base: `aligned`).
 pub fn resolve(
     base: Option<&Item>,
     elder: Option<&Item>,
     external: Option<&Item>,
     strategy: Strategy,
 ) -> Resolution {
-    let mut input = ResolveInput::new(base, elder, external, strategy);
-    input.include_extras = false;
+    let Some(keys_from) = external.or(base) else {
+        let input = ResolveInput::new(base, elder, external, strategy);
+        return resolver::resolve(&input);
+    };
+    let base = base.map(|b| aligned(b, keys_from));
+    let elder = elder.map(|e| aligned(e, keys_from));
+    let input = ResolveInput::new(base.as_ref(), elder.as_ref(), external, strategy);
     resolver::resolve(&input)
+}
+
+/// `item` with its extras reduced to the shared fields `like` has (a field `item` lacks is
+/// `null`), so a side or base that says nothing of a field the platform does not hold never
+/// counts as a change.
+pub fn aligned(item: &Item, like: &Item) -> Item {
+    let keys = shared_of_text(&like.extras);
+    let own = shared_of_text(&item.extras);
+    Item {
+        extras: serde_json::Value::Object(aligned_to(&own, keys.keys())).to_string(),
+        ..item.clone()
+    }
 }
 
 /// Carries out a resolution on both sides and records it on the mapping.
@@ -88,6 +106,8 @@ pub async fn apply_resolution(
         _ => {}
     }
     let mut written_status = None;
+    // A rename can change the platform's id (a GitHub label's name is its id).
+    let mut written_id = None;
     if let SideAction::Patch(p) = &resolution.external {
         if let Some(r) = resource.as_ref() {
             crate::notes::note_skipped_assignees(engine, rc, r, &external.external_id).await;
@@ -103,12 +123,13 @@ pub async fn apply_resolution(
         written_print = Some(fingerprint(&comparable(&written)));
         written_version = written.version.clone();
         written_status = written.status_name.clone();
+        written_id = Some(written.external_id.clone());
     }
     let mut merged = resolution
         .merged
         .clone()
         .unwrap_or_else(|| external.clone());
-    merged.external_id = external.external_id.clone();
+    merged.external_id = written_id.unwrap_or_else(|| external.external_id.clone());
     merged.version = written_version;
     merged.updated_at = external.updated_at;
     if let Some(status) = written_status

@@ -24,7 +24,7 @@ use crate::convert::{comparable, fingerprint};
 use crate::engine::{SyncEngine, connector_settings};
 use crate::error::EngineError;
 use crate::mapping_write::write_mapping;
-use crate::resolution::resolve;
+use crate::resolution::{aligned, resolve};
 use crate::resolver::{Capabilities, Field, Strategy, diff};
 use crate::run::{Finished, record_finished};
 use crate::sides::{base_of, elder_milestone_of, elder_side};
@@ -35,13 +35,14 @@ use tracing::Instrument;
 pub const DATA_FIELDS: [&str; 5] = ["title", "body", "state", "labels", "assignees"];
 
 /// The synced fields compared between the sides.
-const SYNCED: [Field; 6] = [
+const SYNCED: [Field; 7] = [
     Field::Title,
     Field::Body,
     Field::State,
     Field::Labels,
     Field::Assignees,
     Field::MilestoneRef,
+    Field::Extras,
 ];
 
 /// A person's resolution of one conflict.
@@ -240,8 +241,14 @@ impl Sides {
             Err(CallError::Connector(ConnectorError::NotFound(_))) => None,
             Err(e) => return Err(e.into()),
         };
+        let base = base_of(m);
+        // Of the shared extras, the fields the platform holds (`resolution::aligned`).
+        let elder = match external.as_ref().or(base.as_ref()) {
+            Some(like) => elder.map(|e| aligned(&e, like)),
+            None => elder,
+        };
         Ok(Sides {
-            base: base_of(m),
+            base,
             resource,
             elder,
             external,
@@ -443,7 +450,7 @@ fn new_of(target: &Item) -> NewItem {
         assignees: target.assignees.clone(),
         milestone_ref: target.milestone_ref.clone(),
         parent_ref: None,
-        extras: "{}".into(),
+        extras: target.extras.clone(),
     }
 }
 

@@ -4,7 +4,7 @@
 //! terms; Elder's resource is translated into them when read (`platform_view`) and the
 //! platform's values back into Elder's when written (`new_resource`, `resource_patch`).
 
-use elder_sync_model::{Item, ItemPatch, StatusMap, has_status_names};
+use elder_sync_model::{Item, ItemPatch, StatusMap, has_status_names, merged_into, shared_of_text};
 use elder_sync_store::{NewResource, ResolvedConfig, Resource, ResourcePatch};
 use serde_json::Map;
 
@@ -75,6 +75,10 @@ pub async fn resource_patch(
     if let Some(logins) = &p.assignees {
         patch.assignees =
             Some(people::merged_into_elder(engine, platform, logins, &current.assignees).await?);
+    }
+    if let Some(extras) = &p.extras {
+        // Only the shared fields are written; Elder's other extras stay as they are.
+        patch.extras = Some(merged_into(&current.extras, &shared_of_text(extras)));
     }
     Ok(patch)
 }

@@ -9,6 +9,7 @@ mod connector_info;
 mod error;
 mod item;
 mod secret_names;
+mod shared_extras;
 mod status_map;
 mod strategy;
 
@@ -21,5 +22,11 @@ pub use connector_info::{
 pub use error::{ConnectorError, RateLimit};
 pub use item::{Change, ChangeAction, Item, ItemPatch, ItemState, Kind, NewItem, Page};
 pub use secret_names::is_secret_key;
-pub use status_map::{BadStatusMap, STATUS_MAP_KEY, StatusMap, check_status_map, has_status_names};
+pub use shared_extras::{
+    BadSharedField, SHARED_EXTRAS, aligned_to, check_shared, is_colour, is_date, merged_into,
+    shared_of, shared_of_text,
+};
+pub use status_map::{
+    BadStatusMap, STATUS_MAP_KEY, StatusMap, check_status_map, closing_reasons, has_status_names,
+};
 pub use strategy::{CONFLICT_STRATEGY_KEY, Strategy, UnknownStrategy};

@@ -25,8 +25,8 @@ const MAX_ENTRIES: usize = 100;
 const MAX_NAME: usize = 200;
 
 /// Elder's status names for the usual workflow ("To Do", "In Progress", "In Review", "Done")
-/// as each platform calls them out of the box; Jira and platforms not listed use Elder's
-/// names unchanged.
+/// as each platform calls them out of the box (GitHub: its close reasons); Jira and
+/// platforms not listed use Elder's names unchanged.
 fn defaults(platform: &str) -> &'static [(&'static str, &'static str)] {
     match platform {
         "trello" => &[("In Progress", "Doing")],
@@ -35,14 +35,29 @@ fn defaults(platform: &str) -> &'static [(&'static str, &'static str)] {
             ("In Progress", "In progress"),
             ("Done", "Closed"),
         ],
+        "github" => &[
+            ("Done", "completed"),
+            ("Not Planned", "not_planned"),
+            ("Duplicate", "duplicate"),
+        ],
         _ => &[],
     }
 }
 
-/// Platforms whose items have no status names (only open and closed): Elder's status name
-/// is never sent to them.
+/// Platforms whose items have no workflow status names (only open and closed): Elder's
+/// status name is sent to them only when it is one of their `closing_reasons`.
 pub fn has_status_names(platform: &str) -> bool {
     !matches!(platform, "github" | "gitlab")
+}
+
+/// The status names a platform without workflow statuses still holds: why a closed item was
+/// closed (GitHub's `state_reason`). Such a name closes the item for that reason; an open
+/// item has none.
+pub fn closing_reasons(platform: &str) -> &'static [&'static str] {
+    match platform {
+        "github" => &["completed", "not_planned", "duplicate"],
+        _ => &[],
+    }
 }
 
 /// A status map entry that is not acceptable.
@@ -192,6 +207,9 @@ mod tests {
         assert_eq!(m.to_platform("In Progress"), "In progress");
         assert_eq!(m.to_elder("in progress"), "In Progress");
         assert_eq!(m.to_elder("Rejected"), "Rejected");
+        let github = StatusMap::of_config("github", &Map::new()).unwrap();
+        assert_eq!(github.to_elder("not_planned"), "Not Planned");
+        assert_eq!(github.to_platform("not planned"), "not_planned");
         let jira = StatusMap::of_config("jira", &Map::new()).unwrap();
         assert_eq!(jira.to_platform("In Review"), "In Review");
     }

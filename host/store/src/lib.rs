@@ -65,7 +65,9 @@ pub use inbox::{
     configs_with_due_inbox, fail_inbox, inbox_depth, insert_inbox, pending_inbox_by_config,
 };
 pub use inbox_writer::{GROUP_MAX, InboxWriter};
-pub use links::{open_conflict_types, repoint_mapping, unresolved_conflicts_of};
+pub use links::{
+    open_conflict_types, rename_external_id, repoint_mapping, unresolved_conflicts_of,
+};
 pub use mappings::{Mapping, MappingFilter, MappingUpsert, SyncMethod, SyncStatus};
 pub use outbox::{OutboxEntry, OutboxOperation, OutboxStatus};
 pub use page::{PageRequest, Paged};

@@ -1,6 +1,7 @@
 //! Small reads and writes on the store's mapping and conflict tables the engine needs
-//! beyond the store's API: open conflicts of a mapping, and re-pointing a mapping at a
-//! re-created Elder resource.
+//! beyond the store's API: open conflicts of a mapping, re-pointing a mapping at a
+//! re-created Elder resource, and following a platform item whose id changed (a renamed
+//! GitHub label: its name is its id).
 
 use crate::{Store, StoreError};
 use sqlx::Row;
@@ -56,6 +57,25 @@ pub async fn repoint_mapping(
         .bind(mapping_id)
         .execute(store.pool())
         .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound(format!("mapping {mapping_id}")));
+    }
+    Ok(())
+}
+
+/// Gives mapping `mapping_id` the platform id `external_id` (the item's id changed there).
+pub async fn rename_external_id(
+    store: &Store,
+    mapping_id: i64,
+    external_id: &str,
+) -> Result<(), StoreError> {
+    let done =
+        sqlx::query("UPDATE sync_mappings SET external_id = $1, updated_at = $2 WHERE id = $3")
+            .bind(external_id.to_string())
+            .bind(now_ms())
+            .bind(mapping_id)
+            .execute(store.pool())
+            .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound(format!("mapping {mapping_id}")));
     }

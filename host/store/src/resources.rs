@@ -64,7 +64,8 @@ pub struct Resource {
     pub milestone_id: Option<i64>,
     /// Row id of the Elder project it belongs to; `None` for none.
     pub project_id: Option<i64>,
-    /// Free-form JSON object (e.g. a label's colour).
+    /// JSON object. Its shared fields reach every platform: `start_date`, `due_date`
+    /// (`YYYY-MM-DD`) and `color` (`#rrggbb`, lowercase); other keys are Elder's own.
     #[schema(value_type = Object)]
     pub extras: Value,
     /// Incremented on every change.
@@ -111,7 +112,8 @@ pub struct NewResource {
     /// Row id of the Elder project to attach; `None` for none.
     #[serde(default)]
     pub project_id: Option<i64>,
-    /// Free-form JSON object (e.g. a label's colour); `None` means `{}`.
+    /// JSON object; `None` means `{}`. Shared fields: `start_date`, `due_date` (`YYYY-MM-DD`),
+    /// `color` (`#rrggbb`, lowercase); a malformed one is refused naming `extras.<key>`.
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub extras: Option<Value>,
@@ -145,7 +147,7 @@ pub struct ResourcePatch {
     /// Project change: `Some(None)` (JSON `null`) detaches it.
     #[serde(default, deserialize_with = "double_option")]
     pub project_id: Option<Option<i64>>,
-    /// New free-form JSON object, replacing the old one.
+    /// New JSON object, replacing the old one (shared fields checked as on create).
     #[schema(value_type = Option<Object>)]
     pub extras: Option<Value>,
     /// The version the caller last saw; a different stored version refuses the patch.
@@ -198,12 +200,13 @@ fn check_list(field: &str, v: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// An object; its shared fields (dates, colour: `elder_sync_model::SHARED_EXTRAS`) in
+/// their canonical form, since they reach every platform.
 fn check_extras(v: &Value) -> Result<()> {
-    if v.is_object() {
-        Ok(())
-    } else {
-        Err(StoreError::invalid("extras", "must be a JSON object"))
-    }
+    let Some(obj) = v.as_object() else {
+        return Err(StoreError::invalid("extras", "must be a JSON object"));
+    };
+    elder_sync_model::check_shared(obj).map_err(|e| StoreError::invalid(&e.field, e.message))
 }
 
 fn check_description(v: &str) -> Result<()> {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 pub mod component_harness;
 pub mod platform_harness;
+pub mod platform_milestones;
 pub mod platform_people;
 pub mod service;
 pub mod sync_harness;

@@ -251,6 +251,39 @@ impl GithubSim {
             .collect()
     }
 
+    /// Creates a milestone as a user would (webhooks are emitted); returns its number.
+    pub fn user_create_milestone(&self, edit: MilestoneEdit) -> Result<u64, ApiError> {
+        let mut st = self.lock();
+        let (n, events) = ops::create_milestone(&mut st, edit)?;
+        self.emit(&mut st, &events);
+        Ok(n)
+    }
+
+    /// Deletes a milestone as a user would (webhooks are emitted).
+    pub fn user_delete_milestone(&self, number: u64) -> Result<(), ApiError> {
+        let mut st = self.lock();
+        let (_, events) = ops::delete_milestone(&mut st, number)?;
+        self.emit(&mut st, &events);
+        Ok(())
+    }
+
+    /// Creates a label as a user would (`name`, `color`, `description`; webhooks are emitted).
+    pub fn user_create_label(&self, v: &serde_json::Value) -> Result<String, ApiError> {
+        let mut st = self.lock();
+        let (name, events) = ops::create_label(&mut st, v)?;
+        self.emit(&mut st, &events);
+        Ok(name)
+    }
+
+    /// Edits label `name` as a user would (`new_name`, `color`, `description`; webhooks are
+    /// emitted, a rename's with `changes.name.from`).
+    pub fn user_edit_label(&self, name: &str, v: &serde_json::Value) -> Result<String, ApiError> {
+        let mut st = self.lock();
+        let (name, events) = ops::edit_label(&mut st, name, v)?;
+        self.emit(&mut st, &events);
+        Ok(name)
+    }
+
     /// An issue or pull request as stored.
     pub fn issue(&self, number: u64) -> Option<Issue> {
         self.lock().issues.get(&number).cloned()

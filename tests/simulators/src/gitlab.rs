@@ -157,6 +157,18 @@ impl GitlabSim {
         self.lock().issue_notes(iid)
     }
 
+    /// Changes a milestone as a person would in GitLab's UI (GitLab sends no hook for a
+    /// milestone edit, only for create, close, reopen and delete).
+    pub fn update_milestone(&self, id: u64, edit: MilestoneEdit) -> Milestone {
+        let (m, hooks) = {
+            let mut s = self.lock();
+            s.update_milestone(id, edit).expect("valid milestone edit");
+            (s.milestones[&id].clone(), s.take_pending())
+        };
+        webhook::dispatch(hooks);
+        m
+    }
+
     /// The issue with this `iid`, as stored.
     pub fn issue(&self, iid: u64) -> Option<Issue> {
         self.lock().issues.get(&iid).cloned()
@@ -165,6 +177,13 @@ impl GitlabSim {
     /// The milestone with this id, as stored.
     pub fn milestone(&self, id: u64) -> Option<Milestone> {
         self.lock().milestones.get(&id).cloned()
+    }
+
+    /// Changes a label as a person would (`new_name`, `color`, `description`; GitLab sends
+    /// no project hook for labels).
+    pub fn update_label(&self, id: u64, params: serde_json::Value) {
+        let p = params.as_object().cloned().unwrap_or_default();
+        self.lock().update_label(id, &p).expect("valid label edit");
     }
 
     /// Every label of the project.

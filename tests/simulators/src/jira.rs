@@ -185,6 +185,20 @@ impl JiraSim {
             .unwrap_or_default()
     }
 
+    /// Changes a sprint as a person would (`name`, `goal`, `state`, `startDate`, `endDate`;
+    /// emits `sprint_updated`, `sprint_started` or `sprint_closed`).
+    pub fn update_sprint(&self, id: u64, body: serde_json::Value) -> Sprint {
+        self.act(|s| {
+            s.update_sprint(id, &body).expect("valid sprint update");
+            s.sprints[&id].clone()
+        })
+    }
+
+    /// The sprint with this id, as stored.
+    pub fn sprint(&self, id: u64) -> Option<Sprint> {
+        self.lock().sprints.get(&id).cloned()
+    }
+
     /// The issue with this key, as stored.
     pub fn issue(&self, key: &str) -> Option<Issue> {
         let s = self.lock();

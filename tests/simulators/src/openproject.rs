@@ -150,6 +150,18 @@ impl OpenProjectSim {
         self.run(|s| s.create_version(&body).expect("valid version"))
     }
 
+    /// Changes a version as a user would (`name`, `description`, `status`, `startDate`,
+    /// `endDate`).
+    pub fn update_version(&self, id: u64, body: Value) {
+        self.run(|s| s.apply_version(id, &body).expect("valid version update"));
+    }
+
+    /// The version as the API renders it.
+    pub fn version(&self, id: u64) -> Option<Value> {
+        let s = self.lock();
+        s.versions.get(&id).map(|v| s.version_json(v))
+    }
+
     /// Changes the project as a user would (`name`, `description`).
     pub fn update_project(&self, body: Value) {
         self.run(|s| s.update_project(3, &body).expect("valid project update"));

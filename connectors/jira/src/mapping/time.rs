@@ -2,7 +2,9 @@
 //! `2022-03-20T06:21:50.520+0530`): the site's offset as Jira writes it, and the
 //! minute-precision local time JQL compares with (`2022-03-20 06:21`).
 
+use elder_connector_sdk::ConnectorError;
 use elder_connector_sdk::time::parse_timestamp;
+use serde_json::{Map, Value, json};
 
 /// Epoch milliseconds of a Jira timestamp.
 pub fn parse_ms(s: &str) -> Option<i64> {
@@ -43,6 +45,45 @@ pub fn jql_minute(ms: i64, offset_min: i32) -> String {
 pub fn jql_minute_ms(text: &str, offset_min: i32) -> Option<i64> {
     let utc = parse_ms(&format!("{}:00Z", text.replacen(' ', "T", 1)))?;
     Some(utc - offset_min as i64 * 60_000)
+}
+
+/// The calendar date (`YYYY-MM-DD`) of a Jira date-time.
+pub fn date_of(timestamp: &str) -> Option<String> {
+    let date = timestamp.get(..10)?;
+    let ok = date.bytes().enumerate().all(|(i, b)| match i {
+        4 | 7 => b == b'-',
+        _ => b.is_ascii_digit(),
+    });
+    ok.then(|| date.to_string())
+}
+
+/// A sprint's `startDate`/`endDate` from the shared `start_date`/`due_date` of `extras`
+/// (noon UTC, so the date reads the same in every time zone; `null` clears; a key not
+/// given is left out).
+pub fn sprint_dates(extras: &str) -> Result<Map<String, Value>, ConnectorError> {
+    let x: Map<String, Value> = match extras.trim() {
+        "" => return Ok(Map::new()),
+        t => serde_json::from_str(t)
+            .map_err(|_| ConnectorError::invalid_input("extras must be a JSON object"))?,
+    };
+    let mut out = Map::new();
+    for (shared, own) in [("start_date", "startDate"), ("due_date", "endDate")] {
+        match x.get(shared) {
+            None => {}
+            Some(Value::Null) => {
+                out.insert(own.into(), Value::Null);
+            }
+            Some(Value::String(d)) if date_of(d).as_deref() == Some(d.as_str()) => {
+                out.insert(own.into(), json!(format!("{d}T12:00:00.000Z")));
+            }
+            Some(other) => {
+                return Err(ConnectorError::invalid_input(format!(
+                    "{shared} must be a date YYYY-MM-DD or null, got {other}"
+                )));
+            }
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

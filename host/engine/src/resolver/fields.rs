@@ -162,3 +162,31 @@ pub fn merge_sets(base: &[String], a: &[String], b: &[String]) -> Vec<String> {
     }
     out
 }
+
+/// Three-way merge of two JSON objects key by key: a key changed on one side only takes
+/// that side's value. `None` when a key changed on both sides to different values (or a
+/// text is no object).
+pub fn merge_keys(base: &str, a: &str, b: &str) -> Option<String> {
+    use serde_json::Value;
+    let obj = |s: &str| match parse_json(s) {
+        Some(Value::Object(m)) => Some(m),
+        _ => None,
+    };
+    let (base, a, b) = (obj(base)?, obj(a)?, obj(b)?);
+    let mut out = serde_json::Map::new();
+    for k in a.keys().chain(b.keys()) {
+        let (va, vb) = (a.get(k), b.get(k));
+        let vbase = base.get(k);
+        let value = if va == vb || vb == vbase {
+            va
+        } else if va == vbase {
+            vb
+        } else {
+            return None;
+        };
+        if let Some(v) = value {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    Some(Value::Object(out).to_string())
+}

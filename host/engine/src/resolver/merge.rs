@@ -4,7 +4,7 @@
 use elder_sync_model::Item;
 
 use super::capabilities::Capabilities;
-use super::fields::{Field, FieldValue, get, merge_sets};
+use super::fields::{Field, FieldValue, get, merge_keys, merge_sets};
 use super::types::{FieldConflict, ResolveInput, Side, Strategy};
 
 /// The decision for one field.
@@ -64,7 +64,10 @@ pub(crate) fn decide(
         (None, None) => plain(unchanged_value(field, input, elder, external)),
         (Some(v), None) | (None, Some(v)) => plain(v),
         (Some(e), Some(x)) if e.same_as(&x) => plain(e),
-        (Some(e), Some(x)) => conflict(field, input, elder, external, e, x),
+        (Some(e), Some(x)) => match merged_keys(field, input.base, &e, &x) {
+            Some(v) => plain(v),
+            None => conflict(field, input, elder, external, e, x),
+        },
     }
 }
 
@@ -124,6 +127,23 @@ fn conflict(
             winner,
         }),
     }
+}
+
+/// Extras changed on both sides in different keys: each side's keys taken, no conflict.
+fn merged_keys(
+    field: Field,
+    base: Option<&Item>,
+    e: &FieldValue,
+    x: &FieldValue,
+) -> Option<FieldValue> {
+    let (FieldValue::Json(a), FieldValue::Json(b)) = (e, x) else {
+        return None;
+    };
+    if field != Field::Extras {
+        return None;
+    }
+    let base = base.map(|b| b.extras.as_str()).unwrap_or("{}");
+    merge_keys(base, a, b).map(FieldValue::Json)
 }
 
 fn merged_set(field: Field, base: Option<&Item>, e: &FieldValue, x: &FieldValue) -> FieldValue {

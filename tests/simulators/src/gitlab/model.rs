@@ -36,6 +36,7 @@ pub struct Milestone {
     /// `active` or `closed`.
     pub state: String,
     pub due_date: Option<String>,
+    pub start_date: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -181,7 +182,7 @@ impl State {
             "description": m.description,
             "state": m.state,
             "due_date": m.due_date,
-            "start_date": null,
+            "start_date": m.start_date,
             "created_at": iso(m.created_at),
             "updated_at": iso(m.updated_at),
             "expired": false,

@@ -46,7 +46,10 @@ pub struct IssueEdit {
 pub struct MilestoneEdit {
     pub title: Option<String>,
     pub description: Option<String>,
-    pub due_date: Option<String>,
+    /// `YYYY-MM-DD`; `Some(None)` (`null` or empty) clears it.
+    pub due_date: Option<Option<String>>,
+    /// `YYYY-MM-DD`; `Some(None)` (`null` or empty) clears it.
+    pub start_date: Option<Option<String>>,
     /// `close` or `activate`.
     pub state_event: Option<String>,
 }
@@ -77,13 +80,28 @@ impl IssueEdit {
 
 impl MilestoneEdit {
     /// Reads milestone parameters.
-    pub fn from_params(p: &Map<String, Value>) -> MilestoneEdit {
-        MilestoneEdit {
+    pub fn from_params(p: &Map<String, Value>) -> Result<MilestoneEdit, SimError> {
+        Ok(MilestoneEdit {
             title: text(p, "title"),
             description: text(p, "description"),
-            due_date: text(p, "due_date"),
+            due_date: date(p, "due_date")?,
+            start_date: date(p, "start_date")?,
             state_event: text(p, "state_event"),
+        })
+    }
+}
+
+/// A date parameter: absent, cleared (`null` or empty) or `YYYY-MM-DD` (else a 400 as GitLab
+/// answers `{"message": "<key> is invalid"}`).
+fn date(p: &Map<String, Value>, key: &str) -> Result<Option<Option<String>>, SimError> {
+    match p.get(key) {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(None)),
+        Some(Value::String(s)) if s.is_empty() => Ok(Some(None)),
+        Some(Value::String(s)) if chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() => {
+            Ok(Some(Some(s.clone())))
         }
+        Some(_) => Err(SimError::new(400, format!("{key} is invalid"))),
     }
 }
 
@@ -299,7 +317,8 @@ impl State {
                 title: title.to_string(),
                 description: edit.description,
                 state: "active".into(),
-                due_date: edit.due_date,
+                due_date: edit.due_date.flatten(),
+                start_date: edit.start_date.flatten(),
                 created_at: now,
                 updated_at: now,
             },
@@ -322,7 +341,10 @@ impl State {
             m.description = Some(d);
         }
         if let Some(d) = edit.due_date {
-            m.due_date = Some(d);
+            m.due_date = d;
+        }
+        if let Some(d) = edit.start_date {
+            m.start_date = d;
         }
         let mut action = None;
         match edit.state_event.as_deref() {

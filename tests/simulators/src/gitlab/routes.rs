@@ -460,7 +460,7 @@ async fn create_milestone(
             .unwrap_or("")
             .to_string();
         let id = s
-            .create_milestone(&title, MilestoneEdit::from_params(&p))
+            .create_milestone(&title, MilestoneEdit::from_params(&p).map_err(err)?)
             .map_err(err)?;
         Ok(ok(
             StatusCode::CREATED,
@@ -494,8 +494,11 @@ async fn update_milestone(
     with(&st, &h, |s| {
         project_ok(s, &pid)?;
         let id = num(&id, "Milestone")?;
-        s.update_milestone(id, MilestoneEdit::from_params(&params(&q, &h, &body)?))
-            .map_err(err)?;
+        s.update_milestone(
+            id,
+            MilestoneEdit::from_params(&params(&q, &h, &body)?).map_err(err)?,
+        )
+        .map_err(err)?;
         Ok(ok(StatusCode::OK, s.milestone_json(&s.milestones[&id])))
     })
 }

@@ -117,6 +117,7 @@ impl State {
                 "created_at": utc_words(m.created_at),
                 "updated_at": utc_words(m.updated_at),
                 "due_date": m.due_date,
+                "start_date": m.start_date,
             },
             "action": action,
         });

@@ -484,8 +484,33 @@ impl State {
         Ok(())
     }
 
-    /// `POST /rest/agile/1.0/sprint`; returns the sprint id.
+    /// `POST /rest/agile/1.0/sprint` with `startDate`/`endDate` from `body`; returns the
+    /// sprint id.
+    pub fn create_sprint_with(
+        &mut self,
+        name: &str,
+        goal: Option<String>,
+        body: &Value,
+    ) -> Result<u64, SimError> {
+        let (start, end) = (
+            sprint_date(body, "startDate")?,
+            sprint_date(body, "endDate")?,
+        );
+        let id = self.new_sprint(name, goal)?;
+        let s = self.sprints.get_mut(&id).expect("just created");
+        s.start_date = start.flatten();
+        s.end_date = end.flatten();
+        self.queue_sprint_event(id, "sprint_created");
+        Ok(id)
+    }
+
+    /// `POST /rest/agile/1.0/sprint` without dates; returns the sprint id.
     pub fn create_sprint(&mut self, name: &str, goal: Option<String>) -> Result<u64, SimError> {
+        self.create_sprint_with(name, goal, &Value::Null)
+    }
+
+    /// A new future sprint (no event yet).
+    fn new_sprint(&mut self, name: &str, goal: Option<String>) -> Result<u64, SimError> {
         if name.trim().is_empty() {
             return Err(SimError::field(400, "name", "Sprint name is required"));
         }
@@ -508,16 +533,25 @@ impl State {
                 end_date: None,
             },
         );
-        self.queue_sprint_event(id, "sprint_created");
         Ok(id)
     }
 
     /// `POST /rest/agile/1.0/sprint/{id}` (partial update: name, goal, state, dates).
     pub fn update_sprint(&mut self, id: u64, body: &Value) -> Result<(), SimError> {
+        let (start, end) = (
+            sprint_date(body, "startDate")?,
+            sprint_date(body, "endDate")?,
+        );
         let s = self
             .sprints
             .get_mut(&id)
             .ok_or_else(|| SimError::msg(404, format!("Sprint with id {id} does not exist")))?;
+        if s.state != "future" && (start == Some(None) || end == Some(None)) {
+            return Err(SimError::msg(
+                400,
+                "A started sprint needs a start date and an end date.",
+            ));
+        }
         let mut event = "sprint_updated";
         if let Some(n) = body.get("name").and_then(Value::as_str) {
             s.name = n.to_string();
@@ -552,11 +586,11 @@ impl State {
                 }
             }
         }
-        if let Some(d) = body.get("startDate").and_then(Value::as_str) {
-            s.start_date = Some(d.to_string());
+        if let Some(d) = start {
+            s.start_date = d;
         }
-        if let Some(d) = body.get("endDate").and_then(Value::as_str) {
-            s.end_date = Some(d.to_string());
+        if let Some(d) = end {
+            s.end_date = d;
         }
         self.queue_sprint_event(id, event);
         Ok(())
@@ -677,5 +711,24 @@ impl State {
             b.resolution.clone().unwrap_or_default(),
         );
         items
+    }
+}
+
+/// A sprint date of a request: absent, `null` (cleared), or an ISO 8601 date-time, kept as
+/// Jira renders it (UTC, milliseconds: `2026-12-01T12:00:00.000Z`); anything else is a 400.
+fn sprint_date(body: &Value, key: &str) -> Result<Option<Option<String>>, SimError> {
+    match body.get(key) {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(None)),
+        Some(Value::String(d)) => chrono::DateTime::parse_from_rfc3339(d)
+            .map(|t| {
+                Some(Some(
+                    t.with_timezone(&chrono::Utc)
+                        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                        .to_string(),
+                ))
+            })
+            .map_err(|_| SimError::field(400, key, "Invalid date format.")),
+        Some(_) => Err(SimError::field(400, key, "Invalid date format.")),
     }
 }

@@ -549,9 +549,10 @@ async fn create_sprint(AxState(st): AxState<Shared>, h: HeaderMap, body: Bytes) 
             )));
         }
         let id = s
-            .create_sprint(
+            .create_sprint_with(
                 b["name"].as_str().unwrap_or(""),
                 b["goal"].as_str().map(str::to_string),
+                &b,
             )
             .map_err(err)?;
         Ok(ok(StatusCode::CREATED, s.sprint_json(&s.sprints[&id])))

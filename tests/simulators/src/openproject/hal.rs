@@ -75,7 +75,7 @@ impl State {
     pub fn version_json(&self, v: &Version) -> Value {
         let project = self.projects.get(&v.project_id).map(|p| p.name.as_str());
         json!({"_type": "Version", "id": v.id, "name": v.name, "description": formattable(&v.description),
-            "status": v.status, "sharing": "none", "startDate": null, "endDate": v.end_date,
+            "status": v.status, "sharing": "none", "startDate": v.start_date, "endDate": v.end_date,
             "createdAt": v.created_at, "updatedAt": v.updated_at,
             "_links": {"self": {"href": format!("/api/v3/versions/{}", v.id), "title": v.name},
                 "definingProject": link(Some(format!("/api/v3/projects/{}", v.project_id)), project),

@@ -64,6 +64,7 @@ pub struct Version {
     pub name: String,
     pub description: String,
     pub status: String,
+    pub start_date: Option<String>,
     pub end_date: Option<String>,
     pub created_at: String,
     pub updated_at: String,

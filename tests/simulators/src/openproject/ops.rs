@@ -56,6 +56,18 @@ fn change_details(before: &WorkPackage, after: &WorkPackage) -> Vec<String> {
     d
 }
 
+/// A date property: absent, `null` (cleared) or `YYYY-MM-DD` (anything else is a 422).
+fn date_of(body: &Value, key: &str) -> Result<Option<Option<String>>, SimError> {
+    match body.get(key) {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(None)),
+        Some(Value::String(d)) if chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok() => {
+            Ok(Some(Some(d.clone())))
+        }
+        Some(_) => Err(SimError::invalid(format!("{key} is not a valid date."))),
+    }
+}
+
 /// A link's target id: `Some(None)` when the link is set to null, `None` when absent.
 fn link_id(body: &Value, rel: &str, collection: &str) -> Result<Option<Option<u64>>, SimError> {
     let Some(l) = body.pointer(&format!("/_links/{rel}")) else {
@@ -243,12 +255,16 @@ impl State {
             name,
             description: raw_text(&body["description"]).unwrap_or_default(),
             status: "open".into(),
-            end_date: body["endDate"].as_str().map(str::to_string),
+            start_date: None,
+            end_date: None,
             created_at: now.clone(),
             updated_at: now,
         };
         self.versions.insert(id, v);
-        self.apply_version(id, body)?;
+        if let Err(e) = self.apply_version(id, body) {
+            self.versions.remove(&id);
+            return Err(e);
+        }
         Ok(id)
     }
 
@@ -258,6 +274,15 @@ impl State {
             .versions
             .get_mut(&id)
             .ok_or_else(|| SimError::not_found("version"))?;
+        let start = date_of(body, "startDate")?.unwrap_or_else(|| v.start_date.clone());
+        let end = date_of(body, "endDate")?.unwrap_or_else(|| v.end_date.clone());
+        if let (Some(start), Some(end)) = (&start, &end)
+            && end < start
+        {
+            return Err(SimError::invalid(
+                "Finish date must be greater than start date.",
+            ));
+        }
         if let Some(n) = body.get("name").and_then(Value::as_str) {
             if n.trim().is_empty() {
                 return Err(SimError::invalid("Name can't be blank."));
@@ -273,9 +298,7 @@ impl State {
             }
             v.status = st.to_string();
         }
-        if let Some(e) = body.get("endDate") {
-            v.end_date = e.as_str().map(str::to_string);
-        }
+        (v.start_date, v.end_date) = (start, end);
         v.updated_at = now_stamp();
         Ok(())
     }
