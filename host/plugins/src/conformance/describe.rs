@@ -117,11 +117,26 @@ fn template_keys(template: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::conformance::Outcome;
 
     #[test]
     fn template_keys_are_read_from_braces() {
         let keys: Vec<_> = template_keys("Bearer {api_token} for {user}").collect();
         assert_eq!(keys, vec!["api_token", "user"]);
         assert_eq!(template_keys("api.github.com").count(), 0);
+    }
+
+    #[test]
+    fn comment_kinds_are_listed_or_skipped() {
+        let mut report = Report::default();
+        comments(&[Kind::Issue, Kind::Project], &mut report);
+        let line = report.get("comment kinds").unwrap();
+        assert_eq!(line.outcome, Outcome::Pass);
+        assert_eq!(line.detail, "syncs comments of issue, project");
+        let mut report = Report::default();
+        comments(&[], &mut report);
+        let line = report.get("comment kinds").unwrap();
+        assert_eq!(line.outcome, Outcome::Skip);
+        assert!(report.passed());
     }
 }
