@@ -4,7 +4,9 @@
 //! terms; Elder's resource is translated into them when read (`platform_view`) and the
 //! platform's values back into Elder's when written (`new_resource`, `resource_patch`).
 
-use elder_sync_model::{Item, ItemPatch, StatusMap, has_status_names, merged_into, shared_of_text};
+use elder_sync_model::{
+    Item, ItemPatch, StatusMap, closing_reasons, has_status_names, merged_into, shared_of_text,
+};
 use elder_sync_store::{NewResource, ResolvedConfig, Resource, ResourcePatch};
 use serde_json::Map;
 
@@ -33,7 +35,11 @@ pub async fn platform_view(
     let mut item = convert::resource_to_item(r, milestone_ref);
     item.status_name = match &r.status_name {
         Some(name) if has_status_names(platform) => Some(status_map(rc).to_platform(name)),
-        _ => None,
+        // A platform without workflow statuses takes a status that is a reason to close
+        // (Elder's "Not Planned" is GitHub's `not_planned`).
+        Some(name) => Some(status_map(rc).to_platform(name))
+            .filter(|s| closing_reasons(platform).contains(&s.as_str())),
+        None => None,
     };
     let on = people::to_platform(engine, platform, &r.assignees).await?;
     item.assignees = on.assignees;
