@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 pub mod component_harness;
+pub mod platform_comments;
 pub mod platform_harness;
 pub mod platform_milestones;
 pub mod platform_people;

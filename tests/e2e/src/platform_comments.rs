@@ -1,0 +1,92 @@
+//! Comments as a person writes and reads them on each platform, the same way for all five
+//! (a commenter account, a comment on an issue, the comments an issue shows), so one test
+//! can run over any platform. Everything goes through the simulators' control APIs, which
+//! emit the platforms' webhooks as real comments would.
+
+use serde_json::Value;
+
+use crate::platform_harness::{Platform, PlatformHost};
+
+impl PlatformHost {
+    /// A person who can comment on `p`; returns their id as `p` knows them.
+    pub fn commenter(&self, p: Platform) -> String {
+        match p {
+            Platform::Github => "octocat".into(),
+            Platform::Gitlab => self.gitlab().add_user("ann").to_string(),
+            Platform::Jira => self.jira().add_user("Ann Lee"),
+            Platform::Trello => self.trello().add_member("ann", "Ann Lee"),
+            // Ada Lovelace is one of the simulator's users.
+            Platform::OpenProject => "5".into(),
+        }
+    }
+
+    /// `who` comments on issue `id` of `p`. `body` is a JSON string on every platform but
+    /// Jira, where it is the ADF document Jira's editor would store.
+    pub fn person_comments(&self, p: Platform, who: &str, id: &str, body: &Value) {
+        let text = || body.as_str().expect("a text body").to_string();
+        match p {
+            Platform::Github => {
+                self.github()
+                    .user_comment(number(id), who, &text())
+                    .expect("github comment");
+            }
+            Platform::Gitlab => {
+                self.gitlab().add_note(number(id), number(who), &text());
+            }
+            Platform::Jira => {
+                self.jira().add_comment(id, who, body.clone());
+            }
+            Platform::Trello => {
+                self.trello().add_comment(id, who, &text());
+            }
+            Platform::OpenProject => {
+                self.openproject()
+                    .add_comment(number(id), number(who), &text());
+            }
+        }
+    }
+
+    /// The comments issue `id` shows on `p`, oldest first: JSON strings, but Jira's ADF
+    /// documents as Jira stores them (GitLab's system notes and OpenProject's changes
+    /// without a comment are not comments).
+    pub fn comments_seen(&self, p: Platform, id: &str) -> Vec<Value> {
+        match p {
+            Platform::Github => self
+                .github()
+                .comments(number(id))
+                .into_iter()
+                .map(|c| Value::String(c.body))
+                .collect(),
+            Platform::Gitlab => self
+                .gitlab()
+                .notes(number(id))
+                .into_iter()
+                .filter(|n| !n.system)
+                .map(|n| Value::String(n.body))
+                .collect(),
+            Platform::Jira => self
+                .jira()
+                .comments(id)
+                .into_iter()
+                .map(|c| c.body)
+                .collect(),
+            Platform::Trello => self
+                .trello()
+                .comments(id)
+                .into_iter()
+                .map(|(_, text)| Value::String(text))
+                .collect(),
+            Platform::OpenProject => self
+                .openproject()
+                .activities(number(id))
+                .into_iter()
+                .filter(|(_, notes)| !notes.is_empty())
+                .map(|(_, notes)| Value::String(notes))
+                .collect(),
+        }
+    }
+}
+
+fn number(id: &str) -> u64 {
+    id.parse().expect("a numeric id")
+}
