@@ -114,7 +114,13 @@ async fn comment_errors_name_the_problem(engine: elder_sync_store::testing::Test
             ("validation_failed".to_string(), Some("body".to_string()))
         )
     );
+    // A missing required field is a malformed body (400), as for every create in the API.
     let (st, b) = api.post(&path, json!({"body": "hi"})).await;
+    assert_eq!(
+        (st, err(&b).1),
+        (StatusCode::BAD_REQUEST, Some("author".to_string()))
+    );
+    let (st, b) = api.post(&path, json!({"body": "hi", "author": " "})).await;
     assert_eq!(
         (st, err(&b).1),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("author".to_string()))

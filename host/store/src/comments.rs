@@ -63,11 +63,9 @@ impl Comment {
 #[serde(deny_unknown_fields)]
 pub struct NewComment {
     /// Markdown, not blank, at most 1 MB (UTF-8).
-    #[serde(default)]
     #[schema(min_length = 1)]
     pub body: String,
     /// Who wrote it: an identity's handle or a free-text name, 1 to 200 characters.
-    #[serde(default)]
     #[schema(min_length = 1, max_length = 200)]
     pub author: String,
 }
@@ -77,7 +75,6 @@ pub struct NewComment {
 #[serde(deny_unknown_fields)]
 pub struct CommentPatch {
     /// The new Markdown body, not blank, at most 1 MB (UTF-8).
-    #[serde(default)]
     #[schema(min_length = 1)]
     pub body: String,
     /// The version the caller last saw; a different stored version refuses the edit (409).

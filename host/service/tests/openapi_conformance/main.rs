@@ -128,9 +128,11 @@ async fn served_document(service: &Service) -> Value {
     response.json().await.unwrap()
 }
 
-/// Ids of records that exist, to fill `{id}` in paths.
+/// Ids of records that exist, to fill `{id}` (by path prefix) and `{cid}` (a comment of
+/// the seeded issue) in paths.
 struct Ids {
     by_path: Vec<(String, String)>,
+    comment: String,
 }
 
 impl Ids {
@@ -140,7 +142,9 @@ impl Ids {
             .iter()
             .find(|(prefix, _)| path.starts_with(prefix.as_str()))
             .map_or("999999", |(_, id)| id.as_str());
-        path.replace("{id}", id).replace("{config_id}", id)
+        path.replace("{id}", id)
+            .replace("{config_id}", id)
+            .replace("{cid}", &self.comment)
     }
 }
 
@@ -260,7 +264,20 @@ impl Probe<'_> {
         let (status, created) = self.call(&op, "create from smallest", r).await;
         self.expect(&op, "create from smallest", (status, &created), &[201]);
         by_path.push((format!("{path}/"), created["id"].to_string()));
-        Ids { by_path }
+        let issue = Ids {
+            by_path: by_path.clone(),
+            comment: String::new(),
+        }
+        .fill("/api/v1/issues/{id}/comments");
+        let op = self.op("post", "/api/v1/issues/{id}/comments");
+        let body = Doc(self.doc).example(op.json_body().unwrap(), false);
+        let r = self.request("post", &issue, Token::Admin).json(&body);
+        let (status, created) = self.call(&op, "create from smallest", r).await;
+        self.expect(&op, "create from smallest", (status, &created), &[201]);
+        Ids {
+            by_path,
+            comment: created["id"].to_string(),
+        }
     }
 
     fn op(&self, method: &str, path: &str) -> Op {
@@ -275,7 +292,8 @@ impl Probe<'_> {
         let path = op
             .path
             .replace("{id}", "999999")
-            .replace("{config_id}", "999999");
+            .replace("{config_id}", "999999")
+            .replace("{cid}", "999999");
         let r = self.request(&op.method, &path, Token::None);
         self.sent += 1;
         let response = r.send().await.unwrap();
@@ -434,7 +452,10 @@ impl Probe<'_> {
                 if item.get(method).is_some() {
                     continue;
                 }
-                let url = path.replace("{id}", "1").replace("{config_id}", "1");
+                let url = path
+                    .replace("{id}", "1")
+                    .replace("{config_id}", "1")
+                    .replace("{cid}", "1");
                 self.sent += 1;
                 let response = self
                     .request(method, &url, Token::Admin)
