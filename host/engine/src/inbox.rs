@@ -354,6 +354,9 @@ async fn apply_change(
         count(applied, tally, change.kind, &change.external_id);
         return Ok(());
     }
+    // Connectors announce comment webhooks as changes without the item (the contract's
+    // `comments` interface); only those make the inbox read the item's comments.
+    let announced_without_item = change.item.is_none();
     let item = match change.item {
         Some(item) => item,
         None => connector.get(cfg, change.kind, &change.external_id).await?,
@@ -368,9 +371,10 @@ async fn apply_change(
     .await?;
     let applied = apply_external(engine, rc, connector, &item, SyncMethod::Webhook).await;
     count(applied, tally, item.kind, &item.external_id);
-    if crate::comments::sync_item_comments(engine, rc, connector, item.kind, &item.external_id)
-        .await
-        .transient
+    if announced_without_item
+        && crate::comments::sync_item_comments(engine, rc, connector, item.kind, &item.external_id)
+            .await
+            .transient
     {
         // The delivery is tried again for the comment that could not be applied yet.
         return Err(EngineError::Retryable(format!(

@@ -218,8 +218,9 @@ async fn poll_kind(
         }
         if let Pass::Run { .. } = pass {
             for item in &page.items {
-                crate::comments::sync_item_comments(engine, rc, connector, kind, &item.external_id)
-                    .await;
+                if !page_item_comments(engine, rc, connector, pass, kind, &item.external_id).await {
+                    return Ok(());
+                }
             }
         }
         if let Pass::Run { progress, .. } = pass {
@@ -282,6 +283,29 @@ where
         };
         if !wait_out(engine, rc, wait, pass).await {
             return Ok(());
+        }
+    }
+}
+
+/// Syncs one listed item's comments; a rate limit met on the way is waited out (then the
+/// item's comments are tried again) or ends the run like an item's (false), so the page's
+/// cursor is not saved and the next run lists those comments again.
+async fn page_item_comments(
+    engine: &SyncEngine,
+    rc: &ResolvedConfig,
+    connector: &LoadedConnector,
+    pass: &mut Pass<'_>,
+    kind: Kind,
+    external_id: &str,
+) -> bool {
+    loop {
+        let tally =
+            crate::comments::sync_item_comments(engine, rc, connector, kind, external_id).await;
+        let Some(wait) = tally.rate_limited else {
+            return true;
+        };
+        if !wait_out(engine, rc, wait, pass).await {
+            return false;
         }
     }
 }

@@ -132,6 +132,7 @@ async fn with_mapping(
             CommentTally {
                 failed: 1,
                 transient: e.is_transient(),
+                rate_limited: e.rate_limit_wait(),
                 ..CommentTally::default()
             }
         }

@@ -33,6 +33,9 @@ pub struct CommentTally {
     /// Some failure may succeed when tried again (a timeout, a 5xx, a rate limit): the
     /// caller keeps its work for a retry where it can (an outbox row, a webhook delivery).
     pub transient: bool,
+    /// The platform's rate limit met on the way (how long it asks to wait): the caller
+    /// waits it out or pauses the config, as for an item.
+    pub rate_limited: Option<std::time::Duration>,
 }
 
 /// Everything one item's reconciliation works with.
@@ -165,6 +168,7 @@ async fn counted(
         Err(e) => {
             tally.failed += 1;
             tally.transient |= e.is_transient();
+            tally.rate_limited = tally.rate_limited.or(e.rate_limit_wait());
             note_comment_failed(ctx.engine, ctx.rc, ctx.at(comment, external), what, &e).await;
             e.rate_limit_wait().is_none()
         }
