@@ -104,7 +104,11 @@ pub trait Connector: Manifested {
         Err(ConnectorError::unsupported("webhooks"))
     }
 
-    /// Kinds whose comments the connector syncs (empty: none).
+    /// Kinds whose comments the connector syncs (empty: none). An item of such a kind may
+    /// say in its extras how many comments it has, `"comment_count": <n>` (a hint, never
+    /// synced as a field): the host then skips `list_comments` for items with none on
+    /// either side, which saves a request per item on a first import. Leave it out when the
+    /// platform's item does not carry the count.
     const COMMENT_KINDS: &'static [Kind] = &[];
 
     /// Every comment of one item, oldest first (following the platform's pagination).

@@ -20,7 +20,7 @@ pub fn issue_item(i: &GhIssue) -> Result<Item, ConnectorError> {
         "node_id": i.node_id,
         "state_reason": i.state_reason,
         "locked": i.locked,
-        "comments": i.comments,
+        "comment_count": i.comments,
         "author": i.user.as_ref().map(|u| u.login.clone()),
     });
     let updated_at = time::parse_timestamp(&i.updated_at)?;

@@ -48,7 +48,10 @@ pub fn issue(v: &Value, hook_assignees: Option<&Value>) -> Result<Item, Connecto
         .get("epic")
         .and_then(|e| id_text(e, "iid"))
         .or_else(|| id_text(v, "epic_iid"));
-    it.extras = json!({"id": v.get("id"), "confidential": v.get("confidential")}).to_string();
+    // `user_notes_count` counts people's notes, not system notes: the comments Elder syncs.
+    it.extras = json!({"id": v.get("id"), "confidential": v.get("confidential"),
+                       "comment_count": v.get("user_notes_count")})
+    .to_string();
     Ok(it)
 }
 
@@ -228,7 +231,7 @@ mod tests {
             "id": 9001, "iid": 7, "title": "Fix it", "description": "Body **md**", "state": "closed",
             "updated_at": "2016-01-04T15:31:51.081Z", "labels": ["bug", "ui"],
             "assignees": [{"id": 3, "username": "ann"}], "milestone": {"id": 55, "iid": 2, "title": "v1"},
-            "web_url": "https://gitlab.com/acme/w/-/issues/7"
+            "web_url": "https://gitlab.com/acme/w/-/issues/7", "user_notes_count": 4
         })
     }
 
@@ -246,6 +249,8 @@ mod tests {
             it.url.as_deref(),
             Some("https://gitlab.com/acme/w/-/issues/7")
         );
+        let extras: Value = serde_json::from_str(&it.extras).unwrap();
+        assert_eq!(extras["comment_count"], 4, "user_notes_count is the hint");
     }
 
     #[test]

@@ -50,7 +50,10 @@ pub fn card_to_item(cfg: &Settings, card: &Card, lists: &[List]) -> Result<Item,
     item.url = card.url.clone();
     item.updated_at = ms(&card.date_last_activity)?;
     item.version = Some(card.date_last_activity.clone());
-    item.extras = json!({"idList": card.id_list, "archived": card.closed, "due": card.due, "idShort": card.id_short}).to_string();
+    let comment_count = card.badges.as_ref().and_then(|b| b.comments);
+    item.extras = json!({"idList": card.id_list, "archived": card.closed, "due": card.due,
+                         "idShort": card.id_short, "comment_count": comment_count})
+    .to_string();
     Ok(item)
 }
 
@@ -156,6 +159,17 @@ mod tests {
             "url": "https://trello.com/c/abc/7-fix-login", "dateLastActivity": "2026-02-03T04:05:06.789Z"
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn a_cards_comment_badge_is_its_comment_count_hint() {
+        let mut c = card("l2", false);
+        let extras = |c: &Card| -> Value {
+            serde_json::from_str(&card_to_item(&cfg(&[]), c, &lists()).unwrap().extras).unwrap()
+        };
+        assert_eq!(extras(&c)["comment_count"], Value::Null);
+        c.badges = Some(crate::model::Badges { comments: Some(3) });
+        assert_eq!(extras(&c)["comment_count"], 3);
     }
 
     #[test]

@@ -73,6 +73,16 @@ pub struct Card {
     #[serde(default)]
     pub url: Option<String>,
     pub date_last_activity: String,
+    #[serde(default)]
+    pub badges: Option<Badges>,
+}
+
+/// The counters Trello shows on a card's front.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Badges {
+    /// How many comments the card has.
+    #[serde(default)]
+    pub comments: Option<u64>,
 }
 
 /// One action of a board's feed or a webhook delivery.

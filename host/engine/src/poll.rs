@@ -6,6 +6,7 @@
 //! failing the run. A dry run walks the same way with a [`Pass::Dry`]: the same plans,
 //! reported instead of executed, and no cursor saved.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use elder_sync_model::{ConnectorError, Item, Kind};
@@ -192,7 +193,10 @@ async fn poll_kind(
             Err(CallError::Connector(ConnectorError::Unsupported(_))) => return Ok(()),
             Err(e) => return Err(e.into()),
         };
-        for item in unmapped_imported(engine, rc, kind, &page.items, pass).await? {
+        let rest = unmapped_imported(engine, rc, kind, &page.items, pass).await?;
+        // The items imported together just now: their Elder issues hold no comments yet.
+        let left: HashSet<&str> = rest.iter().map(|i| i.external_id.as_str()).collect();
+        for item in rest {
             plan_with_retry(
                 engine,
                 rc,
@@ -218,6 +222,10 @@ async fn poll_kind(
         }
         if let Pass::Run { .. } = pass {
             for item in &page.items {
+                let fresh = !left.contains(item.external_id.as_str());
+                if !crate::comments::worth_listing(engine, rc, connector, item, fresh).await {
+                    continue;
+                }
                 if !page_item_comments(engine, rc, connector, pass, kind, &item.external_id).await {
                     return Ok(());
                 }

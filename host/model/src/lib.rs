@@ -14,7 +14,7 @@ mod status_map;
 mod strategy;
 
 pub use clock::{duration_ms, now_ms};
-pub use comment::Comment;
+pub use comment::{COMMENT_COUNT_KEY, Comment, comment_count_hint};
 pub use connector_info::{
     AuthRule, ConfigField, ConnectorInfo, HmacAlgorithm, HmacSignature, SignatureEncoding,
     SignedContent, WebhookInfo, WebhookScheme,

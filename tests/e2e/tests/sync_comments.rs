@@ -44,6 +44,16 @@ async fn comments_travel_hub_and_spoke_between_two_repositories_on_postgresql() 
     hub_and_spoke(TestEngine::Postgres).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_import_reads_comments_only_of_issues_that_have_some() {
+    comment_reads_follow_the_count(TestEngine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_import_reads_comments_only_of_issues_that_have_some_on_postgresql() {
+    comment_reads_follow_the_count(TestEngine::Postgres).await;
+}
+
 /// Requests that write to the simulator (anything but GET/HEAD).
 fn writes(host: &SyncHost) -> Vec<String> {
     writes_to(&host.github)
@@ -406,4 +416,57 @@ async fn hub_and_spoke(db: TestEngine) {
     assert_eq!(writes(&host).len(), 1);
     assert_eq!(writes_to(&spoke), spoke_writes);
     assert_eq!(elder_comments(&host, 1).await.len(), 2);
+}
+
+/// The paths of the comment listings GitHub was asked for (`GET .../issues/{n}/comments`).
+fn comment_listings(github: &GithubSim) -> Vec<String> {
+    github
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET" && r.uri.contains("/comments"))
+        .map(|r| r.uri.split('?').next().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// GitHub says how many comments an issue has: a first import of five issues asks for the
+/// comments of the one that has some, not one request per issue; when that comment is
+/// deleted there, the next poll still reads the issue's comments (Elder holds one) and
+/// Elder follows. Workers are off: only polls move anything.
+async fn comment_reads_follow_the_count(db: TestEngine) {
+    let host = SyncHost::start(HostOptions {
+        db,
+        workers: false,
+        ..HostOptions::default()
+    })
+    .await;
+    for n in 1..=5 {
+        host.github.seed_issue(SeedIssue {
+            title: format!("Issue {n}"),
+            ..SeedIssue::default()
+        });
+    }
+    let id = host.github.user_comment(3, "octocat", "Only here").unwrap();
+    let report = host.poll("backfill").await;
+    assert_eq!(report.error, None, "{report:?}");
+    assert_eq!(
+        comment_listings(&host.github),
+        vec!["/repos/octocat/Hello-World/issues/3/comments".to_string()],
+        "one comment listing, for the issue with a comment"
+    );
+    assert_eq!(elder_comments(&host, 3).await.len(), 1);
+    assert!(elder_comments(&host, 1).await.is_empty());
+
+    host.github.user_delete_comment(id).unwrap();
+    let before = comment_listings(&host.github).len();
+    let report = host.poll("poll").await;
+    assert_eq!(report.error, None, "{report:?}");
+    assert_eq!(
+        comment_listings(&host.github).len(),
+        before + 1,
+        "issue 3 (changed, none left there, one in Elder) is read once"
+    );
+    assert!(
+        elder_comments(&host, 3).await.is_empty(),
+        "the deletion on GitHub reached Elder"
+    );
 }

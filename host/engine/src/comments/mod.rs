@@ -14,7 +14,7 @@ mod note;
 mod people;
 mod reconcile;
 
-use elder_sync_model::{ConnectorError, Kind};
+use elder_sync_model::{ConnectorError, Item, Kind, comment_count_hint};
 use elder_sync_runtime::{CallError, LoadedConnector};
 use elder_sync_store::{Mapping, ResolvedConfig, StoreError, is_reserved};
 
@@ -72,6 +72,36 @@ pub async fn sync_issue_comments(
         .find_mapping_by_elder(rc.config.id, kind, elder_id)
         .await;
     with_mapping(engine, rc, connector, kind, found).await
+}
+
+/// Whether a listed item's comments must be read to keep them in step: not when the
+/// platform says the item has none (the `comment_count` hint of its extras) and Elder holds
+/// none for its issue either. `fresh`: the issue was created from this item a moment ago,
+/// so Elder holds none (no query). Any doubt (no hint, a failed read) reads them.
+pub async fn worth_listing(
+    engine: &SyncEngine,
+    rc: &ResolvedConfig,
+    connector: &LoadedConnector,
+    item: &Item,
+    fresh: bool,
+) -> bool {
+    if !syncs_comments(connector, item.kind) {
+        return false;
+    }
+    if comment_count_hint(&item.extras) != Some(0) {
+        return true;
+    }
+    if fresh {
+        return false;
+    }
+    let mapping = engine
+        .store
+        .find_mapping_by_external(rc.config.id, item.kind, &item.external_id)
+        .await;
+    let Ok(Some(mapping)) = mapping else {
+        return true;
+    };
+    !matches!(engine.store.comments_of_issue(mapping.elder_id).await, Ok(c) if c.is_empty())
 }
 
 /// Elder keeps comments on issues; the connector must sync that kind's comments.

@@ -23,7 +23,7 @@ impl State {
         text: &str,
     ) -> Result<String, SimError> {
         check_text(text)?;
-        let card = self.touch_card(card_id)?;
+        let card = self.touch_card(card_id, 1)?;
         let data = json!({"text": text, "textData": {"emoji": {}}, "card": self.card_ref(&card),
                           "list": self.list_ref(&card.id_list)});
         Ok(self.record_action_by(member_id, "commentCard", data))
@@ -38,7 +38,7 @@ impl State {
     ) -> Result<(), SimError> {
         check_text(text)?;
         let index = self.comment_index(card_id, action_id)?;
-        let card = self.touch_card(card_id)?;
+        let card = self.touch_card(card_id, 0)?;
         let comment = &mut self.actions[index];
         let old = comment.data["text"].clone();
         comment.data["text"] = json!(text);
@@ -53,7 +53,7 @@ impl State {
     /// `DELETE /1/cards/{id}/actions/{idAction}/comments`.
     pub fn remove_comment(&mut self, card_id: &str, action_id: &str) -> Result<(), SimError> {
         let index = self.comment_index(card_id, action_id)?;
-        let card = self.touch_card(card_id)?;
+        let card = self.touch_card(card_id, -1)?;
         self.actions.remove(index);
         let data = json!({"action": {"id": action_id}, "card": self.card_ref(&card)});
         self.record_action("deleteComment", data);
@@ -83,13 +83,14 @@ impl State {
             .ok_or_else(SimError::not_found)
     }
 
-    /// Bumps the card's `dateLastActivity`; returns the card.
-    fn touch_card(&mut self, card_id: &str) -> Result<super::model::Card, SimError> {
+    /// Bumps the card's `dateLastActivity` and its comment count by `added`; returns the card.
+    fn touch_card(&mut self, card_id: &str, added: isize) -> Result<super::model::Card, SimError> {
         let card = self
             .cards
             .get_mut(card_id)
             .ok_or_else(SimError::not_found)?;
         card.date_last_activity = now_date();
+        card.comments = card.comments.saturating_add_signed(added);
         Ok(card.clone())
     }
 }

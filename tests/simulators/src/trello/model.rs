@@ -39,6 +39,8 @@ pub struct Card {
     pub id_members: Vec<String>,
     pub due: Option<String>,
     pub date_last_activity: String,
+    /// How many comments the card has (its `badges.comments`).
+    pub comments: usize,
 }
 
 /// One entry of the board's action feed.
@@ -201,6 +203,9 @@ impl State {
             "due": c.due,
             "dueComplete": false,
             "dateLastActivity": c.date_last_activity,
+            "badges": {"comments": c.comments, "attachments": 0, "votes": 0,
+                       "checkItems": 0, "checkItemsChecked": 0, "description": !c.desc.is_empty(),
+                       "due": c.due, "dueComplete": false},
             "shortLink": short,
             "shortUrl": format!("https://trello.com/c/{short}"),
             "url": format!("https://trello.com/c/{short}/{}-card", c.id_short),

@@ -119,6 +119,7 @@ impl State {
             id_members: ids(p, "idMembers").unwrap_or_default(),
             due,
             date_last_activity: now_date(),
+            comments: 0,
         };
         let data = json!({"card": self.card_ref(&card), "list": self.list_ref(&id_list)});
         self.cards.insert(id.clone(), card);
