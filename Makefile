@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 export ELDER_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: all wasm build run test lint fmt bench clean-wasm
+.PHONY: all wasm build run test lint fmt bench readme clean-wasm
 
 all: build
 
@@ -30,6 +30,14 @@ test: wasm
 lint:
 	@cargo fmt --all -- --check
 	@cargo clippy --workspace --all-targets -- -D warnings
+
+## readme: regenerate README's feature table (connectors' describe + tests/e2e/proofs.toml)
+readme: wasm
+	@if command -v cargo-nextest >/dev/null; then \
+		ELDER_UPDATE_README=1 cargo nextest run --workspace --test feature_table; \
+	else \
+		ELDER_UPDATE_README=1 cargo test --workspace --test feature_table; \
+	fi
 
 ## bench: run the benchmarks and print their figures (docs/benchmarks.md records them)
 bench: wasm
