@@ -2,12 +2,12 @@
 //! labels, the simulated clock, request log, rate-limit plan and webhook configuration, plus
 //! rendering of each object in GitHub's JSON shape.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::comments::{self, Comment};
+use super::comments::Comment;
 use super::webhook::{Delivery, HookConfig};
 use super::{GithubOptions, RateLimitKind};
 
@@ -236,12 +236,47 @@ pub fn label_json(st: &State, l: &Label) -> Value {
 
 /// A milestone in GitHub's shape.
 pub fn milestone_json(st: &State, m: &Milestone) -> Value {
-    let counts = |state: &str| {
-        st.issues
-            .values()
-            .filter(|i| i.milestone == Some(m.number) && i.state == state)
-            .count()
-    };
+    milestone_json_counted(st, m, &Counters::of(st))
+}
+
+/// The counters GitHub keeps on objects (a milestone's open and closed issues, an issue's
+/// comments), counted in one pass over the repository: a page of many objects renders in
+/// time linear in the repository, not once per object.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// `(open, closed)` issues by milestone number.
+    milestones: HashMap<u64, (usize, usize)>,
+    /// Comments by issue number.
+    comments: HashMap<u64, usize>,
+}
+
+impl Counters {
+    pub fn of(st: &State) -> Counters {
+        let mut c = Counters::default();
+        for i in st.issues.values() {
+            if let Some(n) = i.milestone {
+                let (open, closed) = c.milestones.entry(n).or_default();
+                if i.state == "open" {
+                    *open += 1;
+                } else {
+                    *closed += 1;
+                }
+            }
+        }
+        for comment in st.comments.values() {
+            *c.comments.entry(comment.issue).or_default() += 1;
+        }
+        c
+    }
+}
+
+/// A milestone in GitHub's shape, its issue counts taken from `counters`.
+pub fn milestone_json_counted(st: &State, m: &Milestone, counters: &Counters) -> Value {
+    let (open, closed) = counters
+        .milestones
+        .get(&m.number)
+        .copied()
+        .unwrap_or_default();
     json!({
         "url": format!("{}/milestones/{}", st.repo_api(), m.number),
         "html_url": format!("{}/milestone/{}", st.repo_html(), m.number),
@@ -253,8 +288,8 @@ pub fn milestone_json(st: &State, m: &Milestone) -> Value {
         "title": m.title,
         "description": m.description,
         "creator": user_json(&st.options.owner),
-        "open_issues": counts("open"),
-        "closed_issues": counts("closed"),
+        "open_issues": open,
+        "closed_issues": closed,
         "created_at": iso(m.created_at),
         "updated_at": iso(m.updated_at),
         "closed_at": m.closed_at.map(iso),
@@ -264,6 +299,11 @@ pub fn milestone_json(st: &State, m: &Milestone) -> Value {
 
 /// An issue (or pull request) in GitHub's shape.
 pub fn issue_json(st: &State, i: &Issue) -> Value {
+    issue_json_counted(st, i, &Counters::of(st))
+}
+
+/// An issue in GitHub's shape, its counters (and its milestone's) taken from `counters`.
+pub fn issue_json_counted(st: &State, i: &Issue, counters: &Counters) -> Value {
     let api = st.repo_api();
     let kind = if i.is_pull_request { "pull" } else { "issues" };
     let labels: Vec<Value> = i
@@ -290,8 +330,8 @@ pub fn issue_json(st: &State, i: &Issue) -> Value {
         "locked": false,
         "assignee": assignees.first().cloned(),
         "assignees": assignees,
-        "milestone": i.milestone.and_then(|n| st.milestones.get(&n)).map(|m| milestone_json(st, m)),
-        "comments": comments::of_issue(st, i.number).len(),
+        "milestone": i.milestone.and_then(|n| st.milestones.get(&n)).map(|m| milestone_json_counted(st, m, counters)),
+        "comments": counters.comments.get(&i.number).copied().unwrap_or_default(),
         "created_at": iso(i.created_at),
         "updated_at": iso(i.updated_at),
         "closed_at": i.closed_at.map(iso),

@@ -13,7 +13,8 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use super::model::{
-    Issue, RecordedRequest, State, issue_json, label_json, milestone_json, parse_iso, repo_json,
+    Counters, Issue, RecordedRequest, State, issue_json, issue_json_counted, label_json,
+    milestone_json, milestone_json_counted, parse_iso, repo_json,
 };
 use super::ops::{self, ApiError, Event, IssueEdit, MilestoneEdit};
 use super::webhook;
@@ -346,10 +347,11 @@ async fn list_issues(
     if descending {
         rows.reverse();
     }
+    let counters = Counters::of(&st);
     let json_rows = rows
         .iter()
         .skip((page - 1) * per_page)
-        .map(|i| issue_json(&st, i))
+        .map(|i| issue_json_counted(&st, i, &counters))
         .collect();
     paged_slice(&st, uri.path(), &q, json_rows, total).unwrap_or_else(|e| error(&e))
 }
@@ -436,7 +438,11 @@ async fn list_milestones(
     if param(&q, "direction").unwrap_or("asc") == "desc" {
         rows.reverse();
     }
-    let json_rows = rows.iter().map(|m| milestone_json(&st, m)).collect();
+    let counters = Counters::of(&st);
+    let json_rows = rows
+        .iter()
+        .map(|m| milestone_json_counted(&st, m, &counters))
+        .collect();
     paged(&st, uri.path(), &q, json_rows).unwrap_or_else(|e| error(&e))
 }
 
