@@ -64,7 +64,7 @@ pub(crate) async fn import_unmapped<'a>(
     }
 }
 
-/// The resource and mapping of each new item, milestones resolved once per page.
+/// The resource and mapping of each new item, milestones and people resolved once per page.
 async fn import_rows(
     engine: &SyncEngine,
     rc: &ResolvedConfig,
@@ -72,6 +72,7 @@ async fn import_rows(
     method: SyncMethod,
 ) -> Result<Vec<(NewResource, MappingUpsert)>, EngineError> {
     let mut milestones: HashMap<&str, Option<i64>> = HashMap::new();
+    let mut people = crate::people::HandleMemo::default();
     let mut rows = Vec::with_capacity(fresh.len());
     for item in fresh {
         let milestone = match item.milestone_ref.as_deref() {
@@ -89,7 +90,10 @@ async fn import_rows(
         let print = fingerprint(&base);
         // In Elder's terms, as the one-by-one path writes it: statuses through the
         // config's status map, assignees through the identity table.
-        let new = crate::terms::new_resource(engine, rc, &base, milestone).await?;
+        let assignees = people
+            .to_elder(engine, rc.config.platform.as_str(), &base.assignees)
+            .await?;
+        let new = crate::terms::new_resource_with(rc, &base, milestone, assignees);
         rows.push((
             new,
             mapping_upsert(rc, base.kind, 0, &base, Some(print), method)?,

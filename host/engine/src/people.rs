@@ -10,6 +10,8 @@
 //! the target platform is skipped (the caller notes it in history); a name that is no
 //! identity's handle is passed on as it is (typed in Elder, as before identities).
 
+use std::collections::HashMap;
+
 use elder_sync_store::Identity;
 
 use crate::engine::SyncEngine;
@@ -56,6 +58,35 @@ pub async fn to_elder(
         push_new(&mut out, &person.handle);
     }
     Ok(out)
+}
+
+/// Logins already translated into Elder handles during one page's import: a page of 100
+/// issues assigned to a few people asks the identity table once per person, not per issue.
+#[derive(Debug, Default)]
+pub struct HandleMemo(HashMap<String, String>);
+
+impl HandleMemo {
+    /// [`to_elder`], remembering each login's handle for the rest of the page.
+    pub async fn to_elder(
+        &mut self,
+        engine: &SyncEngine,
+        platform: &str,
+        logins: &[String],
+    ) -> Result<Vec<String>, EngineError> {
+        let mut out = Vec::with_capacity(logins.len());
+        for login in logins {
+            let handle = match self.0.get(login) {
+                Some(handle) => handle.clone(),
+                None => {
+                    let handle = person_for(engine, platform, login).await?.handle;
+                    self.0.insert(login.clone(), handle.clone());
+                    handle
+                }
+            };
+            push_new(&mut out, &handle);
+        }
+        Ok(out)
+    }
 }
 
 /// A platform's new assignee set in Elder's terms, keeping the Elder assignees the

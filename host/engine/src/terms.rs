@@ -54,13 +54,25 @@ pub async fn new_resource(
     milestone_id: Option<i64>,
 ) -> Result<NewResource, EngineError> {
     let platform = rc.config.platform.as_str();
+    let assignees = people::to_elder(engine, platform, &item.assignees).await?;
+    Ok(new_resource_with(rc, item, milestone_id, assignees))
+}
+
+/// [`new_resource`] with its assignees already in Elder's terms (a page's import
+/// translates them through one [`people::HandleMemo`]).
+pub fn new_resource_with(
+    rc: &ResolvedConfig,
+    item: &Item,
+    milestone_id: Option<i64>,
+    assignees: Vec<String>,
+) -> NewResource {
     let mut new = convert::new_resource(item, rc.config.elder_project_id, milestone_id);
     new.status_name = item
         .status_name
         .as_deref()
         .map(|s| status_map(rc).to_elder(s));
-    new.assignees = people::to_elder(engine, platform, &item.assignees).await?;
-    Ok(new)
+    new.assignees = assignees;
+    new
 }
 
 /// A patch of Elder's resource `current` from a patch in the platform's terms; `milestone`

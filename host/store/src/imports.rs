@@ -2,15 +2,16 @@
 //! external ids in one query, and a page's new Elder resources created together with their
 //! mappings and `create` outbox rows in one transaction.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use elder_sync_model::Kind;
 
 use crate::Store;
 use crate::db::Sql;
 use crate::error::Result;
-use crate::mappings::{Mapping, MappingUpsert, mapping_from_row, upsert_mapping_on};
-use crate::resources::{NewResource, insert_resource};
+use crate::mappings::{Mapping, MappingUpsert, mapping_from_row, upsert_mappings_on};
+use crate::outbox::{Enqueued, OutboxOperation, enqueue_many};
+use crate::resources::{NewResource, check_reference_ids, insert_resource_row, references_of};
 
 impl Store {
     /// The mappings under `config_id` of the items of `kind` whose external ids are in
@@ -46,23 +47,51 @@ impl Store {
 
     /// Creates resources of `kind` that came from a platform, each with its sync mapping
     /// (whose `elder_id` is set to the new resource's id) and `create` outbox row, all in
-    /// one transaction: either every item of the batch is imported or none is.
+    /// one transaction: either every item of the batch is imported or none is. Round trips
+    /// per page, not per item, where the rows need nothing back: each resource is inserted
+    /// on its own (its id comes back), the distinct milestones and projects they point at
+    /// are checked once, and the outbox rows and mappings are written in multi-row inserts.
     pub async fn create_resources_mapped(
         &self,
         kind: Kind,
         items: &[(NewResource, MappingUpsert)],
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        for (new, mapping) in items {
-            let res = insert_resource(&mut tx, kind, new).await?;
-            let m = MappingUpsert {
+        let mut created = Vec::with_capacity(items.len());
+        let mut references = HashSet::new();
+        for (new, _) in items {
+            created.push(insert_resource_row(&mut tx, kind, new).await?);
+            references.insert(references_of(new));
+        }
+        for pair in references {
+            check_reference_ids(&mut tx, pair).await?;
+        }
+        let snapshots = created
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let outbox: Vec<Enqueued<'_>> = created
+            .iter()
+            .zip(&snapshots)
+            .map(|(res, snapshot)| Enqueued {
+                kind: res.kind,
+                id: res.id,
+                version: res.version,
+                snapshot,
+            })
+            .collect();
+        enqueue_many(&mut tx, &outbox, OutboxOperation::Create).await?;
+        let mappings: Vec<MappingUpsert> = created
+            .iter()
+            .zip(items)
+            .map(|(res, (_, mapping))| MappingUpsert {
                 elder_type: kind,
                 elder_id: res.id,
                 elder_updated_at: Some(res.updated_at),
                 ..mapping.clone()
-            };
-            upsert_mapping_on(&mut *tx, &m).await?;
-        }
+            })
+            .collect();
+        upsert_mappings_on(&mut tx, &mappings).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -10,7 +10,7 @@ use sqlx::any::AnyRow;
 use utoipa::ToSchema;
 
 use crate::Store;
-use crate::db::Sql;
+use crate::db::{ROWS_PER_STATEMENT, Sql};
 use crate::error::{Result, StoreError};
 use crate::page::{PageRequest, Paged};
 use crate::time::{from_ms, from_ms_opt, now_ms};
@@ -347,71 +347,92 @@ pub(crate) fn mapping_from_row(r: &AnyRow) -> Result<Mapping> {
     })
 }
 
+/// The columns a mapping write sets, and what an existing row takes from the new one.
+const INSERT_MAPPING: &str = "INSERT INTO sync_mappings (sync_config_id, elder_type, elder_id, \
+     external_platform, external_id, sync_status, sync_method, last_synced_at, elder_updated_at, \
+     external_updated_at, base_snapshot, last_write_fingerprint, created_at, updated_at) VALUES ";
+const ON_MAPPING_CONFLICT: &str = " ON CONFLICT (sync_config_id, elder_type, elder_id) DO UPDATE SET \
+     external_platform = excluded.external_platform, external_id = excluded.external_id, \
+     sync_status = excluded.sync_status, sync_method = excluded.sync_method, \
+     last_synced_at = excluded.last_synced_at, elder_updated_at = excluded.elder_updated_at, \
+     external_updated_at = excluded.external_updated_at, \
+     base_snapshot = excluded.base_snapshot, \
+     last_write_fingerprint = excluded.last_write_fingerprint, \
+     updated_at = excluded.updated_at";
+
+/// Appends one mapping's `(...)` values tuple to `sql`.
+fn push_mapping_values(sql: &mut Sql, m: &MappingUpsert, now: i64) -> Result<()> {
+    if m.external_id.is_empty() {
+        return Err(StoreError::invalid("external_id", "must not be empty"));
+    }
+    let snapshot = m.base_snapshot.as_ref().map(Value::to_string);
+    sql.push("(").bind(m.sync_config_id).push(", ");
+    sql.bind(m.elder_type.as_str()).push(", ").bind(m.elder_id);
+    sql.push(", ").bind(m.external_platform.clone());
+    sql.push(", ").bind(m.external_id.clone());
+    sql.push(", ").bind(m.sync_status.as_str());
+    sql.push(", ").bind(m.sync_method.as_str());
+    sql.push(", ").bind(ms(m.last_synced_at));
+    sql.push(", ").bind(ms(m.elder_updated_at));
+    sql.push(", ").bind(ms(m.external_updated_at));
+    sql.push(", ").bind(snapshot);
+    sql.push(", ").bind(m.last_write_fingerprint.clone());
+    sql.push(", ").bind(now).push(", ").bind(now).push(")");
+    Ok(())
+}
+
+/// A mapping write the store refused, in the caller's terms.
+fn mapping_write_error(e: sqlx::Error, m: &MappingUpsert) -> StoreError {
+    match e.into() {
+        StoreError::Conflict(_) => StoreError::Conflict(format!(
+            "external id {} is already mapped under config {}",
+            m.external_id, m.sync_config_id
+        )),
+        StoreError::Invalid { field, .. } if field == "reference" => {
+            StoreError::invalid("sync_config_id", "no such sync config")
+        }
+        e => e,
+    }
+}
+
+/// Writes many mappings inside the caller's transaction, one statement per
+/// [`ROWS_PER_STATEMENT`] mappings (a page of a first import); an error names the first
+/// mapping of the statement that failed.
+pub(crate) async fn upsert_mappings_on(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    mappings: &[MappingUpsert],
+) -> Result<()> {
+    let now = now_ms();
+    for chunk in mappings.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = Sql::new(INSERT_MAPPING);
+        for (i, m) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            push_mapping_values(&mut sql, m, now)?;
+        }
+        sql.push(ON_MAPPING_CONFLICT);
+        sql.query()
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| mapping_write_error(e, &chunk[0]))?;
+    }
+    Ok(())
+}
+
 /// [`Store::upsert_mapping`] on any executor (the pool, or a transaction that writes the
 /// mapping together with the change it records).
 pub(crate) async fn upsert_mapping_on<'e, E>(exec: E, m: &MappingUpsert) -> Result<Mapping>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    if m.external_id.is_empty() {
-        return Err(StoreError::invalid("external_id", "must not be empty"));
-    }
-    let now = now_ms();
-    let snapshot = m.base_snapshot.as_ref().map(Value::to_string);
-    let mut sql = Sql::new(
-        "INSERT INTO sync_mappings (sync_config_id, elder_type, elder_id, external_platform, \
-         external_id, sync_status, sync_method, last_synced_at, elder_updated_at, \
-         external_updated_at, base_snapshot, last_write_fingerprint, created_at, updated_at) \
-         VALUES (",
-    );
-    sql.bind(m.sync_config_id)
-        .push(", ")
-        .bind(m.elder_type.as_str())
-        .push(", ");
-    sql.bind(m.elder_id)
-        .push(", ")
-        .bind(m.external_platform.clone())
-        .push(", ");
-    sql.bind(m.external_id.clone())
-        .push(", ")
-        .bind(m.sync_status.as_str())
-        .push(", ");
-    sql.bind(m.sync_method.as_str())
-        .push(", ")
-        .bind(ms(m.last_synced_at))
-        .push(", ");
-    sql.bind(ms(m.elder_updated_at))
-        .push(", ")
-        .bind(ms(m.external_updated_at))
-        .push(", ");
-    sql.bind(snapshot)
-        .push(", ")
-        .bind(m.last_write_fingerprint.clone())
-        .push(", ");
-    sql.bind(now).push(", ").bind(now);
-    sql.push(
-        ") ON CONFLICT (sync_config_id, elder_type, elder_id) DO UPDATE SET \
-         external_platform = excluded.external_platform, external_id = excluded.external_id, \
-         sync_status = excluded.sync_status, sync_method = excluded.sync_method, \
-         last_synced_at = excluded.last_synced_at, elder_updated_at = excluded.elder_updated_at, \
-         external_updated_at = excluded.external_updated_at, \
-         base_snapshot = excluded.base_snapshot, \
-         last_write_fingerprint = excluded.last_write_fingerprint, \
-         updated_at = excluded.updated_at RETURNING *",
-    );
+    let mut sql = Sql::new(INSERT_MAPPING);
+    push_mapping_values(&mut sql, m, now_ms())?;
+    sql.push(ON_MAPPING_CONFLICT).push(" RETURNING *");
     let row = sql
         .query()
         .fetch_one(exec)
         .await
-        .map_err(|e| match e.into() {
-            StoreError::Conflict(_) => StoreError::Conflict(format!(
-                "external id {} is already mapped under config {}",
-                m.external_id, m.sync_config_id
-            )),
-            StoreError::Invalid { field, .. } if field == "reference" => {
-                StoreError::invalid("sync_config_id", "no such sync config")
-            }
-            e => e,
-        })?;
+        .map_err(|e| mapping_write_error(e, m))?;
     mapping_from_row(&row)
 }

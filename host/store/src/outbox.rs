@@ -12,7 +12,7 @@ use sqlx::{Any, Row, Transaction};
 use utoipa::ToSchema;
 
 use crate::Store;
-use crate::db::{Backend, Sql};
+use crate::db::{Backend, ROWS_PER_STATEMENT, Sql};
 use crate::error::{Result, StoreError};
 use crate::time::{duration_ms, from_ms, now_ms, to_ms};
 
@@ -139,6 +139,32 @@ pub(crate) async fn enqueue(
     .bind(now)
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// Inserts the outbox rows of many resources inside the caller's transaction, in one
+/// statement per [`ROWS_PER_STATEMENT`] rows (a page of a first import).
+pub(crate) async fn enqueue_many(
+    tx: &mut Transaction<'_, Any>,
+    rows: &[Enqueued<'_>],
+    op: OutboxOperation,
+) -> Result<()> {
+    let now = now_ms();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = Sql::new(
+            "INSERT INTO outbox (resource_type, resource_id, operation, snapshot, version, \
+             created_at, next_attempt_at) VALUES ",
+        );
+        for (i, res) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.bind(res.kind.as_str()).push(", ").bind(res.id);
+            sql.push(", ").bind(op.as_str());
+            sql.push(", ").bind(res.snapshot.to_string());
+            sql.push(", ").bind(res.version).push(", ").bind(now);
+            sql.push(", ").bind(now).push(")");
+        }
+        sql.query().execute(&mut **tx).await?;
+    }
     Ok(())
 }
 

@@ -317,12 +317,40 @@ async fn check_reference(
 }
 
 async fn check_references(tx: &mut Transaction<'_, Any>, f: &Fields) -> Result<()> {
-    check_reference(tx, "milestone_id", Kind::Milestone, f.milestone_id).await?;
-    check_reference(tx, "project_id", Kind::Project, f.project_id).await
+    check_reference_ids(tx, (f.milestone_id, f.project_id)).await
 }
 
 /// Inserts a resource (version 1) and its `create` outbox row inside `tx`.
 pub(crate) async fn insert_resource(
+    tx: &mut Transaction<'_, Any>,
+    kind: Kind,
+    new: &NewResource,
+) -> Result<Resource> {
+    let res = insert_resource_row(tx, kind, new).await?;
+    check_reference_ids(tx, references_of(new)).await?;
+    enqueue_change(tx, &res, OutboxOperation::Create).await?;
+    Ok(res)
+}
+
+/// The milestone and project a new resource points at, each to be checked once per
+/// transaction by [`check_reference_ids`].
+pub(crate) fn references_of(new: &NewResource) -> (Option<i64>, Option<i64>) {
+    let f = Fields::from_new(new);
+    (f.milestone_id, f.project_id)
+}
+
+/// Checks a milestone and project reference inside `tx` (a page's distinct ones).
+pub(crate) async fn check_reference_ids(
+    tx: &mut Transaction<'_, Any>,
+    (milestone_id, project_id): (Option<i64>, Option<i64>),
+) -> Result<()> {
+    check_reference(tx, "milestone_id", Kind::Milestone, milestone_id).await?;
+    check_reference(tx, "project_id", Kind::Project, project_id).await
+}
+
+/// Inserts a resource row (version 1) inside `tx`; checking its references and enqueueing
+/// its outbox row are the caller's.
+pub(crate) async fn insert_resource_row(
     tx: &mut Transaction<'_, Any>,
     kind: Kind,
     new: &NewResource,
@@ -344,10 +372,7 @@ pub(crate) async fn insert_resource(
         .bind(now);
     sql.push(") RETURNING *");
     let row = sql.query().fetch_one(&mut **tx).await?;
-    check_references(tx, &fields).await?;
-    let res = resource_from_row(kind, &row)?;
-    enqueue_change(tx, &res, OutboxOperation::Create).await?;
-    Ok(res)
+    resource_from_row(kind, &row)
 }
 
 fn not_found(kind: Kind, id: i64) -> StoreError {
