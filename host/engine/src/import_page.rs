@@ -48,8 +48,15 @@ pub(crate) async fn import_unmapped<'a>(
     let rows = import_rows(engine, rc, &fresh, method).await?;
     match engine.store.create_resources_mapped(kind, &rows).await {
         Ok(()) => {
+            let before = tally.synced;
             for item in &fresh {
                 count(Ok(Applied::Created), tally, kind, &item.external_id);
+            }
+            if statistics_due(before, tally.synced) {
+                // Not fatal: the import goes on, only slower.
+                if let Err(e) = engine.store.refresh_import_statistics(kind).await {
+                    tracing::warn!(error = %e, "refreshing the planner's statistics failed");
+                }
             }
             Ok(rest)
         }
@@ -62,6 +69,14 @@ pub(crate) async fn import_unmapped<'a>(
             Ok(all)
         }
     }
+}
+
+/// Whether a run that has synced `after` items (`before` until this page) should refresh
+/// the database's statistics: when it passes 1,024 and each doubling after, so the tables'
+/// growth is known to the planner a few times per import, never per page.
+fn statistics_due(before: i64, after: i64) -> bool {
+    const FIRST: i64 = 1024;
+    after >= FIRST && (before < FIRST || (before as u64).ilog2() != (after as u64).ilog2())
 }
 
 /// The resource and mapping of each new item, milestones and people resolved once per page.
@@ -100,4 +115,19 @@ async fn import_rows(
         ));
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::statistics_due;
+
+    #[test]
+    fn statistics_are_refreshed_at_1024_and_each_doubling() {
+        let due: Vec<i64> = (0..100_000i64)
+            .step_by(100)
+            .filter(|&b| statistics_due(b, b + 100))
+            .map(|b| b + 100)
+            .collect();
+        assert_eq!(due, vec![1100, 2100, 4100, 8200, 16400, 32800, 65600]);
+    }
 }

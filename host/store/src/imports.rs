@@ -7,13 +7,30 @@ use std::collections::{HashMap, HashSet};
 use elder_sync_model::Kind;
 
 use crate::Store;
-use crate::db::Sql;
+use crate::db::{Backend, Sql};
 use crate::error::Result;
 use crate::mappings::{Mapping, MappingUpsert, mapping_from_row, upsert_mappings_on};
 use crate::outbox::{Enqueued, OutboxOperation, enqueue_many};
 use crate::resources::{NewResource, check_reference_ids, insert_resource_row, references_of};
 
 impl Store {
+    /// Refreshes the planner's statistics of the tables a first import grows (PostgreSQL;
+    /// nothing on SQLite, whose planner needs none to use an index). Without it a server
+    /// with autovacuum off, or not yet round, keeps the plans it cached for an empty
+    /// table: sequential scans of `sync_mappings` that grow with every page (a 100k import
+    /// fell from ~1,300 to ~250 items/s). `ANALYZE` also drops those cached plans.
+    pub async fn refresh_import_statistics(&self, kind: Kind) -> Result<()> {
+        if self.backend() != Backend::Postgres {
+            return Ok(());
+        }
+        let sql = format!(
+            "ANALYZE sync_mappings, outbox, {}",
+            crate::resources::table(kind)
+        );
+        sqlx::query(&sql).execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// The mappings under `config_id` of the items of `kind` whose external ids are in
     /// `external_ids`, by external id (ids without a mapping are absent).
     pub async fn mappings_by_external(
