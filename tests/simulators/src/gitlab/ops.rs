@@ -560,3 +560,25 @@ fn issue_changes(before: &Issue, after: &Issue) -> Map<String, Value> {
 fn state_id(s: &str) -> u8 {
     if s == "opened" { 1 } else { 2 }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn an_issue_due_date_is_a_date_stored_returned_and_cleared() {
+        let mut s = State::new(crate::gitlab::GitlabOptions::default());
+        let edit = IssueEdit::from_params(&params(json!({"due_date": "2027-03-05"}))).unwrap();
+        let iid = s.create_issue("Dated", edit).unwrap();
+        assert_eq!(s.issue_json(&s.issues[&iid])["due_date"], "2027-03-05");
+        let bad = IssueEdit::from_params(&params(json!({"due_date": "2027-03-05T12:00:00Z"})));
+        assert_eq!(bad.unwrap_err().status, 400, "GitLab takes YYYY-MM-DD only");
+        let clear = IssueEdit::from_params(&params(json!({"due_date": null}))).unwrap();
+        s.update_issue(iid, clear).unwrap();
+        assert_eq!(s.issue_json(&s.issues[&iid])["due_date"], Value::Null);
+    }
+}

@@ -763,3 +763,26 @@ fn sprint_date(body: &Value, key: &str) -> Result<Option<Option<String>>, SimErr
         Some(_) => Err(SimError::field(400, key, "Invalid date format.")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duedate_is_a_date_stored_returned_and_cleared() {
+        let mut s = State::new(crate::jira::JiraOptions::default());
+        let body = json!({"fields": {"summary": "Dated", "issuetype": {"name": "Task"},
+                                     "duedate": "2027-03-05"}});
+        let id = s
+            .create_issue(IssueFields::parse(&s, &body).unwrap())
+            .unwrap();
+        assert_eq!(s.fields(&s.issues[&id])["duedate"], "2027-03-05");
+        let bad = json!({"fields": {"duedate": "05/03/2027"}});
+        let e = IssueFields::parse(&s, &bad).unwrap_err();
+        assert_eq!(e.status, 400);
+        assert!(e.body["errors"]["duedate"].is_string());
+        let clear = IssueFields::parse(&s, &json!({"fields": {"duedate": null}})).unwrap();
+        s.update_issue(id, clear).unwrap();
+        assert_eq!(s.fields(&s.issues[&id])["duedate"], Value::Null);
+    }
+}

@@ -348,3 +348,40 @@ impl State {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn work_package_dates_are_dates_and_the_finish_is_never_before_the_start() {
+        let mut s = State::new(crate::openproject::OpenProjectOptions::default());
+        let id = s
+            .create_wp(
+                3,
+                &json!({"subject": "Dated", "startDate": "2027-03-01", "dueDate": "2027-03-05"}),
+            )
+            .unwrap();
+        let w = s.wp_json(&s.work_packages[&id]);
+        assert_eq!(
+            (&w["startDate"], &w["dueDate"]),
+            (&json!("2027-03-01"), &json!("2027-03-05"))
+        );
+        let lock = s.work_packages[&id].lock_version;
+        let early = s.update_wp(id, &json!({"lockVersion": lock, "dueDate": "2027-02-01"}));
+        assert_eq!(early.unwrap_err().status, 422);
+        let bad = s.update_wp(id, &json!({"lockVersion": lock, "startDate": "March"}));
+        assert_eq!(bad.unwrap_err().status, 422);
+        s.update_wp(
+            id,
+            &json!({"lockVersion": lock, "startDate": null, "dueDate": null}),
+        )
+        .unwrap();
+        let w = s.wp_json(&s.work_packages[&id]);
+        assert_eq!(
+            (&w["startDate"], &w["dueDate"]),
+            (&Value::Null, &Value::Null)
+        );
+    }
+}

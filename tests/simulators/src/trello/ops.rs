@@ -332,3 +332,31 @@ impl State {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(v: Value) -> Params {
+        v.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn a_cards_start_and_due_are_date_times_in_utc_with_milliseconds() {
+        let mut s = State::new(crate::trello::TrelloOptions::default());
+        let list = s.lists[0].id.clone();
+        let id = s
+            .create_card(&params(json!({"idList": list, "name": "Dated",
+                "start": "2027-03-01T12:00:00Z", "due": "2027-03-05T14:00:00+02:00"})))
+            .unwrap();
+        let c = s.card_json(&s.cards[&id]);
+        assert_eq!(c["start"], "2027-03-01T12:00:00.000Z");
+        assert_eq!(c["due"], "2027-03-05T12:00:00.000Z");
+        let bad = s.update_card(&id, &params(json!({"start": "soon"})));
+        assert!(bad.is_err());
+        s.update_card(&id, &params(json!({"start": null, "due": null})))
+            .unwrap();
+        let c = s.card_json(&s.cards[&id]);
+        assert_eq!((&c["start"], &c["due"]), (&Value::Null, &Value::Null));
+    }
+}
