@@ -4,16 +4,18 @@
 //! A due date a person sets on a Jira issue (`duedate`) reaches the Elder issue (its
 //! `extras.due_date`) and the issue created from it on GitLab (`due_date`), OpenProject
 //! (`dueDate`) and Trello (`due`, noon UTC); GitHub issues have no due date, so the GitHub
-//! issue holds none and never reads as clearing Elder's (a GitHub rename keeps it). An Elder
-//! edit of the due date and start date reaches every platform holding them (OpenProject's
-//! `startDate`, Trello's `start`); clearing them in Elder clears them there. Each change is
-//! exactly one write on each platform it concerns, and a second sync writes nothing.
+//! issue holds none and never reads as clearing Elder's (a GitHub rename keeps it). A GitLab
+//! change of the due date reaches Elder and the others. An Elder edit of the due date and
+//! start date reaches every platform holding them (OpenProject's `startDate`, Trello's
+//! `start`); clearing them in Elder clears them there. Each change is exactly one write on
+//! each platform it concerns, and a second sync writes nothing.
 
 use std::collections::BTreeMap;
 
 use elder_sync_e2e::platform_harness::{Platform, PlatformHost, PlatformOptions};
 use elder_sync_store::testing::TestEngine;
 use elder_sync_store::{Resource, ResourcePatch};
+use platform_simulators::gitlab;
 use platform_simulators::jira::IssueFields;
 use serde_json::{Value, json};
 
@@ -206,6 +208,28 @@ async fn due_dates(db: TestEngine) {
     );
     everywhere(&host, id, None, Some("2027-03-05")).await;
     one_write_on(&host, &before, &with_jira());
+
+    // Changed on GitLab: Elder and the others follow.
+    let before = writes(&host);
+    let gl = host.external_id(Platform::Gitlab, id).await.unwrap();
+    host.gitlab().update_issue(
+        gl.parse().unwrap(),
+        gitlab::IssueEdit {
+            due_date: Some(Some("2027-03-12".into())),
+            ..gitlab::IssueEdit::default()
+        },
+    );
+    everywhere(&host, id, None, Some("2027-03-12")).await;
+    host.settle(5).await;
+    assert_eq!(
+        elder(&host, id).await.extras,
+        json!({"due_date": "2027-03-12"})
+    );
+    one_write_on(
+        &host,
+        &before,
+        &[JIRA, Platform::OpenProject, Platform::Trello],
+    );
 
     // Edited in Elder (start and due): every platform holding them follows.
     let before = writes(&host);
