@@ -162,6 +162,17 @@ mod tests {
     }
 
     #[test]
+    fn an_issue_holds_no_shared_date_so_it_never_clears_elders() {
+        let issue: GhIssue = serde_json::from_str(fixtures::ISSUE).unwrap();
+        let x: serde_json::Value =
+            serde_json::from_str(&issue_item(&issue).unwrap().extras).unwrap();
+        assert!(
+            x.get("due_date").is_none() && x.get("start_date").is_none(),
+            "{x}"
+        );
+    }
+
+    #[test]
     fn a_bad_timestamp_is_an_error_not_a_panic() {
         let mut v: serde_json::Value = serde_json::from_str(fixtures::ISSUE).unwrap();
         v["updated_at"] = "last tuesday".into();

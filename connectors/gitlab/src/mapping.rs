@@ -49,8 +49,10 @@ pub fn issue(v: &Value, hook_assignees: Option<&Value>) -> Result<Item, Connecto
         .and_then(|e| id_text(e, "iid"))
         .or_else(|| id_text(v, "epic_iid"));
     // `user_notes_count` counts people's notes, not system notes: the comments Elder syncs.
+    // `due_date` is already the shared date; GitLab issues have no start date.
     it.extras = json!({"id": v.get("id"), "confidential": v.get("confidential"),
-                       "comment_count": v.get("user_notes_count")})
+                       "comment_count": v.get("user_notes_count"),
+                       "due_date": v.get("due_date").cloned().unwrap_or(Value::Null)})
     .to_string();
     Ok(it)
 }
@@ -129,6 +131,15 @@ fn milestone_id(r: Option<&str>) -> Result<Value, ConnectorError> {
     }
 }
 
+/// Copies the shared dates `keys` that hold a value from `extras` into a create body.
+fn set_dates(b: &mut Map<String, Value>, extras: &Map<String, Value>, keys: &[&str]) {
+    for key in keys {
+        if let Some(d) = extras.get(*key).filter(|d| !d.is_null()) {
+            b.insert((*key).into(), d.clone());
+        }
+    }
+}
+
 /// The body of `POST` for a new item (assignee ids resolved by the caller).
 pub fn create_body(n: &NewItem, assignee_ids: &[u64]) -> Result<Value, ConnectorError> {
     if n.title.trim().is_empty() {
@@ -148,11 +159,7 @@ pub fn create_body(n: &NewItem, assignee_ids: &[u64]) -> Result<Value, Connector
         Kind::Milestone => {
             b.insert("title".into(), json!(n.title));
             b.insert("description".into(), json!(n.body));
-            for key in ["due_date", "start_date"] {
-                if let Some(d) = x.get(key).filter(|d| !d.is_null()) {
-                    b.insert(key.into(), d.clone());
-                }
-            }
+            set_dates(&mut b, &x, &["due_date", "start_date"]);
         }
         Kind::Issue | Kind::Project => {
             b.insert("title".into(), json!(n.title));
@@ -160,6 +167,7 @@ pub fn create_body(n: &NewItem, assignee_ids: &[u64]) -> Result<Value, Connector
             b.insert("labels".into(), json!(n.labels.join(",")));
             if n.kind == Kind::Issue {
                 b.insert("assignee_ids".into(), json!(assignee_ids));
+                set_dates(&mut b, &x, &["due_date"]);
                 if n.milestone_ref.is_some() {
                     b.insert(
                         "milestone_id".into(),
@@ -346,6 +354,64 @@ mod tests {
                 l.version.as_deref()
             ),
             ("8", "bug", Some("bug|#f00|"))
+        );
+    }
+
+    #[test]
+    fn issue_due_date_is_the_shared_date_both_ways() {
+        let mut v = rest_issue();
+        v["due_date"] = json!("2027-03-05");
+        let x: Value = serde_json::from_str(&issue(&v, None).unwrap().extras).unwrap();
+        assert_eq!(x["due_date"], "2027-03-05");
+        assert!(
+            x.get("start_date").is_none(),
+            "GitLab issues have no start date"
+        );
+        let unset: Value =
+            serde_json::from_str(&issue(&rest_issue(), None).unwrap().extras).unwrap();
+        assert_eq!(
+            unset["due_date"],
+            Value::Null,
+            "the key says GitLab holds the field"
+        );
+        let n = NewItem {
+            kind: Kind::Issue,
+            title: "A".into(),
+            body: String::new(),
+            state: ItemState::Open,
+            labels: vec![],
+            assignees: vec![],
+            milestone_ref: None,
+            parent_ref: None,
+            extras: r#"{"due_date": "2027-03-05"}"#.into(),
+        };
+        assert_eq!(create_body(&n, &[]).unwrap()["due_date"], "2027-03-05");
+        let undated = NewItem {
+            extras: r#"{"due_date": null}"#.into(),
+            ..n
+        };
+        assert!(
+            create_body(&undated, &[])
+                .unwrap()
+                .get("due_date")
+                .is_none()
+        );
+        let p = ItemPatch {
+            title: None,
+            body: None,
+            state: None,
+            status_name: None,
+            labels: None,
+            assignees: None,
+            milestone_ref: None,
+            parent_ref: None,
+            expected_version: None,
+            extras: Some(r#"{"due_date": null}"#.into()),
+        };
+        assert_eq!(
+            update_body(Kind::Issue, &p, None).unwrap(),
+            json!({"due_date": null}),
+            "null clears it"
         );
     }
 }

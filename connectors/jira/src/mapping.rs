@@ -66,7 +66,10 @@ pub fn issue(s: &Settings, v: &Value, sprint_field: Option<&str>) -> Result<Item
     it.url = Some(format!("{}/browse/{key}", s.jira_url));
     it.updated_at = updated;
     it.version = Some(updated_raw.to_string());
-    it.extras = json!({"id": v.get("id"), "issuetype": f.pointer("/issuetype/name")}).to_string();
+    // `duedate` is already the shared date (`YYYY-MM-DD`); Jira issues have no start date.
+    it.extras = json!({"id": v.get("id"), "issuetype": f.pointer("/issuetype/name"),
+                       "due_date": f.get("duedate").cloned().unwrap_or(Value::Null)})
+    .to_string();
     Ok(it)
 }
 
@@ -223,6 +226,12 @@ fn extras(raw: Option<&str>) -> Result<Map<String, Value>, ConnectorError> {
     }
 }
 
+/// The shared `due_date` of extras, Jira's `duedate` (`null` clears it), when extras hold
+/// the key.
+fn due_date(x: &Map<String, Value>) -> Option<Value> {
+    x.get("due_date").cloned()
+}
+
 /// `POST /rest/api/3/issue` body. The issue type is `extras.issuetype` or the config's.
 pub fn create_issue_body(s: &Settings, n: &NewItem) -> Result<Value, ConnectorError> {
     if n.title.trim().is_empty() {
@@ -248,6 +257,9 @@ pub fn create_issue_body(s: &Settings, n: &NewItem) -> Result<Value, ConnectorEr
     }
     if let Some(p) = &n.parent_ref {
         f.insert("parent".into(), json!({"key": p}));
+    }
+    if let Some(due) = due_date(&x).filter(|d| !d.is_null()) {
+        f.insert("duedate".into(), due);
     }
     Ok(json!({"fields": f}))
 }
@@ -288,6 +300,9 @@ pub fn update_issue_body(p: &ItemPatch) -> Result<Option<Value>, ConnectorError>
                 .map(|k| json!({"key": k}))
                 .unwrap_or(Value::Null),
         );
+    }
+    if let Some(due) = due_date(&extras(p.extras.as_deref())?) {
+        f.insert("duedate".into(), due);
     }
     Ok((!f.is_empty()).then(|| json!({"fields": f})))
 }
@@ -422,5 +437,55 @@ mod tests {
             (l.external_id.as_str(), l.title.as_str()),
             ("10050", "component:API")
         );
+    }
+
+    #[test]
+    fn duedate_is_the_shared_due_date_both_ways() {
+        let mut v = jira_issue();
+        v["fields"]["duedate"] = json!("2027-03-05");
+        let x: Value = serde_json::from_str(&issue(&settings(), &v, None).unwrap().extras).unwrap();
+        assert_eq!(x["due_date"], "2027-03-05");
+        assert!(
+            x.get("start_date").is_none(),
+            "Jira issues have no start date"
+        );
+        v["fields"]["duedate"] = Value::Null;
+        let x: Value = serde_json::from_str(&issue(&settings(), &v, None).unwrap().extras).unwrap();
+        assert_eq!(x["due_date"], Value::Null);
+        let n = NewItem {
+            kind: Kind::Issue,
+            title: "T".into(),
+            body: String::new(),
+            state: ItemState::Open,
+            labels: vec![],
+            assignees: vec![],
+            milestone_ref: None,
+            parent_ref: None,
+            extras: r#"{"due_date": "2027-03-05"}"#.into(),
+        };
+        let b = create_issue_body(&settings(), &n).unwrap();
+        assert_eq!(b["fields"]["duedate"], "2027-03-05");
+        let p = |extras: &str| ItemPatch {
+            title: None,
+            body: None,
+            state: None,
+            status_name: None,
+            labels: None,
+            assignees: None,
+            milestone_ref: None,
+            parent_ref: None,
+            expected_version: None,
+            extras: Some(extras.into()),
+        };
+        assert_eq!(
+            update_issue_body(&p(r#"{"due_date": "2027-04-01"}"#)).unwrap(),
+            Some(json!({"fields": {"duedate": "2027-04-01"}}))
+        );
+        assert_eq!(
+            update_issue_body(&p(r#"{"due_date": null}"#)).unwrap(),
+            Some(json!({"fields": {"duedate": null}})),
+            "null clears it"
+        );
+        assert_eq!(update_issue_body(&p("{}")).unwrap(), None);
     }
 }

@@ -16,6 +16,7 @@ pub fn issue_fields(sprint_field: Option<&str>) -> Vec<String> {
         "updated",
         "issuetype",
         "parent",
+        "duedate",
     ]
     .iter()
     .map(|s| s.to_string())

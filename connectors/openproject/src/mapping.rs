@@ -48,7 +48,10 @@ pub fn wp_to_item(
     item.url = Some(format!("{}/work_packages/{}", cfg.base_url, wp.id));
     item.updated_at = ms(&wp.updated_at)?;
     item.version = Some(wp.lock_version.to_string());
-    item.extras = json!({"lockVersion": wp.lock_version, "type": wp.links.kind.title, "project": wp.links.project.id(), "dueDate": wp.due_date}).to_string();
+    // The work package's `startDate`/`dueDate` are the shared dates.
+    item.extras = json!({"lockVersion": wp.lock_version, "type": wp.links.kind.title,
+        "project": wp.links.project.id(), "start_date": wp.start_date, "due_date": wp.due_date})
+    .to_string();
     Ok(item)
 }
 
@@ -251,6 +254,30 @@ mod tests {
         assert_eq!(
             item.url.as_deref(),
             Some("https://op.example.com/work_packages/42")
+        );
+    }
+
+    #[test]
+    fn work_package_dates_are_the_shared_dates() {
+        let mut dated = wp(7);
+        dated.start_date = Some("2027-03-01".into());
+        dated.due_date = Some("2027-03-05".into());
+        let x: Value =
+            serde_json::from_str(&wp_to_item(&cfg(), &dated, &statuses()).unwrap().extras).unwrap();
+        assert_eq!(
+            (&x["start_date"], &x["due_date"]),
+            (&json!("2027-03-01"), &json!("2027-03-05"))
+        );
+        assert!(x.get("dueDate").is_none(), "no platform-named copy");
+        let x: Value =
+            serde_json::from_str(&wp_to_item(&cfg(), &wp(7), &statuses()).unwrap().extras).unwrap();
+        assert_eq!(
+            (&x["start_date"], &x["due_date"]),
+            (&Value::Null, &Value::Null)
+        );
+        assert!(
+            x.as_object().unwrap().contains_key("due_date"),
+            "held, unset"
         );
     }
 

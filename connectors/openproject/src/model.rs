@@ -76,6 +76,8 @@ pub struct WorkPackage {
     pub lock_version: u64,
     pub updated_at: String,
     #[serde(default)]
+    pub start_date: Option<String>,
+    #[serde(default)]
     pub due_date: Option<String>,
     #[serde(rename = "_links", default)]
     pub links: WpLinks,

@@ -62,6 +62,7 @@ pub fn create(cfg: &Settings, new: NewItem) -> Result<Item, ConnectorError> {
                 "parent",
                 ref_link("work_packages", new.parent_ref.as_deref())?,
             );
+            set_dates(&mut body, Some(&new.extras), WP_DATES)?;
             let wp = api.create_work_package(&Value::Object(body))?;
             let statuses = api.statuses()?;
             let item = wp_to_item(cfg, &wp, &statuses)?;
@@ -87,20 +88,37 @@ pub fn create(cfg: &Settings, new: NewItem) -> Result<Item, ConnectorError> {
     }
 }
 
-/// A version's `startDate`/`endDate` from the shared `start_date`/`due_date` of `extras`
-/// (`null` clears; a key not given is left as it is).
-fn version_dates(body: &mut Value, extras: Option<&str>) -> Result<(), ConnectorError> {
+/// A version's own date fields for the shared `start_date`/`due_date`.
+const VERSION_DATES: [(&str, &str); 2] = [("start_date", "startDate"), ("due_date", "endDate")];
+/// A work package's own date fields for the shared `start_date`/`due_date`.
+const WP_DATES: [(&str, &str); 2] = [("start_date", "startDate"), ("due_date", "dueDate")];
+
+/// Sets the platform's date fields `pairs` (shared key, own key) in `body` from the shared
+/// dates of `extras` (`null` clears; a key not given is left as it is).
+fn set_dates(
+    body: &mut Map<String, Value>,
+    extras: Option<&str>,
+    pairs: [(&str, &str); 2],
+) -> Result<(), ConnectorError> {
     let x: Map<String, Value> = match extras.map(str::trim).filter(|t| !t.is_empty()) {
         None => return Ok(()),
         Some(t) => serde_json::from_str(t)
             .map_err(|_| ConnectorError::invalid_input("extras must be a JSON object"))?,
     };
-    for (shared, own) in [("start_date", "startDate"), ("due_date", "endDate")] {
+    for (shared, own) in pairs {
         if let Some(d) = x.get(shared) {
-            body[own] = d.clone();
+            body.insert(own.into(), d.clone());
         }
     }
     Ok(())
+}
+
+/// A version body's `startDate`/`endDate` from the shared dates of `extras`.
+fn version_dates(body: &mut Value, extras: Option<&str>) -> Result<(), ConnectorError> {
+    match body.as_object_mut() {
+        Some(b) => set_dates(b, extras, VERSION_DATES),
+        None => Ok(()),
+    }
 }
 
 /// PATCHes a work package with its current lockVersion (or the expected one).
@@ -253,7 +271,7 @@ fn update_wp(
         if let Some(p) = &patch.parent_ref {
             set_link(b, "parent", ref_link("work_packages", p.as_deref())?);
         }
-        Ok(())
+        set_dates(b, patch.extras.as_deref(), WP_DATES)
     })
 }
 
@@ -294,5 +312,37 @@ pub fn delete(cfg: &Settings, kind: Kind, id: &str) -> Result<(), ConnectorError
         Kind::Project => Err(ConnectorError::unsupported(
             "the connector does not delete projects",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_dates_become_the_work_package_and_version_fields() {
+        let mut b = Map::new();
+        set_dates(
+            &mut b,
+            Some(r#"{"start_date": "2027-03-01", "due_date": null, "id": 3}"#),
+            WP_DATES,
+        )
+        .unwrap();
+        assert_eq!(
+            Value::Object(b),
+            json!({"startDate": "2027-03-01", "dueDate": null}),
+            "null clears"
+        );
+        let mut b = Map::new();
+        set_dates(&mut b, Some(r#"{"due_date": "2027-03-05"}"#), WP_DATES).unwrap();
+        assert_eq!(
+            Value::Object(b),
+            json!({"dueDate": "2027-03-05"}),
+            "absent: kept"
+        );
+        let mut v = json!({"name": "v1"});
+        version_dates(&mut v, Some(r#"{"due_date": "2027-03-05"}"#)).unwrap();
+        assert_eq!(v, json!({"name": "v1", "endDate": "2027-03-05"}));
+        assert!(set_dates(&mut Map::new(), Some("[]"), WP_DATES).is_err());
     }
 }

@@ -51,10 +51,26 @@ pub fn card_to_item(cfg: &Settings, card: &Card, lists: &[List]) -> Result<Item,
     item.updated_at = ms(&card.date_last_activity)?;
     item.version = Some(card.date_last_activity.clone());
     let comment_count = card.badges.as_ref().and_then(|b| b.comments);
-    item.extras = json!({"idList": card.id_list, "archived": card.closed, "due": card.due,
+    // The shared dates are the UTC calendar dates of the card's `start` and `due`.
+    item.extras = json!({"idList": card.id_list, "archived": card.closed,
+                         "start_date": utc_date(card.start.as_deref()),
+                         "due_date": utc_date(card.due.as_deref()),
                          "idShort": card.id_short, "comment_count": comment_count})
     .to_string();
     Ok(item)
+}
+
+/// The UTC calendar date (`YYYY-MM-DD`) of a Trello date-time, `None` when unset or
+/// unreadable.
+fn utc_date(datetime: Option<&str>) -> Option<String> {
+    let ms = time::parse_timestamp(datetime?).ok()?;
+    time::format_rfc3339(ms).get(..10).map(str::to_string)
+}
+
+/// The date-time Trello is sent for a shared date: noon UTC, so the date reads the same in
+/// every time zone.
+pub fn noon_utc(date: &str) -> String {
+    format!("{date}T12:00:00.000Z")
 }
 
 /// A label as a canonical label.
@@ -102,16 +118,59 @@ pub fn target_list<'a>(
     open_lists().find(|l| cfg.list_closes(&l.id, &l.name) == closed)
 }
 
-/// The extras a write may set: `due` (ISO date or null).
+/// Trello's card date fields for the shared dates.
+const CARD_DATES: [(&str, &str); 2] = [("start_date", "start"), ("due_date", "due")];
+
+/// The extras a write may set: the shared `start_date`/`due_date` (`YYYY-MM-DD`, sent at
+/// noon UTC; `null` clears), else a raw `due` (ISO date or null).
 pub fn extras_params(extras: &str, params: &mut Map<String, Value>) -> Result<(), ConnectorError> {
-    if extras.trim().is_empty() {
+    raw_due_param(extras, params)?;
+    let Some(obj) = extras_object(extras)? else {
         return Ok(());
+    };
+    for (key, own) in CARD_DATES {
+        let v = match obj.get(key) {
+            None => continue,
+            Some(Value::Null) => Value::Null,
+            Some(Value::String(d)) if is_date(d) => Value::from(noon_utc(d)),
+            Some(other) => {
+                return Err(ConnectorError::invalid_input(format!(
+                    "extras.{key} must be a date YYYY-MM-DD or null, got {other}"
+                )));
+            }
+        };
+        params.insert(own.into(), v);
     }
-    let v: Value = serde_json::from_str(extras)
-        .map_err(|_| ConnectorError::invalid_input("extras must be a JSON object"))?;
-    let obj = v
-        .as_object()
-        .ok_or_else(|| ConnectorError::invalid_input("extras must be a JSON object"))?;
+    Ok(())
+}
+
+/// True for `YYYY-MM-DD` (digits and dashes in place).
+fn is_date(s: &str) -> bool {
+    s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        })
+}
+
+/// The extras object of a write, `None` when the text is empty.
+fn extras_object(extras: &str) -> Result<Option<Map<String, Value>>, ConnectorError> {
+    if extras.trim().is_empty() {
+        return Ok(None);
+    }
+    match serde_json::from_str(extras) {
+        Ok(Value::Object(m)) => Ok(Some(m)),
+        _ => Err(ConnectorError::invalid_input(
+            "extras must be a JSON object",
+        )),
+    }
+}
+
+/// A raw `due` of extras (an ISO date-time or null).
+fn raw_due_param(extras: &str, params: &mut Map<String, Value>) -> Result<(), ConnectorError> {
+    let Some(obj) = extras_object(extras)? else {
+        return Ok(());
+    };
     if let Some(due) = obj.get("due") {
         if !(due.is_null() || due.is_string()) {
             return Err(ConnectorError::invalid_input(
@@ -249,6 +308,31 @@ mod tests {
             card_to_item(&cfg(&[]), &c, &lists()),
             Err(ConnectorError::Internal(_))
         ));
+    }
+
+    #[test]
+    fn shared_dates_are_the_utc_dates_of_due_and_start_and_go_back_at_noon() {
+        let mut c = card("l1", false);
+        c.due = Some("2027-03-05T23:30:00.000-03:00".into());
+        c.start = Some("2027-03-01T12:00:00.000Z".into());
+        let it = card_to_item(&cfg(&[]), &c, &lists()).unwrap();
+        let x: Value = serde_json::from_str(&it.extras).unwrap();
+        assert_eq!(x["due_date"], "2027-03-06", "the date in UTC");
+        assert_eq!(x["start_date"], "2027-03-01");
+        let undated = card_to_item(&cfg(&[]), &card("l1", false), &lists()).unwrap();
+        let x: Value = serde_json::from_str(&undated.extras).unwrap();
+        assert_eq!(
+            (&x["due_date"], &x["start_date"]),
+            (&Value::Null, &Value::Null)
+        );
+        let mut p = Map::new();
+        extras_params(r#"{"due_date": "2027-03-05", "start_date": null}"#, &mut p).unwrap();
+        assert_eq!(
+            Value::Object(p),
+            json!({"due": "2027-03-05T12:00:00.000Z", "start": null}),
+            "noon UTC; null clears"
+        );
+        assert!(extras_params(r#"{"due_date": "05/03/2027"}"#, &mut Map::new()).is_err());
     }
 
     #[test]

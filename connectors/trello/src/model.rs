@@ -69,6 +69,8 @@ pub struct Card {
     #[serde(default)]
     pub due: Option<String>,
     #[serde(default)]
+    pub start: Option<String>,
+    #[serde(default)]
     pub id_short: Option<u64>,
     #[serde(default)]
     pub url: Option<String>,

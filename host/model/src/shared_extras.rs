@@ -5,7 +5,9 @@
 //!
 //! - `start_date`, `due_date`: ISO dates (`YYYY-MM-DD`), e.g. a GitHub milestone's `due_on`
 //!   (its date), a GitLab milestone's `start_date`/`due_date`, an OpenProject version's
-//!   `startDate`/`endDate`, a Jira sprint's `startDate`/`endDate`.
+//!   `startDate`/`endDate`, a Jira sprint's `startDate`/`endDate`; on issues, a GitLab
+//!   issue's `due_date`, a Jira issue's `duedate`, an OpenProject work package's
+//!   `startDate`/`dueDate`, a Trello card's `start`/`due` (their UTC dates).
 //! - `color`: `#rrggbb` in lowercase, e.g. a GitHub or GitLab label's colour.
 //!
 //! A connector puts a key in an item's extras exactly when the platform holds that field for

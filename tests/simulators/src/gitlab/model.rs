@@ -21,6 +21,8 @@ pub struct Issue {
     pub labels: Vec<String>,
     pub assignee_ids: Vec<u64>,
     pub milestone_id: Option<u64>,
+    /// `YYYY-MM-DD` or none (GitLab issues have no start date).
+    pub due_date: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -159,6 +161,7 @@ impl State {
             "created_at": iso(i.created_at),
             "updated_at": iso(i.updated_at),
             "closed_at": i.closed_at.map(iso),
+            "due_date": i.due_date,
             "labels": i.labels,
             "milestone": i.milestone_id.and_then(|m| self.milestones.get(&m)).map(|m| self.milestone_json(m)),
             "assignees": assignees,

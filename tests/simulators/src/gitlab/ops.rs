@@ -39,6 +39,8 @@ pub struct IssueEdit {
     pub assignee_ids: Option<Vec<u64>>,
     /// `Some(0)` unsets the milestone.
     pub milestone_id: Option<u64>,
+    /// `YYYY-MM-DD`; `Some(None)` (`null` or empty) clears it.
+    pub due_date: Option<Option<String>>,
 }
 
 /// Fields of a milestone create or edit.
@@ -74,6 +76,7 @@ impl IssueEdit {
                 Some(Value::Null) => Some(0),
                 Some(v) => Some(number(v, "milestone_id")?),
             },
+            due_date: date(p, "due_date")?,
         })
     }
 }
@@ -175,6 +178,7 @@ impl State {
             labels,
             assignee_ids: edit.assignee_ids.clone().unwrap_or_default(),
             milestone_id: edit.milestone_id.filter(|m| *m != 0),
+            due_date: edit.due_date.clone().flatten(),
             created_at: now,
             updated_at: now,
             closed_at: None,
@@ -230,6 +234,9 @@ impl State {
         }
         if let Some(m) = edit.milestone_id {
             issue.milestone_id = (m != 0).then_some(m);
+        }
+        if let Some(d) = edit.due_date {
+            issue.due_date = d;
         }
         let mut action = "update";
         match edit.state_event.as_deref() {
@@ -536,6 +543,7 @@ fn issue_changes(before: &Issue, after: &Issue) -> Map<String, Value> {
         json!(before.milestone_id),
         json!(after.milestone_id),
     );
+    put("due_date", json!(before.due_date), json!(after.due_date));
     put(
         "state_id",
         json!(state_id(&before.state)),
@@ -551,4 +559,26 @@ fn issue_changes(before: &Issue, after: &Issue) -> Map<String, Value> {
 
 fn state_id(s: &str) -> u8 {
     if s == "opened" { 1 } else { 2 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(v: Value) -> Map<String, Value> {
+        v.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn an_issue_due_date_is_a_date_stored_returned_and_cleared() {
+        let mut s = State::new(crate::gitlab::GitlabOptions::default());
+        let edit = IssueEdit::from_params(&params(json!({"due_date": "2027-03-05"}))).unwrap();
+        let iid = s.create_issue("Dated", edit).unwrap();
+        assert_eq!(s.issue_json(&s.issues[&iid])["due_date"], "2027-03-05");
+        let bad = IssueEdit::from_params(&params(json!({"due_date": "2027-03-05T12:00:00Z"})));
+        assert_eq!(bad.unwrap_err().status, 400, "GitLab takes YYYY-MM-DD only");
+        let clear = IssueEdit::from_params(&params(json!({"due_date": null}))).unwrap();
+        s.update_issue(iid, clear).unwrap();
+        assert_eq!(s.issue_json(&s.issues[&iid])["due_date"], Value::Null);
+    }
 }

@@ -90,6 +90,7 @@ impl State {
                 "labels": labels,
                 "assignee_ids": i.assignee_ids,
                 "milestone_id": i.milestone_id,
+                "due_date": i.due_date,
                 "url": format!("{}/-/issues/{}", self.web_base(), i.iid),
                 "type": "Issue",
             },

@@ -30,6 +30,8 @@ pub struct Issue {
     pub assignee: Option<String>,
     pub sprint_ids: Vec<u64>,
     pub resolution: Option<String>,
+    /// `duedate`: `YYYY-MM-DD` or none.
+    pub duedate: Option<String>,
     pub created: DateTime<Utc>,
     pub updated: DateTime<Utc>,
     /// Before this instant the issue's latest change is not yet in the search index.
@@ -225,6 +227,7 @@ impl State {
                 .map(|r| json!({"name": r}))
                 .unwrap_or(Value::Null),
         );
+        f.insert("duedate".into(), json!(i.duedate));
         f.insert("created".into(), json!(self.ts(i.created)));
         f.insert("updated".into(), json!(self.ts(i.updated)));
         f.insert("fixVersions".into(), json!([]));

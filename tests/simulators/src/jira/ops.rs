@@ -44,6 +44,8 @@ pub struct IssueFields {
     pub assignee: Option<Option<String>>,
     /// The sprint id (`Some(None)`: none).
     pub sprint: Option<Option<u64>>,
+    /// `duedate`, `YYYY-MM-DD` (`Some(None)`: cleared).
+    pub duedate: Option<Option<String>>,
 }
 
 impl IssueFields {
@@ -90,6 +92,7 @@ impl IssueFields {
                     )
                 }
                 SPRINT_FIELD => out.sprint = Some(v.as_u64()),
+                "duedate" => out.duedate = Some(duedate(v)?),
                 other => {
                     return Err(SimError::field(
                         400,
@@ -102,6 +105,25 @@ impl IssueFields {
             }
         }
         Ok(out)
+    }
+}
+
+/// A `duedate` value: `null` clears it, else a `YYYY-MM-DD` date (Jira refuses anything
+/// else with a 400 naming the field).
+fn duedate(v: &Value) -> Result<Option<String>, SimError> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) if chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() => {
+            Ok(Some(s.clone()))
+        }
+        other => Err(SimError::field(
+            400,
+            "duedate",
+            format!(
+                "Error parsing date string: {}",
+                other.as_str().unwrap_or("?")
+            ),
+        )),
     }
 }
 
@@ -216,6 +238,7 @@ impl State {
             assignee: f.assignee.clone().flatten(),
             sprint_ids: f.sprint.flatten().into_iter().collect(),
             resolution: None,
+            duedate: f.duedate.clone().flatten(),
             created: now,
             updated: now,
             indexed_at: Instant::now() + self.options.search_lag,
@@ -264,6 +287,9 @@ impl State {
             }
             if let Some(sp) = f.sprint {
                 i.sprint_ids = sp.into_iter().collect();
+            }
+            if let Some(d) = f.duedate {
+                i.duedate = d;
             }
         })
     }
@@ -706,6 +732,11 @@ impl State {
             format!("{:?}", b.sprint_ids),
         );
         item(
+            "duedate",
+            a.duedate.clone().unwrap_or_default(),
+            b.duedate.clone().unwrap_or_default(),
+        );
+        item(
             "resolution",
             a.resolution.clone().unwrap_or_default(),
             b.resolution.clone().unwrap_or_default(),
@@ -730,5 +761,28 @@ fn sprint_date(body: &Value, key: &str) -> Result<Option<Option<String>>, SimErr
             })
             .map_err(|_| SimError::field(400, key, "Invalid date format.")),
         Some(_) => Err(SimError::field(400, key, "Invalid date format.")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duedate_is_a_date_stored_returned_and_cleared() {
+        let mut s = State::new(crate::jira::JiraOptions::default());
+        let body = json!({"fields": {"summary": "Dated", "issuetype": {"name": "Task"},
+                                     "duedate": "2027-03-05"}});
+        let id = s
+            .create_issue(IssueFields::parse(&s, &body).unwrap())
+            .unwrap();
+        assert_eq!(s.fields(&s.issues[&id])["duedate"], "2027-03-05");
+        let bad = json!({"fields": {"duedate": "05/03/2027"}});
+        let e = IssueFields::parse(&s, &bad).unwrap_err();
+        assert_eq!(e.status, 400);
+        assert!(e.body["errors"]["duedate"].is_string());
+        let clear = IssueFields::parse(&s, &json!({"fields": {"duedate": null}})).unwrap();
+        s.update_issue(id, clear).unwrap();
+        assert_eq!(s.fields(&s.issues[&id])["duedate"], Value::Null);
     }
 }

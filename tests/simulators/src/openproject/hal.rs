@@ -97,7 +97,7 @@ impl State {
         let parent = w.parent_id.and_then(|id| self.work_packages.get(&id));
         json!({
             "_type": "WorkPackage", "id": w.id, "lockVersion": w.lock_version, "subject": w.subject,
-            "description": formattable(&w.description), "scheduleManually": false, "startDate": null, "dueDate": null,
+            "description": formattable(&w.description), "scheduleManually": false, "startDate": w.start_date, "dueDate": w.due_date,
             "derivedStartDate": null, "derivedDueDate": null, "percentageDone": 0,
             "createdAt": w.created_at, "updatedAt": w.updated_at,
             "_links": {

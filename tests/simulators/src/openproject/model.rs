@@ -90,6 +90,10 @@ pub struct WorkPackage {
     pub version_id: Option<u64>,
     pub assignee_id: Option<u64>,
     pub parent_id: Option<u64>,
+    /// `startDate`, `YYYY-MM-DD`.
+    pub start_date: Option<String>,
+    /// `dueDate` (the finish date), `YYYY-MM-DD`, never before `startDate`.
+    pub due_date: Option<String>,
     pub lock_version: u64,
     pub created_at: String,
     pub updated_at: String,

@@ -53,6 +53,9 @@ fn change_details(before: &WorkPackage, after: &WorkPackage) -> Vec<String> {
     if before.assignee_id != after.assignee_id || before.version_id != after.version_id {
         d.push("Assignee or version changed".to_string());
     }
+    if (&before.start_date, &before.due_date) != (&after.start_date, &after.due_date) {
+        d.push("Dates changed".to_string());
+    }
     d
 }
 
@@ -66,6 +69,21 @@ fn date_of(body: &Value, key: &str) -> Result<Option<Option<String>>, SimError> 
         }
         Some(_) => Err(SimError::invalid(format!("{key} is not a valid date."))),
     }
+}
+
+/// Applies `startDate`/`dueDate` of `body` (a finish date before the start date is a 422).
+fn apply_wp_dates(w: &mut WorkPackage, body: &Value) -> Result<(), SimError> {
+    let start = date_of(body, "startDate")?.unwrap_or_else(|| w.start_date.clone());
+    let due = date_of(body, "dueDate")?.unwrap_or_else(|| w.due_date.clone());
+    if let (Some(start), Some(due)) = (&start, &due)
+        && due < start
+    {
+        return Err(SimError::invalid(
+            "Finish date must be greater than or equal to start date.",
+        ));
+    }
+    (w.start_date, w.due_date) = (start, due);
+    Ok(())
 }
 
 /// A link's target id: `Some(None)` when the link is set to null, `None` when absent.
@@ -176,11 +194,14 @@ impl State {
             version_id: None,
             assignee_id: None,
             parent_id: None,
+            start_date: None,
+            due_date: None,
             lock_version: 0,
             created_at: now.clone(),
             updated_at: now,
         };
         self.apply_wp_links(&mut w, body)?;
+        apply_wp_dates(&mut w, body)?;
         w.id = self.next_id();
         let id = w.id;
         self.work_packages.insert(id, w);
@@ -219,6 +240,7 @@ impl State {
                 .ok_or_else(|| SimError::invalid("Description must be a formattable."))?;
         }
         self.apply_wp_links(&mut w, body)?;
+        apply_wp_dates(&mut w, body)?;
         w.lock_version += 1;
         w.updated_at = now_stamp();
         let details = change_details(&current, &w);
@@ -324,5 +346,42 @@ impl State {
         p.updated_at = now_stamp();
         self.queue_project_event(id, "updated");
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn work_package_dates_are_dates_and_the_finish_is_never_before_the_start() {
+        let mut s = State::new(crate::openproject::OpenProjectOptions::default());
+        let id = s
+            .create_wp(
+                3,
+                &json!({"subject": "Dated", "startDate": "2027-03-01", "dueDate": "2027-03-05"}),
+            )
+            .unwrap();
+        let w = s.wp_json(&s.work_packages[&id]);
+        assert_eq!(
+            (&w["startDate"], &w["dueDate"]),
+            (&json!("2027-03-01"), &json!("2027-03-05"))
+        );
+        let lock = s.work_packages[&id].lock_version;
+        let early = s.update_wp(id, &json!({"lockVersion": lock, "dueDate": "2027-02-01"}));
+        assert_eq!(early.unwrap_err().status, 422);
+        let bad = s.update_wp(id, &json!({"lockVersion": lock, "startDate": "March"}));
+        assert_eq!(bad.unwrap_err().status, 422);
+        s.update_wp(
+            id,
+            &json!({"lockVersion": lock, "startDate": null, "dueDate": null}),
+        )
+        .unwrap();
+        let w = s.wp_json(&s.work_packages[&id]);
+        assert_eq!(
+            (&w["startDate"], &w["dueDate"]),
+            (&Value::Null, &Value::Null)
+        );
     }
 }

@@ -38,6 +38,8 @@ pub struct Card {
     pub id_labels: Vec<String>,
     pub id_members: Vec<String>,
     pub due: Option<String>,
+    /// The start date, an ISO date-time like `due`.
+    pub start: Option<String>,
     pub date_last_activity: String,
     /// How many comments the card has (its `badges.comments`).
     pub comments: usize,
@@ -202,10 +204,11 @@ impl State {
             "idMembers": c.id_members,
             "due": c.due,
             "dueComplete": false,
+            "start": c.start,
             "dateLastActivity": c.date_last_activity,
             "badges": {"comments": c.comments, "attachments": 0, "votes": 0,
                        "checkItems": 0, "checkItemsChecked": 0, "description": !c.desc.is_empty(),
-                       "due": c.due, "dueComplete": false},
+                       "due": c.due, "dueComplete": false, "start": c.start},
             "shortLink": short,
             "shortUrl": format!("https://trello.com/c/{short}"),
             "url": format!("https://trello.com/c/{short}/{}-card", c.id_short),

@@ -70,9 +70,10 @@ fn ids(p: &Params, k: &str) -> Option<Vec<String>> {
     }
 }
 
-/// A due date as given (`null`/empty clears it); it must parse as an ISO date.
-fn due(p: &Params) -> Result<Option<Option<String>>, SimError> {
-    match text(p, "due") {
+/// A date-time field (`due`, `start`) as given (`null`/empty clears it); it must parse as an
+/// ISO date-time, stored in UTC with milliseconds.
+fn date_time(p: &Params, key: &str) -> Result<Option<Option<String>>, SimError> {
+    match text(p, key) {
         None => Ok(None),
         Some(s) if s.is_empty() || s == "null" => Ok(Some(None)),
         Some(s) => chrono::DateTime::parse_from_rfc3339(&s)
@@ -81,7 +82,7 @@ fn due(p: &Params) -> Result<Option<Option<String>>, SimError> {
                     d.to_utc().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
                 ))
             })
-            .map_err(|_| SimError::invalid("due")),
+            .map_err(|_| SimError::invalid(key)),
     }
 }
 
@@ -106,7 +107,8 @@ impl State {
         self.check_list(&id_list)?;
         let id_labels = ids(p, "idLabels").unwrap_or_default();
         self.check_labels(&id_labels)?;
-        let due = due(p)?.flatten();
+        let due = date_time(p, "due")?.flatten();
+        let start = date_time(p, "start")?.flatten();
         let id = self.new_id();
         let card = Card {
             id: id.clone(),
@@ -118,6 +120,7 @@ impl State {
             id_labels: Vec::new(),
             id_members: ids(p, "idMembers").unwrap_or_default(),
             due,
+            start,
             date_last_activity: now_date(),
             comments: 0,
         };
@@ -143,7 +146,8 @@ impl State {
             self.check_labels(l)?;
         }
         let closed = flag(p, "closed")?;
-        let due = due(p)?;
+        let due = date_time(p, "due")?;
+        let start = date_time(p, "start")?;
         let mut c = old.clone();
         if let Some(v) = text(p, "name") {
             c.name = v;
@@ -159,6 +163,9 @@ impl State {
         }
         if let Some(v) = due {
             c.due = v;
+        }
+        if let Some(v) = start {
+            c.start = v;
         }
         if let Some(v) = ids(p, "idMembers") {
             c.id_members = v;
@@ -192,6 +199,9 @@ impl State {
         }
         if old.due != new.due {
             changes.push(json!({"old": {"due": old.due}, "card": {"due": new.due}}));
+        }
+        if old.start != new.start {
+            changes.push(json!({"old": {"start": old.start}, "card": {"start": new.start}}));
         }
         if old.id_list != new.id_list {
             changes.push(json!({"old": {"idList": old.id_list}, "card": {"idList": new.id_list},
@@ -320,5 +330,33 @@ impl State {
         }
         self.record_action("deleteLabel", json!({"label": {"id": id}}));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(v: Value) -> Params {
+        v.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn a_cards_start_and_due_are_date_times_in_utc_with_milliseconds() {
+        let mut s = State::new(crate::trello::TrelloOptions::default());
+        let list = s.lists[0].id.clone();
+        let id = s
+            .create_card(&params(json!({"idList": list, "name": "Dated",
+                "start": "2027-03-01T12:00:00Z", "due": "2027-03-05T14:00:00+02:00"})))
+            .unwrap();
+        let c = s.card_json(&s.cards[&id]);
+        assert_eq!(c["start"], "2027-03-01T12:00:00.000Z");
+        assert_eq!(c["due"], "2027-03-05T12:00:00.000Z");
+        let bad = s.update_card(&id, &params(json!({"start": "soon"})));
+        assert!(bad.is_err());
+        s.update_card(&id, &params(json!({"start": null, "due": null})))
+            .unwrap();
+        let c = s.card_json(&s.cards[&id]);
+        assert_eq!((&c["start"], &c["due"]), (&Value::Null, &Value::Null));
     }
 }
