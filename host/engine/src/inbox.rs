@@ -4,7 +4,8 @@
 //! batch's deliveries are parsed by the connector side by side, then grouped by the items
 //! they touch: one item's deliveries are applied one after another, different items side by
 //! side (on PostgreSQL; on SQLite, whose writers queue for one lock, one after another).
-//! The outcomes are recorded together: completions in one statement, webhook health once.
+//! The outcomes are recorded together: the deliveries' history rows in one statement,
+//! completions in one statement, webhook health once.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use chrono::{DateTime, Utc};
 use elder_sync_model::{Change, ChangeAction, Kind, now_ms};
 use elder_sync_runtime::{ConnectorSettings, LoadedConnector};
 use elder_sync_store::{
-    Backend, InboxEntry, ResolvedConfig, SyncMethod, WorkQueue, claim_inbox_of,
+    Backend, InboxEntry, NewHistory, ResolvedConfig, SyncMethod, WorkQueue, claim_inbox_of,
     complete_inbox_many, configs_with_due_inbox, fail_inbox,
 };
 use tracing::{Instrument, Span};
@@ -25,7 +26,7 @@ use crate::dispatch::backoff;
 use crate::engine::{CLAIM_LEASE, SyncEngine, connector_settings};
 use crate::error::EngineError;
 use crate::poll::count;
-use crate::run::{Tally, recorded_with};
+use crate::run::{RunReport, Tally, run_deferred};
 
 /// Configs looked at per step: those whose deliveries wait longest.
 const CONFIGS_PER_STEP: u32 = 16;
@@ -105,21 +106,25 @@ async fn config_batch(
 ) -> Result<(), EngineError> {
     let deliveries: Vec<Delivery> = entries.into_iter().map(Delivery::new).collect();
     let config = engine.store.get_config(config_id).await?;
-    let outcomes = if let Some(pause) = engine.paused(&config) {
+    let applied: Vec<Applied> = if let Some(pause) = engine.paused(&config) {
         tracing::debug!(config_id, reason = %pause.reason, "the config's work is paused: deliveries held");
         deliveries
             .iter()
-            .map(|_| Outcome::Held(pause.until))
+            .map(|_| (Outcome::Held(pause.until), None))
             .collect()
     } else {
         match ready(engine, config_id).await {
             Ok((rc, connector)) => apply_batch(engine, &rc, connector, &deliveries).await,
             Err(e) => deliveries
                 .iter()
-                .map(|d| failed(engine, &config, &d.entry, &e))
+                .map(|d| (failed(engine, &config, &d.entry, &e), None))
                 .collect(),
         }
     };
+    let (outcomes, histories): (Vec<Outcome>, Vec<Option<NewHistory>>) =
+        applied.into_iter().unzip();
+    let histories: Vec<NewHistory> = histories.into_iter().flatten().collect();
+    engine.store.insert_finished_history(&histories).await?;
     record_outcomes(engine, config_id, &deliveries, outcomes).await
 }
 
@@ -139,7 +144,7 @@ async fn apply_batch(
     rc: &ResolvedConfig,
     connector: Arc<LoadedConnector>,
     deliveries: &[Delivery],
-) -> Vec<Outcome> {
+) -> Vec<Applied> {
     let cfg = connector_settings(rc);
     let parsed = parse_all(engine, &connector, &cfg, deliveries).await;
     let groups = item_groups(&parsed);
@@ -168,7 +173,7 @@ async fn apply_batch(
         }
         out
     });
-    let mut outcomes: Vec<(usize, Outcome)> = futures::future::join_all(lanes)
+    let mut outcomes: Vec<(usize, Applied)> = futures::future::join_all(lanes)
         .await
         .into_iter()
         .flatten()
@@ -290,27 +295,34 @@ async fn apply_group(
     cfg: &ConnectorSettings,
     deliveries: &[Delivery],
     group: Vec<(usize, Parsed)>,
-) -> Vec<(usize, Outcome)> {
+) -> Vec<(usize, Applied)> {
     let mut out = Vec::with_capacity(group.len());
     for (i, parsed) in group {
         let d = &deliveries[i];
-        let outcome = match engine.paused(&rc.config) {
+        let applied = match engine.paused(&rc.config) {
             // A rate limit met by an earlier delivery of the batch: the rest waits.
-            Some(pause) => Outcome::Held(pause.until),
-            None => match apply_delivery(engine, rc, connector, cfg, d, parsed)
-                .instrument(d.span.clone())
-                .await
-            {
-                Ok(()) => Outcome::Done,
-                Err(e) => d.span.in_scope(|| failed(engine, &rc.config, &d.entry, &e)),
-            },
+            Some(pause) => (Outcome::Held(pause.until), None),
+            None => {
+                let (result, history) = apply_delivery(engine, rc, connector, cfg, d, parsed)
+                    .instrument(d.span.clone())
+                    .await;
+                let outcome = match result {
+                    Ok(()) => Outcome::Done,
+                    Err(e) => d.span.in_scope(|| failed(engine, &rc.config, &d.entry, &e)),
+                };
+                (outcome, Some(history))
+            }
         };
-        out.push((i, outcome));
+        out.push((i, applied));
     }
     out
 }
 
-/// Applies one delivery's changes as one recorded `webhook` operation.
+/// A delivery's outcome and, when it was tried, its finished history row.
+type Applied = (Outcome, Option<NewHistory>);
+
+/// Applies one delivery's changes as one `webhook` operation; its finished history row is
+/// handed back to be written with the batch's others.
 async fn apply_delivery(
     engine: &SyncEngine,
     rc: &ResolvedConfig,
@@ -318,15 +330,21 @@ async fn apply_delivery(
     cfg: &ConnectorSettings,
     d: &Delivery,
     parsed: Parsed,
-) -> Result<(), EngineError> {
-    let report = recorded_with(engine, rc, "webhook", d.correlation_id, |_| async {
+) -> (Result<(), EngineError>, NewHistory) {
+    let (report, history) = run_deferred(engine, rc, "webhook", d.correlation_id, |_| async {
         let mut tally = Tally::default();
         for change in parsed? {
             apply_change(engine, rc, connector, cfg, change, &mut tally).await?;
         }
         Ok(tally)
     })
-    .await?;
+    .await;
+    (report_outcome(report), history)
+}
+
+/// A delivery's report as the inbox's result: a rate limit, a refusal given up at once, or
+/// a failure worth retrying.
+fn report_outcome(report: RunReport) -> Result<(), EngineError> {
     match report.error {
         Some(message) if report.rate_limited.is_some() => Err(EngineError::RateLimited {
             wait: report.rate_limited.unwrap_or_default(),

@@ -151,23 +151,74 @@ where
     F: FnOnce(Uuid) -> Fut,
     Fut: Future<Output = Result<Tally, EngineError>>,
 {
-    let platform = rc.config.platform.as_str();
-    let span = tracing::info_span!("sync", correlation_id = %correlation_id, config_id = rc.config.id, platform, sync_type);
-    let history = engine
+    let row = history_row(rc, sync_type, correlation_id);
+    let history = engine.store.insert_history(&row).await?;
+    let (report, done) = run_op(engine, rc, row, op).await;
+    engine
         .store
-        .insert_history(&NewHistory {
-            sync_config_id: rc.config.id,
-            correlation_id,
-            sync_type: sync_type.to_string(),
-            items_synced: 0,
-            items_failed: 0,
-            started_at: Utc::now(),
-            completed_at: None,
-            success: false,
-            error_message: None,
-            sync_metadata: json!({}),
-        })
+        .finish_history(
+            history.id,
+            done.completed_at.unwrap_or_else(Utc::now),
+            done.items_synced,
+            done.items_failed,
+            done.error_message.as_deref(),
+            &done.sync_metadata,
+        )
         .await?;
+    Ok(RunReport {
+        history_id: history.id,
+        ..report
+    })
+}
+
+/// [`recorded_with`] whose `sync_history` row is returned finished instead of written, for
+/// the caller to write together with others (the inbox writes a batch's rows in one
+/// statement, [`elder_sync_store::Store::insert_finished_history`]); `history_id` is 0.
+pub async fn run_deferred<F, Fut>(
+    engine: &SyncEngine,
+    rc: &ResolvedConfig,
+    sync_type: &str,
+    correlation_id: Uuid,
+    op: F,
+) -> (RunReport, NewHistory)
+where
+    F: FnOnce(Uuid) -> Fut,
+    Fut: Future<Output = Result<Tally, EngineError>>,
+{
+    run_op(engine, rc, history_row(rc, sync_type, correlation_id), op).await
+}
+
+/// The history row of an operation starting now.
+fn history_row(rc: &ResolvedConfig, sync_type: &str, correlation_id: Uuid) -> NewHistory {
+    NewHistory {
+        sync_config_id: rc.config.id,
+        correlation_id,
+        sync_type: sync_type.to_string(),
+        items_synced: 0,
+        items_failed: 0,
+        started_at: Utc::now(),
+        completed_at: None,
+        success: false,
+        error_message: None,
+        sync_metadata: json!({}),
+    }
+}
+
+/// Runs `op` in its span, counts its metrics, logs its end; returns its report (history id
+/// 0) and `row` finished with what it did.
+async fn run_op<F, Fut>(
+    engine: &SyncEngine,
+    rc: &ResolvedConfig,
+    mut row: NewHistory,
+    op: F,
+) -> (RunReport, NewHistory)
+where
+    F: FnOnce(Uuid) -> Fut,
+    Fut: Future<Output = Result<Tally, EngineError>>,
+{
+    let platform = rc.config.platform.as_str();
+    let correlation_id = row.correlation_id;
+    let span = tracing::info_span!("sync", correlation_id = %correlation_id, config_id = rc.config.id, platform, sync_type = %row.sync_type);
     let started = Instant::now();
     let outcome = op(correlation_id).instrument(span.clone()).await;
     let secs = started.elapsed().as_secs_f64();
@@ -188,17 +239,12 @@ where
         ),
     };
     let error = error.or_else(|| tally.failure_message());
-    engine
-        .store
-        .finish_history(
-            history.id,
-            Utc::now(),
-            tally.synced,
-            tally.failed,
-            error.as_deref(),
-            &tally_json(&tally),
-        )
-        .await?;
+    row.completed_at = Some(Utc::now());
+    row.items_synced = tally.synced;
+    row.items_failed = tally.failed;
+    row.success = error.is_none();
+    row.error_message = error.clone();
+    row.sync_metadata = tally_json(&tally);
     let status = if error.is_none() {
         MetricStatus::Success
     } else {
@@ -214,14 +260,15 @@ where
             "sync operation finished"
         )
     });
-    Ok(RunReport {
-        history_id: history.id,
+    let report = RunReport {
+        history_id: 0,
         correlation_id,
         rate_limited: op_wait.or(tally.rate_limited),
         tally,
         error,
         permanent,
-    })
+    };
+    (report, row)
 }
 
 /// An operation recorded after it ran (an outbox push, a conflict resolution): one finished

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::db::{Sql, get_bool};
+use crate::db::{ROWS_PER_STATEMENT, Sql, get_bool};
 use crate::error::{Result, StoreError};
 use crate::page::{PageRequest, Paged};
 use crate::time::{from_ms, from_ms_opt, to_ms};
@@ -78,36 +78,69 @@ pub struct HistoryFilter {
     pub success: Option<bool>,
 }
 
+const INSERT_HISTORY: &str = "INSERT INTO sync_history (sync_config_id, correlation_id, \
+     sync_type, items_synced, items_failed, started_at, completed_at, success, error_message, \
+     sync_metadata) VALUES ";
+
+/// Appends one run's `(...)` values tuple to `sql`; a blank `sync_type` is refused.
+fn push_history_values(sql: &mut Sql, h: &NewHistory) -> Result<()> {
+    if h.sync_type.trim().is_empty() {
+        return Err(StoreError::invalid("sync_type", "must not be empty"));
+    }
+    sql.push("(").bind(h.sync_config_id);
+    sql.push(", ").bind(h.correlation_id.to_string());
+    sql.push(", ").bind(h.sync_type.clone());
+    sql.push(", ").bind(h.items_synced);
+    sql.push(", ").bind(h.items_failed);
+    sql.push(", ").bind(to_ms(h.started_at));
+    sql.push(", ").bind(h.completed_at.map(to_ms));
+    sql.push(", ").bind(h.success);
+    sql.push(", ").bind(h.error_message.clone());
+    sql.push(", ").bind(h.sync_metadata.to_string()).push(")");
+    Ok(())
+}
+
+/// A history write the store refused, in the caller's terms.
+fn history_write_error(e: sqlx::Error) -> StoreError {
+    match e.into() {
+        StoreError::Invalid { field, .. } if field == "reference" => {
+            StoreError::invalid("sync_config_id", "no such sync config")
+        }
+        e => e,
+    }
+}
+
 impl Store {
     /// Records a sync run.
     pub async fn insert_history(&self, h: &NewHistory) -> Result<HistoryEntry> {
-        if h.sync_type.trim().is_empty() {
-            return Err(StoreError::invalid("sync_type", "must not be empty"));
-        }
-        let row = sqlx::query(
-            "INSERT INTO sync_history (sync_config_id, correlation_id, sync_type, items_synced, \
-             items_failed, started_at, completed_at, success, error_message, sync_metadata) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *",
-        )
-        .bind(h.sync_config_id)
-        .bind(h.correlation_id.to_string())
-        .bind(h.sync_type.clone())
-        .bind(h.items_synced)
-        .bind(h.items_failed)
-        .bind(to_ms(h.started_at))
-        .bind(h.completed_at.map(to_ms))
-        .bind(h.success)
-        .bind(h.error_message.clone())
-        .bind(h.sync_metadata.to_string())
-        .fetch_one(&self.pool)
-        .await
-        .map_err(|e| match e.into() {
-            StoreError::Invalid { field, .. } if field == "reference" => {
-                StoreError::invalid("sync_config_id", "no such sync config")
-            }
-            e => e,
-        })?;
+        let mut sql = Sql::new(INSERT_HISTORY);
+        push_history_values(&mut sql, h)?;
+        sql.push(" RETURNING *");
+        let row = sql
+            .query()
+            .fetch_one(&self.pool)
+            .await
+            .map_err(history_write_error)?;
         history_from_row(&row)
+    }
+
+    /// Writes finished runs (the inbox's deliveries of one batch) in one statement per
+    /// [`ROWS_PER_STATEMENT`] rows.
+    pub async fn insert_finished_history(&self, rows: &[NewHistory]) -> Result<()> {
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let mut sql = Sql::new(INSERT_HISTORY);
+            for (i, h) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                push_history_values(&mut sql, h)?;
+            }
+            sql.query()
+                .execute(&self.pool)
+                .await
+                .map_err(history_write_error)?;
+        }
+        Ok(())
     }
 
     /// Completes a run recorded without `completed_at`, with what it did (`sync_metadata`).
