@@ -383,14 +383,17 @@ async fn disabled_connector_holds_its_work_keeps_mappings_and_resumes_when_enabl
     // A dispatcher tick may hold the row right now: a claim counts an attempt and the hold
     // gives it back (`hold_work`), so read it between ticks. After 3 s of ticks an attempt
     // that was used up would show.
-    host.eventually("the Elder edit waits, having used up no attempts", || async {
-        let pending = host
-            .store
-            .list_outbox(Some(OutboxStatus::Pending), 10)
-            .await
-            .unwrap();
-        pending.len() == 1 && pending[0].attempts == 0
-    })
+    host.eventually(
+        "the Elder edit waits, having used up no attempts",
+        || async {
+            let pending = host
+                .store
+                .list_outbox(Some(OutboxStatus::Pending), 10)
+                .await
+                .unwrap();
+            pending.len() == 1 && pending[0].attempts == 0
+        },
+    )
     .await;
     assert!(
         host.store
