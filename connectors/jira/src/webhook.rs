@@ -128,12 +128,12 @@ fn sprint_change(v: &Value, event: &str, at: i64) -> Result<Change, ConnectorErr
         "sprint_deleted" => ChangeAction::Deleted,
         _ => ChangeAction::Updated,
     };
-    let item = (action != ChangeAction::Deleted)
-        .then_some(item.clone())
-        .map(|mut i| {
-            i.updated_at = at;
-            i
-        });
+    // A sprint carries no update time, so the item keeps none (as the listing's does): the
+    // delivery's timestamp says when Jira sent it, not which state is newer, and a
+    // `sprint_created` delivered after a backfill read the edited sprint must not roll it
+    // back. Without a time the host compares the payload with what it synced and, when they
+    // differ, reads the sprint's current state before applying anything.
+    let item = (action != ChangeAction::Deleted).then_some(item);
     let id = sprint.get("id").map(|i| i.to_string()).unwrap_or_default();
     Ok(Change {
         kind: Kind::Milestone,
@@ -292,5 +292,11 @@ mod tests {
             (c[0].kind, c[0].external_id.as_str(), c[0].action),
             (Kind::Milestone, "9", ChangeAction::Closed)
         );
+        assert_eq!(
+            c[0].item.as_ref().map(|i| i.updated_at),
+            Some(0),
+            "a sprint payload has no update time: the host must not order it by the delivery's"
+        );
+        assert_eq!(c[0].occurred_at, 5);
     }
 }

@@ -300,3 +300,54 @@ async fn deleted_on_github(db: TestEngine, strategy: &'static str) {
     host.settle(3).await;
     assert!(host.writes_on(p).is_empty(), "{:#?}", host.writes_on(p));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_sprint_created_delivery_keeps_the_dates_a_backfill_read() {
+    late_sprint_created(TestEngine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_sprint_created_delivery_keeps_the_dates_a_backfill_read_on_postgresql() {
+    late_sprint_created(TestEngine::Postgres).await;
+}
+
+/// Jira sprints carry no update time. A sprint created without dates and then given some
+/// is read, dates and all, by a backfill before its `sprint_created` delivery (whose payload
+/// has no dates) is applied. Elder keeps the dates, unchanged, and nothing is written back.
+async fn late_sprint_created(db: TestEngine) {
+    let p = Platform::Jira;
+    let host = PlatformHost::start(PlatformOptions {
+        db,
+        workers: false,
+        ..PlatformOptions::one(p)
+    })
+    .await;
+    let born = draft(p, "Late news", "2027-01-04", "2027-01-29");
+    let there = host.person_creates_milestone(p, &born);
+    host.eventually("both deliveries wait in the inbox", || async {
+        host.inbox_depth().await == 2
+    })
+    .await;
+    host.backfill_clean(p).await;
+    let elder = elder_milestone(&host, p, &there, "Late news").await;
+    assert_eq!(elder.extras, expected_dates(p, &born));
+
+    // The oldest waiting delivery first: `sprint_created`, without the dates.
+    let handled = elder_sync_engine::inbox::process_inbox_batch(&host.engine, 1)
+        .await
+        .expect("inbox step");
+    assert_eq!(handled, 1);
+    let after = elder_of(&host, p, &there).await.unwrap();
+    assert_eq!(after.extras, expected_dates(p, &born), "dates rolled back");
+    assert_eq!(after.version, elder.version, "Elder changed: {after:#?}");
+
+    // Then `sprint_updated`, which says what the backfill already read.
+    elder_sync_engine::inbox::process_inbox_batch(&host.engine, 10)
+        .await
+        .expect("inbox step");
+    assert_eq!(host.inbox_depth().await, 0);
+    let after = elder_of(&host, p, &there).await.unwrap();
+    assert_eq!(after.version, elder.version, "Elder changed: {after:#?}");
+    let writes = host.writes_on(p);
+    assert!(writes.is_empty(), "{writes:#?}");
+}
