@@ -14,7 +14,7 @@ use crate::comments::{
     Comment, ImportedComment, insert_comment, mark_comment_deleted, set_comment_body, touch_issue,
 };
 use crate::error::Result;
-use crate::time::{from_ms, now_ms};
+use crate::time::{from_ms, from_ms_opt, now_ms};
 
 /// One comment mapping.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +38,9 @@ pub struct CommentMapping {
     pub external_version: Option<String>,
     /// Fingerprint of the body the platform stored at our last write.
     pub last_write_fingerprint: Option<String>,
+    /// When the platform refused to delete the comment Elder deleted (it has no way to):
+    /// the comment stays there, outside the sync, and the deletion is not tried again.
+    pub kept_on_platform_at: Option<DateTime<Utc>>,
     /// When the pair was made (UTC).
     pub created_at: DateTime<Utc>,
     /// When the pair last changed (UTC).
@@ -117,6 +120,19 @@ impl Store {
         Ok(out)
     }
 
+    /// Records that the platform refused to delete the pair's comment (deleted in Elder):
+    /// the pair stays, so the comment there is neither deleted again nor imported again.
+    pub async fn keep_comment_on_platform(&self, id: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE comment_mappings SET kept_on_platform_at = $1, updated_at = $1 WHERE id = $2",
+        )
+        .bind(now_ms())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Forgets a pair (its comment is gone on one side and was deleted on the other).
     pub async fn delete_comment_mapping(&self, id: i64) -> Result<()> {
         sqlx::query("DELETE FROM comment_mappings WHERE id = $1")
@@ -192,6 +208,7 @@ fn mapping_from_row(r: &AnyRow) -> Result<CommentMapping> {
         attribution: r.try_get("attribution")?,
         external_version: r.try_get("external_version")?,
         last_write_fingerprint: r.try_get("last_write_fingerprint")?,
+        kept_on_platform_at: from_ms_opt(r.try_get("kept_on_platform_at")?)?,
         created_at: from_ms(r.try_get("created_at")?)?,
         updated_at: from_ms(r.try_get("updated_at")?)?,
     })

@@ -46,6 +46,83 @@ impl PlatformHost {
         }
     }
 
+    /// The ids of the comments issue `id` shows on `p`, oldest first (the order of
+    /// [`PlatformHost::comments_seen`]).
+    pub fn comment_ids_seen(&self, p: Platform, id: &str) -> Vec<String> {
+        match p {
+            Platform::Github => self
+                .github()
+                .comments(number(id))
+                .into_iter()
+                .map(|c| c.id.to_string())
+                .collect(),
+            Platform::Gitlab => self
+                .gitlab()
+                .notes(number(id))
+                .into_iter()
+                .filter(|n| !n.system)
+                .map(|n| n.id.to_string())
+                .collect(),
+            Platform::Jira => self
+                .jira()
+                .comments(id)
+                .into_iter()
+                .map(|c| c.id.to_string())
+                .collect(),
+            Platform::Trello => self
+                .trello()
+                .comments(id)
+                .into_iter()
+                .map(|(action, _)| action)
+                .collect(),
+            Platform::OpenProject => self
+                .openproject()
+                .activities(number(id))
+                .into_iter()
+                .filter(|(_, notes)| !notes.is_empty())
+                .map(|(activity, _)| activity.to_string())
+                .collect(),
+        }
+    }
+
+    /// Comment `cid` of issue `id` on `p` is edited to `body` by its author, as in the
+    /// platform's UI (`body` as for [`PlatformHost::person_comments`]). GitLab and Jira
+    /// announce it; OpenProject sends no webhook for an edit.
+    pub fn person_edits_comment(&self, p: Platform, id: &str, cid: &str, body: &Value) {
+        let text = || body.as_str().expect("a text body").to_string();
+        match p {
+            Platform::Github => {
+                self.github()
+                    .user_edit_comment(number(cid), &text())
+                    .expect("github edit");
+            }
+            Platform::Gitlab => {
+                self.gitlab().edit_note(number(id), number(cid), &text());
+            }
+            Platform::Jira => {
+                self.jira().edit_comment(id, number(cid), body.clone());
+            }
+            Platform::Trello => self.trello().edit_comment(id, cid, &text()),
+            Platform::OpenProject => self.openproject().edit_comment(number(cid), &text()),
+        }
+    }
+
+    /// Comment `cid` of issue `id` on `p` is deleted by its author, as in the platform's UI
+    /// (GitLab sends no webhook for it). OpenProject cannot delete a comment: panics.
+    pub fn person_deletes_comment(&self, p: Platform, id: &str, cid: &str) {
+        match p {
+            Platform::Github => {
+                self.github()
+                    .user_delete_comment(number(cid))
+                    .expect("github delete");
+            }
+            Platform::Gitlab => self.gitlab().delete_note(number(id), number(cid)),
+            Platform::Jira => self.jira().delete_comment(id, number(cid)),
+            Platform::Trello => self.trello().delete_comment(id, cid),
+            Platform::OpenProject => panic!("OpenProject comments cannot be deleted"),
+        }
+    }
+
     /// The comments issue `id` shows on `p`, oldest first: JSON strings, but Jira's ADF
     /// documents as Jira stores them (GitLab's system notes and OpenProject's changes
     /// without a comment are not comments).

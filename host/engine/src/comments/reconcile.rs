@@ -204,13 +204,23 @@ async fn step(
         body: &r.body,
         updated_at: r.updated_at,
     });
-    let decided = decide(base, elder_side, remote_side, strategy_of(ctx.rc));
+    let decided = match pair.kept_on_platform_at {
+        // Deleted in Elder, kept by a platform that cannot delete it: outside the sync
+        // until it is gone there too.
+        Some(_) if remote.is_some() => Step::Nothing,
+        Some(_) => Step::Forget,
+        None => decide(base, elder_side, remote_side, strategy_of(ctx.rc)),
+    };
+    let what = match decided {
+        Step::DeleteOnPlatform => "delete on the platform",
+        _ => "apply a change",
+    };
     let done = carry_out(ctx, pair, live, remote, decided).await;
     counted(
         ctx,
         done,
         tally,
-        "apply a change",
+        what,
         Some(pair.comment_id),
         Some(&pair.external_id),
     )
@@ -274,14 +284,23 @@ async fn carry_out(
             Ok(Wrote::Nothing)
         }
         (Step::DeleteOnPlatform, _, Some(_)) => {
-            ctx.connector
+            let deleted = ctx
+                .connector
                 .delete_comment(
                     &ctx.cfg(),
                     ctx.kind,
                     &ctx.item.external_id,
                     &pair.external_id,
                 )
-                .await?;
+                .await
+                .map_err(EngineError::from);
+            if let Err(e) = deleted {
+                if crate::refusals::is_unsupported(&e) {
+                    // Noted once (by the caller); the comment stays there, outside the sync.
+                    store.keep_comment_on_platform(pair.id).await?;
+                }
+                return Err(e);
+            }
             store.delete_comment_mapping(pair.id).await?;
             Ok(Wrote::Platform)
         }
