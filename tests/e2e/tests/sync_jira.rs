@@ -296,3 +296,96 @@ async fn a_bad_signature_is_refused_and_nothing_is_stored() {
     assert_eq!(status, 200, "a retry is a duplicate");
     assert_eq!(host.elder_issues().await.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rich_text_elder_did_not_edit_is_not_rewritten() {
+    rich_text_kept(TestEngine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rich_text_elder_did_not_edit_is_not_rewritten_on_postgresql() {
+    rich_text_kept(TestEngine::Postgres).await;
+}
+
+/// A description with what Markdown cannot hold (a panel, a mention, a status lozenge).
+fn rich_description() -> Value {
+    json!({"type": "doc", "version": 1, "content": [
+        {"type": "panel", "attrs": {"panelType": "warning"}, "content": [
+            {"type": "paragraph", "content": [{"type": "text", "text": "Only on staging"}]}
+        ]},
+        {"type": "paragraph", "content": [
+            {"type": "text", "text": "Ask "},
+            {"type": "mention", "attrs": {"id": "5b10ac8d82e05b22cc7d4ef5", "text": "@Ann Lee"}},
+            {"type": "text", "text": " before "},
+            {"type": "status", "attrs": {"text": "IN REVIEW", "color": "blue"}}
+        ]}
+    ]})
+}
+
+/// Jira keeps its rich text while Elder edits other fields (one write each, the ADF
+/// untouched); only an Elder edit of the description itself rewrites it, from Markdown.
+async fn rich_text_kept(db: TestEngine) {
+    let host = PlatformHost::start(PlatformOptions {
+        db,
+        webhooks: false,
+        ..PlatformOptions::one(JI)
+    })
+    .await;
+    host.jira().create_issue(IssueFields {
+        summary: Some("Rich".into()),
+        description: Some(rich_description()),
+        issuetype: Some("Task".into()),
+        ..IssueFields::default()
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    host.backfill_clean(JI).await;
+    host.connect_webhooks().await;
+    let elder = host.elder_issue(JI, &key(1)).await.unwrap();
+    assert!(
+        elder.description.contains("Only on staging") && elder.description.contains("IN REVIEW"),
+        "{}",
+        elder.description
+    );
+    host.settle(3).await;
+    let jira = host.jira().base_url();
+    let before = host.tap.writes_to(&jira).len();
+
+    // Elder renames it and adds a label: one write, the description left alone.
+    host.edit_in_elder(
+        elder.id,
+        ResourcePatch {
+            title: Some("Rich, renamed in Elder".into()),
+            labels: Some(vec!["urgent".into()]),
+            ..ResourcePatch::default()
+        },
+    )
+    .await;
+    host.eventually("the Elder edit reaches Jira", || async {
+        host.jira()
+            .issue(&key(1))
+            .is_some_and(|i| i.summary == "Rich, renamed in Elder")
+    })
+    .await;
+    host.settle(3).await;
+    let issue = host.jira().issue(&key(1)).unwrap();
+    assert_eq!(issue.labels, vec!["urgent".to_string()]);
+    assert_eq!(issue.description, Some(rich_description()), "rewritten");
+    let writes = host.tap.writes_to(&jira);
+    assert_eq!(writes.len(), before + 1, "{writes:#?}");
+
+    // Elder edits the description itself: Jira gets it, from Markdown.
+    host.edit_in_elder(
+        elder.id,
+        ResourcePatch {
+            description: Some("Checked on staging.".into()),
+            ..ResourcePatch::default()
+        },
+    )
+    .await;
+    host.eventually("the Elder description reaches Jira", || async {
+        host.jira()
+            .issue(&key(1))
+            .is_some_and(|i| i.description == Some(adf("Checked on staging.")))
+    })
+    .await;
+}

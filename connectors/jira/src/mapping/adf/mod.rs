@@ -138,6 +138,18 @@ mod tests {
     }
 
     #[test]
+    fn a_status_lozenge_and_a_date_read_as_text() {
+        let adf = json!({"type": "doc", "version": 1, "content": [
+            {"type": "paragraph", "content": [
+                {"type": "status", "attrs": {"text": "IN REVIEW", "color": "blue"}},
+                {"type": "text", "text": " until "},
+                {"type": "date", "attrs": {"timestamp": "1798761600000"}}
+            ]}
+        ]});
+        assert_eq!(adf_to_markdown(&adf), "IN REVIEW until 2027-01-01");
+    }
+
+    #[test]
     fn empty_inputs() {
         assert_eq!(
             markdown_to_adf(""),

@@ -204,6 +204,21 @@ fn atom(n: &Value) -> String {
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string(),
+        // A status lozenge reads as its words; a date (epoch ms) as its UTC calendar day.
+        "status" => escape(
+            n.pointer("/attrs/text")
+                .and_then(Value::as_str)
+                .unwrap_or(""),
+        ),
+        "date" => n
+            .pointer("/attrs/timestamp")
+            .and_then(|t| {
+                t.as_str()
+                    .and_then(|s| s.parse::<i64>().ok())
+                    .or(t.as_i64())
+            })
+            .map(|ms| elder_connector_sdk::time::format_rfc3339(ms)[..10].to_string())
+            .unwrap_or_default(),
         _ => inline(children(n)),
     }
 }
