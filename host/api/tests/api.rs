@@ -562,6 +562,21 @@ async fn resources_crud_for_every_kind(engine: TestEngine) {
             (st, err(&b).1.as_deref()),
             (StatusCode::UNPROCESSABLE_ENTITY, Some("extras.due_date"))
         );
+        let backwards = json!({"start_date": "2027-02-01", "due_date": "2027-01-31"});
+        let (st, b) = api
+            .post(&base, json!({"title": "x", "extras": backwards}))
+            .await;
+        assert_eq!(
+            (st, err(&b).1.as_deref()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("extras.start_date")),
+            "{kind}: {b}"
+        );
+        let (st, b) = api.patch(&one, json!({"extras": backwards})).await;
+        assert_eq!(
+            (st, err(&b).1.as_deref()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("extras.start_date")),
+            "{kind}: {b}"
+        );
         let (st, b) = api
             .post(&base, json!({"title": "x", "project_id": 4242}))
             .await;

@@ -23,8 +23,8 @@ pub use error::{ConnectorError, RateLimit};
 pub use item::{Change, ChangeAction, Item, ItemPatch, ItemState, Kind, NewItem, Page};
 pub use secret_names::is_secret_key;
 pub use shared_extras::{
-    BadSharedField, SHARED_EXTRAS, aligned_to, check_shared, is_colour, is_date, merged_into,
-    shared_of, shared_of_text,
+    BadSharedField, SHARED_EXTRAS, aligned_to, check_date_order, check_shared, is_colour, is_date,
+    merged_into, shared_of, shared_of_text,
 };
 pub use status_map::{
     BadStatusMap, STATUS_MAP_KEY, StatusMap, check_status_map, closing_reasons, has_status_names,

@@ -95,6 +95,20 @@ pub fn check_shared(extras: &Map<String, Value>) -> Result<(), BadSharedField> {
     Ok(())
 }
 
+/// Checks that a start date set in `extras` is not after its due date (what a person asks
+/// for through the API; every platform with both refuses it). Values in canonical form are
+/// compared; others are left to [`check_shared`].
+pub fn check_date_order(extras: &Map<String, Value>) -> Result<(), BadSharedField> {
+    let date = |k: &str| extras.get(k).and_then(Value::as_str).filter(|d| is_date(d));
+    match (date("start_date"), date("due_date")) {
+        (Some(start), Some(due)) if start > due => Err(BadSharedField {
+            field: "extras.start_date".into(),
+            message: format!("must not be after extras.due_date ({start} is after {due})"),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// True for an ISO calendar date `YYYY-MM-DD` that exists.
 pub fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
@@ -137,6 +151,24 @@ mod tests {
 
     fn obj(v: Value) -> Map<String, Value> {
         v.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn a_start_after_the_due_date_is_refused() {
+        let e = check_date_order(&obj(
+            json!({"start_date": "2027-02-01", "due_date": "2027-01-31"}),
+        ))
+        .unwrap_err();
+        assert_eq!(e.field, "extras.start_date");
+        assert!(e.message.contains("2027-02-01 is after 2027-01-31"), "{e}");
+        for ok in [
+            json!({"start_date": "2027-01-31", "due_date": "2027-01-31"}),
+            json!({"start_date": "2027-01-01", "due_date": null}),
+            json!({"start_date": "2027-03-01"}),
+            json!({"start_date": "not a date", "due_date": "2027-01-01"}),
+        ] {
+            assert!(check_date_order(&obj(ok.clone())).is_ok(), "{ok}");
+        }
     }
 
     #[test]

@@ -113,7 +113,8 @@ pub struct NewResource {
     #[serde(default)]
     pub project_id: Option<i64>,
     /// JSON object; `None` means `{}`. Shared fields: `start_date`, `due_date` (`YYYY-MM-DD`),
-    /// `color` (`#rrggbb`, lowercase); a malformed one is refused naming `extras.<key>`.
+    /// `color` (`#rrggbb`, lowercase); a malformed one is refused naming `extras.<key>`, and
+    /// the API refuses a `start_date` after the `due_date`.
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub extras: Option<Value>,
