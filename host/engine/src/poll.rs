@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use elder_sync_model::{ConnectorError, Item, Kind};
+use elder_sync_model::{ConnectorError, Item, Kind, Page};
 use elder_sync_runtime::{CallError, LoadedConnector};
 use elder_sync_store::{ResolvedConfig, SyncMethod};
 
@@ -176,12 +176,15 @@ async fn poll_kind(
 ) -> Result<(), EngineError> {
     let cfg = connector_settings(rc);
     let page_size = page_size(engine, rc, pass.method());
+    let list = |cursor: Option<String>| connector.list_changes(&cfg, kind, cursor, page_size);
     let mut cursor = load_cursor(&engine.store, rc.config.id, kind).await?;
+    let mut read_ahead: Option<Result<Page, CallError>> = None;
     loop {
-        let page = match connector
-            .list_changes(&cfg, kind, cursor.clone(), page_size)
-            .await
-        {
+        let listed = match read_ahead.take() {
+            Some(listed) => listed,
+            None => list(cursor.clone()).await,
+        };
+        let page = match listed {
             Ok(page) => page,
             Err(CallError::Connector(ConnectorError::RateLimited(r))) => {
                 let wait = Duration::from_millis(r.retry_after_ms);
@@ -193,60 +196,86 @@ async fn poll_kind(
             Err(CallError::Connector(ConnectorError::Unsupported(_))) => return Ok(()),
             Err(e) => return Err(e.into()),
         };
-        let rest = unmapped_imported(engine, rc, kind, &page.items, pass).await?;
-        // The items imported together just now: their Elder issues hold no comments yet.
-        let left: HashSet<&str> = rest.iter().map(|i| i.external_id.as_str()).collect();
-        for item in rest {
-            plan_with_retry(
-                engine,
-                rc,
-                connector,
-                pass,
-                item.kind,
-                &item.external_id,
-                || plan_external(engine, rc, connector, item),
-            )
-            .await?;
-            if pass.interrupted() {
-                return Ok(());
+        // The next page is read while this one is written: the wait on the platform and
+        // the writes overlap. The cursor still moves only after this page's writes, so an
+        // interruption re-reads at most this page.
+        let next = page.has_more.then(|| page.next_cursor.clone());
+        let ahead = async {
+            match next {
+                Some(c) => Some(list(c).await),
+                None => None,
             }
-        }
-        for id in &page.deleted_ids {
-            plan_with_retry(engine, rc, connector, pass, kind, id, || {
-                plan_external_delete(engine, rc, kind, id)
-            })
-            .await?;
-            if pass.interrupted() {
-                return Ok(());
-            }
-        }
-        if let Pass::Run { .. } = pass {
-            for item in &page.items {
-                let fresh = !left.contains(item.external_id.as_str());
-                if !crate::comments::worth_listing(engine, rc, connector, item, fresh).await {
-                    continue;
-                }
-                if !page_item_comments(engine, rc, connector, pass, kind, &item.external_id).await {
-                    return Ok(());
-                }
-            }
-        }
-        if let Pass::Run { progress, .. } = pass {
-            save_cursor(
-                &engine.store,
-                rc.config.id,
-                kind,
-                page.next_cursor.as_deref(),
-            )
-            .await?;
-            progress.page(kind, &page.items, page.deleted_ids.len());
-            progress.record(engine).await;
-        }
-        if !page.has_more {
+        };
+        let (applied, ahead) =
+            tokio::join!(apply_page(engine, rc, connector, kind, &page, pass), ahead);
+        if !applied? || !page.has_more {
             return Ok(());
         }
+        read_ahead = ahead;
         cursor = page.next_cursor;
     }
+}
+
+/// Writes one listed page (imports, plans, deletions, comments) and, in a real run, saves
+/// the cursor after it and records progress; false when the walk was interrupted.
+async fn apply_page(
+    engine: &SyncEngine,
+    rc: &ResolvedConfig,
+    connector: &LoadedConnector,
+    kind: Kind,
+    page: &Page,
+    pass: &mut Pass<'_>,
+) -> Result<bool, EngineError> {
+    let rest = unmapped_imported(engine, rc, kind, &page.items, pass).await?;
+    // The items imported together just now: their Elder issues hold no comments yet.
+    let left: HashSet<&str> = rest.iter().map(|i| i.external_id.as_str()).collect();
+    for item in rest {
+        plan_with_retry(
+            engine,
+            rc,
+            connector,
+            pass,
+            item.kind,
+            &item.external_id,
+            || plan_external(engine, rc, connector, item),
+        )
+        .await?;
+        if pass.interrupted() {
+            return Ok(false);
+        }
+    }
+    for id in &page.deleted_ids {
+        plan_with_retry(engine, rc, connector, pass, kind, id, || {
+            plan_external_delete(engine, rc, kind, id)
+        })
+        .await?;
+        if pass.interrupted() {
+            return Ok(false);
+        }
+    }
+    if let Pass::Run { .. } = pass {
+        for item in &page.items {
+            let fresh = !left.contains(item.external_id.as_str());
+            if !crate::comments::worth_listing(engine, rc, connector, item, fresh).await {
+                continue;
+            }
+            if !page_item_comments(engine, rc, connector, pass, kind, &item.external_id).await {
+                return Ok(false);
+            }
+        }
+    }
+    if let Pass::Run { progress, .. } = pass {
+        save_cursor(
+            &engine.store,
+            rc.config.id,
+            kind,
+            page.next_cursor.as_deref(),
+        )
+        .await?;
+        progress.page(kind, &page.items, page.deleted_ids.len());
+        progress.record(engine).await;
+    }
+    Ok(true)
 }
 
 /// A real run imports the page's unmapped items in one transaction first (`import_page`)
