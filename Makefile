@@ -53,6 +53,10 @@ bench: wasm
 	@cargo bench -p elder-sync-e2e --bench sync_ingest
 	@echo "==> applied webhook events/s with 1, 2 and 3 serve replicas on one PostgreSQL"
 	@cargo bench -p elder-sync --bench replicas
+	@echo "==> first import of 100,000 GitHub issues: list only vs backfill, peak RSS, both engines"
+	@cargo bench -p elder-sync-e2e --bench backfill
+	@echo "==> scheduler ticks and RSS with 100, 500 and 1,000 configs, both engines"
+	@cargo bench -p elder-sync-e2e --bench scheduler
 	@echo "==> first import of 100,000 issues from the GitHub simulator: items/s and peak RSS, SQLite and PostgreSQL"
 	@cargo bench -p elder-sync-e2e --bench backfill
 	@echo "==> scheduler ticks and RSS with 100, 500 and 1,000 configs"
