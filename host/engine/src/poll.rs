@@ -198,7 +198,9 @@ async fn poll_kind(
         };
         // The next page is read while this one is written: the wait on the platform and
         // the writes overlap. The cursor still moves only after this page's writes, so an
-        // interruption re-reads at most this page.
+        // interruption re-reads at most this page. When this page's writes end the walk (a
+        // long rate limit, an interruption) the page read ahead is dropped: one list request
+        // that the next run makes again.
         let next = page.has_more.then(|| page.next_cursor.clone());
         let ahead = async {
             match next {
