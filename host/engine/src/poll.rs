@@ -2,7 +2,8 @@
 //! `list-changes` from the stored cursor: a page's unmapped items imported together
 //! (`import_page`), every other item planned (`plan`) and its plan executed, then the
 //! cursor saved after the page, so an interruption (rate limit, crash) resumes where it
-//! stopped, and the run's progress recorded (`progress`). Rate-limit answers are waited out (up to a bound) without
+//! stopped, and the run's progress recorded (`progress`). The next page is listed while the
+//! current one is written. Rate-limit answers are waited out (up to a bound) without
 //! failing the run. A dry run walks the same way with a [`Pass::Dry`]: the same plans,
 //! reported instead of executed, and no cursor saved.
 
