@@ -3,7 +3,8 @@
 //! platform, and stored without a base. The next run reconciles each such pair from that
 //! fresh base ([`reconcile_fresh_links`]): fields both sides agree on are taken as they
 //! are (nothing written), fields they disagree on are conflicts settled by the config's
-//! strategy, like any three-way merge.
+//! strategy, like any three-way merge. The pair's comments are reconciled in the same run
+//! (each side's comments the other lacks are created there).
 
 use elder_sync_model::{ConnectorError, Kind};
 use elder_sync_runtime::{CallError, LoadedConnector};
@@ -115,6 +116,20 @@ pub(crate) async fn reconcile_fresh_links(
             .take(engine, rc, connector, plan, m.elder_type, &m.external_id)
             .await
             .is_some()
+        {
+            return Ok(());
+        }
+        // Its comments too: the item is not listed again until it changes on the platform.
+        if let Pass::Run { .. } = pass
+            && !crate::poll::item_comments(
+                engine,
+                rc,
+                connector,
+                pass,
+                m.elder_type,
+                &m.external_id,
+            )
+            .await
         {
             return Ok(());
         }

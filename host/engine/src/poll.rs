@@ -262,7 +262,7 @@ async fn apply_page(
             if !crate::comments::worth_listing(engine, rc, connector, item, fresh).await {
                 continue;
             }
-            if !page_item_comments(engine, rc, connector, pass, kind, &item.external_id).await {
+            if !item_comments(engine, rc, connector, pass, kind, &item.external_id).await {
                 return Ok(false);
             }
         }
@@ -327,10 +327,10 @@ where
     }
 }
 
-/// Syncs one listed item's comments; a rate limit met on the way is waited out (then the
+/// Syncs one item's comments (a listed item's, a fresh link's); a rate limit met on the way is waited out (then the
 /// item's comments are tried again) or ends the run like an item's (false), so the page's
 /// cursor is not saved and the next run lists those comments again.
-async fn page_item_comments(
+pub(crate) async fn item_comments(
     engine: &SyncEngine,
     rc: &ResolvedConfig,
     connector: &LoadedConnector,

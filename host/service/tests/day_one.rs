@@ -339,19 +339,37 @@ async fn links_reconcile_from_a_fresh_base(engine: TestEngine) {
     assert_eq!(status, 200, "the Elder issue stays");
     assert!(github.issue(same).is_some(), "the GitHub issue stays");
 
-    // Linked again, to another Elder issue: GitHub's item has not changed since the last
-    // run's cursor, and the next run still reconciles the new pair (GitHub's title wins).
+    // Linked again, to another Elder issue with a comment: GitHub's item has not changed
+    // since the last run's cursor, and the next run still reconciles the new pair (GitHub's
+    // title wins) and its comments (Elder's reaches GitHub, under its attribution line).
     let e_relinked = issue(&service, project_id, "Relinked in Elder", "Agreed body").await;
+    let (status, comment) = service
+        .post(
+            &format!("/issues/{}/comments", e_relinked["id"]),
+            &json!({"body": "Checked on staging", "author": "Grace"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{comment}");
     let (status, relinked) = link(&service, pair(&e_relinked, same)).await;
     assert_eq!(status, 201, "{relinked}");
     run(&service, config_id).await;
+    let bodies: Vec<String> = github.comments(same).into_iter().map(|c| c.body).collect();
+    assert_eq!(
+        bodies,
+        vec!["*by Grace on Elder*\n\nChecked on staging".to_string()]
+    );
+    assert_eq!(
+        writes(&github),
+        vec![format!(
+            "POST /repos/octocat/Hello-World/issues/{same}/comments"
+        )]
+    );
     let (_, now_relinked) = service.get(&format!("/issues/{}", e_relinked["id"])).await;
     assert_eq!(now_relinked["title"], "Same on both", "{now_relinked}");
     let (_, issues) = service
         .get(&format!("/issues?project_id={project_id}"))
         .await;
     assert_eq!(issues["total"], 3, "nothing imported twice: {issues}");
-    assert_eq!(writes(&github), Vec::<String>::new());
 }
 
 /// Row counts of every table a run writes.
