@@ -339,6 +339,16 @@ async fn disabled_connector_holds_its_work_keeps_mappings_and_resumes_when_enabl
     let dirs = tempfile::tempdir().unwrap();
     seed(&host, 3);
     backfill(&host).await;
+    // The backfill's own outbox rows are handled first: under load they could still wait
+    // when the connector is disabled, and be held with the edit below.
+    host.eventually("the backfill's outbox work is done", || async {
+        host.store
+            .list_outbox(Some(OutboxStatus::Pending), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    })
+    .await;
     let plugins = plugins(&host, &dirs, true).await;
     let mapped_before: Vec<i64> = mapped_ids(&host).await;
 
@@ -383,6 +393,7 @@ async fn disabled_connector_holds_its_work_keeps_mappings_and_resumes_when_enabl
     // A dispatcher tick may hold the row right now: a claim counts an attempt and the hold
     // gives it back (`hold_work`), so read it between ticks. After 3 s of ticks an attempt
     // that was used up would show.
+    let edited = host.elder_issue_for(3).await.unwrap().id;
     host.eventually(
         "the Elder edit waits, having used up no attempts",
         || async {
@@ -391,7 +402,7 @@ async fn disabled_connector_holds_its_work_keeps_mappings_and_resumes_when_enabl
                 .list_outbox(Some(OutboxStatus::Pending), 10)
                 .await
                 .unwrap();
-            pending.len() == 1 && pending[0].attempts == 0
+            pending.len() == 1 && pending[0].resource_id == edited && pending[0].attempts == 0
         },
     )
     .await;
