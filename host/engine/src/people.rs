@@ -52,12 +52,9 @@ pub async fn to_elder(
     platform: &str,
     logins: &[String],
 ) -> Result<Vec<String>, EngineError> {
-    let mut out = Vec::with_capacity(logins.len());
-    for login in logins {
-        let person = person_for(engine, platform, login).await?;
-        push_new(&mut out, &person.handle);
-    }
-    Ok(out)
+    HandleMemo::default()
+        .to_elder(engine, platform, logins)
+        .await
 }
 
 /// Logins already translated into Elder handles during one page's import: a page of 100

@@ -10,6 +10,8 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use futures::future::OptionFuture;
+
 use elder_sync_model::{ConnectorError, Item, Kind, Page};
 use elder_sync_runtime::{CallError, LoadedConnector};
 use elder_sync_store::{ResolvedConfig, SyncMethod};
@@ -202,13 +204,7 @@ async fn poll_kind(
         // interruption re-reads at most this page. When this page's writes end the walk (a
         // long rate limit, an interruption) the page read ahead is dropped: one list request
         // that the next run makes again.
-        let next = page.has_more.then(|| page.next_cursor.clone());
-        let ahead = async {
-            match next {
-                Some(c) => Some(list(c).await),
-                None => None,
-            }
-        };
+        let ahead = OptionFuture::from(page.has_more.then(|| list(page.next_cursor.clone())));
         let (applied, ahead) =
             tokio::join!(apply_page(engine, rc, connector, kind, &page, pass), ahead);
         if !applied? || !page.has_more {
@@ -230,7 +226,8 @@ async fn apply_page(
     pass: &mut Pass<'_>,
 ) -> Result<bool, EngineError> {
     let rest = unmapped_imported(engine, rc, kind, &page.items, pass).await?;
-    // The items imported together just now: their Elder issues hold no comments yet.
+    // The items left to the one-by-one path; the others were imported together just now,
+    // so their Elder issues hold no comments yet.
     let left: HashSet<&str> = rest.iter().map(|i| i.external_id.as_str()).collect();
     for item in rest {
         plan_with_retry(

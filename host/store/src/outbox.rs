@@ -126,20 +126,7 @@ pub(crate) async fn enqueue(
     res: Enqueued<'_>,
     op: OutboxOperation,
 ) -> Result<()> {
-    let now = now_ms();
-    sqlx::query(
-        "INSERT INTO outbox (resource_type, resource_id, operation, snapshot, version, \
-         created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
-    )
-    .bind(res.kind.as_str())
-    .bind(res.id)
-    .bind(op.as_str())
-    .bind(res.snapshot.to_string())
-    .bind(res.version)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    enqueue_many(tx, &[res], op).await
 }
 
 /// Inserts the outbox rows of many resources inside the caller's transaction, in one

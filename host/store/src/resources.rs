@@ -336,8 +336,7 @@ pub(crate) async fn insert_resource(
 /// The milestone and project a new resource points at, each to be checked once per
 /// transaction by [`check_reference_ids`].
 pub(crate) fn references_of(new: &NewResource) -> (Option<i64>, Option<i64>) {
-    let f = Fields::from_new(new);
-    (f.milestone_id, f.project_id)
+    (new.milestone_id, new.project_id)
 }
 
 /// Checks a milestone and project reference inside `tx` (a page's distinct ones).

@@ -49,40 +49,10 @@ impl PlatformHost {
     /// The ids of the comments issue `id` shows on `p`, oldest first (the order of
     /// [`PlatformHost::comments_seen`]).
     pub fn comment_ids_seen(&self, p: Platform, id: &str) -> Vec<String> {
-        match p {
-            Platform::Github => self
-                .github()
-                .comments(number(id))
-                .into_iter()
-                .map(|c| c.id.to_string())
-                .collect(),
-            Platform::Gitlab => self
-                .gitlab()
-                .notes(number(id))
-                .into_iter()
-                .filter(|n| !n.system)
-                .map(|n| n.id.to_string())
-                .collect(),
-            Platform::Jira => self
-                .jira()
-                .comments(id)
-                .into_iter()
-                .map(|c| c.id.to_string())
-                .collect(),
-            Platform::Trello => self
-                .trello()
-                .comments(id)
-                .into_iter()
-                .map(|(action, _)| action)
-                .collect(),
-            Platform::OpenProject => self
-                .openproject()
-                .activities(number(id))
-                .into_iter()
-                .filter(|(_, notes)| !notes.is_empty())
-                .map(|(activity, _)| activity.to_string())
-                .collect(),
-        }
+        self.comments_on(p, id)
+            .into_iter()
+            .map(|(cid, _)| cid)
+            .collect()
     }
 
     /// Comment `cid` of issue `id` on `p` is edited to `body` by its author, as in the
@@ -127,38 +97,47 @@ impl PlatformHost {
     /// documents as Jira stores them (GitLab's system notes and OpenProject's changes
     /// without a comment are not comments).
     pub fn comments_seen(&self, p: Platform, id: &str) -> Vec<Value> {
+        self.comments_on(p, id)
+            .into_iter()
+            .map(|(_, body)| body)
+            .collect()
+    }
+
+    /// `(comment id, body)` of the comments issue `id` shows on `p`, oldest first, bodies as
+    /// [`PlatformHost::comments_seen`] gives them.
+    fn comments_on(&self, p: Platform, id: &str) -> Vec<(String, Value)> {
         match p {
             Platform::Github => self
                 .github()
                 .comments(number(id))
                 .into_iter()
-                .map(|c| Value::String(c.body))
+                .map(|c| (c.id.to_string(), Value::String(c.body)))
                 .collect(),
             Platform::Gitlab => self
                 .gitlab()
                 .notes(number(id))
                 .into_iter()
                 .filter(|n| !n.system)
-                .map(|n| Value::String(n.body))
+                .map(|n| (n.id.to_string(), Value::String(n.body)))
                 .collect(),
             Platform::Jira => self
                 .jira()
                 .comments(id)
                 .into_iter()
-                .map(|c| c.body)
+                .map(|c| (c.id.to_string(), c.body))
                 .collect(),
             Platform::Trello => self
                 .trello()
                 .comments(id)
                 .into_iter()
-                .map(|(_, text)| Value::String(text))
+                .map(|(action, text)| (action, Value::String(text)))
                 .collect(),
             Platform::OpenProject => self
                 .openproject()
                 .activities(number(id))
                 .into_iter()
                 .filter(|(_, notes)| !notes.is_empty())
-                .map(|(_, notes)| Value::String(notes))
+                .map(|(activity, notes)| (activity.to_string(), Value::String(notes)))
                 .collect(),
         }
     }

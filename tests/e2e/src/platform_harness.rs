@@ -475,6 +475,24 @@ impl PlatformHost {
         (status, resp.json().await.unwrap_or(Value::Null))
     }
 
+    /// What the history `note` rows of `p`'s config say (their `sync_metadata`), newest
+    /// first.
+    pub async fn notes(&self, p: Platform) -> Vec<Value> {
+        let filter = elder_sync_store::HistoryFilter {
+            config_id: Some(self.config_id(p)),
+            sync_type: Some("note".into()),
+            success: None,
+        };
+        self.store
+            .list_history(&filter, elder_sync_store::PageRequest::default())
+            .await
+            .expect("history")
+            .items
+            .into_iter()
+            .map(|h| h.sync_metadata)
+            .collect()
+    }
+
     /// Deliveries waiting in the inbox.
     pub async fn inbox_depth(&self) -> i64 {
         elder_sync_store::inbox_depth(&self.store)

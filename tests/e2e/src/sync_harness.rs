@@ -136,6 +136,18 @@ impl SyncHost {
         crate::project_issues(&self.store, self.project_id).await
     }
 
+    /// Waits until every outbox row was handled (the dispatcher is idle).
+    pub async fn outbox_drained(&self) {
+        self.eventually("the outbox is drained", || async {
+            self.store
+                .list_outbox(Some(elder_sync_store::OutboxStatus::Pending), 100)
+                .await
+                .unwrap()
+                .is_empty()
+        })
+        .await;
+    }
+
     /// The Elder issue mapped to GitHub issue `number`.
     pub async fn elder_issue_for(&self, number: u64) -> Option<Resource> {
         let m = self

@@ -341,14 +341,7 @@ async fn disabled_connector_holds_its_work_keeps_mappings_and_resumes_when_enabl
     backfill(&host).await;
     // The backfill's own outbox rows are handled first: under load they could still wait
     // when the connector is disabled, and be held with the edit below.
-    host.eventually("the backfill's outbox work is done", || async {
-        host.store
-            .list_outbox(Some(OutboxStatus::Pending), 10)
-            .await
-            .unwrap()
-            .is_empty()
-    })
-    .await;
+    host.outbox_drained().await;
     let plugins = plugins(&host, &dirs, true).await;
     let mapped_before: Vec<i64> = mapped_ids(&host).await;
 

@@ -10,7 +10,7 @@ use elder_sync_engine::poll::poll_config;
 use elder_sync_store::SyncMethod;
 use elder_sync_store::testing::TestEngine;
 use elder_sync_store::{
-    Comment, CommentPatch, HistoryFilter, NewComment, NewIdentity, OutboxStatus, PageRequest,
+    Comment, CommentPatch, HistoryFilter, NewComment, NewIdentity, PageRequest,
 };
 use platform_simulators::github::{GithubSim, SeedIssue};
 
@@ -80,18 +80,6 @@ async fn elder_comments(host: &SyncHost, number: u64) -> Vec<Comment> {
         .items
 }
 
-/// Waits until every outbox row was handled (the dispatcher is idle).
-async fn outbox_drained(host: &SyncHost) {
-    host.eventually("the outbox is drained", || async {
-        host.store
-            .list_outbox(Some(OutboxStatus::Pending), 100)
-            .await
-            .unwrap()
-            .is_empty()
-    })
-    .await;
-}
-
 /// Ada is `octocat` on GitHub; Bob Smith has no GitHub account.
 async fn people(host: &SyncHost) {
     for (handle, name, accounts) in [
@@ -146,7 +134,7 @@ async fn both_ways(db: TestEngine) {
         ),
         ("Seen on **1.2** too", "ada", "github")
     );
-    outbox_drained(&host).await;
+    host.outbox_drained().await;
     assert_eq!(
         writes(&host),
         Vec::<String>::new(),
@@ -176,7 +164,7 @@ async fn both_ways(db: TestEngine) {
         host.github.comments(1).len() == 4
     })
     .await;
-    outbox_drained(&host).await;
+    host.outbox_drained().await;
     let on_github: Vec<String> = host
         .github
         .comments(1)
@@ -198,7 +186,7 @@ async fn both_ways(db: TestEngine) {
     // Reading our own comments back changes nothing, on either side.
     let report = host.poll("poll").await;
     assert_eq!(report.error, None, "{report:?}");
-    outbox_drained(&host).await;
+    host.outbox_drained().await;
     assert_eq!(writes(&host), before, "a second sync wrote to GitHub");
     let comments = elder_comments(&host, 1).await;
     assert_eq!(
@@ -223,7 +211,7 @@ async fn both_ways(db: TestEngine) {
         elder_comments(&host, 1).await.len() == 5
     })
     .await;
-    outbox_drained(&host).await;
+    host.outbox_drained().await;
     let history = host
         .store
         .list_history(
@@ -263,7 +251,7 @@ async fn edits_and_deletions(db: TestEngine) {
         host.github.comments(1).len() == 2
     })
     .await;
-    outbox_drained(&host).await;
+    host.outbox_drained().await;
     let theirs_id = host.github.comments(1)[0].id;
     let ours_id = host.github.comments(1)[1].id;
     let base = writes(&host).len();
@@ -276,7 +264,7 @@ async fn edits_and_deletions(db: TestEngine) {
         elder_comments(&host, 1).await[0].body == "Seen on 1.1 and 1.2"
     })
     .await;
-    outbox_drained(&host).await;
+    host.outbox_drained().await;
     assert_eq!(writes(&host).len(), base, "{:?}", writes(&host));
 
     // Elder edits its comment: GitHub follows, attribution kept, one write.
@@ -298,7 +286,7 @@ async fn edits_and_deletions(db: TestEngine) {
             .any(|c| c.body == "*by octocat on Elder*\n\nFixed in 1.3.1")
     })
     .await;
-    outbox_drained(&host).await;
+    host.outbox_drained().await;
     assert_eq!(writes(&host).len(), base + 1, "{:?}", writes(&host));
     assert_eq!(
         elder_comments(&host, 1).await[1].version,
@@ -317,7 +305,7 @@ async fn edits_and_deletions(db: TestEngine) {
             .is_some_and(|c| c.body == "Fixed in 1.3.2")
     })
     .await;
-    outbox_drained(&host).await;
+    host.outbox_drained().await;
     assert_eq!(writes(&host).len(), base + 1, "{:?}", writes(&host));
     assert_eq!(
         host.github.comments(1)[1].body,
@@ -331,7 +319,7 @@ async fn edits_and_deletions(db: TestEngine) {
         elder_comments(&host, 1).await.len() == 1
     })
     .await;
-    outbox_drained(&host).await;
+    host.outbox_drained().await;
     assert_eq!(writes(&host).len(), base + 1, "{:?}", writes(&host));
 
     // Elder deletes GitHub's comment: deleted on GitHub.
@@ -344,13 +332,13 @@ async fn edits_and_deletions(db: TestEngine) {
         host.github.comments(1).is_empty()
     })
     .await;
-    outbox_drained(&host).await;
+    host.outbox_drained().await;
     assert_eq!(writes(&host).len(), base + 2, "{:?}", writes(&host));
 
     // Nothing is left to do.
     let report = host.poll("poll").await;
     assert_eq!(report.error, None, "{report:?}");
-    outbox_drained(&host).await;
+    host.outbox_drained().await;
     assert_eq!(writes(&host).len(), base + 2);
     assert!(elder_comments(&host, 1).await.is_empty());
 }
@@ -379,7 +367,7 @@ async fn hub_and_spoke(db: TestEngine) {
         spoke.comments(1).len() == 1
     })
     .await;
-    outbox_drained(&host).await;
+    host.outbox_drained().await;
     assert_eq!(
         spoke.comments(1)[0].body,
         "*by octocat on GitHub*\n\nSeen on **1.2** too"
@@ -399,7 +387,7 @@ async fn hub_and_spoke(db: TestEngine) {
         || async { host.github.comments(1).len() == 2 },
     )
     .await;
-    outbox_drained(&host).await;
+    host.outbox_drained().await;
     assert_eq!(
         host.github.comments(1)[1].body,
         "*by hubot on GitHub*\n\nSame here"
@@ -412,7 +400,7 @@ async fn hub_and_spoke(db: TestEngine) {
     poll_config(&host.engine, spoke_id, "poll", SyncMethod::Poll)
         .await
         .unwrap();
-    outbox_drained(&host).await;
+    host.outbox_drained().await;
     assert_eq!(writes(&host).len(), 1);
     assert_eq!(writes_to(&spoke), spoke_writes);
     assert_eq!(elder_comments(&host, 1).await.len(), 2);

@@ -9,9 +9,7 @@
 
 use elder_sync_e2e::platform_harness::{Platform, PlatformHost, PlatformOptions};
 use elder_sync_store::testing::TestEngine;
-use elder_sync_store::{
-    CommentPatch, HistoryFilter, NewComment, NewIdentity, PageRequest, SyncMethod,
-};
+use elder_sync_store::{CommentPatch, NewComment, NewIdentity, PageRequest, SyncMethod};
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,24 +104,44 @@ async fn openproject_comment_edits_cross_both_ways_and_a_deletion_is_noted_on_po
 
 /// What a person writes on `p`: "Seen on **1.2** too" (for Jira, as its editor's ADF).
 fn written_on(p: Platform) -> Value {
+    person_says_on(p, " too")
+}
+
+/// `written_on(p)` as its author edits it: "Seen on **1.2** and 1.3".
+fn edited_on(p: Platform) -> Value {
+    person_says_on(p, " and 1.3")
+}
+
+/// "Seen on **1.2**" and `tail`, as a person writes it on `p`.
+fn person_says_on(p: Platform, tail: &str) -> Value {
     match p {
         Platform::Jira => adf(vec![paragraph(vec![
             text("Seen on ", None),
             text("1.2", Some("strong")),
-            text(" too", None),
+            text(tail, None),
         ])]),
-        _ => json!("Seen on **1.2** too"),
+        _ => json!(format!("Seen on **1.2**{tail}")),
     }
 }
 
 /// Elder's "Fixed in **1.3**" by Grace as `p` shows it, under the attribution line.
 fn from_elder_on(p: Platform) -> Value {
+    fixed_in_on(p, "1.3")
+}
+
+/// Elder's comment edited to "Fixed in **1.3.1**", as `p` shows it.
+fn edited_from_elder_on(p: Platform) -> Value {
+    fixed_in_on(p, "1.3.1")
+}
+
+/// Grace's "Fixed in **`version`**" from Elder as `p` shows it, under the attribution line.
+fn fixed_in_on(p: Platform, version: &str) -> Value {
     match p {
         Platform::Jira => adf(vec![
             paragraph(vec![text("by Grace on Elder", Some("em"))]),
-            paragraph(vec![text("Fixed in ", None), text("1.3", Some("strong"))]),
+            paragraph(vec![text("Fixed in ", None), text(version, Some("strong"))]),
         ]),
-        _ => json!("*by Grace on Elder*\n\nFixed in **1.3**"),
+        _ => json!(format!("*by Grace on Elder*\n\nFixed in **{version}**")),
     }
 }
 
@@ -333,29 +351,6 @@ async fn jira_to_gitlab(db: TestEngine) {
     assert_eq!(elder_comments(&host, elder_id).await.len(), 1);
 }
 
-/// `written_on(p)` as its author edits it: "Seen on **1.2** and 1.3".
-fn edited_on(p: Platform) -> Value {
-    match p {
-        Platform::Jira => adf(vec![paragraph(vec![
-            text("Seen on ", None),
-            text("1.2", Some("strong")),
-            text(" and 1.3", None),
-        ])]),
-        _ => json!("Seen on **1.2** and 1.3"),
-    }
-}
-
-/// Elder's comment edited to "Fixed in **1.3.1**", as `p` shows it.
-fn edited_from_elder_on(p: Platform) -> Value {
-    match p {
-        Platform::Jira => adf(vec![
-            paragraph(vec![text("by Grace on Elder", Some("em"))]),
-            paragraph(vec![text("Fixed in ", None), text("1.3.1", Some("strong"))]),
-        ]),
-        _ => json!("*by Grace on Elder*\n\nFixed in **1.3.1**"),
-    }
-}
-
 /// Whether `p` sends a webhook when a person edits (deletes) a comment; when it does not,
 /// the next poll finds the change.
 fn announces(p: Platform, deletion: bool) -> bool {
@@ -386,18 +381,9 @@ async fn after_person_change<F, Fut>(
 
 /// The `comment_failed` notes of `p`'s config.
 async fn comment_notes(host: &PlatformHost, p: Platform) -> Vec<Value> {
-    let filter = HistoryFilter {
-        config_id: Some(host.config_id(p)),
-        sync_type: Some("note".into()),
-        success: None,
-    };
-    host.store
-        .list_history(&filter, PageRequest::default())
+    host.notes(p)
         .await
-        .unwrap()
-        .items
         .into_iter()
-        .map(|h| h.sync_metadata)
         .filter(|m| m["note"] == "comment_failed")
         .collect()
 }

@@ -13,8 +13,8 @@ use elder_sync_model::Kind;
 use elder_sync_runtime::{Runtime, RuntimeSettings};
 use elder_sync_store::testing::{TestDb, TestEngine, test_secret_key};
 use elder_sync_store::{
-    HistoryFilter, NewComment, NewResource, NewSyncConfig, OutboxStatus, PageRequest,
-    ResourceFilter, Store, SyncMethod,
+    HistoryFilter, NewComment, NewResource, NewSyncConfig, OutboxStatus, PageRequest, Store,
+    SyncMethod,
 };
 use elder_sync_telemetry::Metrics;
 use serde_json::json;
@@ -74,18 +74,7 @@ async fn frozen_through_the_engine(db: TestEngine) {
         .await
         .unwrap();
     assert_eq!((report.error, report.tally.failed), (None, 0));
-    let issues = store
-        .list_resources(
-            Kind::Issue,
-            &ResourceFilter::default(),
-            PageRequest {
-                per_page: 100,
-                ..PageRequest::default()
-            },
-        )
-        .await
-        .unwrap()
-        .items;
+    let issues = elder_sync_e2e::project_issues(&store, project.id).await;
     assert_eq!(issues.len(), 7, "seven issues over three pages");
 
     // A comment in Elder on an imported issue: the issue's outbox work is handled without

@@ -13,11 +13,10 @@ use elder_sync_e2e::platform_harness::{Platform, PlatformHost, PlatformOptions};
 use elder_sync_model::Kind;
 use elder_sync_store::testing::TestEngine;
 use elder_sync_store::{
-    ConflictType, HistoryFilter, IdentityPatch, NewIdentity, PageRequest, Resource, ResourcePatch,
+    ConflictType, IdentityPatch, NewIdentity, PageRequest, Resource, ResourcePatch,
 };
 use platform_simulators::github::IssueEdit;
 use platform_simulators::jira::IssueFields;
-use serde_json::Value;
 
 const GH: Platform = Platform::Github;
 const JI: Platform = Platform::Jira;
@@ -72,22 +71,6 @@ async fn mapped_on(host: &PlatformHost, p: Platform, elder_id: i64) -> String {
     })
     .await;
     host.external_id(p, elder_id).await.unwrap()
-}
-
-async fn notes(host: &PlatformHost, p: Platform) -> Vec<Value> {
-    let filter = HistoryFilter {
-        config_id: Some(host.config_id(p)),
-        sync_type: Some("note".into()),
-        success: None,
-    };
-    host.store
-        .list_history(&filter, PageRequest::default())
-        .await
-        .unwrap()
-        .items
-        .into_iter()
-        .map(|h| h.sync_metadata)
-        .collect()
 }
 
 async fn assignees_through_the_hub(db: TestEngine) {
@@ -170,7 +153,7 @@ async fn assignees_through_the_hub(db: TestEngine) {
     let issue = host.jira().issue(&key).expect("on Jira");
     assert_eq!(issue.summary, "Fix the login page");
     assert_eq!(issue.assignee.as_deref(), Some(ada_on_jira.as_str()));
-    let noted = notes(&host, JI).await;
+    let noted = host.notes(JI).await;
     assert!(
         noted.iter().any(|n| n["note"] == "assignees_skipped"
             && n["assignees"] == serde_json::json!(["monalisa"])),
