@@ -9,7 +9,7 @@
 
 use elder_sync_e2e::platform_harness::{Platform, PlatformHost, PlatformOptions};
 use elder_sync_store::testing::TestEngine;
-use elder_sync_store::{CommentPatch, NewComment, NewIdentity, PageRequest, SyncMethod};
+use elder_sync_store::{Comment, CommentPatch, NewComment, NewIdentity, PageRequest, SyncMethod};
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -212,6 +212,33 @@ async fn synced_issue(host: &PlatformHost, p: Platform) -> (String, i64) {
     (id, elder.id)
 }
 
+/// Grace writes "Fixed in **1.3**" on Elder issue `elder_id`; waits until `p`'s issue `id`
+/// shows it as its second comment and the host is quiet.
+async fn grace_comments_in_elder(
+    host: &PlatformHost,
+    p: Platform,
+    id: &str,
+    elder_id: i64,
+) -> Comment {
+    let comment = host
+        .store
+        .create_comment(
+            elder_id,
+            &NewComment {
+                body: "Fixed in **1.3**".into(),
+                author: "Grace".into(),
+            },
+        )
+        .await
+        .unwrap();
+    host.eventually("the Elder comment reaches the platform", || async {
+        host.comments_seen(p, id).len() == 2
+    })
+    .await;
+    host.settle(3).await;
+    comment
+}
+
 async fn both_ways(db: TestEngine, p: Platform) {
     let host = PlatformHost::start(PlatformOptions {
         db,
@@ -237,21 +264,7 @@ async fn both_ways(db: TestEngine, p: Platform) {
     assert_eq!(all_writes(&host, p), writes_before, "nothing written back");
 
     // Elder -> platform: under the attribution line, one comment request.
-    host.store
-        .create_comment(
-            elder_id,
-            &NewComment {
-                body: "Fixed in **1.3**".into(),
-                author: "Grace".into(),
-            },
-        )
-        .await
-        .unwrap();
-    host.eventually("the Elder comment reaches the platform", || async {
-        host.comments_seen(p, &id).len() == 2
-    })
-    .await;
-    host.settle(3).await;
+    grace_comments_in_elder(&host, p, &id, elder_id).await;
     assert_eq!(
         host.comments_seen(p, &id),
         vec![written_on(p), from_elder_on(p)]
@@ -401,22 +414,7 @@ async fn edits_and_deletions(db: TestEngine, p: Platform) {
         elder_comments(&host, elder_id).await.len() == 1
     })
     .await;
-    let ours = host
-        .store
-        .create_comment(
-            elder_id,
-            &NewComment {
-                body: "Fixed in **1.3**".into(),
-                author: "Grace".into(),
-            },
-        )
-        .await
-        .unwrap();
-    host.eventually("the Elder comment reaches the platform", || async {
-        host.comments_seen(p, &id).len() == 2
-    })
-    .await;
-    host.settle(3).await;
+    let ours = grace_comments_in_elder(&host, p, &id, elder_id).await;
     let ids = host.comment_ids_seen(p, &id);
     let (theirs_there, ours_there) = (ids[0].clone(), ids[1].clone());
     let base = all_writes(&host, p).len();
